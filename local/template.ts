@@ -1,0 +1,259 @@
+/**
+ * Turns a synthesized CloudFormation template into runnable ASL: finds the state machines and resolves the
+ * intrinsic functions in their `DefinitionString` against a modeled account and region.
+ *
+ * Physical names follow CloudFormation's documented return values (`Ref` / `Fn::GetAtt`) per resource type;
+ * where a template gives no explicit name, the logical id stands in for the generated one.
+ * Source: docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide (each resource type's "Return values").
+ */
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+}
+
+export interface CfnTemplate {
+  readonly Resources?: Record<string, CfnResource>;
+  readonly Outputs?: Record<string, unknown>;
+}
+
+export interface ResolveEnv {
+  readonly account: string;
+  readonly region: string;
+  readonly partition?: string;
+}
+
+export const DEFAULT_ENV: ResolveEnv = { account: '123456789012', region: 'us-east-1', partition: 'aws' };
+
+/** A template value this resolver cannot evaluate; names the intrinsic and where it was found. */
+export class TemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+type Resolved = string | number | boolean | null | Resolved[] | { [k: string]: Resolved };
+
+/** Short hash used to fabricate stable resource ids (sg-…, vpc-…) from logical ids. */
+export function stableHex(text: string, length = 17): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  let out = '';
+  while (out.length < length) {
+    for (let i = 0; i < text.length; i++) {
+      h1 = Math.imul(h1 ^ text.charCodeAt(i), 16777619) >>> 0;
+      h2 = Math.imul(h2 ^ (text.charCodeAt(i) + out.length), 2246822519) >>> 0;
+    }
+    out += h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
+  }
+  return out.slice(0, length);
+}
+
+export class TemplateResolver {
+  private readonly env: Required<ResolveEnv>;
+
+  constructor(
+    readonly template: CfnTemplate,
+    env: ResolveEnv = DEFAULT_ENV,
+  ) {
+    this.env = { partition: 'aws', ...env };
+  }
+
+  private resource(logicalId: string, where: string): CfnResource {
+    const r = this.template.Resources?.[logicalId];
+    if (!r) throw new TemplateError(`${where}: no resource with logical id "${logicalId}" in the template`);
+    return r;
+  }
+
+  private nameOf(logicalId: string, r: CfnResource, prop: string): string {
+    const explicit = r.Properties?.[prop];
+    if (explicit === undefined) return logicalId;
+    const v = this.resolve(explicit, `${logicalId}.Properties.${prop}`);
+    if (typeof v !== 'string') throw new TemplateError(`${logicalId}.Properties.${prop} does not resolve to a string`);
+    return v;
+  }
+
+  private arn(service: string, resource: string, regional = true): string {
+    const { partition, region, account } = this.env;
+    return `arn:${partition}:${service}:${regional ? region : ''}:${account}:${resource}`;
+  }
+
+  /** The value `{ "Ref": logicalId }` returns for this resource type. */
+  ref(logicalId: string): string {
+    const { region, account, partition } = this.env;
+    switch (logicalId) {
+      case 'AWS::Region':
+        return region;
+      case 'AWS::AccountId':
+        return account;
+      case 'AWS::Partition':
+        return partition;
+      case 'AWS::URLSuffix':
+        return 'amazonaws.com';
+      case 'AWS::StackName':
+        return 'stack';
+      case 'AWS::NoValue':
+        throw new TemplateError('AWS::NoValue is not supported inside a state machine definition');
+    }
+    const r = this.resource(logicalId, `Ref ${logicalId}`);
+    switch (r.Type) {
+      case 'AWS::SNS::Topic':
+        return this.arn('sns', this.nameOf(logicalId, r, 'TopicName'));
+      case 'AWS::StepFunctions::StateMachine':
+        return this.arn('states', `stateMachine:${this.nameOf(logicalId, r, 'StateMachineName')}`);
+      case 'AWS::SQS::Queue':
+        return `https://sqs.${region}.amazonaws.com/${account}/${this.nameOf(logicalId, r, 'QueueName')}`;
+      case 'AWS::DynamoDB::Table':
+        return this.nameOf(logicalId, r, 'TableName');
+      case 'AWS::Lambda::Function':
+        return this.nameOf(logicalId, r, 'FunctionName');
+      case 'AWS::SSM::Document':
+        return this.nameOf(logicalId, r, 'Name');
+      case 'AWS::Logs::LogGroup':
+        return this.nameOf(logicalId, r, 'LogGroupName');
+      case 'AWS::IAM::Role':
+        return this.nameOf(logicalId, r, 'RoleName');
+      case 'AWS::IAM::InstanceProfile':
+        return this.nameOf(logicalId, r, 'InstanceProfileName');
+      case 'AWS::EC2::SecurityGroup':
+        return `sg-${stableHex(logicalId)}`;
+      case 'AWS::EC2::VPC':
+        return `vpc-${stableHex(logicalId)}`;
+      case 'AWS::EC2::Subnet':
+        return `subnet-${stableHex(logicalId)}`;
+      case 'AWS::KMS::Key':
+        return stableHex(logicalId, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+      default:
+        return logicalId;
+    }
+  }
+
+  /** The value `{ "Fn::GetAtt": [logicalId, attribute] }` returns. */
+  getAtt(logicalId: string, attribute: string): string {
+    const r = this.resource(logicalId, `Fn::GetAtt ${logicalId}.${attribute}`);
+    const ref = this.ref(logicalId);
+    const fail = () => new TemplateError(`Fn::GetAtt ${logicalId}.${attribute}: attribute not modeled for ${r.Type}`);
+    switch (r.Type) {
+      case 'AWS::DynamoDB::Table':
+        if (attribute === 'Arn') return this.arn('dynamodb', `table/${ref}`);
+        throw fail();
+      case 'AWS::Lambda::Function':
+        if (attribute === 'Arn') return this.arn('lambda', `function:${ref}`);
+        throw fail();
+      case 'AWS::SNS::Topic':
+        if (attribute === 'TopicArn') return ref;
+        if (attribute === 'TopicName') return ref.split(':').pop() as string;
+        throw fail();
+      case 'AWS::StepFunctions::StateMachine':
+        if (attribute === 'Arn') return ref;
+        if (attribute === 'Name') return ref.split(':').pop() as string;
+        throw fail();
+      case 'AWS::SQS::Queue':
+        if (attribute === 'Arn') return this.arn('sqs', ref.split('/').pop() as string);
+        if (attribute === 'QueueUrl') return ref;
+        if (attribute === 'QueueName') return ref.split('/').pop() as string;
+        throw fail();
+      case 'AWS::Logs::LogGroup':
+        if (attribute === 'Arn') return this.arn('logs', `log-group:${ref}:*`);
+        throw fail();
+      case 'AWS::IAM::Role':
+        if (attribute === 'Arn') return this.arn('iam', `role/${ref}`, false);
+        throw fail();
+      case 'AWS::IAM::InstanceProfile':
+        if (attribute === 'Arn') return this.arn('iam', `instance-profile/${ref}`, false);
+        throw fail();
+      case 'AWS::EC2::SecurityGroup':
+        if (attribute === 'GroupId') return ref;
+        throw fail();
+      case 'AWS::KMS::Key':
+        if (attribute === 'Arn') return this.arn('kms', `key/${ref}`);
+        throw fail();
+      default:
+        throw fail();
+    }
+  }
+
+  /** Resolves every intrinsic function in a template value. */
+  resolve(value: unknown, where = 'value'): Resolved {
+    if (value === null || typeof value !== 'object') return value as Resolved;
+    if (Array.isArray(value)) return value.map((v, i) => this.resolve(v, `${where}[${i}]`));
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj);
+    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) {
+      return this.intrinsic(keys[0], obj[keys[0]], where);
+    }
+    const out: Record<string, Resolved> = {};
+    for (const k of keys) out[k] = this.resolve(obj[k], `${where}.${k}`);
+    return out;
+  }
+
+  private intrinsic(name: string, arg: unknown, where: string): Resolved {
+    switch (name) {
+      case 'Ref':
+        return this.ref(String(arg));
+      case 'Fn::GetAtt': {
+        const [id, attr] = Array.isArray(arg) ? arg : String(arg).split(/\.(.*)/s);
+        return this.getAtt(String(id), String(attr));
+      }
+      case 'Fn::Join': {
+        const [sep, parts] = arg as [string, unknown[]];
+        const resolved = this.resolve(parts, where);
+        if (!Array.isArray(resolved)) throw new TemplateError(`${where}: Fn::Join needs a list`);
+        return resolved.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(sep);
+      }
+      case 'Fn::Select': {
+        const [index, list] = arg as [unknown, unknown];
+        const l = this.resolve(list, where);
+        if (!Array.isArray(l)) throw new TemplateError(`${where}: Fn::Select needs a list`);
+        return l[Number(this.resolve(index, where))];
+      }
+      case 'Fn::Split': {
+        const [sep, text] = arg as [string, unknown];
+        return String(this.resolve(text, where)).split(sep);
+      }
+      case 'Fn::Sub': {
+        const [text, vars] = (Array.isArray(arg) ? arg : [arg, {}]) as [string, Record<string, unknown>];
+        return text.replace(/\$\{([^}!][^}]*)\}/g, (_m, expr: string) => {
+          if (expr in vars) return String(this.resolve(vars[expr], where));
+          const [id, attr] = expr.split(/\.(.*)/s);
+          return attr ? this.getAtt(id, attr) : this.ref(id);
+        });
+      }
+      default:
+        throw new TemplateError(`${where}: intrinsic ${name} is not supported by the local resolver`);
+    }
+  }
+}
+
+/** A state machine found in a template, with its definition resolved to plain ASL. */
+export interface ResolvedStateMachine {
+  readonly logicalId: string;
+  /** The ARN the state machine would have (Ref). */
+  readonly arn: string;
+  readonly name: string;
+  readonly definition: Record<string, unknown>;
+  readonly resource: CfnResource;
+}
+
+/** Every `AWS::StepFunctions::StateMachine` in the template, resolved to runnable ASL. */
+export function resolveStateMachines(template: CfnTemplate, env: ResolveEnv = DEFAULT_ENV): ResolvedStateMachine[] {
+  const resolver = new TemplateResolver(template, env);
+  return Object.entries(template.Resources ?? {})
+    .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
+    .map(([logicalId, r]) => {
+      const props = r.Properties ?? {};
+      const raw = props.DefinitionString ?? props.Definition;
+      if (raw === undefined) throw new TemplateError(`${logicalId}: state machine has no DefinitionString`);
+      const text = resolver.resolve(raw, `${logicalId}.DefinitionString`);
+      let definition: Record<string, unknown>;
+      try {
+        definition = (typeof text === 'string' ? JSON.parse(text) : text) as Record<string, unknown>;
+      } catch (e) {
+        throw new TemplateError(`${logicalId}: DefinitionString is not JSON after resolving: ${(e as Error).message}`);
+      }
+      const arn = resolver.ref(logicalId);
+      return { logicalId, arn, name: arn.split(':').pop() as string, definition, resource: r };
+    });
+}

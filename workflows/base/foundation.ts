@@ -1,0 +1,98 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { PropsError } from './props-error';
+
+/** The key schema of the state table: one item per lock or state record. */
+export const STATE_TABLE_KEYS = {
+  /** Partition key, e.g. `LOCK#recovery-group#web-1`. */
+  partitionKey: 'pk',
+  /** Epoch seconds after which DynamoDB may delete the item (TTL attribute). */
+  ttlAttribute: 'expiresAt',
+} as const;
+
+export interface HaFoundationProps {
+  /**
+   * Email addresses subscribed to the operators' topic; each must confirm its subscription.
+   * @default - no subscriptions
+   */
+  readonly notificationEmails?: readonly string[];
+  /**
+   * Retention of the state machine log group.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the table, key and log group when the stack is deleted.
+   * @default RemovalPolicy.RETAIN - the audit trail outlives the stack
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * What every ha-workflows state machine shares in one region: the lock/state table, the operators'
+ * topic, the log group, and the KMS key that encrypts all three.
+ */
+export class HaFoundation extends Construct {
+  readonly key: kms.Key;
+  readonly table: dynamodb.Table;
+  readonly topic: sns.Topic;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: HaFoundationProps = {}) {
+    super(scope, id);
+    const problems: string[] = [];
+    for (const [i, email] of (props.notificationEmails ?? []).entries()) {
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+        problems.push(`notificationEmails[${i}]: got ${JSON.stringify(email)}; must be an email address`);
+      }
+    }
+    PropsError.throwIfAny('HaFoundation', problems);
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Encrypts the ha-workflows state table, notification topic and state machine logs',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    // CloudWatch Logs must be allowed to use the key for the log group.
+    // Source: docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('logs.amazonaws.com')],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+      }),
+    );
+
+    this.table = new dynamodb.Table(this, 'StateTable', {
+      partitionKey: { name: STATE_TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      timeToLiveAttribute: STATE_TABLE_KEYS.ttlAttribute,
+      removalPolicy,
+    });
+
+    this.topic = new sns.Topic(this, 'OperatorTopic', {
+      displayName: 'ha-workflows operator notifications',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    for (const email of props.notificationEmails ?? []) {
+      this.topic.addSubscription(new subs.EmailSubscription(email));
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      encryptionKey: this.key,
+      removalPolicy,
+    });
+  }
+}

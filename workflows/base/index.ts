@@ -1,0 +1,3 @@
+export * from './foundation';
+export * from './ha-state-machine';
+export * from './props-error';
