@@ -13,6 +13,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+  },
+  {
     // The CLI is the one place that writes to the terminal.
     files: ['cli/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off' },
