@@ -1,0 +1,423 @@
+import '../polyfills';
+import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { AwsApiError, sdkIntegrationCause, sdkIntegrationErrorName, type ServiceName } from '../region/errors';
+import type { SimulatedRegion } from '../region/region';
+import { type AslDefinition, type AslRetrier, type AslState, allStates } from './asl';
+import { readReferencePath } from './json-path';
+
+/** A Lambda function as the engine runs it: the real task handler, given clients that reach the region. */
+export type LambdaHandler = (event: unknown) => Promise<unknown>;
+
+/** How a `.waitForTaskToken` task is settled in a drill. */
+export interface ScriptedApproval {
+  /** The waiting state it answers; omitted: any. */
+  readonly state?: string;
+  readonly decision: 'approve' | 'reject' | 'never';
+  /** Modeled seconds after the task started waiting. */
+  readonly afterSeconds: number;
+  /** SendTaskSuccess output (approve). */
+  readonly output?: unknown;
+  /** SendTaskFailure error and cause (reject). */
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/** Settles task tokens: scripted in a drill, by a person through `local serve`. */
+export interface TaskTokenBroker {
+  /**
+   * Resolves with the task's output or rejects with a TaskFailure. `deadlineSeconds` is when the task times
+   * out (heartbeat or timeout) in modeled seconds from now; the broker advances the clock as it settles.
+   */
+  wait(request: {
+    token: string;
+    state: string;
+    input: unknown;
+    deadlineSeconds: number;
+    deadlineError: string;
+  }): Promise<unknown>;
+}
+
+export interface TimelineEntry {
+  /** Modeled seconds since the execution started. */
+  readonly at: number;
+  readonly kind: 'execution' | 'state' | 'api' | 'retry' | 'catch' | 'wait' | 'lambda' | 'approval';
+  readonly state?: string;
+  readonly detail: string;
+}
+
+export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface ExecutionResult {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly status: ExecutionStatus;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly startDate: string;
+  readonly stopDate: string;
+  readonly modeledSeconds: number;
+  /** State transitions Step Functions would bill (states entered, retries included). */
+  readonly transitions: number;
+  readonly lambdaInvocations: number;
+  readonly apiCalls: number;
+  readonly timeline: readonly TimelineEntry[];
+}
+
+export interface RunOptions {
+  readonly region: SimulatedRegion;
+  /** Lambda handlers by function name. */
+  readonly lambdas?: ReadonlyMap<string, LambdaHandler>;
+  readonly broker?: TaskTokenBroker;
+  readonly executionName?: string;
+  /** Called once per event as the execution progresses (for `watch` and history). */
+  readonly onTimeline?: (entry: TimelineEntry) => void;
+}
+
+/** An error a Task raises, under the name Retry/Catch match and with the Cause Step Functions reports. */
+export class TaskFailure extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
+const SDK_SERVICES: Record<string, ServiceName> = {
+  ec2: 'ec2',
+  elasticloadbalancingv2: 'elasticloadbalancingv2',
+  ssm: 'ssm',
+  dynamodb: 'dynamodb',
+  cloudwatch: 'cloudwatch',
+  sns: 'sns',
+};
+const OPTIMIZED =
+  /^arn:aws:states:::(dynamodb|sns):(putItem|getItem|updateItem|deleteItem|publish)(\.waitForTaskToken)?$/;
+const SDK = /^arn:aws:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)(\.waitForTaskToken)?$/;
+const LAMBDA = /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/;
+
+const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Runs the fake-`Date` section synchronously so `$$.Execution.StartTime` is the modeled start time. */
+function withModeledDate<T>(ms: number, fn: () => T): T {
+  const RealDate = Date;
+  class ModeledDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(ms);
+      else super(...(args as [string]));
+    }
+    static override now() {
+      return ms;
+    }
+  }
+  globalThis.Date = ModeledDate as DateConstructor;
+  try {
+    return fn();
+  } finally {
+    globalThis.Date = RealDate;
+  }
+}
+
+/** The retry interval Step Functions waits before attempt `attempt` (1 = first retry), before jitter. */
+export function retryDelaySeconds(retrier: AslRetrier, attempt: number): number {
+  const interval = retrier.IntervalSeconds ?? 1;
+  const backoff = retrier.BackoffRate ?? 2;
+  const delay = interval * Math.pow(backoff, attempt - 1);
+  return retrier.MaxDelaySeconds !== undefined ? Math.min(delay, retrier.MaxDelaySeconds) : delay;
+}
+
+/**
+ * A synthesized state machine, built once (aws-local-stepfunctions validates the definition on
+ * construction, which costs far more than a run) and run many times against a simulated region.
+ */
+export class LocalStateMachine {
+  private readonly machine: StateMachine;
+  private readonly states: Map<string, AslState>;
+  private executionCounter = 0;
+
+  constructor(
+    readonly arn: string,
+    readonly definition: AslDefinition,
+  ) {
+    this.states = allStates(definition);
+    for (const [name, state] of this.states) {
+      if (state.Type === 'Task' && !state.Resource) throw new Error(`Task state "${name}" has no Resource`);
+      if (state.Type === 'Task' && !classify(state.Resource as string)) {
+        throw new Error(
+          `Task state "${name}": the engine does not know the resource ${JSON.stringify(state.Resource)} ` +
+            '(known: arn:aws:states:::aws-sdk:<service>:<action>, dynamodb:putItem|getItem|updateItem|deleteItem, sns:publish, lambda:invoke)',
+        );
+      }
+    }
+    this.machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+      validationOptions: { checkArn: false },
+    });
+  }
+
+  get name(): string {
+    return this.arn.split(':').pop() as string;
+  }
+
+  async run(input: unknown, options: RunOptions): Promise<ExecutionResult> {
+    const { region } = options;
+    const clock = region.clock;
+    this.executionCounter += 1;
+    const name =
+      options.executionName ?? `local-${String(this.executionCounter).padStart(4, '0')}-${region.random.hex(8)}`;
+    const executionArn = this.arn.replace(':stateMachine:', ':execution:') + `:${name}`;
+    const startMs = clock.now();
+    const elapsed = () => (clock.now() - startMs) / 1000;
+    const timeline: TimelineEntry[] = [];
+    const log = (entry: Omit<TimelineEntry, 'at'>) => {
+      const e = { at: Math.round(elapsed() * 1000) / 1000, ...entry };
+      timeline.push(e);
+      options.onTimeline?.(e);
+    };
+    const callsBefore = region.calls.length;
+    let transitions = 0;
+    let lambdaInvocations = 0;
+    let timedOut = false;
+    const coldStarted = new Set<string>();
+    const token = `${executionArn}#${region.random.hex(16)}`;
+    const context = {
+      Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::000000000000:role/local' },
+      Task: { Token: token },
+    };
+    const machineTimeout = this.definition.TimeoutSeconds;
+
+    const checkMachineTimeout = () => {
+      if (machineTimeout !== undefined && elapsed() > machineTimeout && !timedOut) {
+        timedOut = true;
+        execution.abort();
+      }
+    };
+
+    const lambdaFor = (fn: unknown): LambdaHandler => {
+      const id = String(fn);
+      const fnName = id.startsWith('arn:') ? (id.split(':')[6] ?? id) : id;
+      const h = options.lambdas?.get(fnName);
+      if (!h) {
+        throw new Error(
+          `lambda:invoke of ${JSON.stringify(id)}: no local handler for function "${fnName}" ` +
+            `(known: ${[...(options.lambdas?.keys() ?? [])].join(', ') || 'none'})`,
+        );
+      }
+      return h;
+    };
+
+    const callApi = async (service: ServiceName, action: string, params: unknown, optimized: boolean) => {
+      try {
+        return await region.call(service, action, (params ?? {}) as Record<string, unknown>);
+      } catch (e) {
+        if (e instanceof AwsApiError) {
+          throw new TaskFailure(sdkIntegrationErrorName(e, optimized), sdkIntegrationCause(e, region.nextRequestId()));
+        }
+        throw e;
+      }
+    };
+
+    const invoke = async (stateName: string, state: AslState, params: unknown): Promise<unknown> => {
+      const resource = state.Resource as string;
+      const kind = classify(resource);
+      let result: unknown;
+      if (kind?.type === 'lambda') {
+        const p = (params ?? {}) as { FunctionName?: unknown; Payload?: unknown };
+        const handler = lambdaFor(p.FunctionName);
+        lambdaInvocations += 1;
+        const fnKey = String(p.FunctionName);
+        clock.advanceSeconds(
+          region.latency['lambda.invoke'] + (coldStarted.has(fnKey) ? 0 : region.latency['lambda.coldStart']),
+        );
+        coldStarted.add(fnKey);
+        log({ kind: 'lambda', state: stateName, detail: `invoke ${fnKey.split(':').pop()}` });
+        try {
+          const payload = await handler(p.Payload ?? {});
+          result = kind.callback ? payload : { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 };
+        } catch (e) {
+          const err = e as Error;
+          // A function error reaches Retry/Catch as its errorType; the Cause is the Lambda error payload.
+          throw new TaskFailure(
+            err.name || 'Error',
+            JSON.stringify({ errorType: err.name || 'Error', errorMessage: err.message, trace: [] }),
+          );
+        }
+      } else if (kind) {
+        clock.advanceSeconds(region.latency['sfn.sdkTaskOverhead']);
+        result = await callApi(kind.service, kind.action, params, kind.type === 'optimized');
+        const last = region.calls[region.calls.length - 1];
+        log({
+          kind: 'api',
+          state: stateName,
+          detail: `${kind.service}:${kind.action}${last?.error ? ` → ${last.error}` : ''}`,
+        });
+      }
+      if (kind?.callback) {
+        const broker = options.broker;
+        if (!broker)
+          throw new TaskFailure(
+            'States.Runtime',
+            `Task "${stateName}" waits for a task token and nothing can settle it`,
+          );
+        const heartbeat = state.HeartbeatSeconds ?? Infinity;
+        const timeout = state.TimeoutSeconds ?? 99999999;
+        const deadlineSeconds = Math.min(heartbeat, timeout);
+        log({ kind: 'approval', state: stateName, detail: 'waiting for a task token' });
+        result = await broker.wait({
+          token,
+          state: stateName,
+          input: params,
+          deadlineSeconds,
+          deadlineError: heartbeat < timeout ? 'States.HeartbeatTimeout' : 'States.Timeout',
+        });
+        log({ kind: 'approval', state: stateName, detail: 'task token settled' });
+      }
+      return result;
+    };
+
+    const handlers: Record<string, (input: unknown) => Promise<never>> = {};
+    const waitOverrides: Record<string, number> = {};
+    const retryOverrides: Record<string, number> = {};
+    for (const [stateName, state] of this.states) {
+      if (state.Retry) retryOverrides[stateName] = 0;
+      if (state.Type === 'Wait') waitOverrides[stateName] = 0;
+      if (state.Type !== 'Task') continue;
+      handlers[stateName] = (async (params: unknown) => {
+        await nextTick(); // let the event consumer account for the Waits and retries before this call
+        checkMachineTimeout();
+        if (timedOut) throw new TaskFailure('States.Timeout', 'The execution timed out');
+        const before = clock.now();
+        const timeoutSeconds =
+          state.TimeoutSeconds ??
+          (state.TimeoutSecondsPath ? Number(readReferencePath(state.TimeoutSecondsPath, params, context)) : 60);
+        const out = await invoke(stateName, state, params);
+        const took = (clock.now() - before) / 1000;
+        if (!classify(state.Resource as string)?.callback && took > timeoutSeconds) {
+          throw new TaskFailure(
+            'States.Timeout',
+            `Task "${stateName}" took ${took} s, longer than its TimeoutSeconds ${timeoutSeconds}`,
+          );
+        }
+        return out;
+      }) as (input: unknown) => Promise<never>;
+    }
+
+    const execution = withModeledDate(startMs, () =>
+      this.machine.run(input as never, {
+        overrides: {
+          taskResourceLocalHandlers: handlers,
+          waitTimeOverrides: waitOverrides,
+          retryIntervalOverrides: retryOverrides,
+        },
+        context,
+        noThrowOnAbort: false,
+      }),
+    );
+    clock.advanceSeconds(region.latency['sfn.startExecution']);
+    log({ kind: 'execution', detail: `started ${name}` });
+
+    const consume = (async () => {
+      for await (const event of execution.eventLogs) {
+        switch (event.type) {
+          case 'StateEntered': {
+            transitions += 1;
+            const state = this.states.get(event.state.name);
+            log({ kind: 'state', state: event.state.name, detail: `entered ${event.state.type}` });
+            if (state?.Type === 'Wait') {
+              const seconds = waitSeconds(state, event.state.input, context, clock.now());
+              clock.advanceSeconds(seconds);
+              log({ kind: 'wait', state: event.state.name, detail: `waited ${seconds} s` });
+            } else if (state && state.Type !== 'Task' && state.Type !== 'Map' && state.Type !== 'Parallel') {
+              clock.advanceSeconds(region.latency['sfn.transition']);
+            }
+            break;
+          }
+          case 'StateRetried': {
+            transitions += 1;
+            const { retrier, attempt } = event.retry;
+            let delay = retryDelaySeconds(retrier as AslRetrier, attempt);
+            if (retrier.JitterStrategy === 'FULL') delay = region.random.next() * delay;
+            clock.advanceSeconds(delay);
+            log({ kind: 'retry', state: event.state.name, detail: `retry ${attempt} after ${delay.toFixed(1)} s` });
+            break;
+          }
+          case 'StateFailed':
+            log({ kind: 'state', state: event.state.name, detail: `failed ${event.Error}` });
+            break;
+          case 'StateCaught':
+            log({ kind: 'catch', state: event.state.name, detail: `caught → ${event.catch.catcher.Next}` });
+            break;
+          default:
+            break;
+        }
+        checkMachineTimeout();
+      }
+    })();
+
+    let status: ExecutionStatus;
+    let output: unknown;
+    let error: string | undefined;
+    let cause: string | undefined;
+    try {
+      output = await execution.result;
+      status = 'SUCCEEDED';
+    } catch (e) {
+      if (timedOut) {
+        status = 'TIMED_OUT';
+        error = 'States.Timeout';
+        cause = `The execution ran longer than its TimeoutSeconds (${machineTimeout} s)`;
+      } else if (e instanceof ExecutionAbortedError) {
+        status = 'ABORTED';
+      } else if (e instanceof ExecutionError) {
+        const inner = e.cause as Error;
+        status = 'FAILED';
+        error = inner.name;
+        cause = inner.message;
+      } else {
+        throw e;
+      }
+    }
+    await consume;
+    log({ kind: 'execution', detail: `${status.toLowerCase()}${error ? ` ${error}` : ''}` });
+    return {
+      executionArn,
+      name,
+      status,
+      output,
+      error,
+      cause,
+      startDate: new Date(startMs).toISOString(),
+      stopDate: clock.nowIso(),
+      modeledSeconds: Math.round(elapsed() * 1000) / 1000,
+      transitions,
+      lambdaInvocations,
+      apiCalls: region.calls.length - callsBefore,
+      timeline,
+    };
+  }
+}
+
+type TaskKind =
+  | { type: 'sdk' | 'optimized'; service: ServiceName; action: string; callback: boolean }
+  | { type: 'lambda'; callback: boolean };
+
+function classify(resource: string): TaskKind | undefined {
+  let m = OPTIMIZED.exec(resource);
+  if (m) return { type: 'optimized', service: m[1] as ServiceName, action: pascal(m[2]), callback: !!m[3] };
+  m = SDK.exec(resource);
+  if (m && SDK_SERVICES[m[1]])
+    return { type: 'sdk', service: SDK_SERVICES[m[1]], action: pascal(m[2]), callback: !!m[3] };
+  m = LAMBDA.exec(resource);
+  if (m) return { type: 'lambda', callback: !!m[1] };
+  return undefined;
+}
+
+function waitSeconds(state: AslState, input: unknown, context: unknown, nowMs: number): number {
+  if (state.Seconds !== undefined) return state.Seconds;
+  if (state.SecondsPath) return Number(readReferencePath(state.SecondsPath, input, context));
+  const ts =
+    state.Timestamp ??
+    (state.TimestampPath ? String(readReferencePath(state.TimestampPath, input, context)) : undefined);
+  if (ts !== undefined) return Math.max(0, (Date.parse(ts) - nowMs) / 1000);
+  return 0;
+}

@@ -1,0 +1,141 @@
+import { ScriptedApprovals } from '../../../local/engine/approvals';
+import { LocalStateMachine, retryDelaySeconds } from '../../../local/engine/runner';
+import { AwsApiError } from '../../../local/region/errors';
+import { SimulatedRegion, type ServiceSimulator } from '../../../local/region/region';
+
+/** A one-action SNS stand-in whose failures the test scripts. */
+class CountingSns implements ServiceSimulator {
+  readonly name = 'sns' as const;
+  published: unknown[] = [];
+  failuresLeft = 0;
+  readonly actions = {
+    Publish: (input: Record<string, unknown>) => {
+      if (this.failuresLeft > 0) {
+        this.failuresLeft -= 1;
+        throw new AwsApiError('sns', 'Throttled', 'Rate exceeded', 400);
+      }
+      this.published.push(input);
+      return { MessageId: `m-${this.published.length}` };
+    },
+  };
+  latencyOf() {
+    return 0.05;
+  }
+  snapshot() {
+    return { published: this.published };
+  }
+}
+
+const retry = {
+  ErrorEquals: ['Sns.ThrottledException'],
+  IntervalSeconds: 2,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  MaxDelaySeconds: 10,
+};
+const definition = {
+  StartAt: 'Notify',
+  TimeoutSeconds: 3600,
+  States: {
+    Notify: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:sns:publish',
+      Parameters: { TopicArn: 'arn:aws:sns:us-east-1:123456789012:ops', 'Message.$': '$.message' },
+      TimeoutSeconds: 10,
+      Retry: [retry],
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Notify failed' }],
+      ResultPath: '$.published',
+      Next: 'Pause',
+    },
+    Pause: { Type: 'Wait', SecondsPath: '$.pause', Next: 'Approve' },
+    Approve: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::sns:publish.waitForTaskToken',
+      Parameters: { TopicArn: 'arn:aws:sns:us-east-1:123456789012:ops', 'Message.$': '$$.Task.Token' },
+      HeartbeatSeconds: 600,
+      TimeoutSeconds: 3600,
+      Retry: [{ ...retry, ErrorEquals: ['SNS.ThrottledException'] }],
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Notify failed' }],
+      ResultPath: '$.approval',
+      End: true,
+    },
+    'Notify failed': { Type: 'Fail', Error: 'NotifyFailed', Cause: 'could not notify' },
+  },
+};
+
+describe('LocalStateMachine', () => {
+  let machine: LocalStateMachine;
+  beforeAll(() => {
+    machine = new LocalStateMachine('arn:aws:states:us-east-1:123456789012:stateMachine:demo', definition);
+  });
+
+  function world(failures = 0) {
+    const region = new SimulatedRegion({ seed: 3 });
+    const sns = new CountingSns();
+    sns.failuresLeft = failures;
+    region.register(sns);
+    return { region, sns };
+  }
+
+  it('runs the definition and advances modeled time by waits, latencies and approvals', async () => {
+    // GIVEN an approval that arrives after 120 s
+    const { region, sns } = world();
+    const broker = new ScriptedApprovals(region, [{ decision: 'approve', afterSeconds: 120, output: { by: 'alice' } }]);
+    // WHEN the machine runs with a 30 s pause
+    const result = await machine.run({ message: 'hello', pause: 30 }, { region, broker });
+    // THEN it succeeds, published twice (message and token), and modeled time covers the wait and approval
+    expect(result.status).toBe('SUCCEEDED');
+    expect(sns.published).toHaveLength(2);
+    expect((result.output as { approval: unknown }).approval).toEqual({ by: 'alice' });
+    expect(result.modeledSeconds).toBeGreaterThanOrEqual(150);
+    expect(result.modeledSeconds).toBeLessThan(151);
+    expect(result.transitions).toBe(3);
+    expect(result.apiCalls).toBe(2);
+  });
+
+  it('passes the task token from the context object to the waiting task', async () => {
+    const { region, sns } = world();
+    const broker = new ScriptedApprovals(region, [{ decision: 'approve', afterSeconds: 1 }]);
+    const result = await machine.run({ message: 'x', pause: 0 }, { region, broker, executionName: 'run-1' });
+    expect((sns.published[1] as { Message: string }).Message).toMatch(/^arn:aws:states:.*:execution:demo:run-1#/);
+    expect(result.executionArn).toBe('arn:aws:states:us-east-1:123456789012:execution:demo:run-1');
+  });
+
+  it('retries an API error under its Step Functions name and charges the backoff in modeled time', async () => {
+    const { region, sns } = world(2);
+    const broker = new ScriptedApprovals(region, [{ decision: 'approve', afterSeconds: 0 }]);
+    const result = await machine.run({ message: 'x', pause: 0 }, { region, broker });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(sns.published).toHaveLength(2);
+    expect(result.transitions).toBe(5);
+    // 2 s + 4 s of backoff
+    expect(result.modeledSeconds).toBeGreaterThanOrEqual(6);
+    expect(result.timeline.filter((e) => e.kind === 'retry')).toHaveLength(2);
+  });
+
+  it('fails with States.HeartbeatTimeout when no decision arrives, after the heartbeat in modeled time', async () => {
+    const { region } = world();
+    const broker = new ScriptedApprovals(region, [{ decision: 'never', afterSeconds: 0 }]);
+    const result = await machine.run({ message: 'x', pause: 0 }, { region, broker });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('NotifyFailed');
+    expect(result.modeledSeconds).toBeGreaterThanOrEqual(600);
+  });
+
+  it('rejects a Task resource the engine does not know', () => {
+    const bad = {
+      StartAt: 'X',
+      States: { X: { Type: 'Task', Resource: 'arn:aws:states:::glue:startJobRun', End: true } },
+    };
+    expect(() => new LocalStateMachine('arn:aws:states:us-east-1:1:stateMachine:bad', bad)).toThrow(
+      /does not know the resource/,
+    );
+  });
+});
+
+describe('retryDelaySeconds', () => {
+  it('multiplies the interval by the backoff rate per attempt and caps it at MaxDelaySeconds', () => {
+    const r = { ErrorEquals: ['X'], IntervalSeconds: 2, BackoffRate: 3, MaxDelaySeconds: 10 };
+    expect([1, 2, 3].map((a) => retryDelaySeconds(r, a))).toEqual([2, 6, 10]);
+  });
+});
