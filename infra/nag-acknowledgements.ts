@@ -1,5 +1,7 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
+import { HaFoundation } from '../workflows/base';
 
 /**
  * Every cdk-nag finding ha-workflows accepts, with the reason, in one place. A finding not listed here
@@ -13,9 +15,26 @@ export interface Acknowledgement {
   readonly appliesTo: (c: IConstruct) => boolean;
 }
 
-const pathEndsWith = (suffix: string) => (c: IConstruct) => c.node.path.endsWith(suffix);
+export const pathEndsWith = (suffix: string) => (c: IConstruct) => c.node.path.endsWith(suffix);
 
-export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [];
+/** An email subscription (`CfnSubscription`) of the operators' topic of an HaFoundation, and nothing else. */
+function isOperatorEmailSubscription(c: IConstruct): boolean {
+  if (!(c instanceof sns.CfnSubscription) || c.protocol !== sns.SubscriptionProtocol.EMAIL) return false;
+  const topic = c.node.scope?.node.scope;
+  const foundation = topic?.node.scope;
+  return foundation instanceof HaFoundation && topic === foundation.topic;
+}
+
+export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
+  {
+    id: 'Serverless-SNSRedrivePolicy',
+    reason:
+      'Email notifications to operators are a convenience: a message SNS cannot deliver to an inbox needs no ' +
+      'dead-letter queue, because the authoritative record of every run is the execution history (logged at level ALL) ' +
+      'and the state table.',
+    appliesTo: isOperatorEmailSubscription,
+  },
+];
 
 /** Applies the acknowledgements to every matching construct under `scope`. */
 export function acknowledgeKnownFindings(scope: IConstruct): void {
@@ -24,6 +43,4 @@ export function acknowledgeKnownFindings(scope: IConstruct): void {
       if (ack.appliesTo(c)) Validations.of(c).acknowledge({ id: ack.id, reason: ack.reason });
     }
   }
-  void Stack;
-  void pathEndsWith;
 }

@@ -11,6 +11,59 @@ const region = z
 
 const account = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
 
+const id = (what: string) =>
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, `must be a ${what}: 1-63 letters, digits, '.', '_' or '-'`);
+
+export const recoveryGroupSchema = z
+  .object({
+    /** Region-unique id; protected instances and their candidate subnets carry it as the value of `tagKey`. */
+    id: id('recovery group id'),
+    /** The VPC of the group's instances and subnets. */
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"'),
+    /** Target groups the instance serves. */
+    targetGroupArns: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^/]+\/[0-9a-f]+$/,
+            'must be a target group ARN',
+          ),
+      )
+      .default([]),
+    /** Subnets tried first, in this order. */
+    subnetPreference: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')).default([]),
+    /** AZs never used for a replacement. */
+    impairedZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'must be an AZ name such as "eu-west-1a"')).default([]),
+    /** Roles of the instance profiles of the group's instances (iam:PassRole is granted for these only). */
+    instanceRoleArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')).default([]),
+  })
+  .strict();
+
+export const instanceRecoverySchema = z
+  .object({
+    /** Tag key naming the recovery group on instances and subnets. */
+    tagKey: z.string().min(1).max(128).default('ha-workflows:recovery-group'),
+    /** Start on EC2 `stopped` state changes. */
+    triggerOnStopped: z.boolean().default(true),
+    /** Only alarms whose names start with this prefix start a recovery ('' = every instance alarm). */
+    alarmNamePrefix: z.string().max(255).default(''),
+    /** Longest a lock may be held by an execution that died (minutes). */
+    lockTtlMinutes: z.number().int().min(1).max(1440).default(60),
+    /** How long to wait for the replacement to run, then to be healthy (minutes). */
+    runningTimeoutMinutes: z.number().int().min(1).max(30).default(3),
+    healthyTimeoutMinutes: z.number().int().min(1).max(60).default(10),
+    groups: z.array(recoveryGroupSchema).min(1, 'must list at least one recovery group'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.groups.forEach((g, i) => {
+      if (seen.has(g.id)) ctx.addIssue({ code: 'custom', path: ['groups', i, 'id'], message: 'must be unique' });
+      seen.add(g.id);
+    });
+  });
+
 export const configSchema = z
   .object({
     /** Prefix of every stack and physical name; letters, digits and hyphens. */
@@ -43,6 +96,8 @@ export const configSchema = z
       })
       .strict()
       .default({ retentionDays: 90 }),
+    /** The instance-recovery workflow (primary region); omitted: not deployed. */
+    instanceRecovery: instanceRecoverySchema.optional(),
     /** Tags applied to every resource of the stacks. */
     tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
   })

@@ -8,7 +8,12 @@ import { PropsError } from './props-error';
 /** Longest execution a Standard workflow allows (one year). */
 const MAX_TIMEOUT = Duration.days(365);
 
+/** Metadata key on each state machine's CloudFormation resource: which workflow it is (the engine finds it by this). */
+export const WORKFLOW_METADATA_KEY = 'ha-workflows:workflow';
+
 export interface HaStateMachineProps {
+  /** The workflow's id, e.g. `instance-recovery`. */
+  readonly workflow: string;
   /** The workflow's states. */
   readonly definition: sfn.IChainable;
   /** Where execution history is logged (level ALL, with execution data). */
@@ -67,5 +72,6 @@ export class HaStateMachine extends Construct {
       role: this.role,
       logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+    (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(WORKFLOW_METADATA_KEY, props.workflow);
   }
 }

@@ -1,0 +1,247 @@
+import { CloudWatchSimulator } from './region/cloudwatch';
+import { DynamoDbSimulator } from './region/dynamodb';
+import { Ec2Simulator } from './region/ec2';
+import { Elbv2Simulator } from './region/elbv2';
+import { deepPartialMatch } from './region/faults';
+import { HttpSimulator } from './region/http';
+import { SimulatedRegion } from './region/region';
+import { SnsSimulator } from './region/sns';
+import { SsmSimulator } from './region/ssm';
+import { VirtualClock } from './clock';
+import { ScriptedApprovals } from './engine/approvals';
+import { localClients } from './engine/clients';
+import { type ExecutionResult, type LambdaHandler, LocalStateMachine, type TimelineEntry } from './engine/runner';
+import type { Predicate, Scenario } from './scenario/schema';
+import { silentLogger, TASK_HANDLERS } from './tasks-registry';
+import { type CfnTemplate, DEFAULT_ENV, type ResolveEnv, TemplateResolver, resolveStateMachines } from './template';
+
+/** Template metadata the engine reads (written by workflows/base). */
+export const WORKFLOW_METADATA_KEY = 'ha-workflows:workflow';
+export const TASK_METADATA_KEY = 'ha-workflows:task';
+
+export interface ExpectationResult {
+  readonly description: string;
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+export interface DrillResult {
+  readonly scenario: string;
+  readonly workflow: string;
+  readonly status: ExecutionResult['status'];
+  readonly error?: string;
+  readonly cause?: string;
+  /** Modeled seconds from the first trigger to the end of the last execution. */
+  readonly modeledSeconds: number;
+  readonly transitions: number;
+  readonly lambdaInvocations: number;
+  readonly apiCalls: number;
+  readonly timeline: readonly (TimelineEntry & { execution: number })[];
+  readonly executions: readonly ExecutionResult[];
+  readonly environment: Record<string, unknown>;
+  readonly expectations: readonly ExpectationResult[];
+  /** True when every expectation holds (or, without any, when every execution succeeded). */
+  readonly ok: boolean;
+}
+
+const machines = new Map<string, LocalStateMachine>();
+
+/** Builds each distinct definition once per process: construction validates it, runs are cheap. */
+function machineFor(arn: string, definition: Record<string, unknown>): LocalStateMachine {
+  const key = `${arn}\n${JSON.stringify(definition)}`;
+  let m = machines.get(key);
+  if (!m) {
+    m = new LocalStateMachine(arn, definition as never);
+    machines.set(key, m);
+  }
+  return m;
+}
+
+/** What the stack itself creates and the workflows use, added to the scenario's starting environment. */
+function provision(template: CfnTemplate, resolver: TemplateResolver, scenario: Scenario) {
+  type Named = Record<string, unknown>;
+  const env = structuredClone(scenario.environment) as Record<string, Record<string, Named[]> | undefined>;
+  const ec2 = (env.ec2 ??= {});
+  const dynamodb = (env.dynamodb ??= {});
+  const sns = (env.sns ??= {});
+  for (const [logicalId, r] of Object.entries(template.Resources ?? {})) {
+    const p = r.Properties ?? {};
+    if (r.Type === 'AWS::DynamoDB::Table') {
+      const keys = (p.KeySchema as { AttributeName: string; KeyType: string }[]) ?? [];
+      const tableName = resolver.ref(logicalId);
+      const tables = (dynamodb.tables ??= []);
+      if (!tables.some((t) => t.tableName === tableName)) {
+        tables.push({
+          tableName,
+          partitionKey: keys.find((k) => k.KeyType === 'HASH')?.AttributeName ?? 'pk',
+          sortKey: keys.find((k) => k.KeyType === 'RANGE')?.AttributeName,
+        });
+      }
+    } else if (r.Type === 'AWS::SNS::Topic') {
+      const topicArn = resolver.ref(logicalId);
+      const topics = (sns.topics ??= []);
+      if (!topics.some((t) => t.topicArn === topicArn)) topics.push({ topicArn });
+    } else if (r.Type === 'AWS::EC2::SecurityGroup' && typeof p.VpcId === 'string') {
+      const groupId = resolver.ref(logicalId);
+      const groups = (ec2.securityGroups ??= []);
+      if (!groups.some((g) => g.groupId === groupId)) {
+        groups.push({ groupId, vpcId: p.VpcId, groupName: logicalId, description: String(p.GroupDescription ?? '') });
+      }
+    }
+  }
+  return env as Scenario['environment'];
+}
+
+function lambdasFor(template: CfnTemplate, resolver: TemplateResolver, region: SimulatedRegion) {
+  const clients = localClients(region);
+  const logger = silentLogger();
+  const out = new Map<string, LambdaHandler>();
+  for (const [logicalId, r] of Object.entries(template.Resources ?? {})) {
+    const task = r.Metadata?.[TASK_METADATA_KEY];
+    if (r.Type !== 'AWS::Lambda::Function' || typeof task !== 'string') continue;
+    const make = TASK_HANDLERS[task];
+    if (!make) throw new Error(`function ${logicalId} runs task "${task}", which the engine has no handler for`);
+    out.set(resolver.ref(logicalId), make(clients, logger));
+  }
+  return out;
+}
+
+function eventEnvelope(event: Record<string, unknown>, region: SimulatedRegion): Record<string, unknown> {
+  return {
+    version: '0',
+    id: region.random.uuid(),
+    account: region.accountId,
+    time: region.clock.nowIso().replace(/\.\d{3}Z$/, 'Z'),
+    region: region.regionName,
+    resources: [],
+    ...event,
+  };
+}
+
+function at(root: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), root);
+}
+
+function checkPredicate(p: Predicate, environment: Record<string, unknown>): ExpectationResult {
+  if ('select' in p) {
+    const list = at(environment, p.select);
+    const description = p.description ?? `${p.select}${p.where ? ` where ${JSON.stringify(p.where)}` : ''} counts ${p.count}`;
+    if (!Array.isArray(list)) return { description, ok: false, detail: `${p.select} is not a list in the final environment` };
+    const n = list.filter((e) => (p.where ? deepPartialMatch(e, p.where) : true)).length;
+    return { description, ok: n === p.count, detail: `found ${n}` };
+  }
+  const value = at(environment, p.path);
+  const description = p.description ?? `${p.path} equals ${JSON.stringify(p.equals)}`;
+  const ok = deepPartialMatch(value, p.equals) && (typeof p.equals === 'object' || value === p.equals);
+  return { description, ok, detail: `found ${JSON.stringify(value)}` };
+}
+
+function lastState(result: ExecutionResult): string | undefined {
+  return [...result.timeline].reverse().find((e) => e.kind === 'state' && e.detail.startsWith('entered'))?.state;
+}
+
+export interface DrillOptions {
+  readonly template: CfnTemplate;
+  readonly env?: ResolveEnv;
+  /** Overrides the scenario's seed. */
+  readonly seed?: number;
+}
+
+/** Runs a scenario: the synthesized workflow, in a simulated region built from the scenario, on modeled time. */
+export async function drill(scenario: Scenario, options: DrillOptions): Promise<DrillResult> {
+  const env = options.env ?? DEFAULT_ENV;
+  const resolver = new TemplateResolver(options.template, env);
+  const found = resolveStateMachines(options.template, env).filter(
+    (m) => m.resource.Metadata?.[WORKFLOW_METADATA_KEY] === scenario.workflow,
+  );
+  if (found.length !== 1) {
+    const known = resolveStateMachines(options.template, env)
+      .map((m) => m.resource.Metadata?.[WORKFLOW_METADATA_KEY])
+      .filter(Boolean);
+    throw new Error(
+      `scenario "${scenario.name}": workflow "${scenario.workflow}" is not in the ${scenario.site} stack ` +
+        `(workflows there: ${known.join(', ') || 'none'}; is it configured?)`,
+    );
+  }
+  const machine = machineFor(found[0].arn, found[0].definition);
+  const region = new SimulatedRegion({
+    regionName: env.region,
+    accountId: env.account,
+    seed: options.seed ?? scenario.seed,
+    clock: new VirtualClock(),
+    latency: scenario.latency,
+    faults: scenario.faults,
+  });
+  const e = provision(options.template, resolver, scenario);
+  const ec2 = new Ec2Simulator(region, e.ec2 ?? {});
+  region.register(ec2);
+  region.register(new Elbv2Simulator(region, e.elasticloadbalancingv2 ?? {}));
+  region.register(new SsmSimulator(region, e.ssm ?? {}));
+  region.register(new DynamoDbSimulator(region, e.dynamodb ?? {}));
+  region.register(new CloudWatchSimulator(region, e.cloudwatch ?? {}));
+  region.register(new SnsSimulator(region, e.sns ?? {}));
+  region.register(new HttpSimulator(region, e.http ?? {}));
+  const lambdas = lambdasFor(options.template, resolver, region);
+  const broker = new ScriptedApprovals(region, scenario.approvals);
+
+  const startMs = region.clock.now();
+  const timeline: (TimelineEntry & { execution: number })[] = [];
+  const executions: ExecutionResult[] = [];
+  let batch: Promise<void>[] = [];
+  for (const [i, trigger] of scenario.triggers.entries()) {
+    if (trigger.start === 'after-previous') {
+      await Promise.all(batch);
+      batch = [];
+    }
+    const input = trigger.event ? eventEnvelope(trigger.event, region) : trigger.input;
+    batch.push(
+      machine
+        .run(input, {
+          region,
+          lambdas,
+          broker,
+          executionName: trigger.name,
+          onTimeline: (entry) => timeline.push({ ...entry, execution: i }),
+        })
+        .then((r) => {
+          executions[i] = r;
+        }),
+    );
+  }
+  await Promise.all(batch);
+
+  const environment = region.snapshot();
+  const expectations: ExpectationResult[] = [];
+  const exp = scenario.expect;
+  if (exp) {
+    const perExecution = exp.executions ?? [{ status: exp.status, error: exp.error, endState: exp.endState }];
+    perExecution.forEach((x, i) => {
+      const r = executions[i];
+      if (!r) {
+        expectations.push({ description: `execution ${i + 1} exists`, ok: false });
+        return;
+      }
+      if (x.status) expectations.push({ description: `execution ${i + 1} is ${x.status}`, ok: r.status === x.status, detail: `was ${r.status}${r.error ? ` (${r.error}: ${r.cause})` : ''}` });
+      if (x.error) expectations.push({ description: `execution ${i + 1} fails with ${x.error}`, ok: r.error === x.error, detail: `error was ${r.error ?? 'none'}` });
+      if (x.endState) expectations.push({ description: `execution ${i + 1} ends in "${x.endState}"`, ok: lastState(r) === x.endState, detail: `ended in "${lastState(r)}"` });
+    });
+    for (const p of exp.environment) expectations.push(checkPredicate(p, environment));
+  }
+  const first = executions[0];
+  return {
+    scenario: scenario.name,
+    workflow: scenario.workflow,
+    status: first.status,
+    error: first.error,
+    cause: first.cause,
+    modeledSeconds: Math.round((region.clock.now() - startMs)) / 1000,
+    transitions: executions.reduce((n, r) => n + r.transitions, 0),
+    lambdaInvocations: executions.reduce((n, r) => n + r.lambdaInvocations, 0),
+    apiCalls: region.calls.length,
+    timeline,
+    executions,
+    environment,
+    expectations,
+    ok: exp ? expectations.every((x) => x.ok) : executions.every((r) => r.status === 'SUCCEEDED'),
+  };
+}

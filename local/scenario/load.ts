@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { describeIssues } from '../../tasks/shared/validation';
+import { type Scenario, scenarioSchema } from './schema';
+
+/** A scenario file that cannot be run; the message names the file and every problem's JSON path. */
+export class ScenarioError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid scenario ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+export function parseScenario(data: unknown, file = '<inline>'): Scenario {
+  const result = scenarioSchema.safeParse(data);
+  if (!result.success) throw new ScenarioError(file, describeIssues(data, result.error.issues));
+  return result.data;
+}
+
+export function loadScenario(file: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(file, [`cannot read the file: ${(e as Error).message}`]);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError(file, [`not valid JSON: ${(e as Error).message}`]);
+  }
+  return parseScenario(data, file);
+}

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { cloudwatchEnvironmentSchema } from '../region/cloudwatch';
+import { dynamodbEnvironmentSchema } from '../region/dynamodb';
+import { ec2EnvironmentSchema } from '../region/ec2';
+import { elbv2EnvironmentSchema } from '../region/elbv2';
+import { httpEnvironmentSchema } from '../region/http';
+import { snsEnvironmentSchema } from '../region/sns';
+import { ssmEnvironmentSchema } from '../region/ssm';
+
+const serviceName = z.enum(['ec2', 'elasticloadbalancingv2', 'ssm', 'dynamodb', 'cloudwatch', 'sns', 'http']);
+
+export const apiFaultSchema = z.strictObject({
+  service: serviceName,
+  /** PascalCase action, e.g. "RunInstances". */
+  action: z.string().regex(/^[A-Z][A-Za-z0-9]+$/, 'must be a PascalCase API action such as "RunInstances"'),
+  /** Deep partial match on the call's input. */
+  match: z.record(z.string(), z.unknown()).optional(),
+  error: z
+    .strictObject({
+      code: z.string().min(1),
+      message: z.string().optional(),
+      statusCode: z.number().int().min(400).max(599).optional(),
+    })
+    .optional(),
+  times: z.number().int().min(1).optional(),
+  probability: z.number().min(0).max(1).optional(),
+  addLatencySeconds: z.number().min(0).optional(),
+  afterSeconds: z.number().min(0).optional(),
+});
+
+export const triggerSchema = z
+  .strictObject({
+    /** An EventBridge event as the rule delivers it (missing envelope fields are filled in). */
+    event: z
+      .looseObject({ source: z.string(), 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) })
+      .optional(),
+    /** An execution input, as an operator starts it. */
+    input: z.record(z.string(), z.unknown()).optional(),
+    /** Execution name; omitted: generated. */
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/).optional(),
+    /** `together` starts with the triggers before it; `after-previous` waits until they end. */
+    start: z.enum(['together', 'after-previous']).default('together'),
+  })
+  .refine((t) => (t.event === undefined) !== (t.input === undefined), {
+    message: 'give exactly one of "event" or "input"',
+  });
+
+export const environmentSchema = z
+  .strictObject({
+    ec2: ec2EnvironmentSchema.optional(),
+    elasticloadbalancingv2: elbv2EnvironmentSchema.optional(),
+    ssm: ssmEnvironmentSchema.optional(),
+    dynamodb: dynamodbEnvironmentSchema.optional(),
+    cloudwatch: cloudwatchEnvironmentSchema.optional(),
+    sns: snsEnvironmentSchema.optional(),
+    http: httpEnvironmentSchema.optional(),
+  })
+  .default({});
+
+const predicateSchema = z.union([
+  z.strictObject({
+    /** Where in the final environment: dotted path, e.g. "ec2.instances". Must lead to a list. */
+    select: z.string().min(1),
+    /** Deep partial match each selected element must satisfy to count. */
+    where: z.record(z.string(), z.unknown()).optional(),
+    count: z.number().int().min(0),
+    /** Shown when the predicate fails. */
+    description: z.string().optional(),
+  }),
+  z.strictObject({
+    /** Dotted path to one value. */
+    path: z.string().min(1),
+    equals: z.unknown(),
+    description: z.string().optional(),
+  }),
+]);
+
+const executionExpectSchema = z.strictObject({
+  status: z.enum(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']).optional(),
+  error: z.string().optional(),
+  /** Name of the state the execution must end in (its last state entered). */
+  endState: z.string().optional(),
+});
+
+export const scenarioSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  /** The workflow to drill, e.g. "instance-recovery". */
+  workflow: z.string().regex(/^[a-z][a-z0-9-]+$/),
+  /** Which stack: the primary region's or the DR region's. */
+  site: z.enum(['primary', 'dr']).default('primary'),
+  /** The app configuration: a path relative to the scenario file, or the configuration itself. */
+  config: z.union([z.string(), z.record(z.string(), z.unknown())]).default('../../infra/config/example.json'),
+  seed: z.number().int().min(0).default(1),
+  environment: environmentSchema,
+  /** Latency overrides by key (see docs/latency-model.md). */
+  latency: z.record(z.string(), z.number().min(0)).default({}),
+  faults: z.array(apiFaultSchema).default([]),
+  triggers: z.array(triggerSchema).min(1, 'must have at least one trigger'),
+  approvals: z
+    .array(
+      z.strictObject({
+        state: z.string().optional(),
+        decision: z.enum(['approve', 'reject', 'never']),
+        afterSeconds: z.number().min(0).default(0),
+        output: z.unknown().optional(),
+        error: z.string().optional(),
+        cause: z.string().optional(),
+      }),
+    )
+    .default([]),
+  expect: z
+    .strictObject({
+      /** Expectations on the first execution (shorthand). */
+      status: executionExpectSchema.shape.status,
+      error: executionExpectSchema.shape.error,
+      endState: executionExpectSchema.shape.endState,
+      /** Expectations per trigger, in order. */
+      executions: z.array(executionExpectSchema).optional(),
+      environment: z.array(predicateSchema).default([]),
+    })
+    .optional(),
+});
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Predicate = z.output<typeof predicateSchema>;

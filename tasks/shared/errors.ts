@@ -1,0 +1,119 @@
+import type { z } from 'zod';
+import { describeIssues } from './validation';
+
+/**
+ * The names of the errors the Lambda tasks throw. Step Functions sees an error's `name` as the Lambda
+ * `errorType`, so these are what a Retry/Catch matches: part of the API, never renamed.
+ * AWS SDK errors are not listed: they propagate unchanged, named by the API's error code.
+ */
+export const TaskErrorNames = {
+  /** The task's input failed its schema; the message lists every problem. */
+  InvalidTaskInput: 'InvalidTaskInput',
+  /** inspect-instance: no subnet of the recovery group is left outside the failed and impaired zones. */
+  NoCandidateSubnet: 'NoCandidateSubnet',
+  /** inspect-instance: the configuration names no deny-all security group for the instance's VPC. */
+  NoDenyAllGroup: 'NoDenyAllGroup',
+  /** inspect-instance: the instance has no VPC placement any more (e.g. terminated), so no subnet can be chosen. */
+  InstanceNotInVpc: 'InstanceNotInVpc',
+  /** launch-replacement: the replacement would carry more than the 50 tags EC2 allows per resource. */
+  TooManyTags: 'TooManyTags',
+  /** launch-replacement: every candidate subnet failed with a capacity error. */
+  NoCapacityInAnyZone: 'NoCapacityInAnyZone',
+  /** An AWS API answered without a field it always returns; nothing was assumed. */
+  UnexpectedApiResponse: 'UnexpectedApiResponse',
+} as const;
+
+export type TaskErrorName = (typeof TaskErrorNames)[keyof typeof TaskErrorNames];
+
+/**
+ * Base of every error a task throws on purpose. Subclasses fix `name` to a stable PascalCase name from
+ * `TaskErrorNames`:
+ * `class NoCapacityInAnyZone extends NamedTaskError { override readonly name = TaskErrorNames.NoCapacityInAnyZone }`.
+ */
+export abstract class NamedTaskError extends Error {
+  abstract override readonly name: TaskErrorName;
+}
+
+export class InvalidTaskInput extends NamedTaskError {
+  override readonly name = TaskErrorNames.InvalidTaskInput;
+
+  constructor(
+    readonly task: string,
+    /** One line per problem: `$.field: got <value>; <what is allowed>`. */
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid input for ${task}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export class NoCandidateSubnet extends NamedTaskError {
+  override readonly name = TaskErrorNames.NoCandidateSubnet;
+}
+
+export class NoDenyAllGroup extends NamedTaskError {
+  override readonly name = TaskErrorNames.NoDenyAllGroup;
+}
+
+export class InstanceNotInVpc extends NamedTaskError {
+  override readonly name = TaskErrorNames.InstanceNotInVpc;
+}
+
+export class TooManyTags extends NamedTaskError {
+  override readonly name = TaskErrorNames.TooManyTags;
+}
+
+export class NoCapacityInAnyZone extends NamedTaskError {
+  override readonly name = TaskErrorNames.NoCapacityInAnyZone;
+}
+
+export class UnexpectedApiResponse extends NamedTaskError {
+  override readonly name = TaskErrorNames.UnexpectedApiResponse;
+}
+
+/**
+ * Parses a task's input at the edge. Throws `InvalidTaskInput` listing every problem the project's one way
+ * (`describeIssues`): `$.field: got <value>; <what is allowed>` (or `missing; …`). A schema's own `error`
+ * messages say what is allowed; the generic wording below covers the rest.
+ */
+export function parseTaskInput<S extends z.ZodType>(task: string, schema: S, event: unknown): z.output<S> {
+  const result = schema.safeParse(event, { error: allowedValues });
+  if (result.success) return result.data;
+  throw new InvalidTaskInput(task, describeIssues(event, result.error.issues));
+}
+
+/** What is allowed, in words, for the issues zod raises for these schemas. */
+function allowedValues(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${article(String(issue.expected))}`;
+    case 'too_small':
+      return issue.origin === 'string'
+        ? `expected at least ${issue.minimum} character(s)`
+        : issue.origin === 'array'
+          ? `expected at least ${issue.minimum} item(s)`
+          : `expected a value ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
+    case 'too_big':
+      return issue.origin === 'string'
+        ? `expected at most ${issue.maximum} character(s)`
+        : issue.origin === 'array'
+          ? `expected at most ${issue.maximum} item(s)`
+          : `expected a value ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
+    case 'invalid_format':
+      return issue.format === 'regex'
+        ? `expected a string matching ${issue.pattern}`
+        : `expected a ${issue.format} string`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return undefined;
+  }
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
+}
+
+/** The `name` of a thrown error: for an AWS SDK v3 error, the API's error code (e.g. `InvalidInstanceID.NotFound`). */
+export function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}

@@ -1,0 +1,74 @@
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+/** Metadata key on each task function's CloudFormation resource: which `tasks/<name>/handler.ts` it runs. */
+export const TASK_METADATA_KEY = 'ha-workflows:task';
+
+const TASKS_DIR = path.join(__dirname, '..', '..', 'tasks');
+const LOCK_FILE = path.join(__dirname, '..', '..', 'package-lock.json');
+
+export interface TaskFunctionProps {
+  /** Folder under `tasks/`, e.g. `inspect-instance`. */
+  readonly task: string;
+  readonly description: string;
+  /** What the function may do. */
+  readonly policy: readonly iam.PolicyStatement[];
+  readonly logRetention: logs.RetentionDays;
+  readonly encryptionKey: kms.IKey;
+  /** @default Duration.seconds(60) */
+  readonly timeout?: Duration;
+}
+
+/**
+ * A Lambda task of a workflow: `tasks/<task>/handler.ts` bundled with esbuild for the latest Node.js
+ * runtime on arm64, X-Ray tracing, JSON logs in a log group of its own (retention, KMS), and a role of its
+ * own with only the statements passed in plus writing to that log group (no AWS managed policy).
+ */
+export class TaskFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: TaskFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      encryptionKey: props.encryptionKey,
+    });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ha-workflows ${props.task} task`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      role,
+      entry: path.join(TASKS_DIR, props.task, 'handler.ts'),
+      handler: 'handler',
+      depsLockFilePath: LOCK_FILE,
+      projectRoot: path.join(__dirname, '..', '..'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout ?? Duration.seconds(60),
+      description: props.description,
+      tracing: lambda.Tracing.ACTIVE,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      logGroup,
+      environment: { POWERTOOLS_SERVICE_NAME: `ha-workflows-${props.task}` },
+      bundling: { minify: true, sourceMap: false, target: 'node24', format: nodejs.OutputFormat.CJS },
+    });
+    for (const statement of props.policy) role.addToPolicy(statement);
+    (this.fn.node.defaultChild as lambda.CfnFunction).addMetadata(TASK_METADATA_KEY, props.task);
+  }
+}

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './lock';
+export * from './notify';
+export * from './poll-until';
+export * from './retry';
+export * from './tasks';

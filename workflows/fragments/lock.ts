@@ -1,0 +1,87 @@
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { STATE_TABLE_KEYS } from '../base/foundation';
+import { API_CALL_TIMEOUT, THROTTLING_RETRY } from './retry';
+
+/** Names the lock's attributes in the state table. */
+export const LOCK_ATTRIBUTES = {
+  owner: 'owner',
+  expiresAt: STATE_TABLE_KEYS.ttlAttribute,
+  state: 'state',
+} as const;
+
+export interface LockProps {
+  readonly table: dynamodb.ITable;
+  /** The item's partition key, e.g. `sfn.JsonPath.format('GROUP#{}', sfn.JsonPath.stringAt('$.group'))`. */
+  readonly key: string;
+  /** Where the execution's start, in epoch seconds, is (as a number). */
+  readonly nowEpochPath: string;
+  /** Where the lock's expiry, in epoch seconds, is (as a number). */
+  readonly expiresAtPath: string;
+  /** Extra `SET` clauses with their names and values, e.g. `#state = :state`. */
+  readonly set?: readonly string[];
+  /** An extra condition, ANDed with "nobody holds the lock (or its holder's lease expired)". */
+  readonly condition?: string;
+  readonly names?: Record<string, string>;
+  readonly values?: Record<string, tasks.DynamoAttributeValue>;
+}
+
+const baseNames = { '#owner': LOCK_ATTRIBUTES.owner, '#expiresAt': LOCK_ATTRIBUTES.expiresAt };
+
+/**
+ * Takes a per-resource lock owned by this execution: one conditional UpdateItem. A second execution for the
+ * same resource fails it with `DynamoDB.ConditionalCheckFailedException` and should end quietly. A holder that
+ * died leaves a lease that expires at `expiresAt` (also the table's TTL attribute).
+ */
+export function takeLock(scope: Construct, id: string, props: LockProps): tasks.DynamoUpdateItem {
+  const task = new tasks.DynamoUpdateItem(scope, id, {
+    table: props.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(props.key) },
+    updateExpression: ['SET #owner = :me, #expiresAt = :expiresAt', ...(props.set ?? [])].join(', '),
+    conditionExpression:
+      '(attribute_not_exists(#owner) OR #expiresAt < :now)' + (props.condition ? ` AND (${props.condition})` : ''),
+    expressionAttributeNames: { ...baseNames, ...props.names },
+    expressionAttributeValues: {
+      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
+      ':now': tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(props.nowEpochPath))),
+      ':expiresAt': tasks.DynamoAttributeValue.numberFromString(
+        sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(props.expiresAtPath)),
+      ),
+      ...props.values,
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  task.addRetry(THROTTLING_RETRY);
+  return task;
+}
+
+export interface ReleaseProps {
+  readonly table: dynamodb.ITable;
+  readonly key: string;
+  /** `SET` clauses recorded with the release (the resource's new state). */
+  readonly set: readonly string[];
+  readonly names?: Record<string, string>;
+  readonly values?: Record<string, tasks.DynamoAttributeValue>;
+}
+
+/** Records the resource's state and releases the lock, only if this execution still holds it. */
+export function releaseLock(scope: Construct, id: string, props: ReleaseProps): tasks.DynamoUpdateItem {
+  const task = new tasks.DynamoUpdateItem(scope, id, {
+    table: props.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(props.key) },
+    updateExpression: `SET ${props.set.join(', ')} REMOVE #owner, #expiresAt`,
+    conditionExpression: '#owner = :me',
+    expressionAttributeNames: { ...baseNames, ...props.names },
+    expressionAttributeValues: {
+      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
+      ...props.values,
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  task.addRetry(THROTTLING_RETRY);
+  return task;
+}

@@ -1,0 +1,49 @@
+import type { Duration } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+
+export interface PollUntilProps {
+  /** Reads the current state; writes it where `done` looks. */
+  readonly check: sfn.TaskStateBase;
+  /** True when polling may stop. */
+  readonly done: sfn.Condition;
+  /** Pause between checks. */
+  readonly interval: Duration;
+  /** Checks at most this many times, then goes to `exhausted`. */
+  readonly maxAttempts: number;
+  /** Where the attempt counter lives, e.g. `$.polls.replacementRunning` (holds `{ attempts }`). */
+  readonly counterPath: string;
+  /** A few words for state names: "replacement running" → "Is replacement running?". */
+  readonly label: string;
+  /** Where to go when the last check still says no. */
+  readonly exhausted: sfn.IChainable;
+  /** Where to go when done. */
+  readonly then: sfn.IChainable;
+  /** Wait one interval before the first check (when the first check could not possibly succeed). */
+  readonly waitFirst?: boolean;
+}
+
+/**
+ * A bounded polling loop: check → done? → then; attempts used up? → exhausted; else wait → count → check.
+ * The loop passes through a Choice that reads the attempt counter, so it always ends.
+ */
+export function pollUntil(scope: Construct, props: PollUntilProps): sfn.IChainable {
+  const attempts = `${props.counterPath}.attempts`;
+  const start = new sfn.Pass(scope, `Start checking ${props.label}`, {
+    result: sfn.Result.fromObject({ attempts: 1 }),
+    resultPath: props.counterPath,
+  });
+  const wait = new sfn.Wait(scope, `Wait before checking ${props.label}`, {
+    time: sfn.WaitTime.duration(props.interval),
+  });
+  const count = new sfn.Pass(scope, `Count check of ${props.label}`, {
+    parameters: { 'attempts.$': `States.MathAdd(${attempts}, 1)` },
+    resultPath: props.counterPath,
+  });
+  const decide = new sfn.Choice(scope, `Is ${props.label}?`)
+    .when(props.done, props.then)
+    .when(sfn.Condition.numberGreaterThanEquals(attempts, props.maxAttempts), props.exhausted)
+    .otherwise(wait);
+  wait.next(count).next(props.check).next(decide);
+  return props.waitFirst ? start.next(wait) : start.next(props.check);
+}

@@ -1,0 +1,257 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { type HaFoundation, HaStateMachine, PropsError, TaskFunction } from '../base';
+import { instanceRecoveryDefinition } from './definition';
+import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE, type RecoveryGroupSettings } from './input';
+
+export interface RecoveryGroup {
+  /** Region-unique id; instances and subnets carry it as the value of `tagKey`. */
+  readonly id: string;
+  readonly vpcId: string;
+  /**
+   * Target groups the instance serves; the replacement is registered in each.
+   * @default - none
+   */
+  readonly targetGroupArns?: readonly string[];
+  /**
+   * Subnet ids tried first, in this order; the group's other tagged subnets follow, by AZ name.
+   * @default - by AZ name
+   */
+  readonly subnetPreference?: readonly string[];
+  /**
+   * AZs never used for a replacement.
+   * @default - none
+   */
+  readonly impairedZones?: readonly string[];
+  /**
+   * Roles of the instance profiles the group's instances use (`iam:PassRole` is granted for these only).
+   * @default - none: instances without a profile
+   */
+  readonly instanceRoleArns?: readonly string[];
+}
+
+export interface InstanceRecoveryWorkflowProps {
+  readonly foundation: HaFoundation;
+  readonly groups: readonly RecoveryGroup[];
+  /**
+   * Tag key that names an instance's and a subnet's recovery group.
+   * @default 'ha-workflows:recovery-group'
+   */
+  readonly tagKey?: string;
+  /**
+   * Start on EC2 `stopped` state changes (an application fault script stops the instance to ask for recovery).
+   * @default true
+   */
+  readonly triggerOnStopped?: boolean;
+  /**
+   * Start on CloudWatch alarms entering ALARM whose names start with this prefix (their metric must have an
+   * `InstanceId` dimension). Empty string: every such alarm.
+   * @default '' - every alarm on an instance metric; the workflow ignores unprotected instances
+   */
+  readonly alarmNamePrefix?: string;
+  /**
+   * How long a lock is held at most, if its execution dies without releasing it.
+   * @default Duration.hours(1)
+   */
+  readonly lockTtl?: Duration;
+  /** @default Duration.minutes(3) */
+  readonly runningTimeout?: Duration;
+  /** @default Duration.minutes(10) */
+  readonly healthyTimeout?: Duration;
+  /** @default Duration.minutes(30) */
+  readonly timeout?: Duration;
+}
+
+export const DEFAULT_RECOVERY_TAG_KEY = 'ha-workflows:recovery-group';
+
+/**
+ * Relaunches a failed single-node workload in a subnet of another AZ: fence, terminate, launch an
+ * equivalent instance, carry over its alarms, move the load balancer targets. Started by CloudWatch alarms
+ * and EC2 state changes through EventBridge, or by an operator with `{ "instanceId": "i-…" }`.
+ */
+export class InstanceRecoveryWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  /** The deny-all security group of each VPC, by VPC id. */
+  readonly denyAllGroups: Record<string, ec2.CfnSecurityGroup> = {};
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: InstanceRecoveryWorkflowProps) {
+    super(scope, id);
+    validate(props);
+    const { foundation } = props;
+    const tagKey = props.tagKey ?? DEFAULT_RECOVERY_TAG_KEY;
+    const { partition, region, account } = Stack.of(this);
+    const ec2Arn = (resource: string) => `arn:${partition}:ec2:${region}:${account}:${resource}`;
+    const groupIds = props.groups.map((g) => g.id);
+    const retention = logs.RetentionDays.THREE_MONTHS;
+
+    for (const vpcId of new Set(props.groups.map((g) => g.vpcId))) {
+      // No ingress rule, and one egress rule that matches nothing: without any egress rule EC2 would add
+      // "allow all outbound". The same rule aws-ec2's SecurityGroup writes for allowAllOutbound: false.
+      this.denyAllGroups[vpcId] = new ec2.CfnSecurityGroup(this, `DenyAll-${vpcId}`, {
+        vpcId,
+        groupDescription: 'ha-workflows fence: no inbound and no outbound traffic',
+        securityGroupEgress: [
+          { cidrIp: '255.255.255.255/32', description: 'Disallow all traffic', ipProtocol: 'icmp', fromPort: 252, toPort: 86 },
+        ],
+        tags: [{ key: 'ha-workflows:role', value: 'deny-all' }],
+      });
+    }
+
+    const describe = (actions: string[]) => new iam.PolicyStatement({ actions, resources: ['*'] });
+    const inspect = new TaskFunction(this, 'InspectInstance', {
+      task: 'inspect-instance',
+      description: 'ha-workflows instance-recovery: describe the failed instance and plan its replacement',
+      policy: [describe(['ec2:DescribeInstances', 'ec2:DescribeSubnets'])],
+      logRetention: retention,
+      encryptionKey: foundation.key,
+    });
+    const vpcConditions = { ArnEquals: { 'ec2:Vpc': [...new Set(props.groups.map((g) => ec2Arn(`vpc/${g.vpcId}`)))] } };
+    const roleArns = [...new Set(props.groups.flatMap((g) => g.instanceRoleArns ?? []))];
+    const launch = new TaskFunction(this, 'LaunchReplacement', {
+      task: 'launch-replacement',
+      description: 'ha-workflows instance-recovery: launch the replacement, trying each candidate AZ',
+      timeout: Duration.seconds(110),
+      policy: [
+        // Finds a replacement an earlier attempt of the same execution already launched.
+        describe(['ec2:DescribeInstances']),
+        new iam.PolicyStatement({
+          actions: ['ec2:RunInstances'],
+          resources: [ec2Arn('instance/*')],
+          conditions: { StringEquals: { [`aws:RequestTag/${tagKey}`]: groupIds } },
+        }),
+        new iam.PolicyStatement({
+          actions: ['ec2:RunInstances'],
+          resources: [ec2Arn('subnet/*'), ec2Arn('security-group/*'), ec2Arn('network-interface/*')],
+          conditions: vpcConditions,
+        }),
+        new iam.PolicyStatement({
+          actions: ['ec2:RunInstances'],
+          resources: [ec2Arn('volume/*'), `arn:${partition}:ec2:${region}::image/*`, ec2Arn('key-pair/*')],
+        }),
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateTags'],
+          resources: [ec2Arn('instance/*'), ec2Arn('volume/*')],
+          conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+        }),
+        ...(roleArns.length
+          ? [
+              new iam.PolicyStatement({
+                actions: ['iam:PassRole'],
+                resources: roleArns,
+                conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+              }),
+            ]
+          : []),
+      ],
+      logRetention: retention,
+      encryptionKey: foundation.key,
+    });
+    const alarms = new TaskFunction(this, 'CarryOverAlarms', {
+      task: 'carry-over-alarms',
+      description: 'ha-workflows instance-recovery: recreate the failed instance alarms for its replacement',
+      policy: [
+        describe(['cloudwatch:DescribeAlarms']),
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+          resources: [`arn:${partition}:cloudwatch:${region}:${account}:alarm:*`],
+        }),
+      ],
+      logRetention: retention,
+      encryptionKey: foundation.key,
+    });
+
+    const groups: RecoveryGroupSettings[] = props.groups.map((g) => ({
+      id: g.id,
+      vpcId: g.vpcId,
+      targetGroupArns: g.targetGroupArns ?? [],
+      subnetPreference: g.subnetPreference ?? [],
+      impairedZones: g.impairedZones ?? [],
+    }));
+    const machine = new HaStateMachine(this, 'StateMachine', {
+      workflow: 'instance-recovery',
+      comment: 'Relaunch a failed single-node instance in another Availability Zone',
+      logGroup: foundation.logGroup,
+      timeout: props.timeout ?? Duration.minutes(30),
+      definition: instanceRecoveryDefinition(this, {
+        table: foundation.table,
+        topic: foundation.topic,
+        inspectFunction: inspect.fn,
+        launchFunction: launch.fn,
+        alarmsFunction: alarms.fn,
+        tagKey,
+        lockTtl: props.lockTtl ?? Duration.hours(1),
+        groups,
+        denyAllGroups: Object.fromEntries(Object.entries(this.denyAllGroups).map(([v, sg]) => [v, sg.attrGroupId])),
+        runningTimeout: props.runningTimeout ?? Duration.minutes(3),
+        healthyTimeout: props.healthyTimeout ?? Duration.minutes(10),
+      }),
+    });
+    this.stateMachine = machine.stateMachine;
+
+    // ── Triggers ─────────────────────────────────────────────────────────────────────────────────────
+    this.deadLetterQueue = new sqs.Queue(this, 'TriggerDeadLetters', {
+      encryptionMasterKey: foundation.key,
+      encryption: sqs.QueueEncryption.KMS,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const target = () =>
+      new targets.SfnStateMachine(this.stateMachine, {
+        deadLetterQueue: this.deadLetterQueue,
+        maxEventAge: Duration.hours(1),
+        retryAttempts: 8,
+      });
+    const alarmDetail: Record<string, unknown> = {
+      state: { value: ['ALARM'] },
+      configuration: { metrics: { metricStat: { metric: { dimensions: { InstanceId: [{ exists: true }] } } } } },
+    };
+    if (props.alarmNamePrefix) alarmDetail.alarmName = [{ prefix: props.alarmNamePrefix }];
+    new events.Rule(this, 'OnAlarm', {
+      description: 'ha-workflows: an instance alarm entered ALARM → instance recovery',
+      eventPattern: { source: ['aws.cloudwatch'], detailType: [ALARM_STATE_CHANGE], detail: alarmDetail },
+      targets: [target()],
+    });
+    if (props.triggerOnStopped ?? true) {
+      new events.Rule(this, 'OnStopped', {
+        description: 'ha-workflows: an instance stopped → instance recovery (unprotected instances are ignored)',
+        eventPattern: { source: ['aws.ec2'], detailType: [EC2_STATE_CHANGE], detail: { state: ['stopped'] } },
+        targets: [target()],
+      });
+    }
+  }
+}
+
+function validate(props: InstanceRecoveryWorkflowProps): void {
+  const problems: string[] = [];
+  if (props.groups.length === 0) problems.push('groups: got []; at least one recovery group is required');
+  const seen = new Set<string>();
+  props.groups.forEach((g, i) => {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(g.id)) {
+      problems.push(`groups[${i}].id: got ${JSON.stringify(g.id)}; 1-63 letters, digits, '.', '_' or '-'`);
+    }
+    if (seen.has(g.id)) problems.push(`groups[${i}].id: got ${JSON.stringify(g.id)}; ids must be unique`);
+    seen.add(g.id);
+    if (!/^vpc-[0-9a-f]{8,17}$/.test(g.vpcId)) problems.push(`groups[${i}].vpcId: got ${JSON.stringify(g.vpcId)}; a VPC id such as vpc-0abc1234`);
+    (g.subnetPreference ?? []).forEach((s, j) => {
+      if (!/^subnet-[0-9a-f]{8,17}$/.test(s)) problems.push(`groups[${i}].subnetPreference[${j}]: got ${JSON.stringify(s)}; a subnet id`);
+    });
+    (g.targetGroupArns ?? []).forEach((t, j) => {
+      if (!/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/.+/.test(t)) {
+        problems.push(`groups[${i}].targetGroupArns[${j}]: got ${JSON.stringify(t)}; a target group ARN`);
+      }
+    });
+  });
+  const lockTtl = props.lockTtl?.toSeconds();
+  if (lockTtl !== undefined && (lockTtl < 60 || lockTtl > 86400)) {
+    problems.push(`lockTtl: got ${lockTtl} s; between 60 s and 86400 s`);
+  }
+  PropsError.throwIfAny('InstanceRecoveryWorkflow', problems);
+}
