@@ -3,6 +3,10 @@ import '../local/polyfills';
 import { Command, InvalidArgumentError } from 'commander';
 import type { DrillResult } from '../local/drill';
 import { drillFile, formatSummary, formatTimeline } from './drill';
+import { workflowDiagram, writeDiagram } from './graph';
+import { scenarioJsonSchema } from './schema';
+
+const DEFAULT_CONFIG = 'infra/config/example.json';
 
 const program = new Command();
 program
@@ -43,6 +47,26 @@ program
       console.log(formatSummary(results));
     }
     process.exitCode = results.every((r) => r.result?.ok) ? 0 : 1;
+  });
+
+program
+  .command('graph')
+  .description('Render a workflow as a Mermaid flowchart from its synthesized ASL')
+  .argument('<workflow>', 'workflow id, e.g. instance-recovery')
+  .option('--config <file>', 'app configuration', DEFAULT_CONFIG)
+  .option('--format <format>', 'mermaid (the only format so far)', 'mermaid')
+  .option('--write <page>', 'replace the diagram block of a Markdown page instead of printing')
+  .action((workflow: string, opts: { config: string; format: string; write?: string }) => {
+    if (opts.format !== 'mermaid') throw new InvalidArgumentError(`--format ${opts.format}: only "mermaid" is supported`);
+    if (opts.write) writeDiagram(workflow, opts.config, opts.write);
+    else process.stdout.write(workflowDiagram(workflow, opts.config));
+  });
+
+program
+  .command('schema')
+  .description('Print the JSON Schema of the scenario format (docs/scenario.schema.json)')
+  .action(() => {
+    console.log(JSON.stringify(scenarioJsonSchema(), null, 2));
   });
 
 program.parseAsync().catch((e: unknown) => {

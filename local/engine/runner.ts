@@ -134,7 +134,6 @@ export function retryDelaySeconds(retrier: AslRetrier, attempt: number): number 
 export class LocalStateMachine {
   private readonly machine: StateMachine;
   private readonly states: Map<string, AslState>;
-  private executionCounter = 0;
 
   constructor(
     readonly arn: string,

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { withDiagram, workflowDiagram } from '../../cli/graph';
+
+const ROOT = path.join(__dirname, '..', '..');
+const CONFIG = path.join(ROOT, 'infra', 'config', 'example.json');
+
+describe.each(['instance-recovery'])('docs/workflows/%s.md', (workflow) => {
+  it('embeds the diagram generated from the synthesized ASL (run `npm run docs` after changing the workflow)', () => {
+    const file = path.join(ROOT, 'docs', 'workflows', `${workflow}.md`);
+    const page = readFileSync(file, 'utf8');
+    expect(page).toBe(withDiagram(page, workflowDiagram(workflow, CONFIG), file));
+  });
+});
+
+describe('workflowDiagram', () => {
+  it('draws Choice rules with their conditions and Catch edges dashed', () => {
+    const diagram = workflowDiagram('instance-recovery', CONFIG);
+    expect(diagram).toMatch(/^flowchart TD/);
+    expect(diagram).toMatch(/\{"Is the instance protected\?"\}/);
+    expect(diagram).toMatch(/-->\|"\$\.inspection\.value\.protected == true"\|/);
+    expect(diagram).toMatch(/-\.->\|"DynamoDB\.ConditionalCheckFailedException"\|/);
+  });
+});
