@@ -161,9 +161,8 @@ export class LocalStateMachine {
   async run(input: unknown, options: RunOptions): Promise<ExecutionResult> {
     const { region } = options;
     const clock = region.clock;
-    this.executionCounter += 1;
-    const name =
-      options.executionName ?? `local-${String(this.executionCounter).padStart(4, '0')}-${region.random.hex(8)}`;
+    // Generated names come from the region's seeded random source: the same seed gives the same drill.
+    const name = options.executionName ?? `local-${region.random.hex(12)}`;
     const executionArn = this.arn.replace(':stateMachine:', ':execution:') + `:${name}`;
     const startMs = clock.now();
     const elapsed = () => (clock.now() - startMs) / 1000;
