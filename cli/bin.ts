@@ -9,10 +9,7 @@ import { scenarioJsonSchema } from './schema';
 const DEFAULT_CONFIG = 'infra/config/example.json';
 
 const program = new Command();
-program
-  .name('ha-workflows')
-  .description('Drill, start and watch the ha-workflows state machines')
-  .showHelpAfterError();
+program.name('ha-workflows').description('Drill, start and watch the ha-workflows state machines').showHelpAfterError();
 
 const seedOption = (v: string) => {
   const n = Number(v);
@@ -57,7 +54,8 @@ program
   .option('--format <format>', 'mermaid (the only format so far)', 'mermaid')
   .option('--write <page>', 'replace the diagram block of a Markdown page instead of printing')
   .action((workflow: string, opts: { config: string; format: string; write?: string }) => {
-    if (opts.format !== 'mermaid') throw new InvalidArgumentError(`--format ${opts.format}: only "mermaid" is supported`);
+    if (opts.format !== 'mermaid')
+      throw new InvalidArgumentError(`--format ${opts.format}: only "mermaid" is supported`);
     if (opts.write) writeDiagram(workflow, opts.config, opts.write);
     else process.stdout.write(workflowDiagram(workflow, opts.config));
   });

@@ -30,7 +30,9 @@ export function formatTimeline(result: DrillResult): string {
   const outcome = result.executions
     .map((r, i) => `execution ${i + 1}: ${r.status}${r.error ? ` ${r.error}${r.cause ? ` — ${r.cause}` : ''}` : ''}`)
     .join('\n');
-  const checks = result.expectations.map((x) => `  ${x.ok ? 'ok  ' : 'FAIL'} ${x.description}${x.ok ? '' : ` (${x.detail})`}`);
+  const checks = result.expectations.map(
+    (x) => `  ${x.ok ? 'ok  ' : 'FAIL'} ${x.description}${x.ok ? '' : ` (${x.detail})`}`,
+  );
   return [
     `${result.scenario} — ${result.workflow}`,
     ...lines,

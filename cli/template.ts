@@ -21,7 +21,9 @@ export const LOCAL_ACCOUNT = '123456789012';
  * Synthesizes the app for a configuration (a file path, or the configuration object) without bundling
  * the Lambda code (the engine runs the handlers from source), once per configuration and process.
  */
-export function synthesize(config: string | Record<string, unknown>): Record<'primary' | 'dr', SynthesizedSite | undefined> {
+export function synthesize(
+  config: string | Record<string, unknown>,
+): Record<'primary' | 'dr', SynthesizedSite | undefined> {
   const key = typeof config === 'string' ? path.resolve(config) : JSON.stringify(config);
   const hit = cache.get(key);
   if (hit) return hit;

@@ -7,8 +7,9 @@ import { ConfigError, loadConfig } from './config/load';
 const DEFAULT_CONFIG = 'infra/config/example.json';
 
 function main(): void {
-  // A bare App reads the CDK CLI's context (cdk.json, -c); only `config` is needed here.
-  const file = (new App().node.tryGetContext('config') as string | undefined) ?? DEFAULT_CONFIG;
+  // An App that never synthesizes reads the CDK CLI's context (cdk.json, -c); only `config` is needed here.
+  // (With autoSynth it would write an empty assembly at exit over the real one.)
+  const file = (new App({ autoSynth: false }).node.tryGetContext('config') as string | undefined) ?? DEFAULT_CONFIG;
   try {
     const { app } = buildApp(loadConfig(file));
     app.synth();

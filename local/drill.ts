@@ -119,14 +119,21 @@ function eventEnvelope(event: Record<string, unknown>, region: SimulatedRegion):
 }
 
 function at(root: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), root);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+      root,
+    );
 }
 
 function checkPredicate(p: Predicate, environment: Record<string, unknown>): ExpectationResult {
   if ('select' in p) {
     const list = at(environment, p.select);
-    const description = p.description ?? `${p.select}${p.where ? ` where ${JSON.stringify(p.where)}` : ''} counts ${p.count}`;
-    if (!Array.isArray(list)) return { description, ok: false, detail: `${p.select} is not a list in the final environment` };
+    const description =
+      p.description ?? `${p.select}${p.where ? ` where ${JSON.stringify(p.where)}` : ''} counts ${p.count}`;
+    if (!Array.isArray(list))
+      return { description, ok: false, detail: `${p.select} is not a list in the final environment` };
     const n = list.filter((e) => (p.where ? deepPartialMatch(e, p.where) : true)).length;
     return { description, ok: n === p.count, detail: `found ${n}` };
   }
@@ -221,9 +228,24 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
         expectations.push({ description: `execution ${i + 1} exists`, ok: false });
         return;
       }
-      if (x.status) expectations.push({ description: `execution ${i + 1} is ${x.status}`, ok: r.status === x.status, detail: `was ${r.status}${r.error ? ` (${r.error}: ${r.cause})` : ''}` });
-      if (x.error) expectations.push({ description: `execution ${i + 1} fails with ${x.error}`, ok: r.error === x.error, detail: `error was ${r.error ?? 'none'}` });
-      if (x.endState) expectations.push({ description: `execution ${i + 1} ends in "${x.endState}"`, ok: lastState(r) === x.endState, detail: `ended in "${lastState(r)}"` });
+      if (x.status)
+        expectations.push({
+          description: `execution ${i + 1} is ${x.status}`,
+          ok: r.status === x.status,
+          detail: `was ${r.status}${r.error ? ` (${r.error}: ${r.cause})` : ''}`,
+        });
+      if (x.error)
+        expectations.push({
+          description: `execution ${i + 1} fails with ${x.error}`,
+          ok: r.error === x.error,
+          detail: `error was ${r.error ?? 'none'}`,
+        });
+      if (x.endState)
+        expectations.push({
+          description: `execution ${i + 1} ends in "${x.endState}"`,
+          ok: lastState(r) === x.endState,
+          detail: `ended in "${lastState(r)}"`,
+        });
     });
     for (const p of exp.environment) expectations.push(checkPredicate(p, environment));
   }
@@ -234,7 +256,7 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     status: first.status,
     error: first.error,
     cause: first.cause,
-    modeledSeconds: Math.round((region.clock.now() - startMs)) / 1000,
+    modeledSeconds: Math.round(region.clock.now() - startMs) / 1000,
     transitions: executions.reduce((n, r) => n + r.transitions, 0),
     lambdaInvocations: executions.reduce((n, r) => n + r.lambdaInvocations, 0),
     apiCalls: region.calls.length,

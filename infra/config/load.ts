@@ -16,7 +16,13 @@ export class ConfigError extends Error {
 /** Validates parsed JSON against the configuration schema; throws ConfigError naming every problem. */
 export function parseConfig(data: unknown, file = '<inline>'): HaConfig {
   const result = configSchema.safeParse(data);
-  if (!result.success) throw new ConfigError(file, describeIssues(data, result.error.issues).map((p) => p.replace('(check the spelling)', '(check the spelling; see docs/configuration.md)')));
+  if (!result.success)
+    throw new ConfigError(
+      file,
+      describeIssues(data, result.error.issues).map((p) =>
+        p.replace('(check the spelling)', '(check the spelling; see docs/configuration.md)'),
+      ),
+    );
   return result.data;
 }
 

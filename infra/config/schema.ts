@@ -34,9 +34,13 @@ export const recoveryGroupSchema = z
     /** Subnets tried first, in this order. */
     subnetPreference: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')).default([]),
     /** AZs never used for a replacement. */
-    impairedZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'must be an AZ name such as "eu-west-1a"')).default([]),
+    impairedZones: z
+      .array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'must be an AZ name such as "eu-west-1a"'))
+      .default([]),
     /** Roles of the instance profiles of the group's instances (iam:PassRole is granted for these only). */
-    instanceRoleArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')).default([]),
+    instanceRoleArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'))
+      .default([]),
   })
   .strict();
 

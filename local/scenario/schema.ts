@@ -37,7 +37,10 @@ export const triggerSchema = z
     /** An execution input, as an operator starts it. */
     input: z.record(z.string(), z.unknown()).optional(),
     /** Execution name; omitted: generated. */
-    name: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/).optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,80}$/)
+      .optional(),
     /** `together` starts with the triggers before it; `after-previous` waits until they end. */
     start: z.enum(['together', 'after-previous']).default('together'),
   })

@@ -119,6 +119,7 @@ describe('inspect-instance', () => {
       groupId: 'iris',
       nowEpoch: 1740823200,
       lockExpiresAt: 1740823200 + 3600,
+      targetGroupArns: ['arn:tg-1'],
       source: {
         instanceId: 'i-0aaa1111bbbb2222c',
         imageId: 'ami-123',
@@ -246,7 +247,13 @@ describe('inspect-instance', () => {
     // WHEN it is inspected
     const out = (await inspect(
       input({
-        groups: { iris: { impairedZones: ['us-east-1b'], subnetPreference: ['subnet-f2', 'subnet-zz', 'subnet-a1'], targetGroupArns: [] } },
+        groups: {
+          iris: {
+            impairedZones: ['us-east-1b'],
+            subnetPreference: ['subnet-f2', 'subnet-zz', 'subnet-a1'],
+            targetGroupArns: [],
+          },
+        },
         impairedZones: ['use1-az6'],
       }),
     )) as ProtectedInstance;

@@ -29,49 +29,60 @@ export interface HaStateMachineProps {
   readonly comment: string;
 }
 
+/** A workflow's state machine and its role. */
+export interface HaStateMachineParts {
+  readonly stateMachine: sfn.StateMachine;
+  readonly role: iam.Role;
+}
+
 /**
- * A Standard state machine with the settings every ha-workflows workflow must have: logging at level ALL
- * (with execution data), X-Ray tracing, a `TimeoutSeconds`, JSONPath, and a role of its own whose policy
- * names actions one by one (no `service:*`).
+ * Creates, directly in `scope` (a workflow construct), a Standard state machine with the settings every
+ * ha-workflows workflow must have: logging at level ALL (with execution data), X-Ray tracing, a
+ * `TimeoutSeconds`, JSONPath, and a role of its own (`Role`) whose policy names actions one by one.
  *
- * The state machine's construct id is `Resource`, so `node.defaultChild` of a workflow construct is it.
+ * The state machine's construct id is `Resource`, so the workflow construct's `node.defaultChild` is it.
  */
-export class HaStateMachine extends Construct {
+export function createHaStateMachine(scope: Construct, props: HaStateMachineProps): HaStateMachineParts {
+  const problems: string[] = [];
+  const seconds = props.timeout.toSeconds();
+  if (seconds < 1 || seconds > MAX_TIMEOUT.toSeconds()) {
+    problems.push(`timeout: got ${seconds} s; must be between 1 s and ${MAX_TIMEOUT.toSeconds()} s (365 days)`);
+  }
+  if (props.stateMachineName !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(props.stateMachineName)) {
+    problems.push(
+      `stateMachineName: got ${JSON.stringify(props.stateMachineName)}; must be 1-80 letters, digits, hyphens or underscores`,
+    );
+  }
+  PropsError.throwIfAny('HaStateMachine', problems);
+
+  const role = new iam.Role(scope, 'Role', {
+    assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+    }),
+    description: `Runs the ${props.workflow} workflow`,
+  });
+  const stateMachine = new sfn.StateMachine(scope, 'Resource', {
+    stateMachineName: props.stateMachineName,
+    stateMachineType: sfn.StateMachineType.STANDARD,
+    queryLanguage: sfn.QueryLanguage.JSON_PATH,
+    definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
+    comment: props.comment,
+    timeout: props.timeout,
+    tracingEnabled: true,
+    role,
+    logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+  });
+  (stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(WORKFLOW_METADATA_KEY, props.workflow);
+  return { stateMachine, role };
+}
+
+/** A construct holding just a state machine made by `createHaStateMachine` (for apps that need no more). */
+export class HaStateMachine extends Construct implements HaStateMachineParts {
   readonly stateMachine: sfn.StateMachine;
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: HaStateMachineProps) {
     super(scope, id);
-    const problems: string[] = [];
-    const seconds = props.timeout.toSeconds();
-    if (seconds < 1 || seconds > MAX_TIMEOUT.toSeconds()) {
-      problems.push(`timeout: got ${seconds} s; must be between 1 s and ${MAX_TIMEOUT.toSeconds()} s (365 days)`);
-    }
-    if (props.stateMachineName !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(props.stateMachineName)) {
-      problems.push(
-        `stateMachineName: got ${JSON.stringify(props.stateMachineName)}; must be 1-80 letters, digits, hyphens or underscores`,
-      );
-    }
-    PropsError.throwIfAny('HaStateMachine', problems);
-
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: `Runs the ${props.stateMachineName ?? id} workflow`,
-    });
-
-    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
-      stateMachineName: props.stateMachineName,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      queryLanguage: sfn.QueryLanguage.JSON_PATH,
-      definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
-      comment: props.comment,
-      timeout: props.timeout,
-      tracingEnabled: true,
-      role: this.role,
-      logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-    });
-    (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(WORKFLOW_METADATA_KEY, props.workflow);
+    ({ stateMachine: this.stateMachine, role: this.role } = createHaStateMachine(this, props));
   }
 }

@@ -45,7 +45,9 @@ export function takeLock(scope: Construct, id: string, props: LockProps): tasks.
     expressionAttributeNames: { ...baseNames, ...props.names },
     expressionAttributeValues: {
       ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
-      ':now': tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(props.nowEpochPath))),
+      ':now': tasks.DynamoAttributeValue.numberFromString(
+        sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(props.nowEpochPath)),
+      ),
       ':expiresAt': tasks.DynamoAttributeValue.numberFromString(
         sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(props.expiresAtPath)),
       ),

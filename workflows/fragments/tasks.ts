@@ -72,3 +72,14 @@ export function lambdaTask(scope: Construct, id: string, props: LambdaTaskProps)
   task.addRetry(THROTTLING_RETRY);
   return task;
 }
+
+/**
+ * Catches every error of a Task inside a Map or Parallel and fails the iteration with the same error and
+ * cause, so the enclosing state's Catch sees the original name (and the Task still has a Catch of its own).
+ */
+export function failIterationOnError(scope: Construct, task: sfn.TaskStateBase, failStateId: string): void {
+  task.addCatch(new sfn.Fail(scope, failStateId, { errorPath: '$.error.Error', causePath: '$.error.Cause' }), {
+    errors: ['States.ALL'],
+    resultPath: '$.error',
+  });
+}

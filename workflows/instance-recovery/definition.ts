@@ -6,7 +6,18 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { Aws, AwsCall, Errors, lambdaTask, notify, pollUntil, releaseLock, States, takeLock } from '../fragments';
+import {
+  Aws,
+  AwsCall,
+  Errors,
+  failIterationOnError,
+  lambdaTask,
+  notify,
+  pollUntil,
+  releaseLock,
+  States,
+  takeLock,
+} from '../fragments';
 import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE, type RecoveryGroupSettings } from './input';
 
 /** Tag written on a failed instance when it is fenced; a later event for it is then ignored. */
@@ -89,9 +100,10 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
   recordNeedsAttention.next(notifyFailed);
   const onFailure = { errors: [States.ALL], resultPath: '$.failure' };
   const failWith = (id: string, error: string, cause: string) =>
-    new sfn.Pass(scope, id, { result: sfn.Result.fromObject({ Error: error, Cause: cause }), resultPath: '$.failure' }).next(
-      recordNeedsAttention,
-    );
+    new sfn.Pass(scope, id, {
+      result: sfn.Result.fromObject({ Error: error, Cause: cause }),
+      resultPath: '$.failure',
+    }).next(recordNeedsAttention);
 
   // ── Trigger → instance id ──────────────────────────────────────────────────────────────────────────
   const fromStateChange = new sfn.Pass(scope, 'Take instance from state change', {
@@ -154,7 +166,12 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     // and a group left NEEDS_ATTENTION waits for an operator.
     condition:
       '(attribute_not_exists(#instanceId) OR #instanceId = :failed) AND (attribute_not_exists(#state) OR #state <> :needsAttention)',
-    names: { '#state': 'state', '#failedInstance': 'failedInstanceId', '#instanceId': 'instanceId', '#startedAt': 'startedAt' },
+    names: {
+      '#state': 'state',
+      '#failedInstance': 'failedInstanceId',
+      '#instanceId': 'instanceId',
+      '#startedAt': 'startedAt',
+    },
     values: {
       ':recovering': tasks.DynamoAttributeValue.fromString('RECOVERING'),
       ':needsAttention': tasks.DynamoAttributeValue.fromString('NEEDS_ATTENTION'),
@@ -175,27 +192,27 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     maxConcurrency: 4,
     resultPath: sfn.JsonPath.DISCARD,
   });
-  fenceInterfaces.itemProcessor(
-    new AwsCall(scope, 'Swap in deny-all security group', {
-      service: 'ec2',
-      action: 'modifyNetworkInterfaceAttribute',
-      parameters: { 'NetworkInterfaceId.$': '$.networkInterfaceId', 'Groups.$': 'States.Array($.denyAllGroupId)' },
-      policy: [
-        new iam.PolicyStatement({
-          actions: ['ec2:ModifyNetworkInterfaceAttribute'],
-          resources: [ec2Arn('network-interface/*')],
-          conditions: { ArnEquals: { 'ec2:Vpc': vpcArns } },
-        }),
-        new iam.PolicyStatement({
-          actions: ['ec2:ModifyNetworkInterfaceAttribute'],
-          resources: [ec2Arn('security-group/*')],
-          conditions: { ArnEquals: { 'ec2:Vpc': vpcArns } },
-        }),
-        protectedInstances(['ec2:ModifyNetworkInterfaceAttribute']),
-      ],
-      resultPath: sfn.JsonPath.DISCARD,
-    }),
-  );
+  const swapGroups = new AwsCall(scope, 'Swap in deny-all security group', {
+    service: 'ec2',
+    action: 'modifyNetworkInterfaceAttribute',
+    parameters: { 'NetworkInterfaceId.$': '$.networkInterfaceId', 'Groups.$': 'States.Array($.denyAllGroupId)' },
+    policy: [
+      new iam.PolicyStatement({
+        actions: ['ec2:ModifyNetworkInterfaceAttribute'],
+        resources: [ec2Arn('network-interface/*')],
+        conditions: { ArnEquals: { 'ec2:Vpc': vpcArns } },
+      }),
+      new iam.PolicyStatement({
+        actions: ['ec2:ModifyNetworkInterfaceAttribute'],
+        resources: [ec2Arn('security-group/*')],
+        conditions: { ArnEquals: { 'ec2:Vpc': vpcArns } },
+      }),
+      protectedInstances(['ec2:ModifyNetworkInterfaceAttribute']),
+    ],
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  failIterationOnError(scope, swapGroups, 'Interface not fenced');
+  fenceInterfaces.itemProcessor(swapGroups);
   fenceInterfaces.addCatch(recordNeedsAttention, onFailure);
 
   const markFenced = new AwsCall(scope, 'Mark instance as fenced', {
@@ -216,15 +233,17 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     maxConcurrency: 4,
     resultPath: sfn.JsonPath.DISCARD,
   });
-  deregister.itemProcessor(
-    new AwsCall(scope, 'Deregister failed instance', {
-      service: 'elasticloadbalancingv2',
-      action: 'deregisterTargets',
-      parameters: { 'TargetGroupArn.$': '$.targetGroupArn', Targets: [{ 'Id.$': '$.instanceId' }] },
-      policy: [new iam.PolicyStatement({ actions: ['elasticloadbalancing:DeregisterTargets'], resources: targetGroupResources })],
-      resultPath: sfn.JsonPath.DISCARD,
-    }),
-  );
+  const deregisterTarget = new AwsCall(scope, 'Deregister failed instance', {
+    service: 'elasticloadbalancingv2',
+    action: 'deregisterTargets',
+    parameters: { 'TargetGroupArn.$': '$.targetGroupArn', Targets: [{ 'Id.$': '$.instanceId' }] },
+    policy: [
+      new iam.PolicyStatement({ actions: ['elasticloadbalancing:DeregisterTargets'], resources: targetGroupResources }),
+    ],
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  failIterationOnError(scope, deregisterTarget, 'Target not deregistered');
+  deregister.itemProcessor(deregisterTarget);
   deregister.addCatch(recordNeedsAttention, onFailure);
 
   const terminate = new AwsCall(scope, 'Terminate failed instance', {
@@ -310,6 +329,8 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     resultSelector: { 'state.$': '$.TargetHealthDescriptions[0].TargetHealth.State' },
     resultPath: '$.health',
   });
+  failIterationOnError(scope, registerTarget, 'Target not registered');
+  failIterationOnError(scope, healthCheck, 'Health not readable');
   const healthyInterval = Duration.seconds(5);
   register.itemProcessor(
     sfn.Chain.start(registerTarget).next(
@@ -336,7 +357,12 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     table: deps.table,
     key: groupKey,
     set: ['#state = :state', '#instanceId = :new', '#previous = :old', '#az = :az'],
-    names: { '#state': 'state', '#instanceId': 'instanceId', '#previous': 'previousInstanceId', '#az': 'availabilityZone' },
+    names: {
+      '#state': 'state',
+      '#instanceId': 'instanceId',
+      '#previous': 'previousInstanceId',
+      '#az': 'availabilityZone',
+    },
     values: {
       ':state': tasks.DynamoAttributeValue.fromString('ACTIVE'),
       ':new': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(NEW_ID)),
@@ -371,7 +397,11 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     maxAttempts: 20,
     counterPath: '$.polls.fence',
     label: 'failed instance gone',
-    exhausted: failWith('Fence not confirmed', Errors.FENCE_UNCONFIRMED, 'The failed instance did not reach shutting-down/terminated'),
+    exhausted: failWith(
+      'Fence not confirmed',
+      Errors.FENCE_UNCONFIRMED,
+      'The failed instance did not reach shutting-down/terminated',
+    ),
     then: sfn.Chain.start(unfence).next(carryAlarms).next(register).next(recordActive).next(notifyDone).next(done),
   });
 
@@ -397,15 +427,26 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
   lock.next(fenceInterfaces);
   fenceInterfaces.next(markFenced).next(deregister).next(terminate).next(launch).next(waitRunning);
 
+  // A comparison on a path that is absent fails the execution with States.Runtime, so every path a rule
+  // compares is tested with IsPresent first (And stops at the first false rule): an operator's input has no
+  // detail-type, and an event that names no instance must end in "Trigger names no instance".
+  const isEvent = (detailType: string) =>
+    sfn.Condition.and(
+      sfn.Condition.isPresent('$.detail-type'),
+      sfn.Condition.stringEquals('$.detail-type', detailType),
+    );
   return new sfn.Choice(scope, 'Read the trigger')
     .when(
       sfn.Condition.and(
-        sfn.Condition.stringEquals('$.detail-type', ALARM_STATE_CHANGE),
+        isEvent(ALARM_STATE_CHANGE),
         sfn.Condition.isPresent('$.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId'),
       ),
       fromAlarm,
     )
-    .when(sfn.Condition.stringEquals('$.detail-type', EC2_STATE_CHANGE), fromStateChange)
+    .when(
+      sfn.Condition.and(isEvent(EC2_STATE_CHANGE), sfn.Condition.isPresent('$.detail.instance-id')),
+      fromStateChange,
+    )
     .when(sfn.Condition.isPresent('$.instanceId'), fromOperator)
     .otherwise(unrecognized)
     .afterwards({ includeOtherwise: false })

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { type HaFoundation, HaStateMachine, PropsError, TaskFunction } from '../base';
+import { createHaStateMachine, type HaFoundation, PropsError, TaskFunction } from '../base';
 import { instanceRecoveryDefinition } from './definition';
 import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE, type RecoveryGroupSettings } from './input';
 
@@ -99,7 +99,13 @@ export class InstanceRecoveryWorkflow extends Construct {
         vpcId,
         groupDescription: 'ha-workflows fence: no inbound and no outbound traffic',
         securityGroupEgress: [
-          { cidrIp: '255.255.255.255/32', description: 'Disallow all traffic', ipProtocol: 'icmp', fromPort: 252, toPort: 86 },
+          {
+            cidrIp: '255.255.255.255/32',
+            description: 'Disallow all traffic',
+            ipProtocol: 'icmp',
+            fromPort: 252,
+            toPort: 86,
+          },
         ],
         tags: [{ key: 'ha-workflows:role', value: 'deny-all' }],
       });
@@ -175,7 +181,7 @@ export class InstanceRecoveryWorkflow extends Construct {
       subnetPreference: g.subnetPreference ?? [],
       impairedZones: g.impairedZones ?? [],
     }));
-    const machine = new HaStateMachine(this, 'StateMachine', {
+    const machine = createHaStateMachine(this, {
       workflow: 'instance-recovery',
       comment: 'Relaunch a failed single-node instance in another Availability Zone',
       logGroup: foundation.logGroup,
@@ -195,6 +201,14 @@ export class InstanceRecoveryWorkflow extends Construct {
       }),
     });
     this.stateMachine = machine.stateMachine;
+    // The operators' topic and the state table are encrypted with the foundation's key: publishing needs
+    // GenerateDataKey + Decrypt, reading and writing the table Encrypt + Decrypt (named one by one).
+    machine.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: [foundation.key.keyArn],
+      }),
+    );
 
     // ── Triggers ─────────────────────────────────────────────────────────────────────────────────────
     this.deadLetterQueue = new sqs.Queue(this, 'TriggerDeadLetters', {
@@ -239,9 +253,11 @@ function validate(props: InstanceRecoveryWorkflowProps): void {
     }
     if (seen.has(g.id)) problems.push(`groups[${i}].id: got ${JSON.stringify(g.id)}; ids must be unique`);
     seen.add(g.id);
-    if (!/^vpc-[0-9a-f]{8,17}$/.test(g.vpcId)) problems.push(`groups[${i}].vpcId: got ${JSON.stringify(g.vpcId)}; a VPC id such as vpc-0abc1234`);
+    if (!/^vpc-[0-9a-f]{8,17}$/.test(g.vpcId))
+      problems.push(`groups[${i}].vpcId: got ${JSON.stringify(g.vpcId)}; a VPC id such as vpc-0abc1234`);
     (g.subnetPreference ?? []).forEach((s, j) => {
-      if (!/^subnet-[0-9a-f]{8,17}$/.test(s)) problems.push(`groups[${i}].subnetPreference[${j}]: got ${JSON.stringify(s)}; a subnet id`);
+      if (!/^subnet-[0-9a-f]{8,17}$/.test(s))
+        problems.push(`groups[${i}].subnetPreference[${j}]: got ${JSON.stringify(s)}; a subnet id`);
     });
     (g.targetGroupArns ?? []).forEach((t, j) => {
       if (!/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/.+/.test(t)) {

@@ -1,0 +1,622 @@
+/**
+ * instance-recovery, drilled end to end: each scenario in test/scenarios/instance-recovery/ runs the synthesized
+ * state machine (the example configuration's app) and its real Lambda tasks against the simulated region. The
+ * scenario files carry their own `expect` block; these tests check that it holds and then look closer at the
+ * final environment and the executions where a predicate cannot say enough.
+ */
+import * as path from 'node:path';
+import { drillFile } from '../../cli/drill';
+import { synthesize } from '../../cli/template';
+import { loadConfig } from '../../infra/config/load';
+import { type DrillResult, WORKFLOW_METADATA_KEY } from '../../local/drill';
+import type { ExecutionResult } from '../../local/engine/runner';
+import { resolveStateMachines } from '../../local/template';
+import { FENCED_BY_TAG } from '../../tasks/inspect-instance/logic';
+import { REPLACES_TAG } from '../../tasks/launch-replacement/logic';
+import { Errors, LOCK_ATTRIBUTES } from '../../workflows/fragments';
+
+const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'instance-recovery');
+const EXAMPLE_CONFIG = path.join(__dirname, '..', '..', 'infra', 'config', 'example.json');
+
+/** The world every scenario starts from (test/scenarios/instance-recovery.json). */
+const FAILED = 'i-0123456789abcdef0';
+const GROUP_TAG = 'ha-workflows:recovery-group';
+const GROUP_KEY = 'GROUP#app-1';
+const APP_SECURITY_GROUP = 'sg-0aaaaaaaaaaaaaaa1';
+const TARGET_GROUP = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/app-1/0123456789abcdef';
+const FAILED_ZONE = 'eu-west-1a';
+const DENY_ALL_DESCRIPTION = 'ha-workflows fence: no inbound and no outbound traffic';
+
+/** What the state machine ends in when the group is recovered / needs an operator. */
+const RECOVERED = 'Recovery complete';
+const RECOVERY_FAILED = 'Recovery failed';
+const SUBJECT_RECOVERED = 'ha-workflows: instance recovered';
+const SUBJECT_NEEDS_ATTENTION = 'ha-workflows: instance recovery NEEDS ATTENTION';
+
+// ── The final environment, typed as far as these tests read it ─────────────────────────────────────────
+interface Ec2Instance {
+  readonly instanceId: string;
+  readonly state: string;
+  readonly availabilityZone: string;
+  readonly imageId: string;
+  readonly instanceType: string;
+  readonly keyName?: string;
+  readonly securityGroupIds: readonly string[];
+  readonly iamInstanceProfile?: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+interface Target {
+  readonly id: string;
+  readonly state: string;
+  readonly deregisteredAt?: string;
+}
+type AttributeValue = { readonly S?: string; readonly N?: string };
+interface Alarm {
+  readonly AlarmName: string;
+  readonly AlarmDescription?: string;
+  readonly MetricName: string;
+  readonly Dimensions: readonly { readonly Name: string; readonly Value: string }[];
+  readonly Threshold: number;
+  readonly ComparisonOperator: string;
+  readonly EvaluationPeriods: number;
+  readonly Period: number;
+  readonly AlarmActions: readonly string[];
+  readonly OKActions: readonly string[];
+}
+interface Environment {
+  readonly ec2: {
+    readonly instances: readonly Ec2Instance[];
+    readonly securityGroups: readonly { readonly groupId: string; readonly description: string }[];
+  };
+  readonly elasticloadbalancingv2: {
+    readonly targetGroups: readonly { readonly targetGroupArn: string; readonly targets: readonly Target[] }[];
+  };
+  readonly dynamodb: {
+    readonly tables: readonly {
+      readonly tableName: string;
+      readonly items: readonly Record<string, AttributeValue>[];
+    }[];
+  };
+  readonly sns: { readonly messages: readonly { readonly subject?: string; readonly message: string }[] };
+  readonly cloudwatch: { readonly alarms: readonly Alarm[] };
+}
+
+/** The state table the workflow locks and records in: the one "Take the group lock" names in the template. */
+let stateTableName: string;
+/** `healthyTimeoutMinutes` of the example configuration (its default when unset), in seconds. */
+let healthyTimeoutSeconds: number;
+
+beforeAll(() => {
+  const site = synthesize(EXAMPLE_CONFIG).primary;
+  if (!site) throw new Error('the example configuration has no primary stack');
+  const machine = resolveStateMachines(site.template, site.env).find(
+    (m) => m.resource.Metadata?.[WORKFLOW_METADATA_KEY] === 'instance-recovery',
+  );
+  const states = machine?.definition.States as Record<string, { Parameters?: { TableName?: string } }> | undefined;
+  const tableName = states?.['Take the group lock']?.Parameters?.TableName;
+  if (!tableName) throw new Error('no "Take the group lock" state with a TableName in the instance-recovery machine');
+  stateTableName = tableName;
+  const minutes = loadConfig(EXAMPLE_CONFIG).instanceRecovery?.healthyTimeoutMinutes;
+  if (minutes === undefined) throw new Error('the example configuration has no instanceRecovery section');
+  healthyTimeoutSeconds = minutes * 60;
+});
+
+/** One drilled scenario, with readers for what the tests check. */
+class Drilled {
+  constructor(readonly result: DrillResult) {}
+
+  static async of(name: string): Promise<Drilled> {
+    return new Drilled(await drillFile(path.join(SCENARIOS, `${name}.json`)));
+  }
+
+  get env(): Environment {
+    return this.result.environment as unknown as Environment;
+  }
+
+  /** The scenario file's own expectations that failed (none, when it holds). */
+  get failedExpectations(): string[] {
+    return this.result.expectations.filter((x) => !x.ok).map((x) => `${x.description} (${x.detail ?? ''})`);
+  }
+
+  instance(id: string): Ec2Instance {
+    const found = this.env.ec2.instances.find((i) => i.instanceId === id);
+    if (!found) throw new Error(`no instance ${id} in the final environment`);
+    return found;
+  }
+
+  /** Every instance launched to replace the failed one, whatever its state. */
+  get replacements(): Ec2Instance[] {
+    return this.env.ec2.instances.filter((i) => i.tags[REPLACES_TAG] === FAILED);
+  }
+
+  /** The one replacement; fails the test when there is none or more than one. */
+  get replacement(): Ec2Instance {
+    expect(this.replacements.map((i) => i.instanceId)).toHaveLength(1);
+    return this.replacements[0];
+  }
+
+  get denyAllGroupId(): string {
+    const group = this.env.ec2.securityGroups.find((g) => g.description === DENY_ALL_DESCRIPTION);
+    if (!group) throw new Error('the stack provisioned no deny-all security group');
+    return group.groupId;
+  }
+
+  /** The group's item in the state table, attribute values unwrapped; undefined when none was written. */
+  get groupItem(): Record<string, string> | undefined {
+    const item = this.stateTable.items.find((i) => i.pk?.S === GROUP_KEY);
+    if (!item) return undefined;
+    return Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.S ?? v.N ?? JSON.stringify(v)]));
+  }
+
+  get stateTable(): Environment['dynamodb']['tables'][number] {
+    const table = this.env.dynamodb.tables.find((t) => t.tableName === stateTableName);
+    if (!table) throw new Error(`state table ${stateTableName} is not in the final environment`);
+    return table;
+  }
+
+  get messages(): Environment['sns']['messages'] {
+    return this.env.sns.messages;
+  }
+
+  targets(targetGroupArn = TARGET_GROUP): readonly Target[] {
+    const group = this.env.elasticloadbalancingv2.targetGroups.find((g) => g.targetGroupArn === targetGroupArn);
+    if (!group) throw new Error(`no target group ${targetGroupArn}`);
+    return group.targets;
+  }
+
+  alarm(name: string): Alarm | undefined {
+    return this.env.cloudwatch.alarms.find((a) => a.AlarmName === name);
+  }
+
+  execution(index: number): ExecutionResult {
+    const found = this.result.executions[index];
+    if (!found) throw new Error(`no execution ${index + 1}`);
+    return found;
+  }
+}
+
+/** The last state an execution entered (where it ended). */
+function endState(execution: ExecutionResult): string | undefined {
+  return [...execution.timeline].reverse().find((e) => e.kind === 'state' && e.detail.startsWith('entered'))?.state;
+}
+
+/** The states an execution entered, in order. */
+function statesEntered(execution: ExecutionResult): string[] {
+  return execution.timeline.filter((e) => e.kind === 'state' && e.detail.startsWith('entered')).map((e) => e.state!);
+}
+
+/** The SDK-integration calls an execution made, as `service:Action`. */
+function apiCalls(execution: ExecutionResult): string[] {
+  return execution.timeline.filter((e) => e.kind === 'api').map((e) => e.detail);
+}
+
+/** Modeled seconds from the trigger to the moment the execution entered `state`. */
+function secondsUntil(execution: ExecutionResult, state: string): number {
+  const entry = execution.timeline.find((e) => e.kind === 'state' && e.state === state);
+  if (!entry) throw new Error(`execution ${execution.name} never entered "${state}"`);
+  return entry.at;
+}
+
+const isAwsTag = (key: string) => key.toLowerCase().startsWith('aws:');
+
+describe('instance-recovery scenarios', () => {
+  describe('happy path: a failed status check in eu-west-1a', () => {
+    let drilled: Drilled;
+    beforeAll(async () => {
+      // GIVEN group app-1's single node in eu-west-1a with user tags, a key pair, an instance profile, its
+      //       security group and a healthy target in the app-1 target group
+      // WHEN  its status-check alarm enters ALARM
+      drilled = await Drilled.of('happy-path');
+    });
+
+    it('succeeds in "Recovery complete" and every expectation of the scenario holds', () => {
+      // THEN
+      expect(drilled.result.status).toBe('SUCCEEDED');
+      expect(endState(drilled.execution(0))).toBe(RECOVERED);
+      expect(drilled.failedExpectations).toEqual([]);
+    });
+
+    it('launches exactly one replacement, in the preferred subnet of another zone', () => {
+      // THEN
+      const replacement = drilled.replacement;
+      expect(replacement.state).toBe('running');
+      expect(replacement.availabilityZone).toBe('eu-west-1b');
+      expect(replacement.availabilityZone).not.toBe(FAILED_ZONE);
+    });
+
+    it('carries over the AMI, instance type, key pair, instance profile and security groups (after unfencing)', () => {
+      // THEN
+      const failed = drilled.instance(FAILED);
+      const replacement = drilled.replacement;
+      expect(replacement.imageId).toBe(failed.imageId);
+      expect(replacement.instanceType).toBe(failed.instanceType);
+      expect(replacement.keyName).toBe('ops');
+      expect(replacement.iamInstanceProfile).toBe('arn:aws:iam::123456789012:instance-profile/app-1');
+      expect(replacement.securityGroupIds).toEqual([APP_SECURITY_GROUP]);
+    });
+
+    it('carries over the user tags and the group tag, never an aws: tag, and links the replacement to the failed instance', () => {
+      // THEN
+      const { tags } = drilled.replacement;
+      expect(tags).toMatchObject({
+        Name: 'app-1',
+        Environment: 'production',
+        CostCenter: 'cc-4711',
+        [GROUP_TAG]: 'app-1',
+        [REPLACES_TAG]: FAILED,
+      });
+      expect(Object.keys(tags).filter(isAwsTag)).toEqual([]);
+      expect(tags).not.toHaveProperty(FENCED_BY_TAG);
+    });
+
+    it('fences, marks and terminates the failed instance', () => {
+      // THEN
+      const failed = drilled.instance(FAILED);
+      expect(failed.state).toBe('terminated');
+      expect(failed.securityGroupIds).toEqual([drilled.denyAllGroupId]);
+      expect(failed.tags[FENCED_BY_TAG]).toBe(drilled.execution(0).name);
+    });
+
+    it('moves the target: the replacement is healthy, the failed instance is draining', () => {
+      // THEN
+      const targets = drilled.targets();
+      expect(targets.find((t) => t.id === drilled.replacement.instanceId)?.state).toBe('healthy');
+      const old = targets.find((t) => t.id === FAILED);
+      expect(old?.state).toBe('draining');
+      expect(old?.deregisteredAt).toBeDefined();
+    });
+
+    it('records the group ACTIVE on the replacement and releases the lock', () => {
+      // THEN
+      const item = drilled.groupItem;
+      expect(item).toMatchObject({
+        state: 'ACTIVE',
+        instanceId: drilled.replacement.instanceId,
+        previousInstanceId: FAILED,
+        availabilityZone: 'eu-west-1b',
+      });
+      expect(item).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+      expect(item).not.toHaveProperty(LOCK_ATTRIBUTES.expiresAt);
+    });
+
+    it('publishes one summary naming the failed instance and its replacement', () => {
+      // THEN
+      expect(drilled.messages).toHaveLength(1);
+      const [summary] = drilled.messages;
+      expect(summary.subject).toBe(SUBJECT_RECOVERED);
+      expect(summary.message).toContain(FAILED);
+      expect(summary.message).toContain(drilled.replacement.instanceId);
+    });
+
+    it('recovers in under 75 modeled seconds with 3 Lambda invocations', () => {
+      // THEN
+      expect(secondsUntil(drilled.execution(0), RECOVERED)).toBeLessThan(75);
+      expect(drilled.result.modeledSeconds).toBeLessThan(75);
+      expect(drilled.result.lambdaInvocations).toBe(3);
+    });
+  });
+
+  describe('AZ outage', () => {
+    it('launches the replacement outside the impaired zone of the failed instance', async () => {
+      // GIVEN eu-west-1a, where the node runs, is impaired from the start
+      // WHEN  the node's status-check alarm fires
+      const drilled = await Drilled.of('az-outage');
+      // THEN  exactly one replacement runs, elsewhere, and nothing was ever launched in eu-west-1a
+      expect(drilled.result.status).toBe('SUCCEEDED');
+      expect(drilled.failedExpectations).toEqual([]);
+      expect(drilled.replacement.state).toBe('running');
+      expect(drilled.replacement.availabilityZone).not.toBe(FAILED_ZONE);
+      expect(
+        drilled.env.ec2.instances.filter((i) => i.availabilityZone === FAILED_ZONE).map((i) => i.instanceId),
+      ).toEqual([FAILED]);
+    });
+  });
+
+  describe('capacity', () => {
+    it('moves on to the next zone when the first candidate zone has no capacity', async () => {
+      // GIVEN RunInstances in eu-west-1b (the preferred subnet) fails with InsufficientInstanceCapacity
+      // WHEN  the node's status-check alarm fires
+      const drilled = await Drilled.of('capacity-first-zone');
+      // THEN  the one replacement runs in eu-west-1c, and no instance exists in eu-west-1b
+      expect(drilled.result.status).toBe('SUCCEEDED');
+      expect(drilled.failedExpectations).toEqual([]);
+      expect(drilled.replacement.availabilityZone).toBe('eu-west-1c');
+      expect(drilled.env.ec2.instances.filter((i) => i.availabilityZone === 'eu-west-1b')).toEqual([]);
+      expect(drilled.groupItem).toMatchObject({ state: 'ACTIVE', instanceId: drilled.replacement.instanceId });
+    });
+
+    describe('when no candidate zone has capacity', () => {
+      let drilled: Drilled;
+      beforeAll(async () => {
+        // GIVEN RunInstances fails with InsufficientInstanceCapacity in eu-west-1b and Unsupported in eu-west-1c
+        // WHEN  the node's status-check alarm fires
+        drilled = await Drilled.of('capacity-all-zones');
+      });
+
+      it('fails with NoCapacityInAnyZone', () => {
+        // THEN
+        expect(drilled.result.status).toBe('FAILED');
+        expect(drilled.result.error).toBe(Errors.NO_CAPACITY_IN_ANY_ZONE);
+        expect(endState(drilled.execution(0))).toBe(RECOVERY_FAILED);
+        expect(drilled.failedExpectations).toEqual([]);
+      });
+
+      it('records NEEDS_ATTENTION with the error and releases the lock', () => {
+        // THEN
+        const item = drilled.groupItem;
+        expect(item).toMatchObject({
+          state: 'NEEDS_ATTENTION',
+          lastError: Errors.NO_CAPACITY_IN_ANY_ZONE,
+          failedInstanceId: FAILED,
+        });
+        expect(item).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+      });
+
+      it('leaves the failed instance fenced; it was terminated before the launch was tried', () => {
+        // THEN  the definition fences, deregisters and terminates before it launches; nothing unfences it
+        const failed = drilled.instance(FAILED);
+        expect(failed.securityGroupIds).toEqual([drilled.denyAllGroupId]);
+        expect(failed.tags[FENCED_BY_TAG]).toBe(drilled.execution(0).name);
+        expect(['shutting-down', 'terminated']).toContain(failed.state);
+        expect(statesEntered(drilled.execution(0))).not.toContain('Unfence replacement');
+      });
+
+      it('orphans nothing: no replacement instance exists', () => {
+        // THEN
+        expect(drilled.replacements).toEqual([]);
+        expect(drilled.env.ec2.instances.map((i) => i.instanceId)).toEqual([FAILED]);
+      });
+
+      it('tells the operators that the group needs attention, and why', () => {
+        // THEN
+        expect(drilled.messages).toHaveLength(1);
+        expect(drilled.messages[0].subject).toBe(SUBJECT_NEEDS_ATTENTION);
+        expect(drilled.messages[0].message).toContain(Errors.NO_CAPACITY_IN_ANY_ZONE);
+      });
+    });
+  });
+
+  describe('exactly-once effect from at-least-once triggers', () => {
+    it('launches exactly one replacement for a duplicated alarm event started together', async () => {
+      // GIVEN EventBridge delivers the same alarm event twice
+      // WHEN  both executions start at the same moment
+      const drilled = await Drilled.of('duplicate-event-together');
+      // THEN  the first recovers; the second loses the group lock and ends quietly without launching anything
+      expect(drilled.failedExpectations).toEqual([]);
+      expect(drilled.execution(0).status).toBe('SUCCEEDED');
+      expect(endState(drilled.execution(0))).toBe(RECOVERED);
+      const second = drilled.execution(1);
+      expect(second.status).toBe('SUCCEEDED');
+      expect(endState(second)).toBe('Recovery already handled');
+      expect(statesEntered(second)).toEqual([
+        'Read the trigger',
+        'Take instance from alarm',
+        'Inspect failed instance',
+        'Is the instance protected?',
+        'Take the group lock',
+        'Recovery already handled',
+      ]);
+      expect(second.timeline.filter((e) => e.kind === 'state' && e.state === 'Take the group lock')).toContainEqual(
+        expect.objectContaining({ detail: 'failed DynamoDB.ConditionalCheckFailedException' }),
+      );
+      expect(apiCalls(second)).toEqual([]);
+      expect(second.lambdaInvocations).toBe(1);
+      expect(drilled.replacement.state).toBe('running');
+      expect(drilled.messages).toHaveLength(1);
+    });
+
+    it('launches nothing for a duplicate alarm event delivered after the recovery finished', async () => {
+      // GIVEN the same alarm event is delivered again
+      // WHEN  the second execution starts after the first has finished
+      const drilled = await Drilled.of('duplicate-event-after-previous');
+      // THEN  the failed instance is already fenced, so the second ends quietly, having changed nothing
+      expect(drilled.failedExpectations).toEqual([]);
+      expect(endState(drilled.execution(0))).toBe(RECOVERED);
+      const second = drilled.execution(1);
+      expect(second.status).toBe('SUCCEEDED');
+      expect(endState(second)).toBe('Instance is not protected');
+      expect(apiCalls(second)).toEqual([]);
+      expect(second.lambdaInvocations).toBe(1);
+      expect(drilled.replacement.state).toBe('running');
+      expect(drilled.groupItem).toMatchObject({ state: 'ACTIVE', instanceId: drilled.replacement.instanceId });
+      expect(drilled.messages).toHaveLength(1);
+    });
+
+    it('recovers once when an alarm and an EC2 stopped event arrive for one instance at once', async () => {
+      // GIVEN the fault script stopped the node and its application alarm fired
+      // WHEN  the alarm event and the EC2 stopped state change start two executions together
+      const drilled = await Drilled.of('alarm-and-stopped-together');
+      // THEN  one recovers; the other ends quietly and launches nothing
+      expect(drilled.failedExpectations).toEqual([]);
+      const ends = drilled.result.executions.map(endState);
+      expect(ends).toEqual([RECOVERED, 'Recovery already handled']);
+      expect(drilled.result.executions.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+      expect(statesEntered(drilled.execution(1))).not.toContain('Launch replacement');
+      expect(drilled.replacement.state).toBe('running');
+      expect(drilled.messages).toHaveLength(1);
+    });
+  });
+
+  describe('an unprotected instance', () => {
+    it('ends quietly in "Instance is not protected" and changes nothing', async () => {
+      // GIVEN an instance without the recovery-group tag next to the protected node
+      // WHEN  its status-check alarm fires
+      const drilled = await Drilled.of('unprotected-instance');
+      // THEN  the execution succeeds at once
+      expect(drilled.result.status).toBe('SUCCEEDED');
+      expect(endState(drilled.execution(0))).toBe('Instance is not protected');
+      expect(drilled.failedExpectations).toEqual([]);
+      // AND   the only AWS call made is the inspection's read (no RunInstances, TerminateInstances, Modify*, …)
+      expect(apiCalls(drilled.execution(0))).toEqual([]);
+      expect(drilled.result.lambdaInvocations).toBe(1);
+      expect(drilled.result.apiCalls).toBe(1);
+      // AND   both instances are as they were, nothing was launched, recorded or published
+      expect(drilled.instance('i-0fedcba9876543210')).toMatchObject({
+        state: 'running',
+        securityGroupIds: [APP_SECURITY_GROUP],
+        tags: { Name: 'bastion' },
+      });
+      expect(drilled.instance(FAILED)).toMatchObject({ state: 'running', securityGroupIds: [APP_SECURITY_GROUP] });
+      expect(drilled.instance(FAILED).tags).not.toHaveProperty(FENCED_BY_TAG);
+      expect(drilled.env.ec2.instances).toHaveLength(2);
+      expect(drilled.stateTable.items).toEqual([]);
+      expect(drilled.messages).toEqual([]);
+      expect(drilled.targets().map((t) => [t.id, t.state])).toEqual([[FAILED, 'healthy']]);
+    });
+  });
+
+  describe('throttling', () => {
+    it('still launches exactly one replacement when every EC2 action is throttled twice', async () => {
+      // GIVEN the first two calls of every EC2 action the workflow and its Lambda tasks make fail with
+      //       RequestLimitExceeded (HTTP 503); the engine's Lambda clients do not retry on their own
+      // WHEN  the node's status-check alarm fires
+      const drilled = await Drilled.of('throttled-ec2');
+      // THEN  the recovery succeeds with one replacement
+      expect(drilled.result.status).toBe('SUCCEEDED');
+      expect(endState(drilled.execution(0))).toBe(RECOVERED);
+      expect(drilled.failedExpectations).toEqual([]);
+      expect(drilled.replacement.state).toBe('running');
+      expect(drilled.groupItem).toMatchObject({ state: 'ACTIVE', instanceId: drilled.replacement.instanceId });
+      // AND   the state machine's Retry absorbed the throttling, both in SDK tasks and in the Lambda tasks
+      const timeline = drilled.execution(0).timeline;
+      const failedWith = (state: string, error: string) =>
+        timeline.filter((e) => e.kind === 'state' && e.state === state && e.detail === `failed ${error}`).length;
+      const retried = new Set(timeline.filter((e) => e.kind === 'retry').map((e) => e.state));
+      for (const lambdaTask of ['Inspect failed instance', 'Launch replacement']) {
+        expect(failedWith(lambdaTask, 'RequestLimitExceeded')).toBeGreaterThan(0);
+        expect(retried).toContain(lambdaTask);
+      }
+      for (const sdkTask of ['Swap in deny-all security group', 'Terminate failed instance', 'Unfence replacement']) {
+        expect(failedWith(sdkTask, 'Ec2.Ec2Exception')).toBe(2);
+        expect(retried).toContain(sdkTask);
+      }
+      expect(timeline.filter((e) => e.kind === 'catch')).toEqual([]);
+    });
+  });
+
+  describe('a replacement that never becomes healthy', () => {
+    let drilled: Drilled;
+    beforeAll(async () => {
+      // GIVEN every instance launched in eu-west-1b or eu-west-1c runs but never passes a health check
+      // WHEN  the node's status-check alarm fires
+      drilled = await Drilled.of('replacement-never-healthy');
+    });
+
+    it('fails with ReplacementNotHealthy after a bounded wait', () => {
+      // THEN  it gave up after about the configured healthy timeout: the timeout, plus the steps before the
+      //       health wait (~17 s) and each health poll's own API latency (~120 × 0.3 s)
+      expect(drilled.result.status).toBe('FAILED');
+      expect(drilled.result.error).toBe(Errors.REPLACEMENT_NOT_HEALTHY);
+      expect(endState(drilled.execution(0))).toBe(RECOVERY_FAILED);
+      expect(drilled.failedExpectations).toEqual([]);
+      expect(drilled.result.modeledSeconds).toBeGreaterThanOrEqual(healthyTimeoutSeconds);
+      expect(drilled.result.modeledSeconds).toBeLessThan(healthyTimeoutSeconds + 90);
+    });
+
+    it('records NEEDS_ATTENTION, releases the lock and notifies the operators', () => {
+      // THEN
+      const item = drilled.groupItem;
+      expect(item).toMatchObject({ state: 'NEEDS_ATTENTION', lastError: Errors.REPLACEMENT_NOT_HEALTHY });
+      expect(item).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+      expect(drilled.messages.map((m) => m.subject)).toEqual([SUBJECT_NEEDS_ATTENTION]);
+    });
+
+    it('leaves the replacement tracked (group and replaces tags), not orphaned', () => {
+      // THEN
+      const replacement = drilled.replacement;
+      expect(replacement.tags).toMatchObject({ [GROUP_TAG]: 'app-1', [REPLACES_TAG]: FAILED });
+      expect(replacement.availabilityZone).not.toBe(FAILED_ZONE);
+    });
+  });
+
+  describe('alarms', () => {
+    it("recreates the failed instance's alarms for the replacement and deletes the old ones", async () => {
+      // GIVEN the node has a status-check alarm named after its id and a CPU alarm that is not, both with actions;
+      //       another instance has its own alarm
+      // WHEN  the node's status-check alarm fires
+      const drilled = await Drilled.of('alarms-carried-over');
+      expect(drilled.result.status).toBe('SUCCEEDED');
+      expect(drilled.failedExpectations).toEqual([]);
+      const newId = drilled.replacement.instanceId;
+      const topic = 'arn:aws:sns:eu-west-1:123456789012:app-1-oncall';
+      // THEN  the status-check alarm exists under the new id's name, watching the replacement, thresholds kept
+      expect(drilled.alarm(`app-1-${FAILED}-status-check`)).toBeUndefined();
+      expect(drilled.alarm(`app-1-${newId}-status-check`)).toMatchObject({
+        MetricName: 'StatusCheckFailed',
+        Dimensions: [{ Name: 'InstanceId', Value: newId }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 2,
+        Period: 60,
+        AlarmActions: [topic],
+      });
+      // AND   the CPU alarm keeps its name and settings and now watches the replacement
+      expect(drilled.alarm('app-1-cpu-high')).toMatchObject({
+        AlarmDescription: 'app-1 CPU above 90 % for 15 minutes',
+        Dimensions: [{ Name: 'InstanceId', Value: newId }],
+        Threshold: 90,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 3,
+        Period: 300,
+        AlarmActions: [topic],
+        OKActions: [topic],
+      });
+      // AND   no alarm watches the failed instance; the other instance's alarm is untouched
+      const watching = (id: string) =>
+        drilled.env.cloudwatch.alarms.filter((a) =>
+          a.Dimensions.some((d) => d.Name === 'InstanceId' && d.Value === id),
+        );
+      expect(watching(FAILED)).toEqual([]);
+      expect(watching('i-0fedcba9876543210').map((a) => a.AlarmName)).toEqual([
+        'bastion-i-0fedcba9876543210-status-check',
+      ]);
+      expect(drilled.env.cloudwatch.alarms).toHaveLength(3);
+    });
+  });
+
+  describe('triggers', () => {
+    it('recovers an instance whose EC2 stopped state change arrives', async () => {
+      // GIVEN the fault script stopped the node
+      // WHEN  EventBridge delivers the EC2 stopped state change
+      const drilled = await Drilled.of('stopped-event');
+      // THEN  the recovery reads the instance from the state change and replaces it
+      expect(drilled.result.status).toBe('SUCCEEDED');
+      expect(endState(drilled.execution(0))).toBe(RECOVERED);
+      expect(drilled.failedExpectations).toEqual([]);
+      expect(statesEntered(drilled.execution(0))).toContain('Take instance from state change');
+      expect(drilled.replacement.state).toBe('running');
+      expect(drilled.instance(FAILED).state).toBe('terminated');
+      expect(drilled.messages[0].message).toContain('EC2 Instance State-change Notification');
+    });
+
+    it('recovers the instance an operator names with { "instanceId": … }', async () => {
+      // GIVEN the node
+      // WHEN  an operator starts the state machine with its instance id
+      const drilled = await Drilled.of('operator-input');
+      // THEN  the recovery reads the instance from the input and replaces it
+      expect(drilled.result.status).toBe('SUCCEEDED');
+      expect(endState(drilled.execution(0))).toBe(RECOVERED);
+      expect(drilled.failedExpectations).toEqual([]);
+      expect(statesEntered(drilled.execution(0))).toContain('Take instance from input');
+      expect(drilled.replacement.state).toBe('running');
+      expect(drilled.messages[0].message).toContain('(operator)');
+    });
+
+    it('fails with InvalidInput, touching nothing, for a trigger that names no instance', async () => {
+      // GIVEN an alarm on a metric without InstanceId, an EC2 state change without an instance id and an
+      //       operator input with a misspelt key
+      // WHEN  each starts an execution
+      const drilled = await Drilled.of('event-without-instance');
+      // THEN  each fails at once with InvalidInput in "Trigger names no instance"
+      expect(drilled.failedExpectations).toEqual([]);
+      expect(drilled.result.executions.map((e) => [e.status, e.error, endState(e)])).toEqual(
+        Array.from({ length: 3 }, () => ['FAILED', Errors.INVALID_INPUT, 'Trigger names no instance']),
+      );
+      // AND   nothing was called or changed
+      expect(drilled.result.lambdaInvocations).toBe(0);
+      expect(drilled.result.apiCalls).toBe(0);
+      expect(drilled.replacements).toEqual([]);
+      expect(drilled.stateTable.items).toEqual([]);
+    });
+  });
+});
