@@ -257,6 +257,23 @@ describe('instance-recovery scenarios', () => {
       expect(failed.tags[FENCED_BY_TAG]).toBe(drilled.execution(0).name);
     });
 
+    it('fences and terminates the failed instance before the replacement is unfenced or takes traffic', () => {
+      // THEN  the replacement launches fenced and is unfenced only once the failed instance is confirmed gone
+      const states = statesEntered(drilled.execution(0));
+      const order = [
+        'Swap in deny-all security group',
+        'Deregister failed instance',
+        'Terminate failed instance',
+        'Launch replacement',
+        'Read failed instance state',
+        'Unfence replacement',
+        'Register replacement',
+        'Record recovery complete',
+      ].map((state) => states.indexOf(state));
+      expect(order).not.toContain(-1);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+    });
+
     it('moves the target: the replacement is healthy, the failed instance is draining', () => {
       // THEN
       const targets = drilled.targets();
