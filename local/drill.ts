@@ -4,7 +4,7 @@ import { Ec2Simulator } from './region/ec2';
 import { Elbv2Simulator } from './region/elbv2';
 import { deepPartialMatch } from './region/faults';
 import { HttpSimulator } from './region/http';
-import { SimulatedRegion } from './region/region';
+import { type ApiCallRecord, SimulatedRegion } from './region/region';
 import { SnsSimulator } from './region/sns';
 import { SsmSimulator } from './region/ssm';
 import { VirtualClock } from './clock';
@@ -36,6 +36,8 @@ export interface DrillResult {
   readonly transitions: number;
   readonly lambdaInvocations: number;
   readonly apiCalls: number;
+  /** Every call the region answered (SDK-integration Tasks and Lambda tasks alike), in order. */
+  readonly calls: readonly ApiCallRecord[];
   readonly timeline: readonly (TimelineEntry & { execution: number })[];
   readonly executions: readonly ExecutionResult[];
   readonly environment: Record<string, unknown>;
@@ -260,6 +262,7 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     transitions: executions.reduce((n, r) => n + r.transitions, 0),
     lambdaInvocations: executions.reduce((n, r) => n + r.lambdaInvocations, 0),
     apiCalls: region.calls.length,
+    calls: region.calls,
     timeline,
     executions,
     environment,
