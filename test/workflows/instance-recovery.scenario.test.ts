@@ -365,6 +365,7 @@ describe('instance-recovery scenarios', () => {
           state: 'NEEDS_ATTENTION',
           lastError: Errors.NO_CAPACITY_IN_ANY_ZONE,
           failedInstanceId: FAILED,
+          replacementInstanceId: 'none',
         });
         expect(item).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
       });
@@ -534,9 +535,14 @@ describe('instance-recovery scenarios', () => {
     it('records NEEDS_ATTENTION, releases the lock and notifies the operators', () => {
       // THEN
       const item = drilled.groupItem;
-      expect(item).toMatchObject({ state: 'NEEDS_ATTENTION', lastError: Errors.REPLACEMENT_NOT_HEALTHY });
+      expect(item).toMatchObject({
+        state: 'NEEDS_ATTENTION',
+        lastError: Errors.REPLACEMENT_NOT_HEALTHY,
+        replacementInstanceId: drilled.replacement.instanceId,
+      });
       expect(item).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
       expect(drilled.messages.map((m) => m.subject)).toEqual([SUBJECT_NEEDS_ATTENTION]);
+      expect(drilled.messages[0].message).toContain(`Replacement: ${drilled.replacement.instanceId}.`);
     });
 
     it('leaves the replacement tracked (group and replaces tags), not orphaned', () => {

@@ -76,10 +76,11 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     topic: deps.topic,
     subject: 'ha-workflows: instance recovery NEEDS ATTENTION',
     message: sfn.JsonPath.format(
-      'Recovery of group {} (instance {}) failed: {}. The failed instance stays fenced. {}',
+      'Recovery of group {} (instance {}) failed: {}. The failed instance stays fenced. Replacement: {}. {}',
       sfn.JsonPath.stringAt(`${PLAN}.groupId`),
       sfn.JsonPath.stringAt('$.instanceId'),
       sfn.JsonPath.stringAt('$.failure.Error'),
+      sfn.JsonPath.stringAt(NEW_ID),
       sfn.JsonPath.stringAt('$.failure.Cause'),
     ),
   });
@@ -88,12 +89,19 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
   const recordNeedsAttention = releaseLock(scope, 'Record needs attention', {
     table: deps.table,
     key: groupKey,
-    set: ['#state = :state', '#lastError = :error', '#failedInstance = :failed'],
-    names: { '#state': 'state', '#lastError': 'lastError', '#failedInstance': 'failedInstanceId' },
+    set: ['#state = :state', '#lastError = :error', '#failedInstance = :failed', '#replacement = :replacement'],
+    names: {
+      '#state': 'state',
+      '#lastError': 'lastError',
+      '#failedInstance': 'failedInstanceId',
+      '#replacement': 'replacementInstanceId',
+    },
     values: {
       ':state': tasks.DynamoAttributeValue.fromString('NEEDS_ATTENTION'),
       ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
       ':failed': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.instanceId')),
+      // "none" until the launch task has returned a replacement (set right after the lock).
+      ':replacement': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(NEW_ID)),
     },
   });
   recordNeedsAttention.addCatch(notifyFailed, { errors: [States.ALL], resultPath: '$.recordError' });
@@ -424,7 +432,11 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
   const isProtected = new sfn.Choice(scope, 'Is the instance protected?')
     .when(sfn.Condition.booleanEquals(`${PLAN}.protected`, true), lock)
     .otherwise(notProtected);
-  lock.next(fenceInterfaces);
+  const noReplacementYet = new sfn.Pass(scope, 'Note no replacement yet', {
+    result: sfn.Result.fromObject({ value: { instanceId: 'none', availabilityZone: 'none' } }),
+    resultPath: '$.launch',
+  });
+  lock.next(noReplacementYet).next(fenceInterfaces);
   fenceInterfaces.next(markFenced).next(deregister).next(terminate).next(launch).next(waitRunning);
 
   // A comparison on a path that is absent fails the execution with States.Runtime, so every path a rule
