@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { describeIssues } from '../../tasks/shared/validation';
+import { describeIssues, readJsonFile } from '../../tasks/shared/validation';
 import { configSchema, type HaConfig } from './schema';
 
 /** A configuration file that cannot be used; the message lists every problem with its JSON path and value. */
@@ -28,17 +27,7 @@ export function parseConfig(data: unknown, file = '<inline>'): HaConfig {
 
 /** Reads and validates a configuration file. */
 export function loadConfig(file: string): HaConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(file, [`cannot read the file: ${(e as Error).message}`]);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(file, [`not valid JSON: ${(e as Error).message}`]);
-  }
-  return parseConfig(data, file);
+  const read = readJsonFile(file);
+  if ('problem' in read) throw new ConfigError(file, [read.problem]);
+  return parseConfig(read.data, file);
 }

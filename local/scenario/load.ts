@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { describeIssues } from '../../tasks/shared/validation';
+import { describeIssues, readJsonFile } from '../../tasks/shared/validation';
 import { type Scenario, scenarioSchema } from './schema';
 
 /** A scenario file that cannot be run; the message names the file and every problem's JSON path. */
@@ -20,17 +19,7 @@ export function parseScenario(data: unknown, file = '<inline>'): Scenario {
 }
 
 export function loadScenario(file: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ScenarioError(file, [`cannot read the file: ${(e as Error).message}`]);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new ScenarioError(file, [`not valid JSON: ${(e as Error).message}`]);
-  }
-  return parseScenario(data, file);
+  const read = readJsonFile(file);
+  if ('problem' in read) throw new ScenarioError(file, [read.problem]);
+  return parseScenario(read.data, file);
 }

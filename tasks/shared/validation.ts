@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 
 /**
@@ -42,6 +43,27 @@ export function describeIssues(data: unknown, issues: readonly z.core.$ZodIssue[
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((k) => `${jsonPath([...issue.path, k])}: unknown field (check the spelling)`);
     }
+    if (issue.code === 'invalid_key') {
+      // The key itself is wrong: show the key, not the value stored under it.
+      const key = issue.path[issue.path.length - 1];
+      const why = issue.issues.map((i) => i.message).join('; ');
+      return [`${jsonPath(issue.path.slice(0, -1))}: key ${JSON.stringify(String(key))} is not allowed; ${why}`];
+    }
     return [`${jsonPath(issue.path)}: ${shown(valueAt(data, issue.path))}; ${issue.message}`];
   });
+}
+
+/** A JSON file's parsed content, or the one problem that kept it from being read (for a located error). */
+export function readJsonFile(file: string): { data: unknown } | { problem: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return { problem: `cannot read the file: ${(e as Error).message}` };
+  }
+  try {
+    return { data: JSON.parse(text) };
+  } catch (e) {
+    return { problem: `not valid JSON: ${(e as Error).message}` };
+  }
 }
