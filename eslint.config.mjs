@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'bench/results.json'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'scratch/', 'bench/results.json'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -11,6 +11,7 @@ import { VirtualClock } from './clock';
 import { ScriptedApprovals } from './engine/approvals';
 import { localClients } from './engine/clients';
 import { type ExecutionResult, type LambdaHandler, LocalStateMachine, type TimelineEntry } from './engine/runner';
+import { StepFunctionsSimulator, type StepFunctionsOptions } from './engine/stepfunctions';
 import type { Predicate, Scenario } from './scenario/schema';
 import { silentLogger, TASK_HANDLERS } from './tasks-registry';
 import { type CfnTemplate, DEFAULT_ENV, type ResolveEnv, TemplateResolver, resolveStateMachines } from './template';
@@ -60,9 +61,9 @@ function machineFor(arn: string, definition: Record<string, unknown>): LocalStat
 }
 
 /** What the stack itself creates and the workflows use, added to the scenario's starting environment. */
-function provision(template: CfnTemplate, resolver: TemplateResolver, scenario: Scenario) {
+function provision(template: CfnTemplate, resolver: TemplateResolver, environment: Scenario['environment']) {
   type Named = Record<string, unknown>;
-  const env = structuredClone(scenario.environment) as Record<string, Record<string, Named[]> | undefined>;
+  const env = structuredClone(environment) as Record<string, Record<string, Named[]> | undefined>;
   const ec2 = (env.ec2 ??= {});
   const dynamodb = (env.dynamodb ??= {});
   const sns = (env.sns ??= {});
@@ -149,6 +150,38 @@ function lastState(result: ExecutionResult): string | undefined {
   return [...result.timeline].reverse().find((e) => e.kind === 'state' && e.detail.startsWith('entered'))?.state;
 }
 
+/**
+ * The simulated region a drill (or `local serve`) runs in: every service, the stack's own resources from
+ * the template, the real Lambda task handlers, and a Step Functions service holding every state machine of
+ * the template (so a workflow can start another).
+ */
+export function buildWorld(
+  region: SimulatedRegion,
+  template: CfnTemplate,
+  env: ResolveEnv,
+  environment: Scenario['environment'],
+  sfnOptions: Omit<StepFunctionsOptions, 'lambdas'>,
+): StepFunctionsSimulator {
+  const resolver = new TemplateResolver(template, env);
+  const e = provision(template, resolver, environment);
+  region.register(new Ec2Simulator(region, e.ec2 ?? {}));
+  region.register(new Elbv2Simulator(region, e.elasticloadbalancingv2 ?? {}));
+  region.register(new SsmSimulator(region, e.ssm ?? {}));
+  region.register(new DynamoDbSimulator(region, e.dynamodb ?? {}));
+  region.register(new CloudWatchSimulator(region, e.cloudwatch ?? {}));
+  region.register(new SnsSimulator(region, e.sns ?? {}));
+  region.register(new HttpSimulator(region, e.http ?? {}));
+  const sfn = new StepFunctionsSimulator(region, { ...sfnOptions, lambdas: lambdasFor(template, resolver, region) });
+  for (const m of resolveStateMachines(template, env)) {
+    const workflow = m.resource.Metadata?.[WORKFLOW_METADATA_KEY];
+    sfn.addBuiltMachine(machineFor(m.arn, m.definition), m.definition, {
+      workflow: typeof workflow === 'string' ? workflow : undefined,
+    });
+  }
+  region.register(sfn);
+  return sfn;
+}
+
 export interface DrillOptions {
   readonly template: CfnTemplate;
   readonly env?: ResolveEnv;
@@ -159,7 +192,6 @@ export interface DrillOptions {
 /** Runs a scenario: the synthesized workflow, in a simulated region built from the scenario, on modeled time. */
 export async function drill(scenario: Scenario, options: DrillOptions): Promise<DrillResult> {
   const env = options.env ?? DEFAULT_ENV;
-  const resolver = new TemplateResolver(options.template, env);
   const found = resolveStateMachines(options.template, env).filter(
     (m) => m.resource.Metadata?.[WORKFLOW_METADATA_KEY] === scenario.workflow,
   );
@@ -172,7 +204,6 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
         `(workflows there: ${known.join(', ') || 'none'}; is it configured?)`,
     );
   }
-  const machine = machineFor(found[0].arn, found[0].definition);
   const region = new SimulatedRegion({
     regionName: env.region,
     accountId: env.account,
@@ -181,43 +212,24 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     latency: scenario.latency,
     faults: scenario.faults,
   });
-  const e = provision(options.template, resolver, scenario);
-  const ec2 = new Ec2Simulator(region, e.ec2 ?? {});
-  region.register(ec2);
-  region.register(new Elbv2Simulator(region, e.elasticloadbalancingv2 ?? {}));
-  region.register(new SsmSimulator(region, e.ssm ?? {}));
-  region.register(new DynamoDbSimulator(region, e.dynamodb ?? {}));
-  region.register(new CloudWatchSimulator(region, e.cloudwatch ?? {}));
-  region.register(new SnsSimulator(region, e.sns ?? {}));
-  region.register(new HttpSimulator(region, e.http ?? {}));
-  const lambdas = lambdasFor(options.template, resolver, region);
-  const broker = new ScriptedApprovals(region, scenario.approvals);
+  const timeline: (TimelineEntry & { execution: number })[] = [];
+  const triggered: string[] = [];
+  const sfn = buildWorld(region, options.template, env, scenario.environment, {
+    broker: new ScriptedApprovals(region, scenario.approvals),
+    onTimeline: (execution, entry) => {
+      const i = triggered.indexOf(execution.executionArn);
+      timeline.push({ ...entry, execution: i >= 0 ? i : triggered.length });
+    },
+  });
 
   const startMs = region.clock.now();
-  const timeline: (TimelineEntry & { execution: number })[] = [];
-  const executions: ExecutionResult[] = [];
-  let batch: Promise<void>[] = [];
-  for (const [i, trigger] of scenario.triggers.entries()) {
-    if (trigger.start === 'after-previous') {
-      await Promise.all(batch);
-      batch = [];
-    }
+  for (const trigger of scenario.triggers) {
+    if (trigger.start === 'after-previous') await sfn.idle();
     const input = trigger.event ? eventEnvelope(trigger.event, region) : trigger.input;
-    batch.push(
-      machine
-        .run(input, {
-          region,
-          lambdas,
-          broker,
-          executionName: trigger.name,
-          onTimeline: (entry) => timeline.push({ ...entry, execution: i }),
-        })
-        .then((r) => {
-          executions[i] = r;
-        }),
-    );
+    triggered.push(sfn.start(found[0].arn, JSON.stringify(input), trigger.name).executionArn);
   }
-  await Promise.all(batch);
+  await sfn.idle();
+  const executions = triggered.map((arn) => sfn.executions.get(arn)?.result as ExecutionResult);
 
   const environment = region.snapshot();
   const expectations: ExpectationResult[] = [];

@@ -7,6 +7,8 @@ export const DEFAULT_LATENCY = {
   // Step Functions and Lambda (latency-model §6)
   /** StartExecution → first state starts (Standard). */
   'sfn.startExecution': 0.14,
+  /** A Step Functions API call (StartExecution, DescribeExecution, SendTaskSuccess, …) as a client sees it. */
+  'sfn.api': 0.05,
   /** A Pass / Choice / Wait(0) / Succeed / Fail transition. */
   'sfn.transition': 0.03,
   /** What an SDK-integration Task adds on top of the API's own latency. */

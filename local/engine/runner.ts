@@ -1,8 +1,9 @@
 import '../polyfills';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { HistoryEvent as SfnHistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
 import { AwsApiError, sdkIntegrationCause, sdkIntegrationErrorName, type ServiceName } from '../region/errors';
-import type { SimulatedRegion } from '../region/region';
+import type { ServiceSimulator, SimulatedRegion } from '../region/region';
 import { type AslDefinition, type AslRetrier, type AslState, allStates } from './asl';
 import { readReferencePath } from './json-path';
 
@@ -48,6 +49,22 @@ export interface TimelineEntry {
 
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
+/**
+ * One event of the execution history in the shape `GetExecutionHistory` returns (the SDK's `HistoryEvent`),
+ * with `timestamp` as modeled epoch milliseconds.
+ */
+export type HistoryEvent = Omit<SfnHistoryEvent, 'timestamp'> & { timestamp: number };
+
+/** What a running execution can be asked to do from outside (StopExecution). */
+export interface ExecutionControl {
+  abort?: (error?: string, cause?: string) => void;
+}
+
+/** Runs the child of a `states:startExecution(.sync)` Task to completion (the simulated Step Functions service). */
+export interface ChildExecutions {
+  waitForExecution(executionArn: string): Promise<ExecutionResult>;
+}
+
 export interface ExecutionResult {
   readonly executionArn: string;
   readonly name: string;
@@ -63,6 +80,8 @@ export interface ExecutionResult {
   readonly lambdaInvocations: number;
   readonly apiCalls: number;
   readonly timeline: readonly TimelineEntry[];
+  /** The execution history as `GetExecutionHistory` would return it. */
+  readonly history: readonly HistoryEvent[];
 }
 
 export interface RunOptions {
@@ -73,6 +92,14 @@ export interface RunOptions {
   readonly executionName?: string;
   /** Called once per event as the execution progresses (for `watch` and history). */
   readonly onTimeline?: (entry: TimelineEntry) => void;
+  /** Called with each history event as it happens (the simulated Step Functions service keeps them). */
+  readonly onHistory?: (event: HistoryEvent) => void;
+  /** Filled in with the execution's abort function. */
+  readonly control?: ExecutionControl;
+  /** The execution's ARN (the caller may have chosen it already); default: from the machine ARN and name. */
+  readonly executionArn?: string;
+  /** The IAM role the execution runs as (`$$.Execution.RoleArn`). */
+  readonly roleArn?: string;
 }
 
 /** An error a Task raises, under the name Retry/Catch match and with the Cause Step Functions reports. */
@@ -90,11 +117,13 @@ const SDK_SERVICES: Record<string, ServiceName> = {
   dynamodb: 'dynamodb',
   cloudwatch: 'cloudwatch',
   sns: 'sns',
+  sfn: 'sfn',
 };
 const OPTIMIZED =
   /^arn:aws:states:::(dynamodb|sns):(putItem|getItem|updateItem|deleteItem|publish)(\.waitForTaskToken)?$/;
 const SDK = /^arn:aws:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)(\.waitForTaskToken)?$/;
 const LAMBDA = /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/;
+const START_EXECUTION = /^arn:aws:states:::states:startExecution(\.sync(?::2)?|\.waitForTaskToken)?$/;
 
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -145,7 +174,8 @@ export class LocalStateMachine {
       if (state.Type === 'Task' && !classify(state.Resource as string)) {
         throw new Error(
           `Task state "${name}": the engine does not know the resource ${JSON.stringify(state.Resource)} ` +
-            '(known: arn:aws:states:::aws-sdk:<service>:<action>, dynamodb:putItem|getItem|updateItem|deleteItem, sns:publish, lambda:invoke)',
+            '(known: arn:aws:states:::aws-sdk:<service>:<action>, dynamodb:putItem|getItem|updateItem|deleteItem, sns:publish, ' +
+            'lambda:invoke, states:startExecution[.sync|.sync:2])',
         );
       }
     }
@@ -163,7 +193,7 @@ export class LocalStateMachine {
     const clock = region.clock;
     // Generated names come from the region's seeded random source: the same seed gives the same drill.
     const name = options.executionName ?? `local-${region.random.hex(12)}`;
-    const executionArn = this.arn.replace(':stateMachine:', ':execution:') + `:${name}`;
+    const executionArn = options.executionArn ?? this.arn.replace(':stateMachine:', ':execution:') + `:${name}`;
     const startMs = clock.now();
     const elapsed = () => (clock.now() - startMs) / 1000;
     const timeline: TimelineEntry[] = [];
@@ -172,14 +202,27 @@ export class LocalStateMachine {
       timeline.push(e);
       options.onTimeline?.(e);
     };
+    const history: HistoryEvent[] = [];
+    const emit = (type: HistoryEventType, details: Record<string, unknown> = {}) => {
+      const event = {
+        timestamp: clock.now(),
+        type,
+        id: history.length + 1,
+        previousEventId: history.length,
+        ...details,
+      } as HistoryEvent;
+      history.push(event);
+      options.onHistory?.(event);
+    };
     const callsBefore = region.calls.length;
     let transitions = 0;
     let lambdaInvocations = 0;
     let timedOut = false;
     const coldStarted = new Set<string>();
     const token = `${executionArn}#${region.random.hex(16)}`;
+    const roleArn = options.roleArn ?? `arn:aws:iam::${region.accountId}:role/local`;
     const context = {
-      Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::000000000000:role/local' },
+      Execution: { Id: executionArn, Name: name, RoleArn: roleArn },
       Task: { Token: token },
     };
     const machineTimeout = this.definition.TimeoutSeconds;
@@ -215,9 +258,63 @@ export class LocalStateMachine {
       }
     };
 
+    /** `.sync` / `.sync:2`: wait for the child execution; its failure is this Task's `States.TaskFailed`. */
+    const waitForChild = async (started: unknown, sync: 'json' | 'string') => {
+      const arn = (started as { ExecutionArn: string }).ExecutionArn;
+      const child = await region.service<ServiceSimulator & ChildExecutions>('sfn').waitForExecution(arn);
+      const description = {
+        ExecutionArn: arn,
+        StateMachineArn: arn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, ''),
+        Name: child.name,
+        Status: child.status,
+        StartDate: Date.parse(child.startDate),
+        StopDate: Date.parse(child.stopDate),
+        Output: sync === 'json' ? (child.output ?? null) : JSON.stringify(child.output ?? null),
+        ...(child.error ? { Error: child.error, Cause: child.cause } : {}),
+      };
+      if (child.status !== 'SUCCEEDED') throw new TaskFailure('States.TaskFailed', JSON.stringify(description));
+      return description;
+    };
+
     const invoke = async (stateName: string, state: AslState, params: unknown): Promise<unknown> => {
       const resource = state.Resource as string;
       const kind = classify(resource);
+      let result: unknown;
+      const short = resource.replace(/^arn:aws:states:::/, '');
+      const cut = short.lastIndexOf(':');
+      const task = { resourceType: short.slice(0, cut), resource: short.slice(cut + 1) };
+      emit('TaskScheduled', {
+        taskScheduledEventDetails: {
+          ...task,
+          region: region.regionName,
+          parameters: JSON.stringify(params ?? {}),
+          timeoutInSeconds: state.TimeoutSeconds,
+          heartbeatInSeconds: state.HeartbeatSeconds,
+        },
+      });
+      emit('TaskStarted', { taskStartedEventDetails: task });
+      try {
+        result = await invokeTask(stateName, state, params, kind, task);
+      } catch (e) {
+        const f = e as Error;
+        if (f.name === 'States.Timeout' || f.name === 'States.HeartbeatTimeout') {
+          emit('TaskTimedOut', { taskTimedOutEventDetails: { ...task, error: f.name, cause: f.message } });
+        } else {
+          emit('TaskFailed', { taskFailedEventDetails: { ...task, error: f.name, cause: f.message } });
+        }
+        throw e;
+      }
+      emit('TaskSucceeded', { taskSucceededEventDetails: { ...task, output: JSON.stringify(result ?? null) } });
+      return result;
+    };
+
+    const invokeTask = async (
+      stateName: string,
+      state: AslState,
+      params: unknown,
+      kind: TaskKind | undefined,
+      task: { resourceType: string; resource: string },
+    ): Promise<unknown> => {
       let result: unknown;
       if (kind?.type === 'lambda') {
         const p = (params ?? {}) as { FunctionName?: unknown; Payload?: unknown };
@@ -243,6 +340,11 @@ export class LocalStateMachine {
       } else if (kind) {
         clock.advanceSeconds(region.latency['sfn.sdkTaskOverhead']);
         result = await callApi(kind.service, kind.action, params, kind.type === 'optimized');
+        // Step Functions returns its own API's results to a Task in PascalCase.
+        if (kind.service === 'sfn' && result && typeof result === 'object') {
+          result = Object.fromEntries(Object.entries(result).map(([k, v]) => [pascal(k), v]));
+        }
+        if (kind.sync) result = await waitForChild(result, kind.sync);
         const last = region.calls[region.calls.length - 1];
         log({
           kind: 'api',
@@ -260,6 +362,7 @@ export class LocalStateMachine {
         const heartbeat = state.HeartbeatSeconds ?? Infinity;
         const timeout = state.TimeoutSeconds ?? 99999999;
         const deadlineSeconds = Math.min(heartbeat, timeout);
+        emit('TaskSubmitted', { taskSubmittedEventDetails: { ...task, output: JSON.stringify(result ?? null) } });
         log({ kind: 'approval', state: stateName, detail: 'waiting for a task token' });
         result = await broker.wait({
           token,
@@ -300,6 +403,7 @@ export class LocalStateMachine {
       }) as (input: unknown) => Promise<never>;
     }
 
+    let aborted: { error?: string; cause?: string } | undefined;
     const execution = withModeledDate(startMs, () =>
       this.machine.run(input as never, {
         overrides: {
@@ -311,6 +415,15 @@ export class LocalStateMachine {
         noThrowOnAbort: false,
       }),
     );
+    if (options.control) {
+      options.control.abort = (error?: string, cause?: string) => {
+        aborted = { error, cause };
+        execution.abort();
+      };
+    }
+    emit('ExecutionStarted', {
+      executionStartedEventDetails: { input: JSON.stringify(input ?? {}), roleArn, stateMachineArn: this.arn },
+    });
     clock.advanceSeconds(region.latency['sfn.startExecution']);
     log({ kind: 'execution', detail: `started ${name}` });
 
@@ -321,6 +434,9 @@ export class LocalStateMachine {
             transitions += 1;
             const state = this.states.get(event.state.name);
             log({ kind: 'state', state: event.state.name, detail: `entered ${event.state.type}` });
+            emit(`${event.state.type}StateEntered` as HistoryEventType, {
+              stateEnteredEventDetails: { name: event.state.name, input: JSON.stringify(event.state.input ?? null) },
+            });
             if (state?.Type === 'Wait') {
               const seconds = waitSeconds(state, event.state.input, context, clock.now());
               clock.advanceSeconds(seconds);
@@ -337,6 +453,20 @@ export class LocalStateMachine {
             if (retrier.JitterStrategy === 'FULL') delay = region.random.next() * delay;
             clock.advanceSeconds(delay);
             log({ kind: 'retry', state: event.state.name, detail: `retry ${attempt} after ${delay.toFixed(1)} s` });
+            break;
+          }
+          case 'StateExited':
+            if (event.state.type !== 'Fail') {
+              emit(`${event.state.type}StateExited` as HistoryEventType, {
+                stateExitedEventDetails: { name: event.state.name, output: JSON.stringify(event.state.output ?? null) },
+              });
+            }
+            break;
+          case 'MapIterationStarted':
+          case 'MapIterationSucceeded':
+          case 'MapIterationFailed': {
+            const key = `${event.type.charAt(0).toLowerCase()}${event.type.slice(1)}EventDetails`;
+            emit(event.type, { [key]: { name: event.parentState.name, index: event.index } });
             break;
           }
           case 'StateFailed':
@@ -366,6 +496,8 @@ export class LocalStateMachine {
         cause = `The execution ran longer than its TimeoutSeconds (${machineTimeout} s)`;
       } else if (e instanceof ExecutionAbortedError) {
         status = 'ABORTED';
+        error = aborted?.error;
+        cause = aborted?.cause;
       } else if (e instanceof ExecutionError) {
         const inner = e.cause as Error;
         status = 'FAILED';
@@ -377,6 +509,20 @@ export class LocalStateMachine {
     }
     await consume;
     log({ kind: 'execution', detail: `${status.toLowerCase()}${error ? ` ${error}` : ''}` });
+    switch (status) {
+      case 'SUCCEEDED':
+        emit('ExecutionSucceeded', { executionSucceededEventDetails: { output: JSON.stringify(output ?? null) } });
+        break;
+      case 'FAILED':
+        emit('ExecutionFailed', { executionFailedEventDetails: { error, cause } });
+        break;
+      case 'TIMED_OUT':
+        emit('ExecutionTimedOut', { executionTimedOutEventDetails: { error, cause } });
+        break;
+      case 'ABORTED':
+        emit('ExecutionAborted', { executionAbortedEventDetails: { error, cause } });
+        break;
+    }
     return {
       executionArn,
       name,
@@ -391,12 +537,13 @@ export class LocalStateMachine {
       lambdaInvocations,
       apiCalls: region.calls.length - callsBefore,
       timeline,
+      history,
     };
   }
 }
 
 type TaskKind =
-  | { type: 'sdk' | 'optimized'; service: ServiceName; action: string; callback: boolean }
+  | { type: 'sdk' | 'optimized'; service: ServiceName; action: string; callback: boolean; sync?: 'json' | 'string' }
   | { type: 'lambda'; callback: boolean };
 
 function classify(resource: string): TaskKind | undefined {
@@ -407,6 +554,17 @@ function classify(resource: string): TaskKind | undefined {
     return { type: 'sdk', service: SDK_SERVICES[m[1]], action: pascal(m[2]), callback: !!m[3] };
   m = LAMBDA.exec(resource);
   if (m) return { type: 'lambda', callback: !!m[1] };
+  m = START_EXECUTION.exec(resource);
+  if (m) {
+    const sync = m[1] === '.sync:2' ? 'json' : m[1] === '.sync' ? 'string' : undefined;
+    return {
+      type: 'optimized',
+      service: 'sfn',
+      action: 'StartExecution',
+      callback: m[1] === '.waitForTaskToken',
+      sync,
+    };
+  }
   return undefined;
 }
 

@@ -8,7 +8,7 @@
  * `S3.BucketAlreadyExistsException`).
  */
 
-export type ServiceName = 'ec2' | 'elasticloadbalancingv2' | 'ssm' | 'dynamodb' | 'cloudwatch' | 'sns' | 'http';
+export type ServiceName = 'ec2' | 'elasticloadbalancingv2' | 'ssm' | 'dynamodb' | 'cloudwatch' | 'sns' | 'sfn' | 'http';
 
 /** An error the simulated API returns: the API's own error code and message, like the SDK's ServiceException. */
 export class AwsApiError extends Error {
@@ -63,6 +63,7 @@ export const SDK_ERROR_NAMING: Record<
   },
   cloudwatch: { prefix: 'CloudWatch', source: 'ServiceName.ErrorName rule', certainty: 'inferred' },
   sns: { prefix: 'Sns', source: 'ServiceName.ErrorName rule', certainty: 'inferred' },
+  sfn: { prefix: 'Sfn', source: 'ServiceName.ErrorName rule (aws-sdk:sfn:*)', certainty: 'inferred' },
 };
 
 /**
@@ -70,7 +71,13 @@ export const SDK_ERROR_NAMING: Record<
  * service's own capitalisation: `DynamoDB.ConditionalCheckFailedException`, `SNS.…`.
  * Source: docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html (error handling examples).
  */
-export const OPTIMIZED_PREFIX: Partial<Record<ServiceName, string>> = { dynamodb: 'DynamoDB', sns: 'SNS' };
+export const OPTIMIZED_PREFIX: Partial<Record<ServiceName, string>> = {
+  dynamodb: 'DynamoDB',
+  sns: 'SNS',
+  // arn:aws:states:::states:startExecution — e.g. StepFunctions.ExecutionAlreadyExistsException
+  // (docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html).
+  sfn: 'StepFunctions',
+};
 
 function withExceptionSuffix(code: string): string {
   const bare = code.replace(/\./g, '');

@@ -7,7 +7,7 @@ import { httpEnvironmentSchema } from '../region/http';
 import { snsEnvironmentSchema } from '../region/sns';
 import { ssmEnvironmentSchema } from '../region/ssm';
 
-const serviceName = z.enum(['ec2', 'elasticloadbalancingv2', 'ssm', 'dynamodb', 'cloudwatch', 'sns', 'http']);
+const serviceName = z.enum(['ec2', 'elasticloadbalancingv2', 'ssm', 'dynamodb', 'cloudwatch', 'sns', 'sfn', 'http']);
 
 export const apiFaultSchema = z.strictObject({
   service: serviceName,

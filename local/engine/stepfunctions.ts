@@ -1,0 +1,410 @@
+import { AwsApiError } from '../region/errors';
+import type { ActionHandler, ServiceSimulator, SimulatedRegion } from '../region/region';
+import {
+  type ChildExecutions,
+  type ExecutionControl,
+  type ExecutionResult,
+  type ExecutionStatus,
+  type HistoryEvent,
+  type LambdaHandler,
+  LocalStateMachine,
+  TaskFailure,
+  type TaskTokenBroker,
+  type TimelineEntry,
+} from './runner';
+
+/** A state machine the simulated Step Functions service knows. */
+export interface MachineEntry {
+  readonly machine: LocalStateMachine;
+  readonly definition: Record<string, unknown>;
+  /** The `ha-workflows:workflow` metadata, when the template has it. */
+  readonly workflow?: string;
+  readonly roleArn?: string;
+  readonly creationDate: number;
+}
+
+/** One execution as the service keeps it. */
+export interface ExecutionRecord {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  /** The input as a JSON string, as StartExecution received it. */
+  readonly input: string;
+  status: 'RUNNING' | ExecutionStatus;
+  readonly startDate: number;
+  result?: ExecutionResult;
+  readonly history: HistoryEvent[];
+  readonly timeline: TimelineEntry[];
+  done: Promise<ExecutionResult>;
+  readonly control: ExecutionControl;
+  /** The execution that started this one through a `states:startExecution` Task, if any. */
+  readonly parent?: string;
+}
+
+interface PendingToken {
+  readonly executionArn: string;
+  readonly state: string;
+  readonly resolve: (output: unknown) => void;
+  readonly reject: (e: Error) => void;
+  readonly wallStart: number;
+  timer?: NodeJS.Timeout;
+}
+
+export interface StepFunctionsOptions {
+  readonly lambdas?: ReadonlyMap<string, LambdaHandler>;
+  /**
+   * How `.waitForTaskToken` tasks are settled: scripted (a drill), or `live` — by SendTaskSuccess /
+   * SendTaskFailure calls (local serve), with heartbeat and timeout deadlines in wall-clock time.
+   */
+  readonly broker: TaskTokenBroker | 'live';
+  /** Called for every timeline entry of every execution. */
+  readonly onTimeline?: (execution: ExecutionRecord, entry: TimelineEntry) => void;
+}
+
+/** Execution names: 1-80 characters, none of whitespace, brackets, wildcards, `" # % \ ^ | ~ ` $ & , ; : /` or controls. */
+function validName(name: string): boolean {
+  if (name.length < 1 || name.length > 80 || /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/.test(name)) return false;
+  return [...name].every((c) => {
+    const code = c.charCodeAt(0);
+    return !(code <= 0x1f || (code >= 0x7f && code <= 0x9f));
+  });
+}
+
+const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+
+/**
+ * The Step Functions API over the engine: state machines from the template, executions run by
+ * `LocalStateMachine`, their history, task tokens, and StartExecution's name idempotency for Standard
+ * workflows. Timestamps are epoch seconds, as on the JSON wire.
+ *
+ * StartExecution with a name already used (docs: StartExecution API reference): same name and same input
+ * while the first is still running → the same execution is returned; different input, or the first has
+ * closed → `ExecutionAlreadyExists`.
+ */
+export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions, TaskTokenBroker {
+  readonly name = 'sfn' as const;
+  readonly machines = new Map<string, MachineEntry>();
+  readonly executions = new Map<string, ExecutionRecord>();
+  readonly actions: Readonly<Record<string, ActionHandler>>;
+  private readonly tokens = new Map<string, PendingToken>();
+  private readonly settledTokens = new Set<string>();
+
+  constructor(
+    private readonly region: SimulatedRegion,
+    private readonly options: StepFunctionsOptions,
+  ) {
+    const actions: Record<string, ActionHandler> = {
+      ListStateMachines: () => this.listStateMachines(),
+      DescribeStateMachine: (i) => this.describeStateMachine(String(i.stateMachineArn)),
+      StartExecution: (i) => this.startExecution(i),
+      DescribeExecution: (i) => this.describeExecution(String(i.executionArn)),
+      ListExecutions: (i) => this.listExecutions(i),
+      GetExecutionHistory: (i) => this.getExecutionHistory(i),
+      StopExecution: (i) => this.stopExecution(i),
+      SendTaskSuccess: (i) => this.sendTaskResult(String(i.taskToken), { output: String(i.output) }),
+      SendTaskFailure: (i) =>
+        this.sendTaskResult(String(i.taskToken), {
+          error: i.error === undefined ? undefined : String(i.error),
+          cause: i.cause === undefined ? undefined : String(i.cause),
+        }),
+      SendTaskHeartbeat: (i) => this.sendTaskHeartbeat(String(i.taskToken)),
+    };
+    // The JSON API names members in camelCase; Step Functions Task Parameters name them in PascalCase
+    // (and may give `Input` as an object). Accept both.
+    this.actions = Object.fromEntries(
+      Object.entries(actions).map(([action, handler]) => [
+        action,
+        (input: Record<string, unknown>) => {
+          const normal: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(input)) normal[k.charAt(0).toLowerCase() + k.slice(1)] = v;
+          if (normal.input !== undefined && typeof normal.input !== 'string')
+            normal.input = JSON.stringify(normal.input);
+          return handler(normal);
+        },
+      ]),
+    );
+  }
+
+  addMachine(arn: string, definition: Record<string, unknown>, extra: { workflow?: string; roleArn?: string } = {}) {
+    this.machines.set(arn, {
+      machine: new LocalStateMachine(arn, definition as never),
+      definition,
+      ...extra,
+      creationDate: this.region.clock.now(),
+    });
+  }
+
+  /** Adds a machine that is already built (build once, run many). */
+  addBuiltMachine(machine: LocalStateMachine, definition: Record<string, unknown>, extra: { workflow?: string } = {}) {
+    this.machines.set(machine.arn, { machine, definition, ...extra, creationDate: this.region.clock.now() });
+  }
+
+  latencyOf(): number {
+    return this.region.latency['sfn.api'];
+  }
+
+  private error(code: string, message: string): AwsApiError {
+    return new AwsApiError('sfn', code, message);
+  }
+
+  private machineOf(arn: string): MachineEntry {
+    if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/.test(arn)) {
+      throw this.error('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${arn}'`);
+    }
+    const m = this.machines.get(arn);
+    if (!m) throw this.error('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return m;
+  }
+
+  private executionOf(arn: string): ExecutionRecord {
+    const e = this.executions.get(arn);
+    if (!e) {
+      if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn)) {
+        throw this.error('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${arn}'`);
+      }
+      throw this.error('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    }
+    return e;
+  }
+
+  private listStateMachines() {
+    return {
+      stateMachines: [...this.machines.entries()].map(([arn, m]) => ({
+        stateMachineArn: arn,
+        name: m.machine.name,
+        type: 'STANDARD',
+        creationDate: seconds(m.creationDate),
+      })),
+    };
+  }
+
+  private describeStateMachine(arn: string) {
+    const m = this.machineOf(arn);
+    return {
+      stateMachineArn: arn,
+      name: m.machine.name,
+      status: 'ACTIVE',
+      definition: JSON.stringify(m.definition),
+      roleArn: m.roleArn ?? `arn:aws:iam::${this.region.accountId}:role/local`,
+      type: 'STANDARD',
+      creationDate: seconds(m.creationDate),
+      description: typeof m.definition.Comment === 'string' ? m.definition.Comment : undefined,
+    };
+  }
+
+  private startExecution(i: Record<string, unknown>) {
+    const arn = String(i.stateMachineArn ?? '');
+    const input = i.input === undefined ? '{}' : String(i.input);
+    const record = this.start(arn, input, i.name === undefined ? undefined : String(i.name));
+    return { executionArn: record.executionArn, startDate: seconds(record.startDate) };
+  }
+
+  /**
+   * Starts an execution (StartExecution). `input` is the JSON text. Returns the existing record for an
+   * idempotent repeat.
+   */
+  start(stateMachineArn: string, input: string, name?: string, parent?: string): ExecutionRecord {
+    const m = this.machineOf(stateMachineArn);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(input);
+    } catch (e) {
+      throw this.error('InvalidExecutionInput', `Invalid State Machine Execution Input: '${(e as Error).message}'`);
+    }
+    if (name !== undefined && !validName(name)) {
+      throw this.error('InvalidName', `Invalid Name: '${name}'`);
+    }
+    const executionName = name ?? this.region.random.uuid();
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === input) return existing;
+      throw this.error('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn,
+      name: executionName,
+      input,
+      status: 'RUNNING',
+      startDate: this.region.clock.now(),
+      history: [],
+      timeline: [],
+      done: Promise.resolve(undefined as never),
+      control: {},
+      parent,
+    };
+    record.done = m.machine
+      .run(parsed, {
+        region: this.region,
+        lambdas: this.options.lambdas,
+        broker: this.options.broker === 'live' ? this : this.options.broker,
+        executionName,
+        executionArn,
+        roleArn: m.roleArn,
+        control: record.control,
+        onHistory: (event) => record.history.push(event),
+        onTimeline: (entry) => {
+          record.timeline.push(entry);
+          this.options.onTimeline?.(record, entry);
+        },
+      })
+      .then((result) => {
+        record.result = result;
+        record.status = result.status;
+        return result;
+      });
+    this.executions.set(executionArn, record);
+    return record;
+  }
+
+  async waitForExecution(executionArn: string): Promise<ExecutionResult> {
+    return this.executionOf(executionArn).done;
+  }
+
+  /** Resolves once no execution is running (children started by running executions included). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+      if (running.length === 0) return;
+      await Promise.all(running.map((e) => e.done));
+    }
+  }
+
+  private describeExecution(arn: string) {
+    const e = this.executionOf(arn);
+    const r = e.result;
+    return {
+      executionArn: e.executionArn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: seconds(e.startDate),
+      stopDate: r ? Date.parse(r.stopDate) / 1000 : undefined,
+      input: e.input,
+      inputDetails: { included: true },
+      ...(r?.status === 'SUCCEEDED'
+        ? { output: JSON.stringify(r.output ?? null), outputDetails: { included: true } }
+        : {}),
+      ...(r?.error !== undefined ? { error: r.error } : {}),
+      ...(r?.cause !== undefined ? { cause: r.cause } : {}),
+      redriveCount: 0,
+      redriveStatus: 'NOT_REDRIVABLE',
+    };
+  }
+
+  private listExecutions(i: Record<string, unknown>) {
+    const machineArn = String(i.stateMachineArn ?? '');
+    this.machineOf(machineArn);
+    const filter = i.statusFilter === undefined ? undefined : String(i.statusFilter);
+    const all = [...this.executions.values()]
+      .filter((e) => e.stateMachineArn === machineArn && (!filter || e.status === filter))
+      .sort((a, b) => b.startDate - a.startDate);
+    const start = i.nextToken === undefined ? 0 : Number(i.nextToken);
+    const max = Math.min(1000, Number(i.maxResults ?? 100) || 100);
+    const page = all.slice(start, start + max);
+    return {
+      executions: page.map((e) => ({
+        executionArn: e.executionArn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        startDate: seconds(e.startDate),
+        stopDate: e.result ? Date.parse(e.result.stopDate) / 1000 : undefined,
+      })),
+      ...(start + max < all.length ? { nextToken: String(start + max) } : {}),
+    };
+  }
+
+  private getExecutionHistory(i: Record<string, unknown>) {
+    const e = this.executionOf(String(i.executionArn));
+    const events = i.reverseOrder ? [...e.history].reverse() : e.history;
+    const start = i.nextToken === undefined ? 0 : Number(i.nextToken);
+    const max = Math.min(1000, Number(i.maxResults ?? 100) || 100);
+    const page = events.slice(start, start + max).map((ev) => ({ ...ev, timestamp: ev.timestamp / 1000 }));
+    return { events: page, ...(start + max < events.length ? { nextToken: String(start + max) } : {}) };
+  }
+
+  private stopExecution(i: Record<string, unknown>) {
+    const e = this.executionOf(String(i.executionArn));
+    if (e.status === 'RUNNING') {
+      e.control.abort?.(
+        i.error === undefined ? undefined : String(i.error),
+        i.cause === undefined ? undefined : String(i.cause),
+      );
+    }
+    return { stopDate: this.region.clock.now() / 1000 };
+  }
+
+  // ── Task tokens (live mode) ──────────────────────────────────────────────────────────────────────
+
+  /** TaskTokenBroker: waits for SendTaskSuccess / SendTaskFailure, or the deadline in wall-clock time. */
+  wait(request: { token: string; state: string; deadlineSeconds: number; deadlineError: string }): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const executionArn = request.token.split('#')[0];
+      const pending: PendingToken = { executionArn, state: request.state, resolve, reject, wallStart: Date.now() };
+      if (Number.isFinite(request.deadlineSeconds)) {
+        pending.timer = setTimeout(() => {
+          this.tokens.delete(request.token);
+          this.settledTokens.add(request.token);
+          this.region.clock.advanceSeconds(request.deadlineSeconds);
+          reject(new TaskFailure(request.deadlineError, `No decision arrived within ${request.deadlineSeconds} s`));
+        }, request.deadlineSeconds * 1000);
+        pending.timer.unref?.();
+      }
+      this.tokens.set(request.token, pending);
+    });
+  }
+
+  /** The task tokens executions are waiting on now, with the execution and state (for `approve`). */
+  pendingTokens(): { token: string; executionArn: string; state: string }[] {
+    return [...this.tokens.entries()].map(([token, p]) => ({ token, executionArn: p.executionArn, state: p.state }));
+  }
+
+  private pendingFor(token: string): PendingToken {
+    if (!token || token.length > 2048) throw this.error('InvalidToken', 'Invalid Token');
+    const p = this.tokens.get(token);
+    if (p) return p;
+    if (this.settledTokens.has(token)) throw this.error('TaskTimedOut', 'Task Timed Out');
+    throw this.error('TaskDoesNotExist', 'Task Does Not Exist');
+  }
+
+  private sendTaskResult(token: string, result: { output: string } | { error?: string; cause?: string }) {
+    const p = this.pendingFor(token);
+    let output: unknown;
+    if ('output' in result) {
+      try {
+        output = JSON.parse(result.output);
+      } catch {
+        throw this.error('InvalidOutput', `Invalid Output: '${result.output.slice(0, 80)}'`);
+      }
+    }
+    if (p.timer) clearTimeout(p.timer);
+    this.tokens.delete(token);
+    this.settledTokens.add(token);
+    // The person took real time to decide; modeled time follows it.
+    this.region.clock.advanceSeconds((Date.now() - p.wallStart) / 1000);
+    if ('output' in result) p.resolve(output);
+    else p.reject(new TaskFailure(result.error ?? '', result.cause ?? ''));
+    return {};
+  }
+
+  private sendTaskHeartbeat(token: string) {
+    this.pendingFor(token);
+    return {};
+  }
+
+  snapshot(): unknown {
+    return {
+      stateMachines: [...this.machines.entries()].map(([arn, m]) => ({ arn, workflow: m.workflow })),
+      executions: [...this.executions.values()].map((e) => ({
+        executionArn: e.executionArn,
+        name: e.name,
+        stateMachineArn: e.stateMachineArn,
+        status: e.status,
+        parent: e.parent,
+        error: e.result?.error,
+      })),
+    };
+  }
+}
