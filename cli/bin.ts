@@ -1,10 +1,23 @@
 #!/usr/bin/env -S npx tsx
 import '../local/polyfills';
+
+// The AWS SDK warns on every run under Node 20 that future releases will need Node 22; the CLI's
+// output is for operators, so that one warning is dropped (everything else still prints).
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
+  if (String(warning instanceof Error ? warning.message : warning).includes('AWS SDK for JavaScript (v3)')) return;
+  emitWarning(warning, ...rest);
+}) as typeof process.emitWarning;
 import { Command, InvalidArgumentError } from 'commander';
 import type { DrillResult } from '../local/drill';
 import { drillFile, formatSummary, formatTimeline } from './drill';
 import { workflowDiagram, writeDiagram } from './graph';
 import { scenarioJsonSchema } from './schema';
+import { type AwsOptions, explainAwsError, sfnClient } from './aws';
+import { approve, reject } from './commands/approve';
+import { formatStatus, recentExecutions, stateMachinesToReport } from './commands/status';
+import { watchExecution } from './commands/watch';
+import { serve } from './serve';
 
 const DEFAULT_CONFIG = 'infra/config/example.json';
 
@@ -65,6 +78,100 @@ program
   .description('Print the JSON Schema of the scenario format (docs/scenario.schema.json)')
   .action(() => {
     console.log(JSON.stringify(scenarioJsonSchema(), null, 2));
+  });
+
+/** --region, --profile, --endpoint on the commands that call Step Functions. */
+function withAws(cmd: Command): Command {
+  return cmd
+    .option('--region <region>', 'AWS Region (default: the standard chain: AWS_REGION, the profile)')
+    .option('--profile <name>', 'AWS profile (default: AWS_PROFILE or default)')
+    .option('--endpoint <url>', 'Step Functions endpoint, e.g. http://127.0.0.1:8083 for `local serve`');
+}
+
+/** Runs an AWS-calling action; a failure prints one sentence and sets exit code 2. */
+function aws<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      console.error(e instanceof Error && e.name === 'NothingToApprove' ? e.message : explainAwsError(e));
+      process.exitCode = 2;
+    }
+  };
+}
+
+withAws(
+  program
+    .command('watch')
+    .description('Follow an execution live; exit code 0 when it succeeds, 1 otherwise')
+    .argument('<execution-arn>'),
+).action(
+  aws(async (arn: string, opts: AwsOptions) => {
+    const status = await watchExecution(sfnClient(opts), arn, {
+      write: (t) => process.stdout.write(t),
+      spinner: process.stdout.isTTY,
+    });
+    process.exitCode = status === 'SUCCEEDED' ? 0 : 1;
+  }),
+);
+
+withAws(
+  program
+    .command('approve')
+    .description('Approve the task an execution waits on (SendTaskSuccess with who approved)')
+    .argument('<execution-arn>')
+    .option('--by <name>', 'who approves', process.env.USER ?? 'operator'),
+).action(
+  aws(async (arn: string, opts: AwsOptions & { by: string }) => {
+    const p = await approve(sfnClient(opts), arn, opts.by);
+    console.log(`Approved "${p.state}" as ${opts.by}.`);
+  }),
+);
+
+withAws(
+  program
+    .command('reject')
+    .description('Reject the task an execution waits on (SendTaskFailure, error "Rejected")')
+    .argument('<execution-arn>')
+    .requiredOption('--reason <text>', 'why it is rejected (recorded in the execution)')
+    .option('--by <name>', 'who rejects', process.env.USER ?? 'operator'),
+).action(
+  aws(async (arn: string, opts: AwsOptions & { by: string; reason: string }) => {
+    const p = await reject(sfnClient(opts), arn, opts.by, opts.reason);
+    console.log(`Rejected "${p.state}" as ${opts.by}: ${opts.reason}`);
+  }),
+);
+
+withAws(
+  program
+    .command('status')
+    .description("The last executions of each workflow (from the stack's outputs, --state-machine, or all listed)")
+    .option('--stack <name>', 'the ha-workflows stack, e.g. ha-workflows-eu-west-1')
+    .option('--state-machine <arn...>', 'state machine ARNs instead of a stack')
+    .option('--limit <n>', 'executions per workflow', seedOption, 5)
+    .option('--json', 'print the rows as JSON'),
+).action(
+  aws(async (opts: AwsOptions & { stack?: string; stateMachine?: string[]; limit: number; json?: boolean }) => {
+    const client = sfnClient(opts);
+    const machines = await stateMachinesToReport(client, opts, { stack: opts.stack, stateMachines: opts.stateMachine });
+    const rows = await recentExecutions(client, machines, opts.limit);
+    console.log(opts.json ? JSON.stringify(rows, null, 2) : formatStatus(rows));
+  }),
+);
+
+const local = program.command('local').description('The local Step Functions endpoint');
+local
+  .command('serve')
+  .description('Serve the synthesized workflows on 127.0.0.1 (Step Functions JSON protocol) over the simulated region')
+  .option('--port <port>', 'port', seedOption, 8083)
+  .option('--config <file>', 'app configuration', DEFAULT_CONFIG)
+  .option('--site <site>', 'primary or dr', 'primary')
+  .option('--scenario <file>', 'start from a scenario: its configuration, environment, latency and faults')
+  .action(async (opts: { port: number; config: string; site: 'primary' | 'dr'; scenario?: string }) => {
+    const { endpoint, machines } = await serve(opts);
+    console.log(`Step Functions endpoint on ${endpoint.url} — state machines:`);
+    for (const m of machines) console.log(`  ${m}`);
+    console.log(`Try: npx tsx cli/bin.ts status --endpoint ${endpoint.url}   (Ctrl-C stops)`);
   });
 
 program.parseAsync().catch((e: unknown) => {

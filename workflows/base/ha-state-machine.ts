@@ -11,6 +11,12 @@ const MAX_TIMEOUT = Duration.days(365);
 /** Metadata key on each state machine's CloudFormation resource: which workflow it is (the engine finds it by this). */
 export const WORKFLOW_METADATA_KEY = 'ha-workflows:workflow';
 
+/**
+ * Suffix of the stack output that carries each workflow's state machine ARN: `InstanceRecoveryStateMachineArn`,
+ * … (the stack writes them; `ha-workflows status --stack` reads them).
+ */
+export const STATE_MACHINE_OUTPUT_SUFFIX = 'StateMachineArn';
+
 export interface HaStateMachineProps {
   /** The workflow's id, e.g. `instance-recovery`. */
   readonly workflow: string;
