@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { drillFile } from '../cli/drill';
-import { DEFAULT_LATENCY } from '../local/latency';
+import { DEFAULT_LATENCY, type LatencyKey } from '../local/latency';
+import { loadScenario } from '../local/scenario/load';
 
 const ROOT = path.join(__dirname, '..');
 /** Standard workflows: USD 0.025 per 1,000 state transitions (aws.amazon.com/step-functions/pricing, us-east-1). */
@@ -65,6 +66,94 @@ async function instanceRecovery(): Promise<WorkflowFigures> {
   };
 }
 
+async function mirrorFailover(): Promise<WorkflowFigures> {
+  const file = path.join(ROOT, 'test', 'scenarios', 'mirror-failover.json');
+  const result = await drillFile(file);
+  if (!result.ok) throw new Error(`${file} did not succeed: ${result.error} ${result.cause}`);
+  // Event → the new primary is the only healthy target (the old one is draining): the part no workflow can avoid
+  // is reading the status pages, one registration call, and the load balancer's first passing health checks
+  // (the scenario models the configured check, 2 × 5 s, with its own elb.* latencies).
+  const latency = loadScenario(file).latency;
+  const of = (key: LatencyKey) => latency[key] ?? DEFAULT_LATENCY[key];
+  const floorParts = {
+    'http.probe': of('http.probe'),
+    'elb.api': of('elb.api'),
+    'elb.initialToHealthy': of('elb.initialToHealthy'),
+  };
+  const healthyAt = result.timeline.find((e) => e.state === 'Primary is healthy')?.at ?? result.modeledSeconds;
+  const floor = Object.values(floorParts).reduce((a, b) => a + b, 0);
+  const speed = await drillSpeed(file);
+  return {
+    workflow: 'mirror-failover',
+    scenario: result.scenario,
+    measure: 'event → new primary is the only healthy target',
+    modeledSeconds: healthyAt,
+    floorSeconds: floor,
+    floorParts,
+    overheadSeconds: Math.round((healthyAt - floor) * 1000) / 1000,
+    transitions: result.transitions,
+    costUsdPerExecution: result.transitions * USD_PER_TRANSITION,
+    lambdaInvocations: result.lambdaInvocations,
+    apiCalls: result.apiCalls,
+    ...speed,
+  };
+}
+
+/**
+ * snapshot-backup, one IRIS instance with three volumes (test/scenarios/snapshot-backup/happy-path.json): the freeze
+ * window — from the freeze command's end on the instance (writes suspended) to the thaw command's end (writes
+ * resumed) — next to its floor, and the per-instance cost (the child execution; the run adds one Map iteration).
+ */
+async function snapshotBackup(): Promise<WorkflowFigures> {
+  const file = path.join(ROOT, 'test', 'scenarios', 'snapshot-backup', 'happy-path.json');
+  const result = await drillFile(file);
+  if (!result.ok) throw new Error(`${file} did not succeed: ${result.error} ${result.cause}`);
+  const commands = (
+    result.environment as { ssm: { commands: { documentName: string; invocations: { endedAt: number }[] }[] } }
+  ).ssm.commands;
+  const ended = (kind: string) =>
+    commands.find((c) => c.documentName.endsWith(`-${kind}`))?.invocations[0].endedAt ?? NaN;
+  const freezeEnd = ended('freeze');
+  const thawEnd = ended('thaw');
+  // The read that saw the freeze succeed: the last GetCommandInvocation before CreateSnapshots.
+  const createAt = result.calls.findIndex((c) => c.action === 'CreateSnapshots' && !c.error);
+  const confirm = result.calls
+    .slice(0, createAt)
+    .filter((c) => c.action === 'GetCommandInvocation')
+    .at(-1);
+  if (!confirm) throw new Error(`${file}: no freeze confirmation before CreateSnapshots`);
+  const floorParts = {
+    'freeze confirmation (freeze end → the 1-s poll that sees it returns; measured)':
+      Math.round((confirm.at + confirm.latency - freezeEnd) * 1000) / 1000,
+    'sfn.sdkTaskOverhead + ebs.CreateSnapshots':
+      DEFAULT_LATENCY['sfn.sdkTaskOverhead'] + DEFAULT_LATENCY['ebs.CreateSnapshots'],
+    'thaw dispatch: sfn.sdkTaskOverhead + ssm.commandRun':
+      DEFAULT_LATENCY['sfn.sdkTaskOverhead'] + DEFAULT_LATENCY['ssm.commandRun'],
+  };
+  const window = Math.round((thawEnd - freezeEnd) * 1000) / 1000;
+  const floor = Math.round(Object.values(floorParts).reduce((a, b) => a + b, 0) * 1000) / 1000;
+  // One instance: every timeline entry of a non-triggered execution is the child's.
+  const child = result.timeline.filter((e) => e.execution === result.executions.length);
+  const transitions = child.filter(
+    (e) => (e.kind === 'state' && e.detail.startsWith('entered')) || e.kind === 'retry',
+  ).length;
+  const speed = await drillSpeed(file);
+  return {
+    workflow: 'snapshot-backup',
+    scenario: result.scenario,
+    measure: 'freeze window (freeze done → thaw done), per instance',
+    modeledSeconds: window,
+    floorSeconds: floor,
+    floorParts,
+    overheadSeconds: Math.round((window - floor) * 1000) / 1000,
+    transitions,
+    costUsdPerExecution: transitions * USD_PER_TRANSITION,
+    lambdaInvocations: child.filter((e) => e.kind === 'lambda').length,
+    apiCalls: result.calls.filter((c) => c.service !== 'sfn').length,
+    ...speed,
+  };
+}
+
 /** Wall time of drills after warm-up: median of 5 rounds of 20 drills. */
 async function drillSpeed(file: string): Promise<{ drillsPerSecond: number; wallMsPerDrill: number }> {
   for (let i = 0; i < 5; i++) await drillFile(file, i);
@@ -112,7 +201,7 @@ function markdown(figures: WorkflowFigures[], meta: Record<string, string>): str
 }
 
 async function main(): Promise<void> {
-  const figures = [await instanceRecovery()];
+  const figures = [await instanceRecovery(), await mirrorFailover(), await snapshotBackup()];
   const os = await import('node:os');
   const meta = {
     date: new Date().toISOString().slice(0, 10),

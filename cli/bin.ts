@@ -15,6 +15,7 @@ import { workflowDiagram, writeDiagram } from './graph';
 import { scenarioJsonSchema } from './schema';
 import { type AwsOptions, explainAwsError, sfnClient } from './aws';
 import { approve, reject } from './commands/approve';
+import { buildDrRequest, drStateMachine, InvalidDrRequest, startDrPromotion } from './commands/dr-start';
 import { formatStatus, recentExecutions, stateMachinesToReport } from './commands/status';
 import { watchExecution } from './commands/watch';
 import { serve } from './serve';
@@ -157,6 +158,60 @@ withAws(
     const rows = await recentExecutions(client, machines, opts.limit);
     console.log(opts.json ? JSON.stringify(rows, null, 2) : formatStatus(rows));
   }),
+);
+
+const minutesOption = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of minutes');
+  return n;
+};
+const dr = program.command('dr').description('Disaster recovery: the dr-promotion workflow (DR region)');
+withAws(
+  dr
+    .command('start')
+    .description('Start a DR promotion (validated locally first; the same request never starts twice)')
+    .option('--mirror-set <name>', 'the mirror set')
+    .option('--member <instance-id>', 'the DR member to promote')
+    .option('--reason <text>', 'why (10-500 characters; shown to the approvers)')
+    .option('--requested-by <name>', 'who asks for it', process.env.USER)
+    .option('--practice', 'a practice run: every check and the approval, then nothing changes')
+    .option('--approval-timeout <minutes>', 'how long to wait for an approval (default 60)', minutesOption)
+    .option('--allow-unfenced', 'promote even when the old site cannot be confirmed fenced')
+    .option('--force', 'promote although the old primary answers SUCCESS or a promotion is recorded')
+    .option('--input <file>', 'the request as a JSON file (flags override its fields)')
+    .option('--state-machine <arn>', 'the dr-promotion state machine')
+    .option('--stack <name>', 'the DR stack (its DrPromotionStateMachineArn output), e.g. ha-workflows-eu-central-1')
+    .option('--json', 'print the result as JSON'),
+).action(
+  async (
+    opts: AwsOptions & Parameters<typeof buildDrRequest>[0] & { stateMachine?: string; stack?: string; json?: boolean },
+  ) => {
+    let request;
+    try {
+      request = buildDrRequest(opts);
+    } catch (e) {
+      if (!(e instanceof InvalidDrRequest)) throw e;
+      console.error(e.message);
+      process.exitCode = 1;
+      return;
+    }
+    await aws(async () => {
+      const client = sfnClient(opts);
+      const arn = await drStateMachine(client, opts, opts);
+      const result = await startDrPromotion(client, arn, request);
+      if (opts.json) {
+        console.log(JSON.stringify(result, null, 2));
+        return;
+      }
+      console.log(
+        result.started
+          ? `Started ${result.executionArn}`
+          : `Already started by the same request (${result.status}): ${result.executionArn}`,
+      );
+      console.log(`Console: ${result.consoleUrl}`);
+      console.log(`Follow it: ha-workflows watch ${result.executionArn}`);
+    })();
+  },
 );
 
 const local = program.command('local').description('The local Step Functions endpoint');

@@ -1,8 +1,12 @@
 import { Stack, Token, Validations } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 import type { IConstruct } from 'constructs';
 import { HaFoundation } from '../workflows/base';
+import { DrPromotionWorkflow } from '../workflows/dr-promotion';
 import { InstanceRecoveryWorkflow } from '../workflows/instance-recovery';
+import { MirrorFailoverWorkflow } from '../workflows/mirror-failover';
+import { SnapshotBackupWorkflow } from '../workflows/snapshot-backup';
 
 /**
  * Every cdk-nag finding ha-workflows accepts, with the reason, in one place. A finding not listed here
@@ -34,6 +38,49 @@ const inRecovery =
   (...ids: string[]) =>
   (c: IConstruct) =>
     c.node.scope instanceof InstanceRecoveryWorkflow && ids.includes(c.node.id);
+
+/** A child of a mirror-failover workflow construct whose id is one of these, or starts with `<prefix>-` for `<prefix>-*`. */
+const inMirror =
+  (...ids: string[]) =>
+  (c: IConstruct) =>
+    c.node.scope instanceof MirrorFailoverWorkflow &&
+    ids.some((id) => (id.endsWith('-*') ? c.node.id.startsWith(id.slice(0, -1)) : c.node.id === id));
+
+/**
+ * A child of a snapshot-backup workflow construct with one of these ids; `Instance/Role` and `Rescue/Role` name the
+ * roles of its per-instance and rescue state machines (each in a construct of its own).
+ */
+const inBackup =
+  (...ids: string[]) =>
+  (c: IConstruct) =>
+    ids.some((id) => {
+      const [holder, child] = id.includes('/') ? id.split('/') : [undefined, id];
+      if (c.node.id !== child) return false;
+      if (holder === undefined) return c.node.scope instanceof SnapshotBackupWorkflow;
+      return c.node.scope?.node.id === holder && c.node.scope.node.scope instanceof SnapshotBackupWorkflow;
+    });
+
+/** A child of a dr-promotion workflow construct whose id is one of these, or starts with `<prefix>-` for `<prefix>-*`. */
+const inDr =
+  (...ids: string[]) =>
+  (c: IConstruct) =>
+    c.node.scope instanceof DrPromotionWorkflow &&
+    ids.some((id) => (id.endsWith('-*') ? c.node.id.startsWith(id.slice(0, -1)) : c.node.id === id));
+
+/** The snapshot-backup workflow a construct belongs to. */
+function backupOf(c: IConstruct): SnapshotBackupWorkflow | undefined {
+  return c.node.scopes.find((s): s is SnapshotBackupWorkflow => s instanceof SnapshotBackupWorkflow);
+}
+
+/** Construct id CDK gives the one provider function of every AwsCustomResource in a stack. */
+const AWS_CUSTOM_RESOURCE_PROVIDER = 'AWS679f53fac002430cb0da5b7982bd2287';
+
+/** That provider function (and its role), in a stack whose only AwsCustomResources are a mirror set's health checks. */
+function isMirrorHealthCheckProvider(c: IConstruct): boolean {
+  if (c.node.id !== AWS_CUSTOM_RESOURCE_PROVIDER || !Stack.isStack(c.node.scope)) return false;
+  const customResources = c.node.scope.node.findAll().filter((x) => x instanceof AwsCustomResource);
+  return customResources.length > 0 && customResources.every((x) => x.node.scope instanceof MirrorFailoverWorkflow);
+}
 
 /** How cdk-nag prints an EC2 ARN pattern of the construct's stack. */
 function ec2Arns(scope: IConstruct, resources: readonly string[], withAccount = true): string[] {
@@ -114,6 +161,175 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'This queue is itself the dead-letter queue of the EventBridge rule targets (cdk-nag only recognises SQS-to-SQS ' +
       'redrive); a dead-letter queue of a dead-letter queue would only move the same undeliverable events again.',
     appliesTo: inRecovery('TriggerDeadLetters'),
+  },
+  {
+    ids: ['AwsSolutions-IAM5[Resource::*]'],
+    reason:
+      'Only actions without resource-level permissions are granted on "*": elasticloadbalancing:DescribeTargetHealth ' +
+      '(state machine and plan-target-switch), the network-interface actions Lambda needs to run the probe in the VPC ' +
+      '(the Lambda developer guide requires "*" for DescribeNetworkInterfaces and warns that a scoped ' +
+      'DeleteNetworkInterface breaks VPC access), and the X-Ray and CloudWatch Logs delivery actions of tracing and logging.',
+    appliesTo: inMirror('Role', 'PlanTargetSwitch', 'ProbeMembers-*'),
+  },
+  {
+    ids: (c) =>
+      c.node
+        .findAll()
+        .filter((x) => x.node.id === 'Function' && x.node.scope?.node.id === 'PlanTargetSwitch')
+        .map((fn) => `AwsSolutions-IAM5[Resource::<${Stack.of(c).getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`),
+    reason:
+      "The LambdaInvoke task grants lambda:InvokeFunction on the plan function and that function's versions and " +
+      'aliases (<arn>:*), as aws-stepfunctions-tasks does for every Lambda task; the probe functions are granted by ' +
+      'exact ARN, no other function is reachable.',
+    appliesTo: (c) => c instanceof MirrorFailoverWorkflow,
+  },
+  {
+    ids: ['Serverless-LambdaDLQ'],
+    reason:
+      'The task functions are invoked synchronously by Step Functions (lambda:invoke), where a failure returns to the ' +
+      'state machine and reaches its Retry and Catch; a dead-letter queue only applies to asynchronous invocations.',
+    appliesTo: inMirror('PlanTargetSwitch', 'ProbeMembers-*'),
+  },
+  {
+    ids: ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
+    reason:
+      'This queue is itself the dead-letter queue of the EventBridge rule targets (cdk-nag only recognises SQS-to-SQS ' +
+      'redrive); a dead-letter queue of a dead-letter queue would only move the same undeliverable events again.',
+    appliesTo: inMirror('TriggerDeadLetters'),
+  },
+  {
+    ids: [
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaTracing',
+    ],
+    reason:
+      "AwsCustomResource's provider function (one per stack, made by aws-cdk-lib) sets each mirror target group's " +
+      'health check with one ModifyTargetGroup call at deploy time. Its role has AWSLambdaBasicExecutionRole (logs only) ' +
+      'plus ModifyTargetGroup on the configured target groups; CloudFormation awaits its answer and rolls back on ' +
+      'failure, so a dead-letter queue and tracing would add nothing the stack events do not show.',
+    appliesTo: isMirrorHealthCheckProvider,
+  },
+  {
+    ids: ['AwsSolutions-IAM5[Resource::*]'],
+    reason:
+      'Only actions without resource-level permissions are granted on "*": ec2:DescribeInstances (select and plan ' +
+      'tasks), ec2:DescribeSnapshots (state machine, copy and prune tasks), ssm:GetCommandInvocation (state machines), ' +
+      'cloudwatch:PutMetricData (record task, limited to the HaWorkflows/SnapshotBackup namespace by the ' +
+      'cloudwatch:namespace condition), and the X-Ray and CloudWatch Logs delivery actions of tracing and logging.',
+    appliesTo: inBackup(
+      'Role',
+      'Instance/Role',
+      'Rescue/Role',
+      'SelectTargets',
+      'PlanInstanceBackup',
+      'RecordFreezeWindow',
+      'CopySnapshots',
+      'PruneSnapshots',
+    ),
+  },
+  {
+    ids: (c) =>
+      (backupOf(c)?.snapshotRegions ?? []).map(
+        (r) =>
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${Token.isUnresolved(r) ? '<AWS::Region>' : r}::snapshot/*]`,
+      ),
+    reason:
+      'Snapshot ids are not known at deploy time, so snapshots are named by pattern and narrowed by tags: ' +
+      'CreateSnapshots and CopySnapshot may only create snapshots that carry created-by=ha-workflows in the request ' +
+      '(aws:RequestTag), CreateTags only as part of those calls (ec2:CreateAction) or on snapshots tagged ' +
+      'created-by=ha-workflows with a configured policy, and DeleteSnapshot and the source of CopySnapshot only act on ' +
+      'snapshots tagged created-by=ha-workflows with a configured policy (aws:ResourceTag).',
+    appliesTo: inBackup('Instance/Role', 'RecordFreezeWindow', 'CopySnapshots', 'PruneSnapshots'),
+  },
+  {
+    ids: (c) => ec2Arns(c, ['instance/*']),
+    reason:
+      'Instance ids are not known at deploy time (a policy selects instances by tag): SendCommand and CreateSnapshots ' +
+      "are granted only on instances that carry a configured policy's tag key and value (ssm:resourceTag / " +
+      "aws:ResourceTag conditions), and SendCommand only with the stack's own freeze and thaw documents (named ARNs).",
+    appliesTo: inBackup('Instance/Role', 'Rescue/Role'),
+  },
+  {
+    ids: (c) => ec2Arns(c, ['volume/*']),
+    reason:
+      "CreateSnapshots needs the instance's volumes as resources; their ids are unknown at deploy time and volumes " +
+      'carry no tag the workflow could require. Which volumes can be snapshotted is bounded by the instance resource, ' +
+      "which must carry a configured policy's tag.",
+    appliesTo: inBackup('Instance/Role'),
+  },
+  {
+    ids: (c) =>
+      c.node
+        .findAll()
+        .filter((x) => x.node.id === 'Function' && x.node.scope?.node.scope === c)
+        .map((fn) => `AwsSolutions-IAM5[Resource::<${Stack.of(c).getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`),
+    reason:
+      "The LambdaInvoke tasks grant lambda:InvokeFunction on their own functions and those functions' versions and " +
+      'aliases (<arn>:*), as aws-stepfunctions-tasks does for every Lambda task; no other function is reachable.',
+    appliesTo: (c) => c instanceof SnapshotBackupWorkflow,
+  },
+  {
+    ids: (c) => {
+      const backup = backupOf(c);
+      if (!backup) return [];
+      const child = Stack.of(c).getLogicalId(backup.instanceStateMachine.node.defaultChild as never);
+      return [
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${regionOf(c)}:<AWS::AccountId>:execution:` +
+          `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${child}"}]}]}*]`,
+      ];
+    },
+    reason:
+      'The startExecution.sync:2 task waits for each child execution: aws-stepfunctions-tasks grants DescribeExecution ' +
+      'and StopExecution on the executions of the per-instance state machine only (execution:<its name>*); their names ' +
+      '(<run id>-<instance id>) are made at run time.',
+    appliesTo: inBackup('Role'),
+  },
+  {
+    ids: ['Serverless-LambdaDLQ'],
+    reason:
+      'The task functions are invoked synchronously by Step Functions (lambda:invoke), where a failure returns to the ' +
+      'state machine and reaches its Retry and Catch; a dead-letter queue only applies to asynchronous invocations.',
+    appliesTo: inBackup('SelectTargets', 'PlanInstanceBackup', 'RecordFreezeWindow', 'CopySnapshots', 'PruneSnapshots'),
+  },
+  {
+    ids: ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
+    reason:
+      'This queue is itself the dead-letter queue of the schedules and of the rescue rule target (cdk-nag only ' +
+      'recognises SQS-to-SQS redrive); a dead-letter queue of a dead-letter queue would only move the same ' +
+      'undeliverable events again.',
+    appliesTo: inBackup('TriggerDeadLetters'),
+  },
+  {
+    ids: ['AwsSolutions-IAM5[Resource::*]'],
+    reason:
+      'Only actions without resource-level permissions are granted on "*": ec2:DescribeInstances (preflight and fence ' +
+      'check), ssm:GetCommandInvocation (state machine), the network-interface actions Lambda needs to run the preflight ' +
+      'and probe in the DR VPC (the Lambda developer guide requires "*"), and the X-Ray and CloudWatch Logs delivery ' +
+      'actions of tracing and logging. StopInstances, ModifyInstanceAttribute, SendCommand and RegisterTargets name ' +
+      'their instances, groups, documents and target groups.',
+    appliesTo: inDr('Role', 'ValidateRequest', 'FenceOldSite', 'Preflight-*', 'Probe-*'),
+  },
+  {
+    ids: (c) =>
+      c.node
+        .findAll()
+        .filter(
+          (x) => x.node.id === 'Function' && ['ValidateRequest', 'FenceOldSite'].includes(x.node.scope?.node.id ?? ''),
+        )
+        .map((fn) => `AwsSolutions-IAM5[Resource::<${Stack.of(c).getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`),
+    reason:
+      "The LambdaInvoke tasks grant lambda:InvokeFunction on the validation and fence functions and those functions' " +
+      'versions and aliases (<arn>:*), as aws-stepfunctions-tasks does for every Lambda task; the preflight and probe ' +
+      'functions are granted by exact ARN, no other function is reachable.',
+    appliesTo: (c) => c instanceof DrPromotionWorkflow,
+  },
+  {
+    ids: ['Serverless-LambdaDLQ'],
+    reason:
+      'The task functions are invoked synchronously by Step Functions (lambda:invoke), where a failure returns to the ' +
+      'state machine and reaches its Retry and Catch; a dead-letter queue only applies to asynchronous invocations.',
+    appliesTo: inDr('ValidateRequest', 'FenceOldSite', 'Preflight-*', 'Probe-*'),
   },
 ];
 

@@ -1,10 +1,16 @@
-import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Duration } from 'aws-cdk-lib';
-import { HaFoundation } from '../workflows/base';
+import { HaFoundation, STATE_MACHINE_OUTPUT_SUFFIX, WORKFLOW_METADATA_KEY } from '../workflows/base';
+import { DrPromotionWorkflow } from '../workflows/dr-promotion';
 import { InstanceRecoveryWorkflow } from '../workflows/instance-recovery';
+import { MirrorFailoverWorkflow } from '../workflows/mirror-failover';
+import { SnapshotBackupWorkflow } from '../workflows/snapshot-backup';
+import { snapshotBackupFromConfig } from './backup-policies';
 import type { HaConfig } from './config/schema';
+import { drSetsFromConfig, mirrorSetsFromConfig } from './mirror-sets';
 import { acknowledgeKnownFindings } from './nag-acknowledgements';
 
 export type SiteRole = 'primary' | 'dr';
@@ -19,6 +25,9 @@ export interface HaWorkflowsStackProps extends StackProps {
 export class HaWorkflowsStack extends Stack {
   readonly foundation: HaFoundation;
   readonly instanceRecovery?: InstanceRecoveryWorkflow;
+  readonly mirrorFailover?: MirrorFailoverWorkflow;
+  readonly snapshotBackup?: SnapshotBackupWorkflow;
+  readonly drPromotion?: DrPromotionWorkflow;
 
   constructor(scope: Construct, id: string, props: HaWorkflowsStackProps) {
     super(scope, id, props);
@@ -40,8 +49,42 @@ export class HaWorkflowsStack extends Stack {
         healthyTimeout: Duration.minutes(recovery.healthyTimeoutMinutes),
       });
     }
+    if (props.site === 'primary' && config.mirrorSets) {
+      this.mirrorFailover = new MirrorFailoverWorkflow(this, 'MirrorFailover', {
+        foundation: this.foundation,
+        sets: mirrorSetsFromConfig(this, config.mirrorSets),
+      });
+    }
+    if (props.site === 'primary' && config.snapshotBackup) {
+      this.snapshotBackup = new SnapshotBackupWorkflow(this, 'SnapshotBackup', {
+        foundation: this.foundation,
+        ...snapshotBackupFromConfig(config.snapshotBackup),
+      });
+    }
+    const drSets = props.site === 'dr' && config.mirrorSets ? drSetsFromConfig(this, config.mirrorSets) : [];
+    if (drSets.length > 0) {
+      // DR stack only: it needs nothing of the primary region's stack, and calls that region's API only to fence.
+      this.drPromotion = new DrPromotionWorkflow(this, 'DrPromotion', {
+        foundation: this.foundation,
+        primaryRegion: config.primaryRegion,
+        sets: drSets,
+      });
+    }
     Tags.of(this).add('ha-workflows:site', props.site);
     for (const [k, v] of Object.entries(config.tags)) Tags.of(this).add(k, v);
+    addWorkflowOutputs(this);
     acknowledgeKnownFindings(this);
+  }
+}
+
+/** One stack output per workflow state machine (found by its workflow metadata), named after the workflow. */
+function addWorkflowOutputs(stack: Stack): void {
+  for (const c of stack.node.findAll()) {
+    if (!(c instanceof sfn.CfnStateMachine)) continue;
+    const workflow = c.getMetadata(WORKFLOW_METADATA_KEY);
+    if (typeof workflow !== 'string') continue;
+    const id =
+      workflow.replace(/(^|-)([a-z])/g, (_m, _d, ch: string) => ch.toUpperCase()) + STATE_MACHINE_OUTPUT_SUFFIX;
+    new CfnOutput(stack, id, { value: c.attrArn, description: `ARN of the ${workflow} state machine` });
   }
 }

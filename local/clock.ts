@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * Modeled time. Waits, retry intervals and API latencies advance it instantly, so a drill reports a
  * realistic duration and still runs in milliseconds of wall time.
@@ -6,8 +8,10 @@ export class VirtualClock {
   private ms: number;
 
   constructor(
-    /** Epoch milliseconds at which the drill starts. */
+    /** Epoch milliseconds at which this clock starts. */
     readonly startMs: number = Date.parse('2026-01-05T09:00:00.000Z'),
+    /** What `elapsedSeconds` counts from: the drill's start, for an execution's own clock. */
+    readonly originMs: number = startMs,
   ) {
     this.ms = startMs;
   }
@@ -21,9 +25,9 @@ export class VirtualClock {
     return new Date(this.ms).toISOString();
   }
 
-  /** Seconds since the clock started. */
+  /** Seconds since the origin (the drill's start). */
   elapsedSeconds(): number {
-    return (this.ms - this.startMs) / 1000;
+    return (this.ms - this.originMs) / 1000;
   }
 
   advanceSeconds(seconds: number): void {
@@ -36,3 +40,10 @@ export class VirtualClock {
     if (ms > this.ms) this.ms = ms;
   }
 }
+
+/**
+ * The clock of the execution whose code is running now. Each execution keeps its own modeled time, so
+ * executions that run at the same time overlap in modeled time instead of adding up; the region reads the
+ * caller's clock through this (see SimulatedRegion.clock).
+ */
+export const executionClock = new AsyncLocalStorage<VirtualClock>();

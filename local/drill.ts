@@ -67,6 +67,7 @@ function provision(template: CfnTemplate, resolver: TemplateResolver, environmen
   const ec2 = (env.ec2 ??= {});
   const dynamodb = (env.dynamodb ??= {});
   const sns = (env.sns ??= {});
+  const ssm = (env.ssm ??= {}) as Record<string, Named[] | undefined>;
   for (const [logicalId, r] of Object.entries(template.Resources ?? {})) {
     const p = r.Properties ?? {};
     if (r.Type === 'AWS::DynamoDB::Table') {
@@ -89,6 +90,15 @@ function provision(template: CfnTemplate, resolver: TemplateResolver, environmen
       const groups = (ec2.securityGroups ??= []);
       if (!groups.some((g) => g.groupId === groupId)) {
         groups.push({ groupId, vpcId: p.VpcId, groupName: logicalId, description: String(p.GroupDescription ?? '') });
+      }
+    } else if (r.Type === 'AWS::SSM::Document' && p.DocumentType === 'Command') {
+      // The stack's command documents (freeze/thaw), with the parameters their content declares.
+      const name = resolver.ref(logicalId);
+      const content = (typeof p.Content === 'string' ? JSON.parse(p.Content) : p.Content) as
+        { parameters?: Record<string, unknown> } | undefined;
+      const documents = (ssm.documents ??= []);
+      if (!documents.some((d) => d.name === name)) {
+        documents.push({ name, parameters: Object.keys(content?.parameters ?? {}) });
       }
     }
   }
@@ -222,7 +232,7 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     },
   });
 
-  const startMs = region.clock.now();
+  const startMs = region.baseClock.now();
   for (const trigger of scenario.triggers) {
     if (trigger.start === 'after-previous') await sfn.idle();
     const input = trigger.event ? eventEnvelope(trigger.event, region) : trigger.input;
@@ -263,6 +273,7 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     });
     for (const p of exp.environment) expectations.push(checkPredicate(p, environment));
   }
+  const ran = [...sfn.executions.values()].flatMap((e) => (e.result ? [e.result] : []));
   const first = executions[0];
   return {
     scenario: scenario.name,
@@ -270,9 +281,10 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     status: first.status,
     error: first.error,
     cause: first.cause,
-    modeledSeconds: Math.round(region.clock.now() - startMs) / 1000,
-    transitions: executions.reduce((n, r) => n + r.transitions, 0),
-    lambdaInvocations: executions.reduce((n, r) => n + r.lambdaInvocations, 0),
+    modeledSeconds: Math.round(region.baseClock.now() - startMs) / 1000,
+    // Every execution the drill ran: the triggered ones and the children they started (states:startExecution).
+    transitions: ran.reduce((n, r) => n + r.transitions, 0),
+    lambdaInvocations: ran.reduce((n, r) => n + r.lambdaInvocations, 0),
     apiCalls: region.calls.length,
     calls: region.calls,
     timeline,

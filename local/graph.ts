@@ -85,7 +85,8 @@ export function describeRule(rule: Record<string, unknown>): string {
     if (k === 'IsPresent') return `${variable} ${v ? 'present' : 'absent'}`;
     if (k.startsWith('Is')) return `${variable} ${k.slice(2).toLowerCase()}: ${String(v)}`;
     const op = OPS[k.replace(/Path$/, '')] ?? k;
-    return `${variable} ${op} ${JSON.stringify(v)}`;
+    // `…Path` comparisons compare with another path of the input, not with a literal.
+    return `${variable} ${op} ${k.endsWith('Path') ? String(v) : JSON.stringify(v)}`;
   }
   return variable;
 }

@@ -68,6 +68,297 @@ export const instanceRecoverySchema = z
     });
   });
 
+const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an instance id such as "i-0123456789abcdef0"');
+
+/** A mirror set's DR site, for the dr-promotion workflow (deployed in the DR region). */
+export const drSiteSchema = z
+  .object({
+    /** The DR VPC (DR region); the preflight and probe functions run in it. */
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"'),
+    /** Subnets of the DR VPC for those functions, each with its AZ. */
+    subnets: z
+      .array(
+        z
+          .object({
+            subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id'),
+            availabilityZone: z
+              .string()
+              .regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'must be an AZ name such as "eu-central-1a"'),
+          })
+          .strict(),
+      )
+      .min(1, 'must list at least one subnet'),
+    /** The DR (async) members that may be promoted: instance id and private IPv4 address (status page host). */
+    members: z
+      .array(z.object({ instanceId, address: z.ipv4('must be the private IPv4 address of the instance') }).strict())
+      .min(1, 'must list at least one DR member'),
+    /** Target groups in the DR region that take the promoted member. */
+    targetGroupArns: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^/]+\/[0-9a-f]+$/,
+            'must be a target group ARN',
+          ),
+      )
+      .min(1, 'must list at least one target group'),
+    /** The deny-all ("blackhole") security group of the old members' VPC, in the primary region. */
+    primaryDenyAllGroupId: z
+      .string()
+      .regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id such as "sg-0123456789abcdef0"'),
+    /** How the DR member is promoted. */
+    promotion: z
+      .object({
+        preset: z.enum(['iris', 'command']),
+        /** `iris`: the IRIS instance name. */
+        instanceName: z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be an IRIS instance name such as "IRIS"')
+          .optional(),
+        /** `command`: absolute path of the promotion executable on the DR member. */
+        promoteCommand: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._/-]{1,255}$/, 'must be an absolute path without spaces, quotes or shell characters')
+          .optional(),
+        /** `command`: absolute path of a read-only executable that prints the mirror state. */
+        queryCommand: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._/-]{1,255}$/, 'must be an absolute path without spaces, quotes or shell characters')
+          .optional(),
+        /** How long the promotion command may run. */
+        timeoutSeconds: z.number().int().min(30).max(3600).default(600),
+      })
+      .strict()
+      .superRefine((p, ctx) => {
+        const need = (field: 'instanceName' | 'promoteCommand' | 'queryCommand', when: boolean) => {
+          if (when && p[field] === undefined) {
+            ctx.addIssue({ code: 'custom', path: [field], message: `is required with preset "${p.preset}"` });
+          } else if (!when && p[field] !== undefined) {
+            ctx.addIssue({ code: 'custom', path: [field], message: `is not used with preset "${p.preset}"` });
+          }
+        };
+        need('instanceName', p.preset === 'iris');
+        need('promoteCommand', p.preset === 'command');
+        need('queryCommand', p.preset === 'command');
+      }),
+    /** Seconds to wait for the promoted member to answer SUCCESS on its status page. */
+    verifyTimeoutSeconds: z.number().int().min(30).max(1800).default(300),
+    /** The longest approval wait a request may ask for (minutes). */
+    maxApprovalTimeoutMinutes: z.number().int().min(1).max(1440).default(240),
+  })
+  .strict();
+
+export const mirrorSetSchema = z
+  .object({
+    /** Region-unique name; the become-primary hook's event names the set by it. */
+    name: id('mirror set name'),
+    /** The VPC of the members; the set's probe function runs in it. */
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"'),
+    /** Subnets for the probe function, each with its AZ (given, not looked up, so synthesis stays offline). */
+    probeSubnets: z
+      .array(
+        z
+          .object({
+            subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id'),
+            availabilityZone: z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'must be an AZ name such as "eu-west-1a"'),
+          })
+          .strict(),
+      )
+      .min(1, 'must list at least one subnet for the probe function'),
+    /** The failover members: instance id and private IPv4 address. */
+    members: z
+      .array(
+        z
+          .object({
+            instanceId,
+            address: z.ipv4('must be the private IPv4 address of the instance'),
+          })
+          .strict(),
+      )
+      .min(2, 'must list at least two failover members'),
+    /** Port of the web server that serves the mirror-status page on every member. */
+    statusPort: z.number().int().min(1).max(65535).default(52773),
+    /** Path of the mirror-status page. */
+    statusPath: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$/, 'must be a URL path starting with "/"')
+      .default('/csp/bin/mirrorstatus.cwx'),
+    /** Target groups that must send traffic to the primary only. */
+    targetGroupArns: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^/]+\/[0-9a-f]+$/,
+            'must be a target group ARN',
+          ),
+      )
+      .min(1, 'must list at least one target group'),
+    /** The load balancer of the target groups: enables the no-healthy-host alarm trigger. */
+    loadBalancerArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/(app|net)\/[^/]+\/[0-9a-f]+$/,
+        'must be an Application or Network Load Balancer ARN',
+      )
+      .optional(),
+    /** Point the target groups' health check at the mirror-status page. */
+    configureHealthCheck: z.boolean().default(true),
+    /** Seconds one member may take to answer a probe. */
+    probeTimeoutSeconds: z.number().int().min(1).max(10).default(2),
+    /** Seconds to keep probing for exactly one primary before failing. */
+    primaryWaitSeconds: z.number().int().min(5).max(900).default(60),
+    /** Seconds to wait for the primary to be healthy after the switch. */
+    healthyTimeoutSeconds: z.number().int().min(30).max(1800).default(300),
+    /** The set's DR site (DR region): enables the dr-promotion workflow in the DR stack; omitted: none. */
+    dr: drSiteSchema.optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const subnetIds = new Set<string>();
+    s.probeSubnets.forEach((subnet, i) => {
+      if (subnetIds.has(subnet.subnetId)) {
+        ctx.addIssue({ code: 'custom', path: ['probeSubnets', i, 'subnetId'], message: 'must be unique' });
+      }
+      subnetIds.add(subnet.subnetId);
+    });
+    for (const field of ['instanceId', 'address'] as const) {
+      const seen = new Set<string>();
+      s.members.forEach((m, i) => {
+        if (seen.has(m[field]))
+          ctx.addIssue({ code: 'custom', path: ['members', i, field], message: 'must be unique' });
+        seen.add(m[field]);
+      });
+    }
+  });
+
+const retentionSchema = z
+  .object({
+    /** Keep the newest this many completed sets. */
+    count: z.number().int().min(1).max(10000).optional(),
+    /** Keep sets younger than this many days. */
+    maxAgeDays: z.number().int().min(1).max(36500).optional(),
+    /** Never delete the newest this many completed sets. */
+    minimumKept: z.number().int().min(0).max(10000).default(1),
+  })
+  .strict()
+  .refine((r) => r.count !== undefined || r.maxAgeDays !== undefined, {
+    message: 'must give count, maxAgeDays or both',
+  });
+
+export const backupPolicySchema = z
+  .object({
+    /** Unique name; tagged on every snapshot and part of every run's id. */
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/,
+        'must be 1-40 letters, digits, "_" or "-", starting with a letter or digit',
+      ),
+    /** When it runs (EventBridge Scheduler). */
+    schedule: z
+      .object({
+        /** `cron(minutes hours day-of-month month day-of-week year)` or `rate(<n> minute(s)|hour(s)|day(s))`. */
+        expression: z
+          .string()
+          .regex(
+            /^(cron\(\S+ \S+ \S+ \S+ \S+ \S+\)|rate\((1 (minute|hour|day)|[1-9]\d* (minutes|hours|days))\))$/,
+            'must be an EventBridge Scheduler expression: "cron(0 2 * * ? *)" (six fields) or "rate(12 hours)"',
+          ),
+        /** IANA time zone of a cron expression. */
+        timeZone: z
+          .string()
+          .regex(/^(UTC|[A-Za-z_]+(\/[A-Za-z0-9_+-]+){1,2})$/, 'must be an IANA time zone such as "Europe/Dublin"')
+          .default('UTC'),
+      })
+      .strict(),
+    /** Which instances: those carrying the tag `tagKey` = `tagValue`. */
+    targets: z
+      .object({
+        tagKey: z
+          .string()
+          .min(1)
+          .max(128)
+          .refine((k) => !k.startsWith('aws:'), 'must not start with "aws:"'),
+        tagValue: z.string().max(256),
+      })
+      .strict(),
+    /** Which volumes of each instance. */
+    volumes: z.enum(['all', 'exclude-boot']).default('all'),
+    /** How the database is made consistent before the snapshot. */
+    consistency: z
+      .object({
+        method: z.enum(['iris', 'command', 'none']),
+        /** `iris`: the IRIS instance name. */
+        instanceName: z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be an IRIS instance name such as "IRIS"')
+          .optional(),
+        /** `command`: absolute paths of the freeze and thaw executables on the instance. */
+        freezeCommand: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._/-]{1,255}$/, 'must be an absolute path without spaces, quotes or shell characters')
+          .optional(),
+        thawCommand: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._/-]{1,255}$/, 'must be an absolute path without spaces, quotes or shell characters')
+          .optional(),
+        /** How long the freeze command may take. */
+        freezeTimeoutSeconds: z.number().int().min(5).max(900).default(60),
+      })
+      .strict()
+      .superRefine((c, ctx) => {
+        const need = (field: 'instanceName' | 'freezeCommand' | 'thawCommand', when: boolean) => {
+          if (when && c[field] === undefined) {
+            ctx.addIssue({ code: 'custom', path: [field], message: `is required with method "${c.method}"` });
+          } else if (!when && c[field] !== undefined) {
+            ctx.addIssue({ code: 'custom', path: [field], message: `is not used with method "${c.method}"` });
+          }
+        };
+        need('instanceName', c.method === 'iris');
+        need('freezeCommand', c.method === 'command');
+        need('thawCommand', c.method === 'command');
+      }),
+    /** A failed freeze fails the backup, or yields a set tagged crash-consistent. */
+    onFreezeFailure: z.enum(['fail', 'crash-consistent']).default('fail'),
+    /** Retention in the primary region. */
+    retention: retentionSchema,
+    /** Copy each completed set to another region, with its own retention. */
+    copy: z.object({ region, retention: retentionSchema }).strict().optional(),
+    /** Instances backed up at once (an inline Map runs at most 40 iterations at a time). */
+    concurrency: z.number().int().min(1).max(40).default(5),
+    /** Also notify each successful backup. */
+    notifyOnSuccess: z.boolean().default(false),
+    /** How long to wait for the snapshots to complete (minutes). */
+    completionTimeoutMinutes: z.number().int().min(5).max(1440).default(360),
+    /** The schedule runs (the policy can always be run on demand). */
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+export const snapshotBackupSchema = z
+  .object({
+    /** How long one thaw attempt may take on the instance (seconds). */
+    thawTimeoutSeconds: z.number().int().min(10).max(900).default(60),
+    /** The most instances one run backs up (the run's execution history grows with each). */
+    maxInstancesPerRun: z.number().int().min(1).max(2000).default(2000),
+    /** Upper bound of one run of a policy (hours). */
+    runTimeoutHours: z.number().int().min(1).max(168).default(24),
+    /** The backup policies. */
+    policies: z
+      .array(backupPolicySchema)
+      .min(1, 'must list at least one backup policy')
+      .superRefine((policies, ctx) => {
+        const seen = new Set<string>();
+        policies.forEach((p, i) => {
+          if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'must be unique' });
+          seen.add(p.name);
+        });
+      }),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Prefix of every stack and physical name; letters, digits and hyphens. */
@@ -102,6 +393,20 @@ export const configSchema = z
       .default({ retentionDays: 90 }),
     /** The instance-recovery workflow (primary region); omitted: not deployed. */
     instanceRecovery: instanceRecoverySchema.optional(),
+    /** The mirror-failover workflow's mirror sets (primary region); omitted: not deployed. */
+    mirrorSets: z
+      .array(mirrorSetSchema)
+      .min(1, 'must list at least one mirror set (omit the field to deploy no mirror failover)')
+      .superRefine((sets, ctx) => {
+        const seen = new Set<string>();
+        sets.forEach((s, i) => {
+          if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'must be unique' });
+          seen.add(s.name);
+        });
+      })
+      .optional(),
+    /** The snapshot-backup workflow's policies (primary region); omitted: not deployed. */
+    snapshotBackup: snapshotBackupSchema.optional(),
     /** Tags applied to every resource of the stacks. */
     tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
   })
@@ -114,6 +419,15 @@ export const configSchema = z
         message: `must differ from primaryRegion ("${c.primaryRegion}"): the DR stack has to survive the primary region`,
       });
     }
+    c.snapshotBackup?.policies.forEach((p, i) => {
+      if (p.copy?.region === c.primaryRegion) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['snapshotBackup', 'policies', i, 'copy', 'region'],
+          message: `must differ from primaryRegion ("${c.primaryRegion}"): the copy is for when that region is lost`,
+        });
+      }
+    });
   });
 
 export type HaConfig = z.output<typeof configSchema>;

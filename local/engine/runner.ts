@@ -2,6 +2,7 @@ import '../polyfills';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { HistoryEvent as SfnHistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
+import { executionClock, VirtualClock } from '../clock';
 import { AwsApiError, sdkIntegrationCause, sdkIntegrationErrorName, type ServiceName } from '../region/errors';
 import type { ServiceSimulator, SimulatedRegion } from '../region/region';
 import { type AslDefinition, type AslRetrier, type AslState, allStates } from './asl';
@@ -188,9 +189,20 @@ export class LocalStateMachine {
     return this.arn.split(':').pop() as string;
   }
 
+  /**
+   * Runs one execution on its own modeled clock, starting at the caller's modeled time (the drill's, or
+   * the parent execution's); when it ends, the drill's base clock moves up to its end if that is later.
+   */
   async run(input: unknown, options: RunOptions): Promise<ExecutionResult> {
     const { region } = options;
-    const clock = region.clock;
+    const own = new VirtualClock(region.clock.now(), region.baseClock.originMs);
+    const result = await executionClock.run(own, () => this.runOnClock(input, options, own));
+    region.baseClock.advanceTo(own.now());
+    return result;
+  }
+
+  private async runOnClock(input: unknown, options: RunOptions, clock: VirtualClock): Promise<ExecutionResult> {
+    const { region } = options;
     // Generated names come from the region's seeded random source: the same seed gives the same drill.
     const name = options.executionName ?? `local-${region.random.hex(12)}`;
     const executionArn = options.executionArn ?? this.arn.replace(':stateMachine:', ':execution:') + `:${name}`;
@@ -218,6 +230,7 @@ export class LocalStateMachine {
     let transitions = 0;
     let lambdaInvocations = 0;
     let timedOut = false;
+    let aborted: { error?: string; cause?: string } | undefined;
     const coldStarted = new Set<string>();
     const token = `${executionArn}#${region.random.hex(16)}`;
     const roleArn = options.roleArn ?? `arn:aws:iam::${region.accountId}:role/local`;
@@ -262,6 +275,8 @@ export class LocalStateMachine {
     const waitForChild = async (started: unknown, sync: 'json' | 'string') => {
       const arn = (started as { ExecutionArn: string }).ExecutionArn;
       const child = await region.service<ServiceSimulator & ChildExecutions>('sfn').waitForExecution(arn);
+      // The child ran on its own clock: this execution has waited until the child stopped.
+      clock.advanceTo(Date.parse(child.stopDate));
       const description = {
         ExecutionArn: arn,
         StateMachineArn: arn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, ''),
@@ -387,6 +402,8 @@ export class LocalStateMachine {
         await nextTick(); // let the event consumer account for the Waits and retries before this call
         checkMachineTimeout();
         if (timedOut) throw new TaskFailure('States.Timeout', 'The execution timed out');
+        // A stopped execution makes no more calls (the library stops at the next state, not inside this one).
+        if (aborted) throw new TaskFailure('States.Runtime', 'The execution was stopped');
         const before = clock.now();
         const timeoutSeconds =
           state.TimeoutSeconds ??
@@ -403,7 +420,6 @@ export class LocalStateMachine {
       }) as (input: unknown) => Promise<never>;
     }
 
-    let aborted: { error?: string; cause?: string } | undefined;
     const execution = withModeledDate(startMs, () =>
       this.machine.run(input as never, {
         overrides: {

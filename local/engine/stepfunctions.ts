@@ -332,6 +332,15 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
         i.error === undefined ? undefined : String(i.error),
         i.cause === undefined ? undefined : String(i.cause),
       );
+      // Settle the task token the stopped execution was waiting on, so nothing waits for it any more
+      // (aws-local-stepfunctions clears a Task's timeout timer only once the Task's promise settles).
+      for (const [token, p] of this.tokens) {
+        if (p.executionArn !== e.executionArn) continue;
+        if (p.timer) clearTimeout(p.timer);
+        this.tokens.delete(token);
+        this.settledTokens.add(token);
+        p.reject(new TaskFailure('States.Runtime', 'The execution was stopped'));
+      }
     }
     return { stopDate: this.region.clock.now() / 1000 };
   }
@@ -342,6 +351,10 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
   wait(request: { token: string; state: string; deadlineSeconds: number; deadlineError: string }): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const executionArn = request.token.split('#')[0];
+      if (this.executions.get(executionArn)?.status !== 'RUNNING') {
+        reject(new TaskFailure('States.Runtime', 'The execution is no longer running'));
+        return;
+      }
       const pending: PendingToken = { executionArn, state: request.state, resolve, reject, wallStart: Date.now() };
       if (Number.isFinite(request.deadlineSeconds)) {
         pending.timer = setTimeout(() => {
@@ -404,6 +417,9 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
         status: e.status,
         parent: e.parent,
         error: e.result?.error,
+        // Modeled seconds since the drill started (each execution runs on its own clock; these are comparable).
+        startedAt: (e.startDate - this.region.baseClock.originMs) / 1000,
+        ...(e.result ? { stoppedAt: (Date.parse(e.result.stopDate) - this.region.baseClock.originMs) / 1000 } : {}),
       })),
     };
   }

@@ -153,6 +153,36 @@ export const ec2EnvironmentSchema = z.strictObject({
   snapshotFailures: z
     .array(z.strictObject({ volumeId: z.string().optional(), instanceId: z.string().optional() }))
     .default([]),
+  /** Snapshots that exist when the drill starts (earlier backups, someone else's snapshots: retention drills). */
+  snapshots: z
+    .array(
+      z.strictObject({
+        snapshotId: z.string().regex(/^snap-([0-9a-f]{8}|[0-9a-f]{17})$/),
+        /** @default vol-ffffffff (the volume id EC2 reports for a copy or a deleted volume) */
+        volumeId: z.string().default('vol-ffffffff'),
+        instanceId: z.string().optional(),
+        volumeSizeGiB: z.number().int().positive().default(8),
+        startTime: z.iso.datetime(),
+        /** `pending` completes `ebs.snapshotCompletion` s into the drill. */
+        state: z.enum(['completed', 'pending', 'error']).default('completed'),
+        description: z.string().default(''),
+        tags,
+      }),
+    )
+    .default([]),
+  /**
+   * Scripted workload changes: at `atSeconds` of modeled time, `set` is merged into the instance's workload
+   * (e.g. a mirror member becoming primary 20 s into the drill: `{ "mirrorRole": "primary" }`).
+   */
+  workloadChanges: z
+    .array(
+      z.strictObject({
+        instanceId: z.string(),
+        atSeconds: z.number().nonnegative(),
+        set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+      }),
+    )
+    .default([]),
 });
 export type Ec2Environment = z.input<typeof ec2EnvironmentSchema>;
 type Env = z.output<typeof ec2EnvironmentSchema>;
@@ -301,6 +331,8 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
   private readonly impairments: { zone: string; fromMs: number }[];
   private readonly capacityLeft: number[];
   private readonly bootFailuresLeft: number[];
+  /** Scripted workload changes not yet applied, in time order (applied when the clock has reached them). */
+  private readonly workloadChanges: { at: number; instanceId: string; set: WorkloadState }[];
 
   constructor(
     private readonly region: SimulatedRegion,
@@ -314,6 +346,9 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     }));
     this.capacityLeft = this.env.capacity.map((c) => c.times ?? Infinity);
     this.bootFailuresLeft = this.env.bootFailures.map((b) => b.count ?? Infinity);
+    this.workloadChanges = this.env.workloadChanges
+      .map((c) => ({ at: start + c.atSeconds * 1000, instanceId: c.instanceId, set: { ...c.set } }))
+      .sort((a, b) => a.at - b.at);
     this.loadEnvironment();
     const on =
       <I>(fn: (request: I) => unknown): ActionHandler =>
@@ -367,9 +402,19 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     return undefined;
   }
 
-  updateWorkload(instanceId: string, changes: WorkloadState): void {
+  updateWorkload(instanceId: string, changes: WorkloadState, atMs?: number): void {
     const rec = this.instances.get(instanceId);
     if (!rec) throw new Error(`updateWorkload: no instance ${instanceId}`);
+    this.applyDueWorkloadChanges();
+    if (atMs !== undefined && atMs < this.now()) {
+      // An earlier moment (a command that ended before the caller's modeled time): keep the history in order.
+      const state = { ...this.recordedWorkloadAt(rec, atMs), ...changes };
+      const index = rec.workload.findIndex((w) => w.at >= atMs);
+      if (index === -1) rec.workload.push({ at: atMs, state });
+      else if (rec.workload[index].at === atMs) rec.workload[index] = { at: atMs, state };
+      else rec.workload.splice(index, 0, { at: atMs, state });
+      return;
+    }
     const now = this.now();
     const state = { ...this.workloadAt(rec, now), ...changes };
     if (rec.workload[rec.workload.length - 1].at === now) rec.workload.pop();
@@ -379,6 +424,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
   instanceHistory(instanceId: string, fromMs: number, toMs: number): { at: number; view: InstanceView | undefined }[] {
     const rec = this.instances.get(instanceId);
     if (!rec) return [{ at: fromMs, view: undefined }];
+    this.applyDueWorkloadChanges();
     const r2s = this.region.latency['ec2.runningToSsmOnline'] * 1000;
     const points = [
       rec.visibleAt,
@@ -1031,6 +1077,23 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
       for (const v of volumes)
         this.addVolume(rec, v.device, v.sizeGiB, v.volumeType, v.boot, { ...v.tags }, v.volumeId);
     }
+    for (const snap of this.env.snapshots) {
+      const startTime = Date.parse(snap.startTime);
+      this.snapshots.set(snap.snapshotId, {
+        snapshotId: snap.snapshotId,
+        volumeId: snap.volumeId,
+        instanceId: snap.instanceId,
+        volumeSize: snap.volumeSizeGiB,
+        description: snap.description,
+        startTime,
+        doneAt: snap.state === 'pending' ? start + this.region.latency['ebs.snapshotCompletion'] * 1000 : startTime,
+        fails: snap.state === 'error',
+        tags: { ...snap.tags },
+      });
+    }
+    for (const c of this.env.workloadChanges) {
+      if (!this.instances.has(c.instanceId)) problems.push(`workloadChanges: unknown instanceId '${c.instanceId}'`);
+    }
     if (problems.length > 0) throw new Error(`invalid EC2 environment:\n  ${problems.join('\n  ')}`);
   }
 
@@ -1150,9 +1213,32 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
   }
 
   private workloadAt(rec: InstanceRecord, t: number): WorkloadState {
+    this.applyDueWorkloadChanges();
+    return this.recordedWorkloadAt(rec, t);
+  }
+
+  private recordedWorkloadAt(rec: InstanceRecord, t: number): WorkloadState {
     let current = rec.workload[0].state;
     for (const w of rec.workload) if (w.at <= t) current = w.state;
     return current;
+  }
+
+  /**
+   * Writes the scripted workload changes the clock has reached into their instances' workload history, each at
+   * its own moment (lazily: on the first read of any workload at or after it, so that reads see time in order).
+   */
+  private applyDueWorkloadChanges(): void {
+    const now = this.now();
+    while (this.workloadChanges.length > 0 && this.workloadChanges[0].at <= now) {
+      const change = this.workloadChanges.shift()!;
+      const rec = this.instances.get(change.instanceId);
+      if (!rec) continue;
+      const state = { ...this.recordedWorkloadAt(rec, change.at), ...change.set };
+      const index = rec.workload.findIndex((w) => w.at > change.at);
+      const entry = { at: change.at, state };
+      if (index === -1) rec.workload.push(entry);
+      else rec.workload.splice(index, 0, entry);
+    }
   }
 
   private zoneImpaired(zone: string, t: number): boolean {

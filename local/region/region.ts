@@ -1,4 +1,4 @@
-import { VirtualClock } from '../clock';
+import { executionClock, VirtualClock } from '../clock';
 import { type LatencyModel, latencyModel } from '../latency';
 import { Random } from '../random';
 import { AwsApiError, type ServiceName } from './errors';
@@ -49,7 +49,8 @@ export interface SimulatedRegionOptions {
 export class SimulatedRegion {
   readonly regionName: string;
   readonly accountId: string;
-  readonly clock: VirtualClock;
+  /** The drill's own clock: where every execution starts, and which follows the latest one to end. */
+  readonly baseClock: VirtualClock;
   readonly random: Random;
   readonly latency: LatencyModel;
   readonly calls: ApiCallRecord[] = [];
@@ -60,10 +61,18 @@ export class SimulatedRegion {
   constructor(options: SimulatedRegionOptions = {}) {
     this.regionName = options.regionName ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
-    this.clock = options.clock ?? new VirtualClock();
+    this.baseClock = options.clock ?? new VirtualClock();
     this.random = new Random(options.seed ?? 1);
     this.latency = latencyModel(options.latency);
     this.faults = (options.faults ?? []).map((fault) => ({ fault, remaining: fault.times ?? Infinity }));
+  }
+
+  /**
+   * Modeled time as the caller sees it: the running execution's own clock, or the drill's base clock
+   * outside any execution. Services compute time-dependent state from it.
+   */
+  get clock(): VirtualClock {
+    return executionClock.getStore() ?? this.baseClock;
   }
 
   register(service: ServiceSimulator): this {

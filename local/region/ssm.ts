@@ -209,7 +209,8 @@ export class SsmSimulator implements ServiceSimulator {
     if (Math.min(finishAt, timeoutAt) <= now) {
       if (finishAt > timeoutAt) return end('TimedOut', 'ExecutionTimedOut', timeoutAt);
       const effect = view ? inv.effect : undefined;
-      if (effect) this.inspector().updateWorkload(inv.instanceId, effect);
+      // At the command's own end: the caller's clock may be later (each execution keeps its own modeled time).
+      if (effect) this.inspector().updateWorkload(inv.instanceId, effect, finishAt);
       const success = inv.exitCode === 0;
       inv.outcome = {
         status: success ? 'Success' : 'Failed',
@@ -227,9 +228,17 @@ export class SsmSimulator implements ServiceSimulator {
     inv.delayed = true;
   }
 
+  /**
+   * The invocation's outcome if it has ended by `now`. Another execution, further on in modeled time, may have
+   * settled it already; a caller whose clock has not reached its end still sees it running.
+   */
+  private endedBy(inv: Invocation, now = this.region.clock.now()): Outcome | undefined {
+    return inv.outcome && inv.outcome.endedAt <= now ? inv.outcome : undefined;
+  }
+
   private statusOf(inv: Invocation): { status: CommandInvocationStatus; details: string; responseCode: number } {
-    if (inv.outcome)
-      return { status: inv.outcome.status, details: inv.outcome.details, responseCode: inv.outcome.responseCode };
+    const outcome = this.endedBy(inv);
+    if (outcome) return { status: outcome.status, details: outcome.details, responseCode: outcome.responseCode };
     if (inv.delayed) return { status: 'Delayed', details: 'Delayed', responseCode: -1 };
     return this.region.clock.now() < inv.startAt
       ? { status: 'Pending', details: 'Pending', responseCode: -1 }
@@ -403,9 +412,10 @@ export class SsmSimulator implements ServiceSimulator {
     const { command, inv } = this.findInvocation(input);
     const { status, details, responseCode } = this.statusOf(inv);
     const now = this.region.clock.now();
-    const started = !inv.delayed && now >= inv.startAt && !(inv.outcome && inv.outcome.endedAt < inv.startAt);
-    const endedAt = inv.outcome?.endedAt;
-    const finishedByItself = inv.outcome?.ranToEnd === true;
+    const outcome = this.endedBy(inv, now);
+    const started = !inv.delayed && now >= inv.startAt && !(outcome && outcome.endedAt < inv.startAt);
+    const endedAt = outcome?.endedAt;
+    const finishedByItself = outcome?.ranToEnd === true;
     const elapsedMs = started ? Math.max(0, (endedAt ?? now) - inv.startAt) : 0;
     return {
       CommandId: command.commandId,
@@ -464,9 +474,9 @@ export class SsmSimulator implements ServiceSimulator {
                     StatusDetails: details,
                     ResponseCode: responseCode,
                     ...(started ? { ResponseStartDateTime: new Date(inv.startAt) } : {}),
-                    ...(inv.outcome ? { ResponseFinishDateTime: new Date(inv.outcome.endedAt) } : {}),
+                    ...(this.endedBy(inv, now) ? { ResponseFinishDateTime: new Date(inv.outcome!.endedAt) } : {}),
                     // ListCommandInvocations shows the first 2,500 characters of output.
-                    Output: inv.outcome?.ranToEnd ? `${inv.stdout}${inv.stderr}`.slice(0, 2500) : '',
+                    Output: this.endedBy(inv, now)?.ranToEnd ? `${inv.stdout}${inv.stderr}`.slice(0, 2500) : '',
                     StandardOutputUrl: '',
                     StandardErrorUrl: '',
                   },

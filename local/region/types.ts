@@ -28,6 +28,9 @@ export interface InstanceInspector {
   inspectInstance(instanceId: string): InstanceView | undefined;
   /** Finds the instance that has this private IP address (for probes by address). */
   findInstanceByAddress(address: string): InstanceView | undefined;
-  /** Changes the workload state of an instance (a Run Command script's effect). */
-  updateWorkload(instanceId: string, changes: WorkloadState): void;
+  /**
+   * Changes the workload state of an instance (a Run Command script's effect), now or at `atMs` (epoch ms) when
+   * the change happened earlier than the caller's modeled time.
+   */
+  updateWorkload(instanceId: string, changes: WorkloadState, atMs?: number): void;
 }

@@ -4,6 +4,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { HttpClient } from './http';
 
 /**
  * Anything with the AWS SDK v3 client's `send(command)`: a real SDK client, a client wrapped by
@@ -21,6 +22,8 @@ export interface Clients {
   readonly dynamodb: AwsClient;
   readonly cloudwatch: AwsClient;
   readonly sns: AwsClient;
+  /** Plain HTTP GETs (`GetCommand` from ./http), e.g. a mirror-status page; not an AWS API. */
+  readonly http: AwsClient;
 }
 
 /** The output type of an SDK v3 command, read from its middleware handler's type. */
@@ -51,6 +54,7 @@ export function realClients(): Clients {
     dynamodb: () => new DynamoDBClient({}),
     cloudwatch: () => new CloudWatchClient({}),
     sns: () => new SNSClient({}),
+    http: () => new HttpClient(),
   };
   const created: { -readonly [K in keyof Clients]?: Clients[K] } = {};
   const clients = {};

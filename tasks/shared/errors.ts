@@ -21,6 +21,12 @@ export const TaskErrorNames = {
   NoCapacityInAnyZone: 'NoCapacityInAnyZone',
   /** An AWS API answered without a field it always returns; nothing was assumed. */
   UnexpectedApiResponse: 'UnexpectedApiResponse',
+  /** select-backup-targets: the trigger names a backup policy that is not configured. */
+  UnknownBackupPolicy: 'UnknownBackupPolicy',
+  /** select-backup-targets: the policy selects more instances than one run may back up. */
+  TooManyBackupTargets: 'TooManyBackupTargets',
+  /** plan-instance-backup: the instance to back up does not exist (any more). */
+  InstanceNotFound: 'InstanceNotFound',
 } as const;
 
 export type TaskErrorName = (typeof TaskErrorNames)[keyof typeof TaskErrorNames];
@@ -68,6 +74,18 @@ export class NoCapacityInAnyZone extends NamedTaskError {
 
 export class UnexpectedApiResponse extends NamedTaskError {
   override readonly name = TaskErrorNames.UnexpectedApiResponse;
+}
+
+export class UnknownBackupPolicy extends NamedTaskError {
+  override readonly name = TaskErrorNames.UnknownBackupPolicy;
+}
+
+export class TooManyBackupTargets extends NamedTaskError {
+  override readonly name = TaskErrorNames.TooManyBackupTargets;
+}
+
+export class InstanceNotFound extends NamedTaskError {
+  override readonly name = TaskErrorNames.InstanceNotFound;
 }
 
 /**

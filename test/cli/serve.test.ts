@@ -4,6 +4,7 @@ import {
   ExecutionDoesNotExist,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { explainAwsError } from '../../cli/aws';
 import { approve, NothingToApprove, pendingApproval, reject } from '../../cli/commands/approve';
@@ -79,6 +80,10 @@ describe('ha-workflows local serve + watch / approve / reject / status', () => {
     });
   });
   afterAll(async () => {
+    // chg-1 still waits for its approval: stop it (an operator's StopExecution) so nothing is left pending.
+    await client.send(
+      new StopExecutionCommand({ executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:chg-1` }),
+    );
     client.destroy();
     await endpoint.close();
   });

@@ -5,7 +5,14 @@ import { withDiagram, workflowDiagram } from '../../cli/graph';
 const ROOT = path.join(__dirname, '..', '..');
 const CONFIG = path.join(ROOT, 'infra', 'config', 'example.json');
 
-describe.each(['instance-recovery'])('docs/workflows/%s.md', (workflow) => {
+describe.each([
+  'instance-recovery',
+  'mirror-failover',
+  'snapshot-backup',
+  'snapshot-backup-instance',
+  'snapshot-backup-rescue',
+  'dr-promotion',
+])('docs/workflows/%s.md', (workflow) => {
   it('embeds the diagram generated from the synthesized ASL (run `npm run docs` after changing the workflow)', () => {
     const file = path.join(ROOT, 'docs', 'workflows', `${workflow}.md`);
     const page = readFileSync(file, 'utf8');

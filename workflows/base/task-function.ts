@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -23,6 +24,17 @@ export interface TaskFunctionProps {
   readonly encryptionKey: kms.IKey;
   /** @default Duration.seconds(60) */
   readonly timeout?: Duration;
+  /**
+   * Runs the function in these subnets of a VPC, with these security groups. The role is granted the network
+   * interface actions Lambda needs for that (the actions of AWSLambdaVPCAccessExecutionRole, without its logs
+   * actions), on `*` as the Lambda developer guide requires.
+   * @default - not in a VPC
+   */
+  readonly network?: {
+    readonly vpc: ec2.IVpc;
+    readonly subnets: ec2.SubnetSelection;
+    readonly securityGroups: readonly ec2.ISecurityGroup[];
+  };
 }
 
 /**
@@ -67,7 +79,29 @@ export class TaskFunction extends Construct {
       logGroup,
       environment: { POWERTOOLS_SERVICE_NAME: `ha-workflows-${props.task}` },
       bundling: { minify: true, sourceMap: false, target: 'node24', format: nodejs.OutputFormat.CJS },
+      ...(props.network && {
+        vpc: props.network.vpc,
+        vpcSubnets: props.network.subnets,
+        securityGroups: [...props.network.securityGroups],
+      }),
     });
+    if (props.network) {
+      // Source: docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html ("Execution role permissions"):
+      // DescribeNetworkInterfaces only works on "*", and a DeleteNetworkInterface scoped to ids breaks VPC access.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
     for (const statement of props.policy) role.addToPolicy(statement);
     (this.fn.node.defaultChild as lambda.CfnFunction).addMetadata(TASK_METADATA_KEY, props.task);
   }

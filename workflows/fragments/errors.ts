@@ -24,6 +24,10 @@ export const Aws = {
   CLOUDWATCH_THROTTLING: 'CloudWatch.ThrottlingException',
   SNS_THROTTLED: 'SNS.ThrottledException',
   SSM_THROTTLING: 'Ssm.ThrottlingException',
+  /** GetCommandInvocation before the invocation is visible (about a second after SendCommand). */
+  SSM_INVOCATION_DOES_NOT_EXIST: 'Ssm.InvocationDoesNotExistException',
+  /** `states:startExecution` with a name already used by a closed execution (or by a running one with other input). */
+  SFN_EXECUTION_ALREADY_EXISTS: 'StepFunctions.ExecutionAlreadyExistsException',
   /** Lambda service-side failures worth retrying (not the function's own errors). */
   LAMBDA_SERVICE: [
     'Lambda.ServiceException',
@@ -49,4 +53,42 @@ export const Errors = {
   FENCE_UNCONFIRMED: 'FenceUnconfirmed',
   /** A started execution's input does not match the workflow's schema. */
   INVALID_INPUT: 'InvalidInput',
+  /** mirror-failover: two or more members answered SUCCESS until the deadline (split brain); nothing was registered. */
+  AMBIGUOUS_PRIMARY: 'AmbiguousPrimary',
+  /** mirror-failover: no member answered SUCCESS until the deadline; nothing was registered. */
+  NO_PRIMARY: 'NoPrimary',
+  /** mirror-failover: the primary was not healthy in every target group within the polling cap. */
+  PRIMARY_NOT_HEALTHY: 'PrimaryNotHealthy',
+  /** mirror-failover: the trigger names no configured mirror set. */
+  UNKNOWN_MIRROR_SET: 'UnknownMirrorSet',
+  /** snapshot-backup: the freeze command failed (non-zero exit); a thaw was still sent, no application-consistent set exists. */
+  FREEZE_FAILED: 'FreezeFailed',
+  /** snapshot-backup: the freeze command did not finish within the freeze timeout; a thaw was still sent. */
+  FREEZE_TIMED_OUT: 'FreezeTimedOut',
+  /** snapshot-backup: every thaw attempt failed: the database may still be frozen (highest severity). */
+  THAW_FAILED: 'ThawFailed',
+  /** snapshot-backup: CreateSnapshots failed (after its retries); the database was thawed. */
+  SNAPSHOT_NOT_CREATED: 'SnapshotNotCreated',
+  /** snapshot-backup: a snapshot of the set ended in state `error`. */
+  SNAPSHOT_FAILED: 'SnapshotFailed',
+  /** snapshot-backup: the set was not completed within the completion timeout. */
+  SNAPSHOT_NOT_COMPLETED: 'SnapshotNotCompleted',
+  /** snapshot-backup: the backup of one or more instances of a scheduled run failed (each child execution names why). */
+  BACKUPS_FAILED: 'BackupsFailed',
+  /** dr-promotion: the old primary still answers SUCCESS on its status page (and the input does not force). */
+  PRIMARY_STILL_ACTIVE: 'PrimaryStillActive',
+  /** dr-promotion: the mirror set's promotion is already recorded in the DR state table (and the input does not force). */
+  ALREADY_PROMOTED: 'AlreadyPromoted',
+  /** dr-promotion: the DR member is not running, so it cannot be promoted. */
+  DR_MEMBER_NOT_RUNNING: 'DrMemberNotRunning',
+  /** dr-promotion: another execution holds the mirror set's lock; this start was refused. */
+  PROMOTION_IN_PROGRESS: 'PromotionInProgress',
+  /** dr-promotion: nobody approved or rejected within the approval timeout; nothing was changed. */
+  APPROVAL_TIMED_OUT: 'ApprovalTimedOut',
+  /** dr-promotion: an operator rejected the promotion; nothing was changed. (Also the error `reject` sends.) */
+  REJECTED: 'Rejected',
+  /** dr-promotion: the promotion command failed, could not be sent, or did not finish in time; traffic is untouched. */
+  PROMOTION_FAILED: 'PromotionFailed',
+  /** dr-promotion: the promoted member did not answer SUCCESS on its status page in time; traffic is untouched. */
+  PROMOTION_NOT_VERIFIED: 'PromotionNotVerified',
 } as const;

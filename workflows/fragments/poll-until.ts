@@ -9,8 +9,11 @@ export interface PollUntilProps {
   readonly done: sfn.Condition;
   /** Pause between checks. */
   readonly interval: Duration;
-  /** Checks at most this many times, then goes to `exhausted`. */
-  readonly maxAttempts: number;
+  /**
+   * Checks at most this many times, then goes to `exhausted`. A string is a JSONPath to that number in the
+   * state's input (when the limit differs by item, e.g. per mirror set).
+   */
+  readonly maxAttempts: number | string;
   /** Where the attempt counter lives, e.g. `$.polls.replacementRunning` (holds `{ attempts }`). */
   readonly counterPath: string;
   /** A few words for state names: "replacement running" → "Is replacement running?". */
@@ -42,7 +45,12 @@ export function pollUntil(scope: Construct, props: PollUntilProps): sfn.IChainab
   });
   const decide = new sfn.Choice(scope, `Is ${props.label}?`)
     .when(props.done, props.then)
-    .when(sfn.Condition.numberGreaterThanEquals(attempts, props.maxAttempts), props.exhausted)
+    .when(
+      typeof props.maxAttempts === 'number'
+        ? sfn.Condition.numberGreaterThanEquals(attempts, props.maxAttempts)
+        : sfn.Condition.numberGreaterThanEqualsJsonPath(attempts, props.maxAttempts),
+      props.exhausted,
+    )
     .otherwise(wait);
   wait.next(count).next(props.check).next(decide);
   return props.waitFirst ? start.next(wait) : start.next(props.check);

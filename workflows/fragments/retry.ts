@@ -36,6 +36,52 @@ export const LAMBDA_SERVICE_RETRY: sfn.RetryProps = {
   jitterStrategy: sfn.JitterType.FULL,
 };
 
+/**
+ * An EC2 call made while a database is frozen (CreateSnapshots): 3 retries × backoff 2 from 1 s, cap 4 s, full
+ * jitter → at most 1 + 2 + 4 = 7 s more of freeze. Shorter than THROTTLING_RETRY (31 s) because every second
+ * here is a second of suspended database writes, and EC2's errors all share one name, so a hard error is
+ * retried too before the thaw.
+ */
+export const FROZEN_CALL_RETRY: sfn.RetryProps = {
+  errors: [Aws.EC2],
+  interval: Duration.seconds(1),
+  maxAttempts: 3,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(4),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
+ * GetCommandInvocation right after SendCommand: the invocation is not visible for about a second
+ * (latency-model §4). 3 retries × backoff 2 from 1 s, cap 4 s → at most 1 + 2 + 4 = 7 s.
+ */
+export const INVOCATION_VISIBLE_RETRY: sfn.RetryProps = {
+  errors: [Aws.SSM_INVOCATION_DOES_NOT_EXIST],
+  interval: Duration.seconds(1),
+  maxAttempts: 3,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(4),
+};
+
+/**
+ * Starting a child execution (`states:startExecution`): Step Functions' own throttling and transient errors, 5
+ * retries × backoff 2 from 1 s, cap 20 s, full jitter → at most 31 s. A retried start with the same name and
+ * input finds the child already running (StartExecution is idempotent for it).
+ */
+export const START_CHILD_RETRY: sfn.RetryProps = {
+  errors: [
+    'StepFunctions.ExecutionLimitExceededException',
+    'StepFunctions.ThrottlingException',
+    'StepFunctions.AWSStepFunctionsException',
+    'StepFunctions.SdkClientException',
+  ],
+  interval: Duration.seconds(1),
+  maxAttempts: 5,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(20),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
 /** Default `TimeoutSeconds` of one AWS API call made by a Task. */
 export const API_CALL_TIMEOUT = Duration.seconds(30);
 

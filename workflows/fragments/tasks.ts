@@ -20,6 +20,8 @@ export interface AwsCallProps {
   /** @default API_CALL_TIMEOUT */
   readonly timeout?: Duration;
   readonly comment?: string;
+  /** @default THROTTLING_RETRY */
+  readonly retry?: sfn.RetryProps;
 }
 
 /**
@@ -42,7 +44,7 @@ export class AwsCall extends tasks.CallAwsService {
     });
     // The statements the graph grants to the state machine role for this task.
     (this as unknown as { taskPolicies: iam.PolicyStatement[] }).taskPolicies = [...props.policy];
-    this.addRetry(THROTTLING_RETRY);
+    this.addRetry(props.retry ?? THROTTLING_RETRY);
   }
 }
 

@@ -201,7 +201,51 @@ describe('the simulated Step Functions service', () => {
     expect((machines.stateMachines as { name: string }[]).map((m) => m.name)).toEqual(['approval', 'parent']);
     const listed = await call(region, 'ListExecutions', { stateMachineArn: arn('approval') });
     expect((listed.executions as { name: string }[]).map((e) => e.name)).toEqual(['two', 'one']);
-    for (const e of sfn.executions.values()) e.control.abort?.();
+    for (const e of sfn.executions.values()) await call(region, 'StopExecution', { executionArn: e.executionArn });
     await sfn.idle();
+  });
+});
+
+describe('states:startExecution.sync on separate clocks', () => {
+  it("moves the parent's modeled time to the child's stop, and reports both executions' modeled start and stop", async () => {
+    // GIVEN a child that waits 100 s and a parent that starts it with .sync:2
+    const region = new SimulatedRegion({ seed: 3, accountId: ACCOUNT });
+    const sfn = new StepFunctionsSimulator(region, { broker: 'live' });
+    sfn.addMachine(arn('sleeper'), {
+      StartAt: 'Sleep',
+      TimeoutSeconds: 600,
+      States: { Sleep: { Type: 'Wait', Seconds: 100, End: true } },
+    });
+    sfn.addMachine(arn('waiter'), {
+      StartAt: 'Run sleeper',
+      TimeoutSeconds: 600,
+      States: {
+        'Run sleeper': {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::states:startExecution.sync:2',
+          Parameters: { StateMachineArn: arn('sleeper'), Input: {}, Name: 'the-sleeper' },
+          TimeoutSeconds: 300,
+          Retry: retry,
+          Catch: catchAll('Failed'),
+          Next: 'Done',
+        },
+        Done: { Type: 'Pass', End: true },
+        Failed: { Type: 'Fail', Error: 'ChildFailed' },
+      },
+    });
+    region.register(sfn);
+    // WHEN the parent runs
+    const parentRecord = sfn.start(arn('waiter'), '{}', 'the-waiter');
+    await sfn.idle();
+    // THEN the parent ended after the child, by the child's 100 s
+    const child = [...sfn.executions.values()].find((e) => e.name === 'the-sleeper')!;
+    expect(Date.parse(parentRecord.result!.stopDate)).toBeGreaterThanOrEqual(Date.parse(child.result!.stopDate));
+    expect(parentRecord.result!.modeledSeconds).toBeGreaterThan(100);
+    // AND the service's snapshot gives both executions' modeled start and stop
+    const snapshot = sfn.snapshot() as { executions: { name: string; startedAt: number; stoppedAt: number }[] };
+    const of = (name: string) => snapshot.executions.find((e) => e.name === name)!;
+    expect(of('the-sleeper').stoppedAt - of('the-sleeper').startedAt).toBeCloseTo(100 + 0.14, 2); // + sfn.startExecution
+    expect(of('the-waiter').stoppedAt).toBeGreaterThanOrEqual(of('the-sleeper').stoppedAt);
+    expect(of('the-waiter').startedAt).toBeLessThanOrEqual(of('the-sleeper').startedAt);
   });
 });

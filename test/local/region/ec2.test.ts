@@ -793,3 +793,119 @@ describe('Ec2Simulator as InstanceInspector', () => {
     ).toThrow(/subnet-nope[\s\S]*sg-x/);
   });
 });
+
+describe('Ec2Simulator scripted workload changes', () => {
+  it('changes the workload at the scripted modeled time, and not before', () => {
+    // GIVEN the backup is scripted to become primary 20 s into the drill, the primary to step down at 19 s
+    const { region, ec2 } = setup({
+      workloadChanges: [
+        { instanceId: BACKUP, atSeconds: 20, set: { mirrorRole: 'primary' } },
+        { instanceId: PRIMARY, atSeconds: 19, set: { mirrorRole: 'backup' } },
+      ],
+    });
+
+    // WHEN the clock reaches 10 s, then 19.5 s, then 25 s
+    region.clock.advanceSeconds(10);
+    const at10 = [ec2.inspectInstance(PRIMARY)?.workload, ec2.inspectInstance(BACKUP)?.workload];
+    region.clock.advanceSeconds(9.5);
+    const at19 = [ec2.inspectInstance(PRIMARY)?.workload, ec2.inspectInstance(BACKUP)?.workload];
+    region.clock.advanceSeconds(5.5);
+    const at25 = [ec2.inspectInstance(PRIMARY)?.workload, ec2.inspectInstance(BACKUP)?.workload];
+
+    // THEN each change shows from its own moment on, merged into the rest of the workload
+    expect(at10).toEqual([{ mirrorRole: 'primary', frozen: false }, { mirrorRole: 'backup' }]);
+    expect(at19).toEqual([{ mirrorRole: 'backup', frozen: false }, { mirrorRole: 'backup' }]);
+    expect(at25).toEqual([{ mirrorRole: 'backup', frozen: false }, { mirrorRole: 'primary' }]);
+  });
+
+  it('records a change at its scripted moment even when nothing read the workload then', () => {
+    // GIVEN the backup is scripted to become primary at 20 s
+    const { region, ec2 } = setup({
+      workloadChanges: [{ instanceId: BACKUP, atSeconds: 20, set: { mirrorRole: 'primary' } }],
+    });
+    const start = region.clock.now();
+
+    // WHEN the first read comes at 60 s, through the instance's history (what load balancer health is computed from)
+    region.clock.advanceSeconds(60);
+    const history = ec2.instanceHistory(BACKUP, start, region.clock.now());
+
+    // THEN the history shows the change at 20 s, not at 60 s
+    expect(history.map((h) => [(h.at - start) / 1000, h.view?.workload.mirrorRole])).toEqual([
+      [0, 'backup'],
+      [20, 'primary'],
+    ]);
+  });
+
+  it('keeps a Run Command effect made before the scripted moment, and applies the script on top of it', () => {
+    // GIVEN a script sets the backup primary at 20 s
+    const { region, ec2 } = setup({
+      workloadChanges: [{ instanceId: BACKUP, atSeconds: 20, set: { mirrorRole: 'primary' } }],
+    });
+
+    // WHEN a Run Command effect freezes it at 5 s
+    region.clock.advanceSeconds(5);
+    ec2.updateWorkload(BACKUP, { frozen: true });
+    region.clock.advanceSeconds(20);
+
+    // THEN at 25 s it is both frozen and primary
+    expect(ec2.inspectInstance(BACKUP)?.workload).toEqual({ mirrorRole: 'primary', frozen: true });
+  });
+
+  it('rejects a change for an instance the environment does not have', () => {
+    expect(() =>
+      setup({ workloadChanges: [{ instanceId: 'i-0nope', atSeconds: 1, set: { mirrorRole: 'primary' } }] }),
+    ).toThrow(/workloadChanges: unknown instanceId 'i-0nope'/);
+  });
+});
+
+describe('Ec2Simulator snapshots that exist when the drill starts', () => {
+  it('lists them with their tags and states, filters them by tag, and deletes them', async () => {
+    // GIVEN an earlier backup (completed), one that failed, and one still pending
+    const { call } = setup({
+      snapshots: [
+        { snapshotId: 'snap-0000000000000000a', startTime: '2026-01-01T02:30:00Z', tags: { Policy: 'nightly' } },
+        {
+          snapshotId: 'snap-0000000000000000b',
+          startTime: '2026-01-02T02:30:00Z',
+          state: 'error',
+          tags: { Policy: 'nightly' },
+        },
+        { snapshotId: 'snap-0000000000000000c', startTime: '2026-01-05T08:59:00Z', state: 'pending', tags: {} },
+      ],
+    });
+    // WHEN they are described by tag
+    const out = await call<Json<DescribeSnapshotsResult>>('DescribeSnapshots', {
+      OwnerIds: ['self'],
+      Filters: [{ Name: 'tag:Policy', Values: ['nightly'] }],
+    });
+    // THEN the two tagged ones, as the API shows them
+    expect(out.Snapshots!.map((s) => [s.SnapshotId, s.State, s.StartTime, s.VolumeId])).toEqual([
+      ['snap-0000000000000000a', 'completed', '2026-01-01T02:30:00.000Z', 'vol-ffffffff'],
+      ['snap-0000000000000000b', 'error', '2026-01-02T02:30:00.000Z', 'vol-ffffffff'],
+    ]);
+    const pending = await call<Json<DescribeSnapshotsResult>>('DescribeSnapshots', {
+      SnapshotIds: ['snap-0000000000000000c'],
+    });
+    expect(pending.Snapshots![0].State).toBe('pending');
+    // AND one can be deleted
+    await call('DeleteSnapshot', { SnapshotId: 'snap-0000000000000000a' });
+    await expect(call('DescribeSnapshots', { SnapshotIds: ['snap-0000000000000000a'] })).rejects.toMatchObject({
+      code: 'InvalidSnapshot.NotFound',
+    });
+  });
+});
+
+describe('Ec2Simulator workload changes at an earlier moment', () => {
+  it('records a change at the moment it happened, so a snapshot taken after it sees it', async () => {
+    // GIVEN 10 s of modeled time have passed
+    const { ec2, region, call } = setup();
+    region.clock.advanceSeconds(10);
+    // WHEN a change that happened at 4 s is recorded late (a command another execution settled)
+    ec2.updateWorkload(PRIMARY, { frozen: true }, region.clock.startMs + 4000);
+    // THEN the workload reads it from 4 s on, and a snapshot taken now captures it
+    expect(ec2.inspectInstance(PRIMARY)?.workload).toMatchObject({ frozen: true });
+    await call('CreateSnapshots', { InstanceSpecification: { InstanceId: PRIMARY } });
+    const snapshots = (ec2.snapshot() as { snapshots: { workloadAtSnapshot: Record<string, unknown> }[] }).snapshots;
+    expect(snapshots[0].workloadAtSnapshot).toMatchObject({ frozen: true });
+  });
+});

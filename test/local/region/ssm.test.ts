@@ -1,4 +1,5 @@
 import type { GetCommandInvocationResult, ListCommandInvocationsResult, SendCommandResult } from '@aws-sdk/client-ssm';
+import { executionClock, VirtualClock } from '../../../local/clock';
 import { SimulatedRegion } from '../../../local/region/region';
 import { type SsmEnvironment, SsmSimulator } from '../../../local/region/ssm';
 import { FakeEc2 } from './fake-ec2';
@@ -368,5 +369,24 @@ describe('SsmSimulator', () => {
         },
       ],
     });
+  });
+});
+
+describe('SsmSimulator with separate execution clocks', () => {
+  it('reports an invocation ended only to a caller whose clock has reached its end, and applies its effect at that end', async () => {
+    // GIVEN a freeze that ends 3 s after it is sent (1 s until the agent picks it up, 2 s of run time)
+    const { region, ec2, send, get } = setup({ scripts: [FREEZE_SCRIPT] });
+    const command = await send(['ExternalFreeze']);
+    const updates = jest.spyOn(ec2, 'updateWorkload');
+    // WHEN an execution 60 s further on in modeled time reads it
+    const ahead = new VirtualClock(region.clock.now() + 60_000, region.baseClock.originMs);
+    const seenAhead = await executionClock.run(ahead, () => get(command.CommandId!));
+    // THEN for that execution it has ended, and its effect is recorded at the command's own end
+    expect(seenAhead).toMatchObject({ Status: 'Failed', ResponseCode: 5, StandardOutputContent: 'IRIS frozen' }); // exit 5 is non-zero
+    expect(updates).toHaveBeenCalledWith(PRIMARY, { frozen: true }, Date.parse(seenAhead.ExecutionEndDateTime!));
+    // AND for the drill's own clock, 1.2 s after the send, it is still running, without output
+    region.baseClock.advanceSeconds(1);
+    const seenNow = await get(command.CommandId!);
+    expect(seenNow).toMatchObject({ Status: 'InProgress', StandardOutputContent: '', ExecutionEndDateTime: '' });
   });
 });

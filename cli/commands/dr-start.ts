@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ListStateMachinesCommand,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { describeIssues, readJsonFile } from '../../tasks/shared/validation';
+import { type DrPromotionRequest, drPromotionRequestSchema } from '../../workflows/dr-promotion/input';
+import { STATE_MACHINE_OUTPUT_SUFFIX } from '../../workflows/base/ha-state-machine';
+import { type AwsOptions, cloudFormationClient } from '../aws';
+
+/** The stack output naming the DR promotion state machine. */
+export const DR_PROMOTION_OUTPUT = `DrPromotion${STATE_MACHINE_OUTPUT_SUFFIX}`;
+
+/** What `dr start` was given: flags, and optionally a request file whose fields the flags override. */
+export interface DrStartFlags {
+  readonly mirrorSet?: string;
+  readonly member?: string;
+  readonly reason?: string;
+  readonly requestedBy?: string;
+  readonly practice?: boolean;
+  readonly approvalTimeout?: number;
+  readonly allowUnfenced?: boolean;
+  readonly force?: boolean;
+  readonly input?: string;
+}
+
+/** The request was refused before any call; `problems` has one line per problem. */
+export class InvalidDrRequest extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`The DR promotion request is invalid; nothing was started:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidDrRequest';
+  }
+}
+
+/**
+ * The request the flags (over the file's fields) describe, validated with the workflow's own schema. Throws
+ * InvalidDrRequest listing every problem; makes no AWS call.
+ */
+export function buildDrRequest(flags: DrStartFlags): DrPromotionRequest {
+  let base: Record<string, unknown> = {};
+  if (flags.input !== undefined) {
+    const read = readJsonFile(flags.input);
+    if ('problem' in read) throw new InvalidDrRequest([`--input ${flags.input}: ${read.problem}`]);
+    if (read.data === null || typeof read.data !== 'object' || Array.isArray(read.data)) {
+      throw new InvalidDrRequest([`--input ${flags.input}: expected a JSON object`]);
+    }
+    base = read.data as Record<string, unknown>;
+  }
+  const fromFlags: Record<string, unknown> = {
+    mirrorSet: flags.mirrorSet,
+    member: flags.member,
+    reason: flags.reason,
+    requestedBy: flags.requestedBy,
+    practice: flags.practice,
+    approvalTimeoutMinutes: flags.approvalTimeout,
+    allowUnfenced: flags.allowUnfenced,
+    force: flags.force,
+  };
+  const request = { ...base, ...Object.fromEntries(Object.entries(fromFlags).filter(([, v]) => v !== undefined)) };
+  const parsed = drPromotionRequestSchema.safeParse(request);
+  if (!parsed.success) throw new InvalidDrRequest(describeIssues(request, parsed.error.issues));
+  return parsed.data;
+}
+
+/**
+ * The execution's name: derived from the whole request (defaults filled in, keys sorted), so the same command run
+ * twice names the same execution, and Step Functions' name idempotency keeps it to one. ≤ 80 characters.
+ */
+export function drExecutionName(request: DrPromotionRequest): string {
+  const canonical = JSON.stringify(Object.fromEntries(Object.entries(request).sort(([a], [b]) => a.localeCompare(b))));
+  const hash = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+  const set = request.mirrorSet.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40);
+  return `dr-${request.practice ? 'practice-' : ''}${set}-${hash}`;
+}
+
+/** The console page of an execution. */
+export function consoleLink(executionArn: string): string {
+  const region = executionArn.split(':')[3];
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+/** The DR promotion state machine: given, from the stack's output, or the one listed whose name says so. */
+export async function drStateMachine(
+  client: SFNClient,
+  aws: AwsOptions,
+  opts: { readonly stateMachine?: string; readonly stack?: string },
+): Promise<string> {
+  if (opts.stateMachine) return opts.stateMachine;
+  if (opts.stack) {
+    const out = await cloudFormationClient(aws).send(new DescribeStacksCommand({ StackName: opts.stack }));
+    const arn = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === DR_PROMOTION_OUTPUT)?.OutputValue;
+    if (!arn) throw new Error(`Stack ${opts.stack} has no output ${DR_PROMOTION_OUTPUT}: is it the DR stack?`);
+    return arn;
+  }
+  const listed = await client.send(new ListStateMachinesCommand({}));
+  const found = (listed.stateMachines ?? []).filter((m) => /DrPromotion/.test(m.name ?? ''));
+  if (found.length !== 1) {
+    throw new Error(
+      `Found ${found.length} DR promotion state machines; pass --state-machine <arn> or --stack <DR stack name>.`,
+    );
+  }
+  return found[0].stateMachineArn!;
+}
+
+export interface DrStarted {
+  readonly executionArn: string;
+  /** False when the same request had already started it (a retried command). */
+  readonly started: boolean;
+  /** The execution's status when it already existed. */
+  readonly status?: string;
+  readonly consoleUrl: string;
+}
+
+/**
+ * Starts the execution named after the request. The same request again returns the same execution: StartExecution
+ * is idempotent for a running execution with the same name and input; for a closed one it answers
+ * ExecutionAlreadyExists, and the existing execution is reported instead.
+ */
+export async function startDrPromotion(
+  client: SFNClient,
+  stateMachineArn: string,
+  request: DrPromotionRequest,
+): Promise<DrStarted> {
+  const name = drExecutionName(request);
+  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  try {
+    const out = await client.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(request) }));
+    return { executionArn: out.executionArn!, started: true, consoleUrl: consoleLink(out.executionArn!) };
+  } catch (e) {
+    if (!(e instanceof ExecutionAlreadyExists)) throw e;
+    const existing = await client.send(new DescribeExecutionCommand({ executionArn }));
+    return { executionArn, started: false, status: existing.status, consoleUrl: consoleLink(executionArn) };
+  }
+}

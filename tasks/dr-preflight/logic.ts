@@ -1,0 +1,112 @@
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type Clients, send } from '../shared/clients';
+import { errorName } from '../shared/errors';
+import { probeMirrorMembers } from '../probe-mirror-members/logic';
+import type { DrPreflightInput, DrPreflightOutput, PreflightDecision } from './contract';
+
+/** Longest part of the mirror-state query's output kept in the summary. */
+const QUERY_OUTPUT_CHARACTERS = 1000;
+
+/**
+ * The DR promotion's preflight, from the DR region, each check bounded and none fatal by itself: the old
+ * members' status pages (reachable? primary?), the DR member's EC2 state and status page, and a promotion
+ * already recorded in the DR state table. Then the decision: a DR member that is not running cannot be promoted;
+ * an old primary that still answers SUCCESS, or a recorded promotion, stops the workflow unless forced.
+ */
+export async function drPreflight(
+  clients: Pick<Clients, 'http' | 'ec2' | 'dynamodb'>,
+  input: DrPreflightInput,
+): Promise<DrPreflightOutput> {
+  const started = new Date(0).toISOString();
+  const [old, dr, memberState, recordedPromotion] = await Promise.all([
+    probeMirrorMembers(clients, {
+      mirrorSet: input.mirrorSet,
+      members: input.oldMembers,
+      timeoutSeconds: input.probeTimeoutSeconds,
+      executionStartTime: started,
+      lockTtlSeconds: 60,
+    }),
+    probeMirrorMembers(clients, {
+      mirrorSet: input.mirrorSet,
+      members: [input.drMember],
+      timeoutSeconds: input.probeTimeoutSeconds,
+      executionStartTime: started,
+      lockTtlSeconds: 60,
+    }),
+    instanceState(clients, input.drMember.instanceId),
+    recorded(clients, input.tableName, input.key),
+  ]);
+  const output = input.query.output.trim();
+  const mirrorState =
+    input.query.status === 'Success'
+      ? output.length > QUERY_OUTPUT_CHARACTERS
+        ? `${output.slice(0, QUERY_OUTPUT_CHARACTERS)}…`
+        : output || '(no output)'
+      : `query ${input.query.status}${output ? `: ${output.slice(0, QUERY_OUTPUT_CHARACTERS)}` : ''}`;
+
+  let decision: PreflightDecision = 'PROCEED';
+  let cause = '';
+  if (memberState !== 'running') {
+    decision = 'DrMemberNotRunning';
+    cause = `The DR member ${input.drMember.instanceId} is ${memberState}; it cannot be promoted. Nothing was changed.`;
+  } else if (old.primaryCount > 0 && !input.force) {
+    decision = 'PrimaryStillActive';
+    cause =
+      `The old primary ${old.primaries} still answers SUCCESS on its status page; nothing was changed and no ` +
+      'approval was asked. Fail it over or stop it first, or start again with "force": true if you are sure.';
+  } else if (recordedPromotion !== 'none' && !input.force) {
+    decision = 'AlreadyPromoted';
+    cause =
+      `A promotion of ${input.mirrorSet} is already recorded (${recordedPromotion}); nothing was changed. ` +
+      'Start again with "force": true to promote once more.';
+  }
+  const arn = input.executionArn;
+  const approveCommand = `ha-workflows approve ${arn} --region ${input.region} --by '<your name>'`;
+  const rejectCommand = `ha-workflows reject ${arn} --region ${input.region} --by '<your name>' --reason '<why>'`;
+  const summary = [
+    `old members: ${old.summary}`,
+    `old primary answering SUCCESS: ${old.primaries}${input.force && old.primaryCount > 0 ? ' (FORCED)' : ''}`,
+    `DR member ${input.drMember.instanceId}: ${memberState}; status page ${dr.summary}`,
+    `DR member mirror state: ${mirrorState}`,
+    `promotion already recorded: ${recordedPromotion}`,
+  ].join('\n');
+  return {
+    decision,
+    cause,
+    oldPrimaries: old.primaries,
+    oldMembers: old.summary,
+    memberState,
+    memberStatus: dr.summary,
+    mirrorState,
+    recordedPromotion,
+    summary,
+    approveCommand,
+    rejectCommand,
+  };
+}
+
+async function instanceState(clients: Pick<Clients, 'ec2'>, instanceId: string): Promise<string> {
+  try {
+    const out = await send(clients.ec2, new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    const instance = out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
+    return instance?.State?.Name ?? 'not found';
+  } catch (e) {
+    const name = errorName(e);
+    return name === 'InvalidInstanceID.NotFound' ? 'not found' : `unknown (${name ?? 'error'})`;
+  }
+}
+
+async function recorded(clients: Pick<Clients, 'dynamodb'>, tableName: string, key: string): Promise<string> {
+  try {
+    const out = await send(
+      clients.dynamodb,
+      new GetItemCommand({ TableName: tableName, Key: { pk: { S: key } }, ConsistentRead: true }),
+    );
+    const item = out.Item;
+    if (item?.drState?.S !== 'PROMOTED') return 'none';
+    return `${item.promotedMember?.S ?? '?'} promoted by ${item.promotedBy?.S ?? '?'} at ${item.promotedAt?.S ?? '?'}`;
+  } catch (e) {
+    return `unknown (${errorName(e) ?? 'error'})`;
+  }
+}

@@ -1,0 +1,69 @@
+import { DescribeInstancesCommand, ModifyInstanceAttributeCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { send } from '../shared/clients';
+import { errorName } from '../shared/errors';
+import type { Ec2ForRegion } from '../shared/regional-clients';
+import type { FenceOldSiteInput, FenceOldSiteOutput, MemberFence } from './contract';
+
+/**
+ * States that count as fenced: the instance no longer runs. `stopping` is not enough (the database may still
+ * write until the OS is down), and neither is the deny-all group alone (it does not cut tracked connections).
+ */
+export const FENCED_STATES: readonly string[] = ['stopped', 'terminated'];
+
+/**
+ * Fences the old site from the DR region, best effort: for each old member, StopInstances and a swap to the
+ * deny-all security group (two independent attempts: either may fail while the other works), then one
+ * DescribeInstances to confirm. Every call is bounded by the client's own retries; an error is recorded, never
+ * thrown, so the workflow decides what an unconfirmed fence means. `check` only reads the states.
+ */
+export async function fenceOldSite(ec2ForRegion: Ec2ForRegion, input: FenceOldSiteInput): Promise<FenceOldSiteOutput> {
+  const ec2 = ec2ForRegion(input.region);
+  const actions = new Map<string, string[]>(input.instanceIds.map((id) => [id, []]));
+  if (input.mode === 'fence') {
+    await Promise.all(
+      input.instanceIds.map(async (id) => {
+        const log = actions.get(id)!;
+        try {
+          await send(ec2, new ModifyInstanceAttributeCommand({ InstanceId: id, Groups: [input.denyAllGroupId] }));
+          log.push(`ModifyInstanceAttribute Groups=${input.denyAllGroupId} ok`);
+        } catch (e) {
+          log.push(`ModifyInstanceAttribute ${errorName(e) ?? 'error'}`);
+        }
+        try {
+          await send(ec2, new StopInstancesCommand({ InstanceIds: [id] }));
+          log.push('StopInstances ok');
+        } catch (e) {
+          log.push(`StopInstances ${errorName(e) ?? 'error'}`);
+        }
+      }),
+    );
+  }
+  const states = new Map<string, string>();
+  try {
+    const out = await send(ec2, new DescribeInstancesCommand({ InstanceIds: [...input.instanceIds] }));
+    for (const i of out.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
+      if (i.InstanceId) states.set(i.InstanceId, i.State?.Name ?? 'unknown');
+    }
+  } catch (e) {
+    for (const id of input.instanceIds) actions.get(id)!.push(`DescribeInstances ${errorName(e) ?? 'error'}`);
+  }
+  const members: MemberFence[] = input.instanceIds.map((id) => {
+    const state = states.get(id) ?? 'unknown';
+    return { instanceId: id, state, confirmed: FENCED_STATES.includes(state), actions: actions.get(id)! };
+  });
+  const confirmed = members.filter((m) => m.confirmed).map((m) => m.instanceId);
+  const unconfirmed = members.filter((m) => !m.confirmed).map((m) => m.instanceId);
+  return {
+    members,
+    confirmedCount: confirmed.length,
+    allConfirmed: unconfirmed.length === 0,
+    confirmed: confirmed.join(', ') || 'none',
+    unconfirmed: unconfirmed.join(', ') || 'none',
+    summary: members
+      .map(
+        (m) =>
+          `${m.instanceId} ${m.state}${m.confirmed ? ' (fenced)' : ' (NOT confirmed)'}${m.actions.length ? `: ${m.actions.join(', ')}` : ''}`,
+      )
+      .join('; '),
+  };
+}

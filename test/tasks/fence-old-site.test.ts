@@ -1,0 +1,71 @@
+import { fenceOldSite } from '../../tasks/fence-old-site/logic';
+import type { AwsClient } from '../../tasks/shared/clients';
+
+const A = 'i-0aaaaaaaaaaaaaaa1';
+const B = 'i-0bbbbbbbbbbbbbbb2';
+const INPUT = { region: 'eu-west-1', instanceIds: [A, B], denyAllGroupId: 'sg-0eeeeeeeeeeeeeee1' };
+
+/** A fake EC2 of the primary region: states by instance, and the actions that fail with a code. */
+function ec2(states: Record<string, string>, failing: Record<string, string> = {}) {
+  const calls: { action: string; input: object }[] = [];
+  const client: AwsClient = {
+    send: async (command) => {
+      const action = command.constructor.name.replace(/Command$/, '');
+      calls.push({ action, input: command.input });
+      if (failing[action]) throw Object.assign(new Error(failing[action]), { name: failing[action] });
+      if (action === 'DescribeInstances') {
+        return {
+          Reservations: [
+            { Instances: Object.entries(states).map(([InstanceId, Name]) => ({ InstanceId, State: { Name } })) },
+          ],
+        };
+      }
+      return {};
+    },
+  };
+  return { client, calls };
+}
+
+describe('fence-old-site', () => {
+  it('stops each old member and swaps in the deny-all group, in the primary region', async () => {
+    const { client, calls } = ec2({ [A]: 'stopped', [B]: 'stopped' });
+    const regions: string[] = [];
+    const out = await fenceOldSite((r) => (regions.push(r), client), { mode: 'fence', ...INPUT });
+    expect(regions).toEqual(['eu-west-1']);
+    expect(calls.filter((c) => c.action === 'StopInstances')).toHaveLength(2);
+    expect(calls).toContainEqual({
+      action: 'ModifyInstanceAttribute',
+      input: { InstanceId: A, Groups: ['sg-0eeeeeeeeeeeeeee1'] },
+    });
+    expect(out).toMatchObject({ allConfirmed: true, confirmedCount: 2, unconfirmed: 'none' });
+  });
+
+  it('does not count a stopping instance as fenced', async () => {
+    const { client } = ec2({ [A]: 'stopping', [B]: 'terminated' });
+    const out = await fenceOldSite(() => client, { mode: 'check', ...INPUT });
+    expect(out).toMatchObject({ allConfirmed: false, confirmed: B, unconfirmed: A });
+  });
+
+  it('records every failed call, throws nothing, and confirms nothing when the region does not answer', async () => {
+    const down = {
+      StopInstances: 'ServiceUnavailable',
+      ModifyInstanceAttribute: 'ServiceUnavailable',
+      DescribeInstances: 'ServiceUnavailable',
+    };
+    const { client } = ec2({}, down);
+    const out = await fenceOldSite(() => client, { mode: 'fence', ...INPUT });
+    expect(out.allConfirmed).toBe(false);
+    expect(out.confirmed).toBe('none');
+    expect(out.members[0].actions).toEqual([
+      'ModifyInstanceAttribute ServiceUnavailable',
+      'StopInstances ServiceUnavailable',
+      'DescribeInstances ServiceUnavailable',
+    ]);
+  });
+
+  it('only reads in check mode', async () => {
+    const { client, calls } = ec2({ [A]: 'stopped', [B]: 'stopped' });
+    await fenceOldSite(() => client, { mode: 'check', ...INPUT });
+    expect(calls.map((c) => c.action)).toEqual(['DescribeInstances']);
+  });
+});

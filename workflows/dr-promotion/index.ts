@@ -1,0 +1,4 @@
+export * from './definition';
+export * from './documents';
+export * from './dr-promotion-workflow';
+export * from './input';

@@ -1,0 +1,3 @@
+export * from './definition';
+export * from './input';
+export * from './mirror-failover-workflow';

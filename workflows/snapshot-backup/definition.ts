@@ -1,0 +1,140 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { Aws, Errors, lambdaTask, notify, START_CHILD_RETRY, States } from '../fragments';
+import type { BackupSettings } from './input';
+
+export interface SnapshotBackupDeps {
+  readonly topic: sns.ITopic;
+  readonly selectFunction: lambda.IFunction;
+  /** The per-instance machine, started once per selected instance. */
+  readonly instanceMachine: sfn.IStateMachine;
+  /** The longest one instance's backup may take (the child machine's timeout). */
+  readonly instanceTimeout: Duration;
+  /** Every configured policy, by name. */
+  readonly policies: Readonly<Record<string, BackupSettings>>;
+  /** The most instances one run backs up (the parent's history grows by about 8 events per instance). */
+  readonly maxTargets: number;
+}
+
+const RUN = '$.run.value';
+
+/**
+ * snapshot-backup: one run of one policy, started by the policy's schedule or an operator. Selects the
+ * instances (by tag), then starts one `snapshot-backup-instance` execution per instance and waits for it
+ * (`startExecution.sync:2` in a Map, at most the policy's concurrency at once). Each child is named
+ * `<run id>-<instance id>`, and its input is built from the run and the instance only: a start repeated by a
+ * retry or by a duplicate delivery of the schedule finds the running child (and waits for it) or, once it has
+ * ended, fails with ExecutionAlreadyExists, which counts as done — one backup per instance and run.
+ * A pure function of its dependencies; it creates no resources.
+ */
+export function snapshotBackupDefinition(scope: Construct, deps: SnapshotBackupDeps): sfn.IChainable {
+  const runFailed = new sfn.Fail(scope, 'Backup run failed', {
+    errorPath: '$.failure.Error',
+    causePath: '$.failure.Cause',
+  });
+  const notifyRunFailed = notify(scope, 'Notify the backup run failed', {
+    topic: deps.topic,
+    subject: 'ha-workflows: snapshot backup run FAILED',
+    message: sfn.JsonPath.format(
+      'The backup run {} could not start: {}. {}',
+      sfn.JsonPath.stringAt('$$.Execution.Name'),
+      sfn.JsonPath.stringAt('$.failure.Error'),
+      sfn.JsonPath.stringAt('$.failure.Cause'),
+    ),
+  });
+  notifyRunFailed.addCatch(runFailed, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifyRunFailed.next(runFailed);
+
+  const select = lambdaTask(scope, 'Select the instances to back up', {
+    fn: deps.selectFunction,
+    payload: {
+      'trigger.$': '$',
+      'executionName.$': '$$.Execution.Name',
+      maxTargets: deps.maxTargets,
+      policies: deps.policies,
+    },
+    resultPath: '$.run',
+  });
+  select.addCatch(notifyRunFailed, { errors: [States.ALL], resultPath: '$.failure' });
+
+  // ── One child execution per instance ─────────────────────────────────────────────────────────────────
+  const backUp = new tasks.StepFunctionsStartExecution(scope, 'Back up the instance', {
+    stateMachine: deps.instanceMachine,
+    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    name: sfn.JsonPath.format('{}-{}', sfn.JsonPath.stringAt('$.runId'), sfn.JsonPath.stringAt('$.instanceId')),
+    input: sfn.TaskInput.fromObject({
+      'instanceId.$': '$.instanceId',
+      'runId.$': '$.runId',
+      'policy.$': '$.policy',
+      'settings.$': '$.settings',
+    }),
+    associateWithParent: false,
+    // The child's output is not needed (its record is in the state table): keep the Map's result small.
+    // (No ResultPath: the result replaces the iteration's input. aws-local-stepfunctions mishandles an explicit "$".)
+    resultSelector: { ok: true },
+    taskTimeout: sfn.Timeout.duration(deps.instanceTimeout.plus(Duration.minutes(10))),
+  });
+  backUp.addRetry(START_CHILD_RETRY);
+  backUp.addCatch(
+    new sfn.Pass(scope, 'Backup already done in this run', {
+      comment: 'A child with this name ended before: an earlier start of this run (a repeated schedule) made it',
+      result: sfn.Result.fromObject({ ok: true }),
+    }),
+    { errors: [Aws.SFN_EXECUTION_ALREADY_EXISTS], resultPath: '$.error' },
+  );
+  // A failed child notified the operators itself; the run notes the instance and goes on with the others.
+  backUp.addCatch(
+    new sfn.Pass(scope, 'Note the instance backup failed', {
+      parameters: { ok: false, 'instanceId.$': '$.instanceId', 'error.$': '$.error.Error' },
+    }),
+    { errors: [States.ALL], resultPath: '$.error' },
+  );
+  const each = new sfn.Map(scope, 'Back up each instance', {
+    itemsPath: `${RUN}.instanceIds`,
+    itemSelector: {
+      'instanceId.$': '$$.Map.Item.Value',
+      'runId.$': `${RUN}.runId`,
+      'policy.$': `${RUN}.policy`,
+      'settings.$': `${RUN}.settings`,
+    },
+    maxConcurrencyPath: `${RUN}.settings.concurrency`,
+    resultPath: '$.outcomes',
+  });
+  each.itemProcessor(backUp);
+  each.addCatch(notifyRunFailed, { errors: [States.ALL], resultPath: '$.failure' });
+
+  // ── Summary: the run fails when any instance's backup failed ────────────────────────────────────────
+  const allDone = new sfn.Succeed(scope, 'Every backup succeeded');
+  const someFailed = new sfn.Fail(scope, 'Some backups failed', {
+    error: Errors.BACKUPS_FAILED,
+    causePath: '$.summary.cause',
+  });
+  const listFailed = new sfn.Pass(scope, 'List the failed backups', {
+    parameters: {
+      'cause.$':
+        "States.Format('{} of {} backups of run {} failed (each child execution, and its notification, says why): {}', " +
+        'States.ArrayLength($.outcomes[*].instanceId), States.ArrayLength($.outcomes), ' +
+        `${RUN}.runId, States.JsonToString($.outcomes[*].instanceId))`,
+    },
+    resultPath: '$.summary',
+  }).next(someFailed);
+  const count = new sfn.Pass(scope, 'Count the failed backups', {
+    parameters: { 'anyFailed.$': 'States.ArrayContains($.outcomes[*].ok, false)' },
+    resultPath: '$.summary',
+  }).next(
+    new sfn.Choice(scope, 'Did every backup succeed?')
+      .when(sfn.Condition.booleanEquals('$.summary.anyFailed', true), listFailed)
+      .otherwise(allDone),
+  );
+  each.next(count);
+
+  return sfn.Chain.start(select).next(
+    new sfn.Choice(scope, 'Is there an instance to back up?')
+      .when(sfn.Condition.numberGreaterThan(`${RUN}.count`, 0), each)
+      .otherwise(new sfn.Succeed(scope, 'No instance to back up')),
+  );
+}

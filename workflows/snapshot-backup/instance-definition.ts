@@ -1,0 +1,560 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { STATE_TABLE_KEYS } from '../base';
+import {
+  API_CALL_TIMEOUT,
+  Aws,
+  AwsCall,
+  Errors,
+  FROZEN_CALL_RETRY,
+  INVOCATION_VISIBLE_RETRY,
+  LOCK_ATTRIBUTES,
+  lambdaTask,
+  notify,
+  pollUntil,
+  releaseLock,
+  States,
+  takeLock,
+  THROTTLING_RETRY,
+} from '../fragments';
+import { BACKUP_TAG_KEYS, CREATED_BY } from './input';
+import { COMMAND_DELIVERY_TIMEOUT_SECONDS, COMMAND_POLL_INTERVAL, stillRunning, thawChain } from './thaw';
+
+/** The state table item of an instance's backups: its lock, and what it is frozen with while it may be. */
+export const backupKey = (instanceIdPath: string) =>
+  sfn.JsonPath.format('BACKUP#{}', sfn.JsonPath.stringAt(instanceIdPath));
+
+/** The attributes of that item besides the lock's own. */
+export const BACKUP_RECORD = {
+  state: 'state',
+  policy: 'policy',
+  backupId: 'backupId',
+  thawDocument: 'thawDocument',
+  /** SendCommand's `Parameters` of the thaw, as JSON text. */
+  thawParameters: 'thawParameters',
+  lastError: 'lastError',
+  thawedAt: 'thawedAt',
+} as const;
+
+/** Values of `BACKUP_RECORD.state`. */
+export const BackupState = {
+  /** From before the freeze is sent until the thaw is confirmed: the rescue thaws an instance left in it. */
+  FROZEN: 'FROZEN',
+  BACKING_UP: 'BACKING_UP',
+  THAWED: 'THAWED',
+  BACKED_UP: 'BACKED_UP',
+  FAILED: 'FAILED',
+  THAWED_BY_RESCUE: 'THAWED_BY_RESCUE',
+} as const;
+
+export interface InstanceBackupDeps {
+  readonly table: dynamodb.ITable;
+  readonly topic: sns.ITopic;
+  readonly planFunction: lambda.IFunction;
+  readonly recordFunction: lambda.IFunction;
+  readonly pruneFunction: lambda.IFunction;
+  /** Only when a policy copies to another region. */
+  readonly copyFunction?: lambda.IFunction;
+  /** SendCommand of the stack's freeze and thaw documents, on the instances the policies select. */
+  readonly sendCommandPolicy: readonly iam.PolicyStatement[];
+  /** GetCommandInvocation. */
+  readonly readCommandPolicy: iam.PolicyStatement;
+  /** CreateSnapshots of the selected instances' volumes, tagged as the workflow's own. */
+  readonly createSnapshotsPolicy: readonly iam.PolicyStatement[];
+  /** DescribeSnapshots. */
+  readonly describeSnapshotsPolicy: iam.PolicyStatement;
+  /** Between two reads of the set's state. */
+  readonly completionPollInterval: Duration;
+}
+
+const PLAN = '$.plan.value';
+
+/**
+ * snapshot-backup-instance: back up one instance — lock → freeze → CreateSnapshots → thaw → record → wait
+ * until completed → copy → prune → release. Once a freeze may have happened, every path goes through the thaw,
+ * and between a confirmed freeze and the thaw there is nothing but the CreateSnapshots call.
+ * A pure function of its dependencies; it creates no resources.
+ */
+export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupDeps): sfn.IChainable {
+  const region = Stack.of(scope).region;
+  const key = backupKey('$.instanceId');
+  const onFailure = { errors: [States.ALL], resultPath: '$.failure' };
+
+  // ── Failure: record, release, notify, fail with the error's own name ─────────────────────────────────
+  const backupFailed = new sfn.Fail(scope, 'Backup failed', {
+    errorPath: '$.failure.Error',
+    causePath: '$.failure.Cause',
+  });
+  const notifyFailed = notify(scope, 'Notify backup failed', {
+    topic: deps.topic,
+    subject: 'ha-workflows: snapshot backup FAILED',
+    message: sfn.JsonPath.format(
+      'The backup {} of instance {} (policy {}) failed: {}. {}',
+      sfn.JsonPath.stringAt('$.runId'),
+      sfn.JsonPath.stringAt('$.instanceId'),
+      sfn.JsonPath.stringAt('$.policy'),
+      sfn.JsonPath.stringAt('$.failure.Error'),
+      sfn.JsonPath.stringAt('$.failure.Cause'),
+    ),
+  });
+  notifyFailed.addCatch(backupFailed, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifyFailed.next(backupFailed);
+  const recordFailed = releaseLock(scope, 'Record the failed backup', {
+    table: deps.table,
+    key,
+    set: ['#state = :state', '#lastError = :error', '#backupId = :backupId'],
+    names: {
+      '#state': BACKUP_RECORD.state,
+      '#lastError': BACKUP_RECORD.lastError,
+      '#backupId': BACKUP_RECORD.backupId,
+    },
+    values: {
+      ':state': tasks.DynamoAttributeValue.fromString(BackupState.FAILED),
+      ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
+      ':backupId': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.runId')),
+    },
+  });
+  recordFailed.addCatch(notifyFailed, { errors: [States.ALL], resultPath: '$.recordError' });
+  recordFailed.next(notifyFailed);
+  const failWith = (id: string, error: string, cause: string) =>
+    new sfn.Pass(scope, id, {
+      parameters: { Error: error, 'Cause.$': cause },
+      resultPath: '$.failure',
+    }).next(recordFailed);
+
+  // ── The database may still be frozen: highest severity, and the lock stays FROZEN for the rescue ──────
+  const stillFrozen = new sfn.Fail(scope, 'Database may still be frozen', {
+    error: Errors.THAW_FAILED,
+    cause: 'Every thaw attempt failed; the instance is recorded FROZEN and the rescue will try again',
+  });
+  const notifyFrozen = notify(scope, 'Notify the database may still be frozen', {
+    topic: deps.topic,
+    subject: 'ha-workflows: CRITICAL - database may still be FROZEN',
+    message: sfn.JsonPath.format(
+      'CRITICAL: every thaw of instance {} (backup {}, policy {}) failed, so its database may still be frozen ' +
+        '(writes suspended). Thaw it now (document {}). Last thaw status: {}.',
+      sfn.JsonPath.stringAt('$.instanceId'),
+      sfn.JsonPath.stringAt('$.runId'),
+      sfn.JsonPath.stringAt('$.policy'),
+      sfn.JsonPath.stringAt('$.settings.thawDocument'),
+      sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.thawAttempts')),
+    ),
+  });
+  notifyFrozen.addCatch(stillFrozen, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifyFrozen.next(stillFrozen);
+
+  // ── Plan and lock ────────────────────────────────────────────────────────────────────────────────────
+  const plan = lambdaTask(scope, 'Plan the backup', {
+    fn: deps.planFunction,
+    payload: {
+      'instanceId.$': '$.instanceId',
+      'executionStartTime.$': '$$.Execution.StartTime',
+      'settings.$': '$.settings',
+    },
+    resultPath: '$.plan',
+  });
+  plan.addCatch(notifyFailed, onFailure);
+
+  const alreadyRunning = new sfn.Succeed(scope, 'Another backup holds the instance', {
+    comment: 'A backup of this instance is running (or died less than a lease ago); this one does nothing',
+  });
+  const lock = takeLock(scope, 'Take the backup lock', {
+    table: deps.table,
+    key,
+    nowEpochPath: `${PLAN}.nowEpoch`,
+    expiresAtPath: `${PLAN}.lockExpiresAt`,
+    set: [
+      '#state = :state',
+      '#policy = :policy',
+      '#backupId = :backupId',
+      '#thawDocument = :thawDocument',
+      '#thawParameters = :thawParameters',
+    ],
+    names: {
+      '#state': BACKUP_RECORD.state,
+      '#policy': BACKUP_RECORD.policy,
+      '#backupId': BACKUP_RECORD.backupId,
+      '#thawDocument': BACKUP_RECORD.thawDocument,
+      '#thawParameters': BACKUP_RECORD.thawParameters,
+    },
+    values: {
+      // FROZEN from before the freeze is sent: from then on a freeze may be in effect.
+      ':state': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${PLAN}.lockState`)),
+      ':policy': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.policy')),
+      ':backupId': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.runId')),
+      ':thawDocument': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.settings.thawDocument')),
+      ':thawParameters': tasks.DynamoAttributeValue.fromString(
+        sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.settings.thawParameters')),
+      ),
+    },
+  });
+  lock.addCatch(alreadyRunning, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+  lock.addCatch(notifyFailed, onFailure);
+
+  // ── Release, notify, succeed ─────────────────────────────────────────────────────────────────────────
+  const done = new sfn.Succeed(scope, 'Backup complete');
+  const notifyDone = notify(scope, 'Notify backup complete', {
+    topic: deps.topic,
+    subject: 'ha-workflows: snapshot backup complete',
+    message: sfn.JsonPath.format(
+      'The backup {} of instance {} (policy {}) is complete: {} snapshot(s).',
+      sfn.JsonPath.stringAt('$.runId'),
+      sfn.JsonPath.stringAt('$.instanceId'),
+      sfn.JsonPath.stringAt('$.policy'),
+      sfn.JsonPath.stringAt('$.snapshot.count'),
+    ),
+  });
+  notifyDone.addCatch(done, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifyDone.next(done);
+  const release = releaseLock(scope, 'Release the backup lock', {
+    table: deps.table,
+    key,
+    set: ['#state = :state', '#backupId = :backupId'],
+    names: { '#state': BACKUP_RECORD.state, '#backupId': BACKUP_RECORD.backupId },
+    values: {
+      ':state': tasks.DynamoAttributeValue.fromString(BackupState.BACKED_UP),
+      ':backupId': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.runId')),
+    },
+  });
+  release.addCatch(notifyFailed, onFailure);
+  release.next(
+    new sfn.Choice(scope, 'Notify on success?')
+      .when(sfn.Condition.booleanEquals('$.settings.notifyOnSuccess', true), notifyDone)
+      .otherwise(done),
+  );
+
+  // ── Prune and copy ───────────────────────────────────────────────────────────────────────────────────
+  const prune = lambdaTask(scope, 'Prune expired sets', {
+    fn: deps.pruneFunction,
+    payload: {
+      'instanceId.$': '$.instanceId',
+      'policy.$': '$.policy',
+      'asOf.$': '$$.Execution.StartTime',
+      region,
+      'settings.$': '$.settings',
+    },
+    resultSelector: { 'regions.$': '$.Payload.regions' },
+    resultPath: '$.prune',
+    timeout: Duration.minutes(5),
+  });
+  prune.addCatch(recordFailed, onFailure);
+  prune.next(release);
+
+  let afterCompletion: sfn.IChainable = prune;
+  if (deps.copyFunction) {
+    const copy = lambdaTask(scope, 'Copy the set to the other region', {
+      fn: deps.copyFunction,
+      payload: {
+        'instanceId.$': '$.instanceId',
+        'backupId.$': '$.runId',
+        sourceRegion: region,
+        'destinationRegion.$': '$.settings.copy.region',
+        'snapshotIds.$': '$.snapshot.snapshotIds',
+        'expiry.$': `${PLAN}.copyExpiry`,
+      },
+      resultPath: '$.copy',
+      timeout: Duration.minutes(2),
+    });
+    copy.addCatch(recordFailed, onFailure);
+    copy.next(prune);
+    afterCompletion = new sfn.Choice(scope, 'Copy the set to another region?')
+      .when(sfn.Condition.isPresent('$.settings.copy'), copy)
+      .otherwise(prune);
+  }
+
+  // ── Wait until every snapshot of the set is completed ────────────────────────────────────────────────
+  const readSet = new AwsCall(scope, 'Read the snapshot states', {
+    service: 'ec2',
+    action: 'describeSnapshots',
+    parameters: { 'SnapshotIds.$': '$.snapshot.snapshotIds' },
+    policy: [deps.describeSnapshotsPolicy],
+    resultSelector: {
+      'pending.$': "States.ArrayContains($.Snapshots[*].State, 'pending')",
+      'error.$': "States.ArrayContains($.Snapshots[*].State, 'error')",
+    },
+    resultPath: '$.completion',
+  });
+  readSet.addCatch(recordFailed, onFailure);
+  const checkFailed = new sfn.Choice(scope, 'Did a snapshot fail?')
+    .when(
+      sfn.Condition.booleanEquals('$.completion.error', true),
+      failWith(
+        'Note a snapshot failed',
+        Errors.SNAPSHOT_FAILED,
+        "States.Format('A snapshot of the set {} of instance {} ended in state error; the set cannot be restored: {}', " +
+          '$.runId, $.instanceId, States.JsonToString($.snapshot.snapshotIds))',
+      ),
+    )
+    .otherwise(afterCompletion);
+  const waitForCompletion = pollUntil(scope, {
+    check: readSet,
+    done: sfn.Condition.or(
+      sfn.Condition.booleanEquals('$.completion.error', true),
+      sfn.Condition.booleanEquals('$.completion.pending', false),
+    ),
+    interval: deps.completionPollInterval,
+    maxAttempts: '$.settings.completionPolls',
+    counterPath: '$.polls.completion',
+    label: 'the snapshot set complete',
+    waitFirst: true,
+    exhausted: failWith(
+      'Note the set did not complete',
+      Errors.SNAPSHOT_NOT_COMPLETED,
+      "States.Format('The snapshot set {} of instance {} was still pending after {} checks: {}', " +
+        '$.runId, $.instanceId, $.settings.completionPolls, States.JsonToString($.snapshot.snapshotIds))',
+    ),
+    then: checkFailed,
+  });
+
+  // ── Snapshot sets ────────────────────────────────────────────────────────────────────────────────────
+  const createSnapshots = (id: string, consistency: string | undefined, retry: sfn.RetryProps) =>
+    new AwsCall(scope, id, {
+      service: 'ec2',
+      action: 'createSnapshots',
+      parameters: {
+        InstanceSpecification: {
+          'InstanceId.$': '$.instanceId',
+          'ExcludeBootVolume.$': '$.settings.excludeBootVolume',
+        },
+        'Description.$': `States.Format('ha-workflows {} of {}', $.runId, $.instanceId)`,
+        TagSpecifications: [
+          {
+            ResourceType: 'snapshot',
+            Tags: [
+              { Key: BACKUP_TAG_KEYS.createdBy, Value: CREATED_BY },
+              { Key: BACKUP_TAG_KEYS.policy, 'Value.$': '$.policy' },
+              { Key: BACKUP_TAG_KEYS.backupId, 'Value.$': '$.runId' },
+              { Key: BACKUP_TAG_KEYS.instanceId, 'Value.$': '$.instanceId' },
+              { Key: BACKUP_TAG_KEYS.expiry, 'Value.$': `${PLAN}.expiry` },
+              ...(consistency === undefined
+                ? [
+                    { Key: BACKUP_TAG_KEYS.consistency, Value: 'crash' },
+                    { Key: BACKUP_TAG_KEYS.consistencyNote, 'Value.$': '$.consistencyNote.text' },
+                  ]
+                : [{ Key: BACKUP_TAG_KEYS.consistency, Value: consistency }]),
+            ],
+          },
+        ],
+      },
+      policy: deps.createSnapshotsPolicy,
+      resultSelector: {
+        'snapshotIds.$': '$.Snapshots[*].SnapshotId',
+        'count.$': 'States.ArrayLength($.Snapshots)',
+        'startTime.$': '$.Snapshots[0].StartTime',
+      },
+      resultPath: '$.snapshot',
+      retry,
+    });
+
+  const takeCrashSet = createSnapshots('Take a crash-consistent set', undefined, THROTTLING_RETRY);
+  takeCrashSet.addCatch(
+    failWith(
+      'Note the crash-consistent set was not created',
+      Errors.SNAPSHOT_NOT_CREATED,
+      "States.Format('CreateSnapshots for {} failed: {} {}', $.instanceId, $.failure.Error, $.failure.Cause)",
+    ),
+    onFailure,
+  );
+  takeCrashSet.next(waitForCompletion);
+
+  const fallBack = new sfn.Choice(scope, 'Fall back to a crash-consistent set?')
+    .when(
+      sfn.Condition.stringEquals('$.settings.onFreezeFailure', 'crash-consistent'),
+      new sfn.Pass(scope, 'Note the set is crash-consistent after a failed freeze', {
+        parameters: { 'text.$': "States.Format('freeze-failed: {}', $.failure.Error)" },
+        resultPath: '$.consistencyNote',
+      }).next(takeCrashSet),
+    )
+    .otherwise(recordFailed);
+
+  // ── After the thaw: record it, then go on by what happened before it ────────────────────────────────
+  const recordWindow = lambdaTask(scope, 'Record the freeze window', {
+    fn: deps.recordFunction,
+    payload: {
+      'instanceId.$': '$.instanceId',
+      'policy.$': '$.policy',
+      'freezeEndedAt.$': '$.freezeResult.endedAt',
+      'thawEndedAt.$': '$.thawResult.endedAt',
+      'thawOutput.$': '$.thawResult.output',
+      'snapshotIds.$': '$.snapshot.snapshotIds',
+    },
+    resultPath: '$.freezeWindow',
+  });
+  // Fail closed: without the record, writes that resumed early would leave the set tagged `application`.
+  recordWindow.addCatch(recordFailed, onFailure);
+  recordWindow.next(waitForCompletion);
+
+  const afterThaw = new sfn.Choice(scope, 'What happened before the thaw?')
+    .when(sfn.Condition.isPresent('$.failure.freeze'), fallBack)
+    .when(
+      sfn.Condition.isPresent('$.failure'),
+      failWith(
+        'Note the set was not created',
+        Errors.SNAPSHOT_NOT_CREATED,
+        "States.Format('CreateSnapshots for {} failed while its database was frozen (it was thawed): {} {}', " +
+          '$.instanceId, $.failure.Error, $.failure.Cause)',
+      ),
+    )
+    .otherwise(recordWindow);
+  const recordThaw = new tasks.DynamoUpdateItem(scope, 'Record the thaw', {
+    table: deps.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(key) },
+    updateExpression: 'SET #state = :thawed, #thawedAt = :at',
+    conditionExpression: '#owner = :me',
+    expressionAttributeNames: {
+      '#state': BACKUP_RECORD.state,
+      '#thawedAt': BACKUP_RECORD.thawedAt,
+      '#owner': LOCK_ATTRIBUTES.owner,
+    },
+    expressionAttributeValues: {
+      ':thawed': tasks.DynamoAttributeValue.fromString(BackupState.THAWED),
+      ':at': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.thawResult.endedAt')),
+      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  recordThaw.addRetry(THROTTLING_RETRY);
+  // The database is thawed; a record that cannot be written only means the rescue may thaw it once more.
+  recordThaw.addCatch(afterThaw, { errors: [States.ALL], resultPath: '$.recordThawError' });
+  recordThaw.next(afterThaw);
+
+  const thaw = thawChain(scope, {
+    sendCommandPolicy: deps.sendCommandPolicy,
+    readCommandPolicy: deps.readCommandPolicy,
+    instanceIdPath: '$.instanceId',
+    documentPath: '$.settings.thawDocument',
+    parameters: '$.settings.thawParameters',
+    maxPollsPath: '$.settings.thawPolls',
+    attemptsPath: '$.thawAttempts',
+    thawed: recordThaw,
+    failed: notifyFrozen,
+  });
+
+  // ── Freeze → CreateSnapshots → thaw ──────────────────────────────────────────────────────────────────
+  const takeSet = createSnapshots('Take the snapshot set', 'application', FROZEN_CALL_RETRY);
+  // A CreateSnapshots error goes straight to the thaw; what happened is sorted out after it.
+  takeSet.addCatch(thaw, onFailure);
+  takeSet.next(thaw);
+
+  const freezeFailure = (id: string, error: string, cause: string) =>
+    new sfn.Pass(scope, id, {
+      parameters: { Error: error, 'Cause.$': cause, freeze: true },
+      resultPath: '$.failure',
+    });
+  const freezeFailed = freezeFailure(
+    'Note the freeze failed',
+    Errors.FREEZE_FAILED,
+    "States.Format('The freeze command on {} ended {} ({}, exit code {}); no application-consistent set was taken and a thaw was sent', " +
+      '$.instanceId, $.freezeResult.status, $.freezeResult.details, $.freezeResult.code)',
+  ).next(thaw);
+  const freezeTimedOut = freezeFailure(
+    'Note the freeze timed out',
+    Errors.FREEZE_TIMED_OUT,
+    "States.Format('The freeze command on {} did not finish within {} checks (status {}); no application-consistent set was taken and a thaw was sent', " +
+      '$.instanceId, $.settings.freezePolls, $.freezeResult.status)',
+  ).next(thaw);
+  const freezeBroken = freezeFailure(
+    'Note the freeze went wrong',
+    Errors.FREEZE_FAILED,
+    "States.Format('The freeze of {} could not be sent or read ({}: {}); a thaw was sent', $.instanceId, $.failure.Error, $.failure.Cause)",
+  ).next(thaw);
+  const freezeNotSent = freezeFailure(
+    'Note the freeze was not sent',
+    Errors.FREEZE_FAILED,
+    "States.Format('Run Command refused the freeze of {} ({}: {}); nothing was frozen', $.instanceId, $.failure.Error, $.failure.Cause)",
+  ).next(fallBack);
+  const notRunning = freezeFailure(
+    'Note the database cannot be frozen',
+    Errors.FREEZE_FAILED,
+    "States.Format('Instance {} is {}: its database cannot be frozen through Run Command', $.instanceId, $.plan.value.state)",
+  ).next(fallBack);
+
+  const freeze = new AwsCall(scope, 'Freeze the database', {
+    service: 'ssm',
+    action: 'sendCommand',
+    parameters: {
+      'DocumentName.$': '$.settings.freezeDocument',
+      'InstanceIds.$': 'States.Array($.instanceId)',
+      'Parameters.$': '$.settings.freezeParameters',
+      TimeoutSeconds: COMMAND_DELIVERY_TIMEOUT_SECONDS,
+      Comment: 'ha-workflows snapshot-backup: freeze',
+    },
+    policy: deps.sendCommandPolicy,
+    resultSelector: { 'commandId.$': '$.Command.CommandId' },
+    resultPath: '$.freeze',
+  });
+  // Refused (the instance is not managed by SSM, or its agent is offline): no command exists, nothing to thaw.
+  freeze.addCatch(freezeNotSent, { errors: ['Ssm.InvalidInstanceIdException'], resultPath: '$.failure' });
+  freeze.addCatch(freezeBroken, onFailure);
+
+  const startChecking = new sfn.Pass(scope, 'Start checking the freeze', {
+    result: sfn.Result.fromObject({ attempts: 1 }),
+    resultPath: '$.polls.freeze',
+  });
+  const waitFreeze = new sfn.Wait(scope, 'Wait for the freeze', {
+    time: sfn.WaitTime.duration(COMMAND_POLL_INTERVAL),
+  });
+  const countFreeze = new sfn.Pass(scope, 'Count freeze check', {
+    parameters: { 'attempts.$': 'States.MathAdd($.polls.freeze.attempts, 1)' },
+    resultPath: '$.polls.freeze',
+  });
+  const readFreeze = new AwsCall(scope, 'Read the freeze result', {
+    service: 'ssm',
+    action: 'getCommandInvocation',
+    parameters: { 'CommandId.$': '$.freeze.commandId', 'InstanceId.$': '$.instanceId' },
+    policy: [deps.readCommandPolicy],
+    resultSelector: {
+      'status.$': '$.Status',
+      'details.$': '$.StatusDetails',
+      'code.$': '$.ResponseCode',
+      'endedAt.$': '$.ExecutionEndDateTime',
+    },
+    resultPath: '$.freezeResult',
+  });
+  readFreeze.addRetry(INVOCATION_VISIBLE_RETRY);
+  readFreeze.addCatch(freezeBroken, onFailure);
+  const isFrozen = new sfn.Choice(scope, 'Is the database frozen?')
+    // The only state between a confirmed freeze and CreateSnapshots.
+    .when(sfn.Condition.stringEquals('$.freezeResult.status', 'Success'), takeSet)
+    .when(
+      sfn.Condition.and(
+        stillRunning('$.freezeResult.status'),
+        sfn.Condition.numberLessThanJsonPath('$.polls.freeze.attempts', '$.settings.freezePolls'),
+      ),
+      countFreeze,
+    )
+    .when(
+      sfn.Condition.or(
+        stillRunning('$.freezeResult.status'),
+        sfn.Condition.stringEquals('$.freezeResult.status', 'TimedOut'),
+      ),
+      freezeTimedOut,
+    )
+    .otherwise(freezeFailed);
+  countFreeze.next(waitFreeze);
+
+  const prepare = new sfn.Pass(scope, 'Prepare the freeze', {
+    result: sfn.Result.fromObject({ attempts: 0 }),
+    resultPath: '$.thawAttempts',
+  });
+  prepare.next(freeze).next(startChecking).next(waitFreeze).next(readFreeze).next(isFrozen);
+
+  const noFreeze = new sfn.Pass(scope, 'Note no freeze is configured', {
+    result: sfn.Result.fromObject({ text: 'no-freeze-configured' }),
+    resultPath: '$.consistencyNote',
+  }).next(takeCrashSet);
+
+  const howConsistent = new sfn.Choice(scope, 'Freeze the database first?')
+    .when(sfn.Condition.booleanEquals(`${PLAN}.freeze`, true), prepare)
+    .when(sfn.Condition.stringEquals('$.settings.method', 'none'), noFreeze)
+    .otherwise(notRunning);
+
+  return sfn.Chain.start(plan).next(lock).next(howConsistent);
+}

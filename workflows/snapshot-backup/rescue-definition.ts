@@ -1,0 +1,188 @@
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { STATE_TABLE_KEYS } from '../base';
+import { API_CALL_TIMEOUT, Errors, LOCK_ATTRIBUTES, notify, States, THROTTLING_RETRY } from '../fragments';
+import { BACKUP_RECORD, backupKey, BackupState } from './instance-definition';
+import { thawChain } from './thaw';
+
+export interface RescueDeps {
+  readonly table: dynamodb.ITable;
+  readonly topic: sns.ITopic;
+  readonly sendCommandPolicy: readonly iam.PolicyStatement[];
+  readonly readCommandPolicy: iam.PolicyStatement;
+  /** 1-s polls one thaw may take. */
+  readonly thawPolls: number;
+}
+
+const RECORD = '$.record.Item';
+
+/**
+ * snapshot-backup-rescue: started by a backup execution's own ABORTED / TIMED_OUT / FAILED status event. Reads
+ * the state table for the instance that execution backed up and, when the item is still recorded FROZEN by that
+ * very execution, thaws it with the thaw document and parameters recorded there, releases the lock and notifies.
+ * A pure function of its dependencies; it creates no resources.
+ */
+export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChainable {
+  const key = backupKey('$.stopped.backup.instanceId');
+  const dead = '$.stopped.executionArn';
+
+  const rescueFailed = new sfn.Fail(scope, 'Rescue failed', {
+    errorPath: '$.failure.Error',
+    causePath: '$.failure.Cause',
+  });
+  const notifyRescueFailed = notify(scope, 'Notify the rescue failed', {
+    topic: deps.topic,
+    subject: 'ha-workflows: CRITICAL - backup rescue failed',
+    message: sfn.JsonPath.format(
+      'CRITICAL: the rescue of backup execution {} ({}) failed: {} {}. Instance {} may still be frozen; check it now.',
+      sfn.JsonPath.stringAt(dead),
+      sfn.JsonPath.stringAt('$.stopped.status'),
+      sfn.JsonPath.stringAt('$.failure.Error'),
+      sfn.JsonPath.stringAt('$.failure.Cause'),
+      sfn.JsonPath.stringAt('$.stopped.backup.instanceId'),
+    ),
+  });
+  notifyRescueFailed.addCatch(rescueFailed, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifyRescueFailed.next(rescueFailed);
+  const onFailure = { errors: [States.ALL], resultPath: '$.failure' };
+
+  const stillFrozen = new sfn.Fail(scope, 'Database may still be frozen', {
+    error: Errors.THAW_FAILED,
+    cause: 'Every thaw attempt of the rescue failed',
+  });
+  const notifyFrozen = notify(scope, 'Notify the database may still be frozen', {
+    topic: deps.topic,
+    subject: 'ha-workflows: CRITICAL - database may still be FROZEN',
+    message: sfn.JsonPath.format(
+      'CRITICAL: backup execution {} ended {} while instance {} was frozen, and every thaw of the rescue failed. ' +
+        'Its database may still be frozen (writes suspended): thaw it now with document {}.',
+      sfn.JsonPath.stringAt(dead),
+      sfn.JsonPath.stringAt('$.stopped.status'),
+      sfn.JsonPath.stringAt('$.stopped.backup.instanceId'),
+      sfn.JsonPath.stringAt(`${RECORD}.${BACKUP_RECORD.thawDocument}.S`),
+    ),
+  });
+  notifyFrozen.addCatch(stillFrozen, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifyFrozen.next(stillFrozen);
+
+  const rescued = new sfn.Succeed(scope, 'Database thawed by the rescue');
+  const notifyRescued = notify(scope, 'Notify the rescue thawed the database', {
+    topic: deps.topic,
+    subject: 'ha-workflows: backup left a database frozen - thawed by the rescue',
+    message: sfn.JsonPath.format(
+      'Backup execution {} ended {} while instance {} was frozen. The rescue thawed it (status {}). ' +
+        'The backup {} has no application-consistent set.',
+      sfn.JsonPath.stringAt(dead),
+      sfn.JsonPath.stringAt('$.stopped.status'),
+      sfn.JsonPath.stringAt('$.stopped.backup.instanceId'),
+      sfn.JsonPath.stringAt('$.thawResult.status'),
+      sfn.JsonPath.stringAt(`${RECORD}.${BACKUP_RECORD.backupId}.S`),
+    ),
+  });
+  notifyRescued.addCatch(rescued, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifyRescued.next(rescued);
+
+  // Releases the dead execution's lock, and only its: another backup may hold the instance by now.
+  const recordRescue = new tasks.DynamoUpdateItem(scope, 'Record the rescue', {
+    table: deps.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(key) },
+    updateExpression: 'SET #state = :rescued, #thawedAt = :at REMOVE #owner, #expiresAt',
+    conditionExpression: '#owner = :dead AND #state = :frozen',
+    expressionAttributeNames: {
+      '#state': BACKUP_RECORD.state,
+      '#thawedAt': BACKUP_RECORD.thawedAt,
+      '#owner': LOCK_ATTRIBUTES.owner,
+      '#expiresAt': LOCK_ATTRIBUTES.expiresAt,
+    },
+    expressionAttributeValues: {
+      ':rescued': tasks.DynamoAttributeValue.fromString(BackupState.THAWED_BY_RESCUE),
+      ':frozen': tasks.DynamoAttributeValue.fromString(BackupState.FROZEN),
+      ':at': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.thawResult.endedAt')),
+      ':dead': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(dead)),
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  recordRescue.addRetry(THROTTLING_RETRY);
+  // The database is thawed either way; the notification says so.
+  recordRescue.addCatch(notifyRescued, { errors: [States.ALL], resultPath: '$.recordError' });
+  recordRescue.next(notifyRescued);
+
+  const thaw = thawChain(scope, {
+    sendCommandPolicy: deps.sendCommandPolicy,
+    readCommandPolicy: deps.readCommandPolicy,
+    instanceIdPath: '$.stopped.backup.instanceId',
+    documentPath: `${RECORD}.${BACKUP_RECORD.thawDocument}.S`,
+    parameters: `States.StringToJson(${RECORD}.${BACKUP_RECORD.thawParameters}.S)`,
+    maxPollsPath: '$.limits.thawPolls',
+    attemptsPath: '$.thawAttempts',
+    thawed: recordRescue,
+    failed: notifyFrozen,
+  });
+
+  const nothingFrozen = new sfn.Succeed(scope, 'Nothing left frozen', {
+    comment: 'The execution thawed what it froze (or froze nothing, or another backup holds the instance now)',
+  });
+  const isFrozen = new sfn.Choice(scope, 'Did it leave the database frozen?')
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent(`${RECORD}.${LOCK_ATTRIBUTES.owner}.S`),
+        sfn.Condition.isPresent(`${RECORD}.${BACKUP_RECORD.state}.S`),
+        sfn.Condition.isPresent(`${RECORD}.${BACKUP_RECORD.thawDocument}.S`),
+        sfn.Condition.stringEqualsJsonPath(`${RECORD}.${LOCK_ATTRIBUTES.owner}.S`, dead),
+        sfn.Condition.stringEquals(`${RECORD}.${BACKUP_RECORD.state}.S`, BackupState.FROZEN),
+      ),
+      new sfn.Pass(scope, 'Prepare the thaw', {
+        result: sfn.Result.fromObject({ attempts: 0 }),
+        resultPath: '$.thawAttempts',
+      }).next(thaw),
+    )
+    .otherwise(nothingFrozen);
+
+  const read = new tasks.DynamoGetItem(scope, 'Read the instance record', {
+    table: deps.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(key) },
+    consistentRead: true,
+    resultPath: '$.record',
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  read.addRetry(THROTTLING_RETRY);
+  read.addCatch(notifyRescueFailed, onFailure);
+  read.next(isFrozen);
+
+  const take = new sfn.Pass(scope, 'Take the stopped execution from the event', {
+    parameters: {
+      stopped: {
+        'executionArn.$': '$.detail.executionArn',
+        'status.$': '$.detail.status',
+        'backup.$': 'States.StringToJson($.detail.input)',
+      },
+      limits: { thawPolls: deps.thawPolls },
+    },
+  });
+  const unrecognized = new sfn.Fail(scope, 'Event names no backup execution', {
+    error: Errors.INVALID_INPUT,
+    cause:
+      'Expected a "Step Functions Execution Status Change" event of a snapshot-backup-instance execution, with its input',
+  });
+  take.next(
+    new sfn.Choice(scope, 'Does the event name an instance?')
+      .when(sfn.Condition.isPresent('$.stopped.backup.instanceId'), read)
+      .otherwise(unrecognized),
+  );
+  return new sfn.Choice(scope, 'Read the event')
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.detail.executionArn'),
+        sfn.Condition.isPresent('$.detail.status'),
+        sfn.Condition.isPresent('$.detail.input'),
+        sfn.Condition.isString('$.detail.input'),
+      ),
+      take,
+    )
+    .otherwise(unrecognized);
+}

@@ -1,0 +1,115 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { AwsCall, INVOCATION_VISIBLE_RETRY, States } from '../fragments';
+
+/** Statuses of an invocation that has not ended (GetCommandInvocation `Status`). */
+export const RUNNING_STATUSES = ['Pending', 'InProgress', 'Delayed'] as const;
+
+/** How often a freeze or thaw command's result is read, and the delivery timeout of SendCommand (≥ 30 s). */
+export const COMMAND_POLL_INTERVAL = Duration.seconds(1);
+export const COMMAND_DELIVERY_TIMEOUT_SECONDS = 30;
+
+/** Thaw attempts before the highest-severity notification, and the pause between two. */
+export const THAW_ATTEMPTS = 5;
+export const THAW_RETRY_PAUSE = Duration.seconds(5);
+
+/** A Choice condition: the invocation's status (at `path`) says it has not ended. */
+export function stillRunning(path: string): sfn.Condition {
+  return sfn.Condition.or(...RUNNING_STATUSES.map((s) => sfn.Condition.stringEquals(path, s)));
+}
+
+export interface ThawChainProps {
+  /** The statements that allow SendCommand of the thaw documents on the backed-up instances. */
+  readonly sendCommandPolicy: readonly iam.PolicyStatement[];
+  /** The statement that allows GetCommandInvocation. */
+  readonly readCommandPolicy: iam.PolicyStatement;
+  readonly instanceIdPath: string;
+  /** The thaw document's name. */
+  readonly documentPath: string;
+  /** A JSONPath (or intrinsic) giving SendCommand's `Parameters`. */
+  readonly parameters: string;
+  /** Where the number of 1-s polls one thaw may take is. */
+  readonly maxPollsPath: string;
+  /** Where the thaw attempt counter is (`{ attempts }`, set to 0 before the freeze). */
+  readonly attemptsPath: string;
+  /** After a thaw confirmed on the instance (`$.thawResult` holds status, endedAt, output). */
+  readonly thawed: sfn.IChainable;
+  /** After every attempt failed: the database may still be frozen. */
+  readonly failed: sfn.IChainable;
+}
+
+/**
+ * The thaw: SendCommand of the thaw document, then its result read every second, and the whole again up to
+ * THAW_ATTEMPTS times (5 s apart) when it fails, cannot be sent, or does not end within its polls. Both loops
+ * pass a Choice on an attempt counter. Returns the first state (the SendCommand), which nothing precedes on the
+ * frozen path but the CreateSnapshots call.
+ */
+export function thawChain(scope: Construct, props: ThawChainProps): sfn.TaskStateBase {
+  const thaw = new AwsCall(scope, 'Thaw the database', {
+    service: 'ssm',
+    action: 'sendCommand',
+    parameters: {
+      'DocumentName.$': props.documentPath,
+      'InstanceIds.$': `States.Array(${props.instanceIdPath})`,
+      'Parameters.$': props.parameters,
+      TimeoutSeconds: COMMAND_DELIVERY_TIMEOUT_SECONDS,
+      Comment: 'ha-workflows snapshot-backup: thaw',
+    },
+    policy: props.sendCommandPolicy,
+    resultSelector: { 'commandId.$': '$.Command.CommandId' },
+    resultPath: '$.thaw',
+  });
+  const startChecking = new sfn.Pass(scope, 'Start checking the thaw', {
+    result: sfn.Result.fromObject({ attempts: 1 }),
+    resultPath: '$.polls.thaw',
+  });
+  const wait = new sfn.Wait(scope, 'Wait for the thaw', { time: sfn.WaitTime.duration(COMMAND_POLL_INTERVAL) });
+  const count = new sfn.Pass(scope, 'Count thaw check', {
+    parameters: { 'attempts.$': 'States.MathAdd($.polls.thaw.attempts, 1)' },
+    resultPath: '$.polls.thaw',
+  });
+  const read = new AwsCall(scope, 'Read the thaw result', {
+    service: 'ssm',
+    action: 'getCommandInvocation',
+    parameters: { 'CommandId.$': '$.thaw.commandId', 'InstanceId.$': props.instanceIdPath },
+    policy: [props.readCommandPolicy],
+    resultSelector: {
+      'status.$': '$.Status',
+      'details.$': '$.StatusDetails',
+      'code.$': '$.ResponseCode',
+      'endedAt.$': '$.ExecutionEndDateTime',
+      'output.$': '$.StandardOutputContent',
+    },
+    resultPath: '$.thawResult',
+  });
+  read.addRetry(INVOCATION_VISIBLE_RETRY);
+
+  const countAttempt = new sfn.Pass(scope, 'Count the failed thaw attempt', {
+    parameters: { 'attempts.$': `States.MathAdd(${props.attemptsPath}.attempts, 1)` },
+    resultPath: props.attemptsPath,
+  });
+  const pause = new sfn.Wait(scope, 'Wait before thawing again', { time: sfn.WaitTime.duration(THAW_RETRY_PAUSE) });
+  const again = new sfn.Choice(scope, 'Try the thaw again?')
+    .when(sfn.Condition.numberLessThan(`${props.attemptsPath}.attempts`, THAW_ATTEMPTS), pause)
+    .otherwise(props.failed);
+  countAttempt.next(again);
+  pause.next(thaw);
+  thaw.addCatch(countAttempt, { errors: [States.ALL], resultPath: '$.thawError' });
+  read.addCatch(countAttempt, { errors: [States.ALL], resultPath: '$.thawError' });
+
+  const decide = new sfn.Choice(scope, 'Is the database thawed?')
+    .when(sfn.Condition.stringEquals('$.thawResult.status', 'Success'), props.thawed)
+    .when(
+      sfn.Condition.and(
+        stillRunning('$.thawResult.status'),
+        sfn.Condition.numberLessThanJsonPath('$.polls.thaw.attempts', props.maxPollsPath),
+      ),
+      count,
+    )
+    .otherwise(countAttempt);
+  thaw.next(startChecking).next(wait).next(read).next(decide);
+  count.next(wait);
+  return thaw;
+}
