@@ -65,13 +65,14 @@ program
   .description('Render a workflow as a Mermaid flowchart from its synthesized ASL')
   .argument('<workflow>', 'workflow id, e.g. instance-recovery')
   .option('--config <file>', 'app configuration', DEFAULT_CONFIG)
-  .option('--format <format>', 'mermaid (the only format so far)', 'mermaid')
+  .option('--format <format>', 'mermaid or svg', 'mermaid')
   .option('--write <page>', 'replace the diagram block of a Markdown page instead of printing')
   .action((workflow: string, opts: { config: string; format: string; write?: string }) => {
-    if (opts.format !== 'mermaid')
-      throw new InvalidArgumentError(`--format ${opts.format}: only "mermaid" is supported`);
+    if (opts.format !== 'mermaid' && opts.format !== 'svg') {
+      throw new InvalidArgumentError(`--format ${opts.format}: "mermaid" or "svg"`);
+    }
     if (opts.write) writeDiagram(workflow, opts.config, opts.write);
-    else process.stdout.write(workflowDiagram(workflow, opts.config));
+    else process.stdout.write(workflowDiagram(workflow, opts.config, opts.format));
   });
 
 program

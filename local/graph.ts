@@ -90,3 +90,129 @@ export function describeRule(rule: Record<string, unknown>): string {
   }
   return variable;
 }
+
+interface Edge {
+  readonly from: string;
+  readonly to: string;
+  readonly label?: string;
+  readonly dashed?: boolean;
+}
+
+/** Every state (nested ones too) and every edge: Next, Choice rules, Default, Catch (dashed), Map/Parallel bodies. */
+function graphOf(definition: AslDefinition): { nodes: Map<string, AslState>; edges: Edge[]; start: string } {
+  const nodes = new Map<string, AslState>();
+  const edges: Edge[] = [];
+  const visit = (d: AslDefinition) => {
+    for (const [name, s] of Object.entries(d.States)) {
+      nodes.set(name, s);
+      if (typeof s.Next === 'string') edges.push({ from: name, to: s.Next });
+      for (const rule of (s.Choices as Record<string, unknown>[] | undefined) ?? []) {
+        edges.push({ from: name, to: String(rule.Next), label: describeRule(rule) });
+      }
+      if (typeof s.Default === 'string') edges.push({ from: name, to: s.Default, label: 'otherwise' });
+      for (const c of (s.Catch as { ErrorEquals: string[]; Next: string }[] | undefined) ?? []) {
+        edges.push({ from: name, to: c.Next, label: c.ErrorEquals.join(', '), dashed: true });
+      }
+      const inner = (s.ItemProcessor ?? s.Iterator) as AslDefinition | undefined;
+      for (const b of [...(s.Branches ?? []), ...(inner ? [inner] : [])]) {
+        edges.push({ from: name, to: b.StartAt, label: s.Type === 'Map' ? 'each item' : 'branch' });
+        visit(b);
+      }
+    }
+  };
+  visit(definition);
+  return { nodes, edges, start: definition.StartAt };
+}
+
+const escapeXml = (t: string) =>
+  t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * Renders the ASL as a standalone SVG: states in rows by their distance from the start (loops drawn back
+ * up), Choices as diamonds-in-spirit (amber), Fail red, Succeed green, Catch edges dashed. A plain layered
+ * layout with no dependencies, for docs and reviews; Mermaid gives a prettier picture where it renders.
+ */
+export function toSvg(definition: AslDefinition): string {
+  const { nodes, edges, start } = graphOf(definition);
+  // Rank = longest distance from the start over forward edges (DFS back edges excluded).
+  const back = new Set<Edge>();
+  const state = new Map<string, 'open' | 'done'>();
+  const out = (n: string) => edges.filter((e) => e.from === n);
+  const dfs = (n: string) => {
+    state.set(n, 'open');
+    for (const e of out(n)) {
+      if (state.get(e.to) === 'open') back.add(e);
+      else if (!state.has(e.to)) dfs(e.to);
+    }
+    state.set(n, 'done');
+  };
+  dfs(start);
+  for (const n of nodes.keys()) if (!state.has(n)) dfs(n);
+  const rank = new Map<string, number>([[start, 0]]);
+  for (let changed = true, guard = 0; changed && guard < nodes.size + 2; guard++) {
+    changed = false;
+    for (const e of edges) {
+      if (back.has(e) || !rank.has(e.from)) continue;
+      const r = (rank.get(e.from) as number) + 1;
+      if ((rank.get(e.to) ?? -1) < r) {
+        rank.set(e.to, r);
+        changed = true;
+      }
+    }
+  }
+  for (const n of nodes.keys()) if (!rank.has(n)) rank.set(n, 0);
+  const rows: string[][] = [];
+  for (const n of nodes.keys()) (rows[rank.get(n) as number] ??= []).push(n);
+  const H = 34;
+  const GAP_Y = 46;
+  const GAP_X = 24;
+  const width = (n: string) => Math.max(90, n.length * 7 + 24);
+  const pos = new Map<string, { x: number; y: number; w: number }>();
+  let maxWidth = 0;
+  rows.forEach((row, r) => {
+    let x = 20;
+    for (const n of row ?? []) {
+      pos.set(n, { x, y: 20 + r * (H + GAP_Y), w: width(n) });
+      x += width(n) + GAP_X;
+    }
+    maxWidth = Math.max(maxWidth, x);
+  });
+  const fill: Record<string, string> = {
+    Choice: '#fff3cd',
+    Fail: '#f8d7da',
+    Succeed: '#d1e7dd',
+    Wait: '#e2e3e5',
+    Task: '#dbeafe',
+  };
+  const parts: string[] = [];
+  for (const e of edges) {
+    const a = pos.get(e.from);
+    const b = pos.get(e.to);
+    if (!a || !b) continue;
+    const x1 = a.x + a.w / 2;
+    const y1 = a.y + H;
+    const x2 = b.x + b.w / 2;
+    const y2 = back.has(e) ? b.y + H : b.y;
+    const d = back.has(e)
+      ? `M${x1},${a.y} C${x1 + 60},${a.y - 30} ${x2 + 60},${y2 + 30} ${x2},${y2}`
+      : `M${x1},${y1} L${x2},${y2}`;
+    parts.push(
+      `<path d="${d}" fill="none" stroke="#555" stroke-width="1.2"${e.dashed ? ' stroke-dasharray="5,4"' : ''} marker-end="url(#arrow)"><title>${escapeXml(e.label ?? '')}</title></path>`,
+    );
+  }
+  for (const [n, s] of nodes) {
+    const p = pos.get(n) as { x: number; y: number; w: number };
+    parts.push(
+      `<g><rect x="${p.x}" y="${p.y}" width="${p.w}" height="${H}" rx="${s.Type === 'Choice' ? 14 : 5}" fill="${fill[s.Type] ?? '#f1f5f9'}" stroke="#333"/>` +
+        `<text x="${p.x + p.w / 2}" y="${p.y + H / 2 + 4}" text-anchor="middle" font-family="sans-serif" font-size="12">${escapeXml(n)}</text><title>${s.Type}</title></g>`,
+    );
+  }
+  const height = 40 + rows.length * (H + GAP_Y);
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${maxWidth + 80}" height="${height}" viewBox="0 0 ${maxWidth + 80} ${height}">`,
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}

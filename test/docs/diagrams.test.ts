@@ -29,3 +29,16 @@ describe('workflowDiagram', () => {
     expect(diagram).toMatch(/-\.->\|"DynamoDB\.ConditionalCheckFailedException"\|/);
   });
 });
+
+describe('workflowDiagram --format svg', () => {
+  it('draws every state as a labelled box and every edge as a path, Catch edges dashed', () => {
+    const svg = workflowDiagram('instance-recovery', CONFIG, 'svg');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg.trimEnd()).toMatch(/<\/svg>$/);
+    expect(svg).toContain('>Take the group lock</text>');
+    expect(svg).toContain('>Recovery complete</text>');
+    expect(svg).toMatch(/stroke-dasharray="5,4"[^>]*><title>DynamoDB\.ConditionalCheckFailedException<\/title>/);
+    const states = (svg.match(/<rect /g) ?? []).length;
+    expect(states).toBeGreaterThan(30);
+  });
+});
