@@ -2,6 +2,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { States } from './errors';
 import { API_CALL_TIMEOUT, THROTTLING_RETRY } from './retry';
 
 export interface NotifyProps {
@@ -22,5 +23,29 @@ export function notify(scope: Construct, id: string, props: NotifyProps): tasks.
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   task.addRetry(THROTTLING_RETRY);
+  return task;
+}
+
+export interface NotifyThenFailProps extends NotifyProps {
+  /** Id of the Fail state the execution ends in. */
+  readonly failStateId: string;
+  /** Where the caught error is: `$.failure` holds `{ Error, Cause }`. @default '$.failure' */
+  readonly failurePath?: string;
+}
+
+/**
+ * The end of every failure path: notify the operators, then fail the execution with the caught error's own
+ * name and cause. A notification that cannot be sent does not hide the failure: it still ends in the Fail
+ * state. Returns the notify state (the chain's entry).
+ */
+export function notifyThenFail(scope: Construct, id: string, props: NotifyThenFailProps): tasks.SnsPublish {
+  const failure = props.failurePath ?? '$.failure';
+  const failed = new sfn.Fail(scope, props.failStateId, {
+    errorPath: `${failure}.Error`,
+    causePath: `${failure}.Cause`,
+  });
+  const task = notify(scope, id, props);
+  task.addCatch(failed, { errors: [States.ALL], resultPath: '$.notifyError' });
+  task.next(failed);
   return task;
 }

@@ -13,6 +13,7 @@ import {
   failIterationOnError,
   lambdaTask,
   notify,
+  notifyThenFail,
   pollUntil,
   releaseLock,
   States,
@@ -68,11 +69,8 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
   const groupKey = sfn.JsonPath.format('GROUP#{}', sfn.JsonPath.stringAt(`${PLAN}.groupId`));
 
   // ── Failure handling: record, release, notify, fail with the error's own name ────────────────────────
-  const recoverFailed = new sfn.Fail(scope, 'Recovery failed', {
-    errorPath: '$.failure.Error',
-    causePath: '$.failure.Cause',
-  });
-  const notifyFailed = notify(scope, 'Notify recovery failed', {
+  const notifyFailed = notifyThenFail(scope, 'Notify recovery failed', {
+    failStateId: 'Recovery failed',
     topic: deps.topic,
     subject: 'ha-workflows: instance recovery NEEDS ATTENTION',
     message: sfn.JsonPath.format(
@@ -84,8 +82,6 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
       sfn.JsonPath.stringAt('$.failure.Cause'),
     ),
   });
-  notifyFailed.addCatch(recoverFailed, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyFailed.next(recoverFailed);
   const recordNeedsAttention = releaseLock(scope, 'Record needs attention', {
     table: deps.table,
     key: groupKey,

@@ -14,6 +14,7 @@ import {
   LAMBDA_SERVICE_RETRY,
   lambdaTask,
   notify,
+  notifyThenFail,
   pollUntil,
   releaseLock,
   States,
@@ -53,11 +54,8 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
   const setKey = sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(`${SET}.name`));
 
   // ── Failure handling: record, release, notify, fail with the error's own name ────────────────────────
-  const failoverFailed = new sfn.Fail(scope, 'Mirror failover failed', {
-    errorPath: '$.failure.Error',
-    causePath: '$.failure.Cause',
-  });
-  const notifyFailed = notify(scope, 'Notify mirror failover failed', {
+  const notifyFailed = notifyThenFail(scope, 'Notify mirror failover failed', {
+    failStateId: 'Mirror failover failed',
     topic: deps.topic,
     subject: 'ha-workflows: mirror failover NEEDS ATTENTION',
     message: sfn.JsonPath.format(
@@ -68,8 +66,6 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
       sfn.JsonPath.stringAt('$.failure.Cause'),
     ),
   });
-  notifyFailed.addCatch(failoverFailed, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyFailed.next(failoverFailed);
   const recordNeedsAttention = releaseLock(scope, 'Record needs attention', {
     table: deps.table,
     key: setKey,

@@ -4,7 +4,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { Aws, Errors, lambdaTask, notify, START_CHILD_RETRY, States } from '../fragments';
+import { Aws, Errors, lambdaTask, notifyThenFail, START_CHILD_RETRY, States } from '../fragments';
 import type { BackupSettings } from './input';
 
 export interface SnapshotBackupDeps {
@@ -32,11 +32,8 @@ const RUN = '$.run.value';
  * A pure function of its dependencies; it creates no resources.
  */
 export function snapshotBackupDefinition(scope: Construct, deps: SnapshotBackupDeps): sfn.IChainable {
-  const runFailed = new sfn.Fail(scope, 'Backup run failed', {
-    errorPath: '$.failure.Error',
-    causePath: '$.failure.Cause',
-  });
-  const notifyRunFailed = notify(scope, 'Notify the backup run failed', {
+  const notifyRunFailed = notifyThenFail(scope, 'Notify the backup run failed', {
+    failStateId: 'Backup run failed',
     topic: deps.topic,
     subject: 'ha-workflows: snapshot backup run FAILED',
     message: sfn.JsonPath.format(
@@ -46,8 +43,6 @@ export function snapshotBackupDefinition(scope: Construct, deps: SnapshotBackupD
       sfn.JsonPath.stringAt('$.failure.Cause'),
     ),
   });
-  notifyRunFailed.addCatch(runFailed, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyRunFailed.next(runFailed);
 
   const select = lambdaTask(scope, 'Select the instances to back up', {
     fn: deps.selectFunction,

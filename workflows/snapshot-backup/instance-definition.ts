@@ -17,6 +17,7 @@ import {
   LOCK_ATTRIBUTES,
   lambdaTask,
   notify,
+  notifyThenFail,
   pollUntil,
   releaseLock,
   States,
@@ -87,11 +88,8 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
   const onFailure = { errors: [States.ALL], resultPath: '$.failure' };
 
   // ── Failure: record, release, notify, fail with the error's own name ─────────────────────────────────
-  const backupFailed = new sfn.Fail(scope, 'Backup failed', {
-    errorPath: '$.failure.Error',
-    causePath: '$.failure.Cause',
-  });
-  const notifyFailed = notify(scope, 'Notify backup failed', {
+  const notifyFailed = notifyThenFail(scope, 'Notify backup failed', {
+    failStateId: 'Backup failed',
     topic: deps.topic,
     subject: 'ha-workflows: snapshot backup FAILED',
     message: sfn.JsonPath.format(
@@ -103,8 +101,6 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
       sfn.JsonPath.stringAt('$.failure.Cause'),
     ),
   });
-  notifyFailed.addCatch(backupFailed, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyFailed.next(backupFailed);
   const recordFailed = releaseLock(scope, 'Record the failed backup', {
     table: deps.table,
     key,

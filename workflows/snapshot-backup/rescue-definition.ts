@@ -5,7 +5,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../base';
-import { API_CALL_TIMEOUT, Errors, LOCK_ATTRIBUTES, notify, States, THROTTLING_RETRY } from '../fragments';
+import {
+  API_CALL_TIMEOUT,
+  Errors,
+  LOCK_ATTRIBUTES,
+  notify,
+  notifyThenFail,
+  States,
+  THROTTLING_RETRY,
+} from '../fragments';
 import { BACKUP_RECORD, backupKey, BackupState } from './instance-definition';
 import { thawChain } from './thaw';
 
@@ -30,11 +38,8 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
   const key = backupKey('$.stopped.backup.instanceId');
   const dead = '$.stopped.executionArn';
 
-  const rescueFailed = new sfn.Fail(scope, 'Rescue failed', {
-    errorPath: '$.failure.Error',
-    causePath: '$.failure.Cause',
-  });
-  const notifyRescueFailed = notify(scope, 'Notify the rescue failed', {
+  const notifyRescueFailed = notifyThenFail(scope, 'Notify the rescue failed', {
+    failStateId: 'Rescue failed',
     topic: deps.topic,
     subject: 'ha-workflows: CRITICAL - backup rescue failed',
     message: sfn.JsonPath.format(
@@ -46,8 +51,6 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
       sfn.JsonPath.stringAt('$.stopped.backup.instanceId'),
     ),
   });
-  notifyRescueFailed.addCatch(rescueFailed, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyRescueFailed.next(rescueFailed);
   const onFailure = { errors: [States.ALL], resultPath: '$.failure' };
 
   const stillFrozen = new sfn.Fail(scope, 'Database may still be frozen', {
