@@ -3,6 +3,7 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   ListStateMachinesCommand,
   type SFNClient,
   StartExecutionCommand,
@@ -116,9 +117,9 @@ export interface DrStarted {
 }
 
 /**
- * Starts the execution named after the request. The same request again returns the same execution: StartExecution
- * is idempotent for a running execution with the same name and input; for a closed one it answers
- * ExecutionAlreadyExists, and the existing execution is reported instead.
+ * Starts the execution named after the request, unless it exists: a retried command reports the existing execution
+ * and its status. Between the look and the start, Step Functions' name idempotency still keeps it to one (the same
+ * name and input while it runs returns the same execution; after it closed, ExecutionAlreadyExists).
  */
 export async function startDrPromotion(
   client: SFNClient,
@@ -127,12 +128,20 @@ export async function startDrPromotion(
 ): Promise<DrStarted> {
   const name = drExecutionName(request);
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  const existing = async (): Promise<DrStarted> => {
+    const found = await client.send(new DescribeExecutionCommand({ executionArn }));
+    return { executionArn, started: false, status: found.status, consoleUrl: consoleLink(executionArn) };
+  };
+  try {
+    return await existing();
+  } catch (e) {
+    if (!(e instanceof ExecutionDoesNotExist)) throw e;
+  }
   try {
     const out = await client.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(request) }));
     return { executionArn: out.executionArn!, started: true, consoleUrl: consoleLink(out.executionArn!) };
   } catch (e) {
     if (!(e instanceof ExecutionAlreadyExists)) throw e;
-    const existing = await client.send(new DescribeExecutionCommand({ executionArn }));
-    return { executionArn, started: false, status: existing.status, consoleUrl: consoleLink(executionArn) };
+    return existing();
   }
 }

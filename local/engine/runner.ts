@@ -240,6 +240,19 @@ export class LocalStateMachine {
     };
     const machineTimeout = this.definition.TimeoutSeconds;
 
+    // The input each state was entered with: *SecondsPath fields are reference paths into it (a Map's
+    // iterations share their states' names, so under concurrency the latest iteration's input is used).
+    const stateInputs = new Map<string, unknown>();
+    const secondsFrom = (fixed: number | undefined, refPath: string | undefined, stateName: string) => {
+      if (fixed !== undefined) return fixed;
+      if (!refPath) return undefined;
+      const v = Number(readReferencePath(refPath, stateInputs.get(stateName), context));
+      if (!Number.isInteger(v) || v < 1) {
+        throw new TaskFailure('States.Runtime', `${refPath} of state "${stateName}" is not a positive integer`);
+      }
+      return v;
+    };
+
     const checkMachineTimeout = () => {
       if (machineTimeout !== undefined && elapsed() > machineTimeout && !timedOut) {
         timedOut = true;
@@ -374,7 +387,7 @@ export class LocalStateMachine {
             'States.Runtime',
             `Task "${stateName}" waits for a task token and nothing can settle it`,
           );
-        const heartbeat = state.HeartbeatSeconds ?? Infinity;
+        const heartbeat = secondsFrom(state.HeartbeatSeconds, state.HeartbeatSecondsPath, stateName) ?? Infinity;
         const timeout = state.TimeoutSeconds ?? 99999999;
         const deadlineSeconds = Math.min(heartbeat, timeout);
         emit('TaskSubmitted', { taskSubmittedEventDetails: { ...task, output: JSON.stringify(result ?? null) } });
@@ -406,8 +419,7 @@ export class LocalStateMachine {
         if (aborted) throw new TaskFailure('States.Runtime', 'The execution was stopped');
         const before = clock.now();
         const timeoutSeconds =
-          state.TimeoutSeconds ??
-          (state.TimeoutSecondsPath ? Number(readReferencePath(state.TimeoutSecondsPath, params, context)) : 60);
+          state.TimeoutSeconds ?? secondsFrom(undefined, state.TimeoutSecondsPath, stateName) ?? 60;
         const out = await invoke(stateName, state, params);
         const took = (clock.now() - before) / 1000;
         if (!classify(state.Resource as string)?.callback && took > timeoutSeconds) {
@@ -447,6 +459,7 @@ export class LocalStateMachine {
       for await (const event of execution.eventLogs) {
         switch (event.type) {
           case 'StateEntered': {
+            stateInputs.set(event.state.name, event.state.input);
             transitions += 1;
             const state = this.states.get(event.state.name);
             log({ kind: 'state', state: event.state.name, detail: `entered ${event.state.type}` });

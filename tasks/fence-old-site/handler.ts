@@ -1,7 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { parseTaskInput } from '../shared/errors';
 import { taskLogger } from '../shared/logger';
-import { type Ec2ForRegion, realEc2ForRegion } from '../shared/regional-clients';
+import type { Ec2ForRegion } from '../shared/regional-clients';
 import { type FenceOldSiteOutput, inputSchema } from './contract';
 import { fenceOldSite } from './logic';
 
@@ -17,5 +18,26 @@ export function makeHandler(ec2ForRegion: Ec2ForRegion, logger: Logger = taskLog
   };
 }
 
+/**
+ * EC2 clients for the primary region, bounded: a region that does not answer must not hold the fence for long, so
+ * each attempt gives up after 5 s (3 s to connect) and the SDK makes at most 3 attempts. Worst case per call
+ * ≈ 3 × 5 s plus backoff; the calls for the members run in parallel, within the function's 60 s.
+ */
+export function boundedEc2ForRegion(): Ec2ForRegion {
+  const clients = new Map<string, EC2Client>();
+  return (region) => {
+    let client = clients.get(region);
+    if (!client) {
+      client = new EC2Client({
+        region,
+        maxAttempts: 3,
+        requestHandler: { requestTimeout: 5000, connectionTimeout: 3000 },
+      });
+      clients.set(region, client);
+    }
+    return client;
+  };
+}
+
 /** The deployed handler: an EC2 client for the primary region (the function runs in the DR region). */
-export const handler = makeHandler(realEc2ForRegion());
+export const handler = makeHandler(boundedEc2ForRegion());

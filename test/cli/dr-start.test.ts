@@ -79,6 +79,8 @@ describe('ha-workflows dr start', () => {
     const again = await startDrPromotion(client, machine, buildDrRequest(FLAGS));
     started.push(first.executionArn);
     expect(again.executionArn).toBe(first.executionArn);
+    expect(again.started).toBe(false);
+    expect(again.status).toMatch(/^(RUNNING|SUCCEEDED|FAILED)$/);
   });
 
   it('names a different request differently (a practice run is not the promotion)', () => {

@@ -47,6 +47,8 @@ export interface DrPromotionDeps {
 
 /** Pause between two checks of the fence, the promotion's result, and the promoted member's status page. */
 export const FENCE_CHECK_INTERVAL = Duration.seconds(10);
+/** `TimeoutSeconds` of a fence invocation: the function's 60 s plus Lambda's own time. */
+export const FENCE_TASK_TIMEOUT = Duration.seconds(70);
 /** Checks of the fence: 18 × 10 s = 3 minutes for the old members to reach `stopped`. */
 export const FENCE_CHECKS = 18;
 export const COMMAND_POLL_INTERVAL = Duration.seconds(5);
@@ -271,8 +273,7 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
         MessageAttributes: { TaskToken: { DataType: 'String', 'StringValue.$': '$$.Task.Token' } },
       },
       // Approvers send no heartbeats, so the heartbeat is the request's approval timeout (≤ the configured maximum,
-      // checked by the validation); TimeoutSeconds is the maximum plus a minute. The offline engine enforces only
-      // TimeoutSeconds (it reads no HeartbeatSecondsPath): drills time out at the maximum.
+      // checked by the validation); TimeoutSeconds is the maximum plus a minute.
       HeartbeatSecondsPath: `${REQ}.approvalTimeoutSeconds`,
       TimeoutSeconds: deps.maxApprovalTimeout.toSeconds() + 60,
       ResultPath: '$.approval',
@@ -353,11 +354,13 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   });
   const fence = lambdaTask(scope, 'Fence the old site', {
     fn: deps.fenceFunction,
+    timeout: FENCE_TASK_TIMEOUT,
     payload: fencePayload('fence'),
     resultPath: '$.fence',
   });
   const checkFence = lambdaTask(scope, 'Check the old site is fenced', {
     fn: deps.fenceFunction,
+    timeout: FENCE_TASK_TIMEOUT,
     payload: fencePayload('check'),
     resultPath: '$.fence',
   });

@@ -11,6 +11,7 @@ import {
   drPromotionDefinition,
   FENCE_CHECK_INTERVAL,
   FENCE_CHECKS,
+  FENCE_TASK_TIMEOUT,
   VERIFY_INTERVAL,
 } from './definition';
 import { PromotionDocuments } from './documents';
@@ -134,7 +135,7 @@ export class DrPromotionWorkflow extends Construct {
       ],
       logRetention: retention,
       encryptionKey: foundation.key,
-      timeout: Duration.seconds(90),
+      timeout: Duration.seconds(60),
     });
 
     const settings: DrSetSettings[] = [];
@@ -231,7 +232,7 @@ export class DrPromotionWorkflow extends Construct {
     // Ends every execution: the longest approval, the fence checks, the promotion and the verification, plus 30 min.
     const timeout = Duration.seconds(
       longestApproval * 60 +
-        FENCE_CHECKS * (FENCE_CHECK_INTERVAL.toSeconds() + 90) +
+        (FENCE_CHECKS + 1) * (FENCE_CHECK_INTERVAL.toSeconds() + FENCE_TASK_TIMEOUT.toSeconds()) +
         longestPromotion +
         longestVerify * 2 +
         1800,

@@ -139,3 +139,33 @@ describe('retryDelaySeconds', () => {
     expect([1, 2, 3].map((a) => retryDelaySeconds(r, a))).toEqual([2, 6, 10]);
   });
 });
+
+describe('HeartbeatSecondsPath', () => {
+  it('reads the heartbeat from the state input, so a per-request approval timeout applies', async () => {
+    const def = {
+      StartAt: 'Wait for a decision',
+      TimeoutSeconds: 7200,
+      States: {
+        'Wait for a decision': {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sns:publish.waitForTaskToken',
+          Parameters: { TopicArn: 'arn:aws:sns:us-east-1:123456789012:ops', 'Message.$': '$$.Task.Token' },
+          HeartbeatSecondsPath: '$.request.timeoutSeconds',
+          TimeoutSeconds: 3600,
+          Retry: [retry],
+          Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], Next: 'Timed out' }],
+          End: true,
+        },
+        'Timed out': { Type: 'Fail', Error: 'ApprovalTimedOut' },
+      },
+    };
+    const m = new LocalStateMachine('arn:aws:states:us-east-1:123456789012:stateMachine:hb', def);
+    const region = new SimulatedRegion({ seed: 1 });
+    region.register(new CountingSns());
+    const broker = new ScriptedApprovals(region, [{ decision: 'never', afterSeconds: 0 }]);
+    const result = await m.run({ request: { timeoutSeconds: 120 } }, { region, broker });
+    expect(result.error).toBe('ApprovalTimedOut');
+    expect(result.modeledSeconds).toBeGreaterThanOrEqual(120);
+    expect(result.modeledSeconds).toBeLessThan(125);
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * The dr-promotion construct in the example app: where it is deployed, what its roles may do (explicit assertions on
+ * the security-relevant IAM), its SSM documents, and its props validation. The state machine itself is checked by the
+ * harness and drilled in test/workflows/dr-promotion.scenario.test.ts.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { HaFoundation, PropsError } from '../../workflows/base';
+import { DrPromotionWorkflow } from '../../workflows/dr-promotion';
+import { TEST_APP_CONTEXT, type SynthesizedExampleApp, synthExampleApp } from '../harness/synth';
+
+type Statement = { Action: string | string[]; Resource: unknown };
+type Resources = Record<
+  string,
+  { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+>;
+
+describe('dr-promotion in the example app', () => {
+  let example: SynthesizedExampleApp;
+  let dr: Resources;
+  let primary: Resources;
+  beforeAll(() => {
+    // GIVEN the example configuration: primary eu-west-1, DR eu-central-1, mirror set db-1 with a DR site
+    example = synthExampleApp();
+    const of = (stack: unknown) =>
+      example.stacks.find((s) => s.stack === stack)!.assertions.toJSON().Resources as Resources;
+    dr = of(example.built.dr);
+    primary = of(example.built.primary);
+  });
+  const machines = (r: Resources) =>
+    Object.values(r).filter(
+      (x) => x.Type === 'AWS::StepFunctions::StateMachine' && x.Metadata?.['ha-workflows:workflow'] === 'dr-promotion',
+    );
+  /** The statements of the policy attached to the role whose logical id contains `roleId`. */
+  const statements = (roleId: string): Statement[] =>
+    Object.values(dr)
+      .filter((x) => x.Type === 'AWS::IAM::Policy')
+      .filter((x) => JSON.stringify(x.Properties?.Roles).includes(roleId))
+      .flatMap((x) => (x.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+  const granting = (s: Statement[], action: string) =>
+    s.filter((x) => (Array.isArray(x.Action) ? x.Action : [x.Action]).includes(action));
+
+  it('is deployed in the DR stack only, and the DR stack needs nothing of the primary stack', () => {
+    expect(machines(dr)).toHaveLength(1);
+    expect(machines(primary)).toHaveLength(0);
+    expect(JSON.stringify(dr)).not.toContain('Fn::ImportValue');
+    expect(example.built.dr!.dependencies).toEqual([]);
+  });
+
+  it('lets the fence task stop and re-group only the old members, in the primary region', () => {
+    const fence = statements('DrPromotionFenceOldSiteRole');
+    const stop = granting(fence, 'ec2:StopInstances');
+    expect(stop).toHaveLength(1);
+    const resources = (stop[0].Resource as unknown[]).map((r) => JSON.stringify(r));
+    expect(resources).toHaveLength(2);
+    expect(resources[0]).toMatch(/:ec2:eu-west-1:.*:instance\/i-0aaaaaaaaaaaaaaa1/);
+    expect(resources[1]).toMatch(/:ec2:eu-west-1:.*:instance\/i-0bbbbbbbbbbbbbbb2/);
+    const modify = JSON.stringify(granting(fence, 'ec2:ModifyInstanceAttribute'));
+    expect(modify).toContain('security-group/sg-0eeeeeeeeeeeeeee1');
+    expect(modify).not.toContain('instance/*');
+    expect(granting(fence, 'ec2:TerminateInstances')).toEqual([]);
+  });
+
+  it("lets the state machine send only the stack's documents, to the DR member, and register in the DR target group", () => {
+    const role = statements('DrPromotionRole');
+    const send = JSON.stringify(granting(role, 'ssm:SendCommand'));
+    expect(send).toContain('document/ha-workflows-eu-central-1-iris-promote');
+    expect(send).toContain('document/ha-workflows-eu-central-1-iris-mirror-query');
+    expect(send).toContain('instance/i-0ccccccccccccccc3');
+    expect(send).not.toContain('AWS-RunShellScript');
+    expect(granting(role, 'elasticloadbalancing:RegisterTargets').map((s) => s.Resource)).toEqual([
+      'arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/db-1-dr/0123456789abcdef',
+    ]);
+    expect(granting(role, 'elasticloadbalancing:DeregisterTargets')).toEqual([]);
+  });
+
+  it('creates the IRIS query and promotion documents with typed parameters', () => {
+    const docs = Object.values(dr).filter((x) => x.Type === 'AWS::SSM::Document');
+    expect(docs.map((d) => d.Properties?.Name).sort()).toEqual([
+      'ha-workflows-eu-central-1-iris-mirror-query',
+      'ha-workflows-eu-central-1-iris-promote',
+    ]);
+    for (const d of docs) {
+      const content = d.Properties?.Content as { parameters: Record<string, { allowedPattern?: string }> };
+      expect(content.parameters.instanceName.allowedPattern).toBe('^[A-Za-z][A-Za-z0-9_]{0,63}$');
+    }
+  });
+});
+
+describe('DrPromotionWorkflow props', () => {
+  it('reports every problem at once', () => {
+    const app = new App({ context: TEST_APP_CONTEXT });
+    const stack = new Stack(app, 'S', { env: { account: '123456789012', region: 'eu-central-1' } });
+    const foundation = new HaFoundation(stack, 'F', { notificationEmails: [], logRetention: 90 });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'V', {
+      vpcId: 'vpc-0c1d2e3f405162738',
+      availabilityZones: ['eu-central-1a'],
+      privateSubnetIds: ['subnet-0c00000000000000c'],
+    });
+    expect(
+      () =>
+        new DrPromotionWorkflow(stack, 'Dr', {
+          foundation,
+          primaryRegion: 'eu-west-1',
+          sets: [
+            {
+              name: 'db-1',
+              vpc,
+              subnets: {},
+              oldMembers: [],
+              drMembers: [{ instanceId: 'i-1', address: '10.0.0.300' }],
+              drTargetGroupArns: [],
+              primaryDenyAllGroupId: 'sg-x',
+              promotion: { preset: 'command' },
+            },
+          ],
+        }),
+    ).toThrow(PropsError);
+  });
+});
