@@ -155,6 +155,42 @@ async function snapshotBackup(): Promise<WorkflowFigures> {
   };
 }
 
+/**
+ * dr-promotion (test/scenarios/dr-promotion.json): approval → the DR member is primary and registered. The
+ * floor is what no promotion can skip once approved: the old site's graceful stop (fence confirmed), the
+ * promotion command itself (20 s in the scenario's script), and one RegisterTargets call.
+ */
+async function drPromotion(): Promise<WorkflowFigures> {
+  const file = path.join(ROOT, 'test', 'scenarios', 'dr-promotion.json');
+  const result = await drillFile(file);
+  if (!result.ok) throw new Error(`${file} did not succeed: ${result.error} ${result.cause}`);
+  const settled = result.timeline.find((e) => e.kind === 'approval' && e.detail === 'task token settled');
+  if (!settled) throw new Error(`${file}: no approval`);
+  const promote = loadScenario(file).environment.ssm?.scripts.find((x) => x.match.document?.endsWith('-promote'));
+  const floorParts = {
+    'ec2.stoppingToStopped': DEFAULT_LATENCY['ec2.stoppingToStopped'],
+    'promotion command (scenario script)': promote?.durationSeconds ?? DEFAULT_LATENCY['ssm.commandRun'],
+    'elb.api': DEFAULT_LATENCY['elb.api'],
+  };
+  const serving = result.modeledSeconds - settled.at;
+  const floor = Object.values(floorParts).reduce((a, b) => a + b, 0);
+  const speed = await drillSpeed(file);
+  return {
+    workflow: 'dr-promotion',
+    scenario: result.scenario,
+    measure: 'approval → DR member primary and registered',
+    modeledSeconds: Math.round(serving * 1000) / 1000,
+    floorSeconds: floor,
+    floorParts,
+    overheadSeconds: Math.round((serving - floor) * 1000) / 1000,
+    transitions: result.transitions,
+    costUsdPerExecution: result.transitions * USD_PER_TRANSITION,
+    lambdaInvocations: result.lambdaInvocations,
+    apiCalls: result.apiCalls,
+    ...speed,
+  };
+}
+
 /** Wall time of drills after warm-up: median of 5 rounds of 20 drills. */
 async function drillSpeed(file: string): Promise<{ drillsPerSecond: number; wallMsPerDrill: number }> {
   for (let i = 0; i < 5; i++) await drillFile(file, i);
@@ -202,7 +238,7 @@ function markdown(figures: WorkflowFigures[], meta: Record<string, string>): str
 }
 
 async function main(): Promise<void> {
-  const figures = [await instanceRecovery(), await mirrorFailover(), await snapshotBackup()];
+  const figures = [await instanceRecovery(), await mirrorFailover(), await drPromotion(), await snapshotBackup()];
   const os = await import('node:os');
   const meta = {
     date: new Date().toISOString().slice(0, 10),

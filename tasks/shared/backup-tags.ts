@@ -4,8 +4,7 @@ import type { Tag } from '@aws-sdk/client-ec2';
  * The tags snapshot-backup writes on every snapshot it creates, and the only tags by which it decides that a
  * snapshot is its own ("own only what you made"): a snapshot is pruned only when `createdBy` is
  * `CREATED_BY_VALUE`, `policy` names the policy being pruned and `instanceId` the instance backed up.
- * workflows/snapshot-backup/input.ts repeats these names for the state machine (workflows never import tasks);
- * a test keeps the two equal.
+ * workflows/snapshot-backup/input.ts re-exports them for the state machine.
  */
 export const BACKUP_TAGS = {
   /** Always `ha-workflows` on snapshots this project made. */

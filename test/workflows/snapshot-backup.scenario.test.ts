@@ -19,12 +19,7 @@ import { type Scenario, scenarioSchema } from '../../local/scenario/schema';
 import { resolveStateMachines } from '../../local/template';
 import { BACKUP_TAGS } from '../../tasks/shared/backup-tags';
 import { Errors } from '../../workflows/fragments';
-import {
-  BACKUP_TAG_KEYS,
-  EXECUTION_STATUS_CHANGE,
-  SNAPSHOT_BACKUP_INSTANCE,
-  SNAPSHOT_BACKUP_RESCUE,
-} from '../../workflows/snapshot-backup';
+import { EXECUTION_STATUS_CHANGE, SNAPSHOT_BACKUP_RESCUE } from '../../workflows/snapshot-backup';
 
 const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'snapshot-backup');
 const CONFIG = path.join(__dirname, '..', 'fixtures', 'snapshot-backup-config.json');
@@ -597,12 +592,5 @@ describe('the rescue', () => {
     // THEN it fails as invalid input, touching nothing
     expect(rescue.result).toMatchObject({ status: 'FAILED', error: Errors.INVALID_INPUT });
     expect(tableName).toBeTruthy();
-  });
-});
-
-describe('the tag names', () => {
-  it('are the same in the state machine and in the tasks', () => {
-    expect(BACKUP_TAG_KEYS).toEqual(BACKUP_TAGS);
-    expect(SNAPSHOT_BACKUP_INSTANCE).toBe('snapshot-backup-instance');
   });
 });

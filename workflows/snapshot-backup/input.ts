@@ -1,3 +1,4 @@
+import { BACKUP_TAGS, CREATED_BY_VALUE } from '../../tasks/shared/backup-tags';
 /**
  * What starts a snapshot backup, and what each of its state machines receives.
  *
@@ -29,21 +30,11 @@ export interface SnapshotBackupInput {
 }
 
 /**
- * The tag keys on every snapshot the workflow creates. The same names as tasks/shared/backup-tags.ts
- * (workflows never import tasks; a test keeps them equal).
+ * The tag keys on every snapshot the workflow creates: one definition, in tasks/shared/backup-tags.ts, read by
+ * the state machine here and by the Lambda tasks there (workflows may import tasks; tasks never import workflows).
  */
-export const BACKUP_TAG_KEYS = {
-  createdBy: 'ha-workflows:created-by',
-  policy: 'ha-workflows:backup-policy',
-  backupId: 'ha-workflows:backup-id',
-  instanceId: 'ha-workflows:instance-id',
-  consistency: 'ha-workflows:consistency',
-  consistencyNote: 'ha-workflows:consistency-note',
-  expiry: 'ha-workflows:expiry',
-  copyOf: 'ha-workflows:copy-of',
-  sourceRegion: 'ha-workflows:source-region',
-} as const;
-export const CREATED_BY = 'ha-workflows';
+export const BACKUP_TAG_KEYS = BACKUP_TAGS;
+export const CREATED_BY = CREATED_BY_VALUE;
 
 /** Retention of a policy's snapshot sets in one region. */
 export interface RetentionSettings {
