@@ -11,6 +11,29 @@ const region = z
 
 const account = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
 
+const irisInstanceName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be an IRIS instance name such as "IRIS"');
+
+/** An executable on the instance, passed to a command document as a typed parameter: no shell characters. */
+const executablePath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._/-]{1,255}$/, 'must be an absolute path without spaces, quotes or shell characters');
+
+/** Reports each field that the chosen preset or method needs but lacks, or does not use but has. */
+function requireFor<T extends object>(
+  value: T,
+  ctx: z.RefinementCtx,
+  choice: string,
+  fields: Partial<Record<keyof T & string, boolean>>,
+): void {
+  for (const [field, required] of Object.entries(fields) as [keyof T & string, boolean][]) {
+    const present = value[field] !== undefined;
+    if (required && !present) ctx.addIssue({ code: 'custom', path: [field], message: `is required with ${choice}` });
+    if (!required && present) ctx.addIssue({ code: 'custom', path: [field], message: `is not used with ${choice}` });
+  }
+}
+
 const id = (what: string) =>
   z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, `must be a ${what}: 1-63 letters, digits, '.', '_' or '-'`);
 
@@ -112,35 +135,21 @@ export const drSiteSchema = z
       .object({
         preset: z.enum(['iris', 'command']),
         /** `iris`: the IRIS instance name. */
-        instanceName: z
-          .string()
-          .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be an IRIS instance name such as "IRIS"')
-          .optional(),
+        instanceName: irisInstanceName.optional(),
         /** `command`: absolute path of the promotion executable on the DR member. */
-        promoteCommand: z
-          .string()
-          .regex(/^\/[A-Za-z0-9._/-]{1,255}$/, 'must be an absolute path without spaces, quotes or shell characters')
-          .optional(),
+        promoteCommand: executablePath.optional(),
         /** `command`: absolute path of a read-only executable that prints the mirror state. */
-        queryCommand: z
-          .string()
-          .regex(/^\/[A-Za-z0-9._/-]{1,255}$/, 'must be an absolute path without spaces, quotes or shell characters')
-          .optional(),
+        queryCommand: executablePath.optional(),
         /** How long the promotion command may run. */
         timeoutSeconds: z.number().int().min(30).max(3600).default(600),
       })
       .strict()
       .superRefine((p, ctx) => {
-        const need = (field: 'instanceName' | 'promoteCommand' | 'queryCommand', when: boolean) => {
-          if (when && p[field] === undefined) {
-            ctx.addIssue({ code: 'custom', path: [field], message: `is required with preset "${p.preset}"` });
-          } else if (!when && p[field] !== undefined) {
-            ctx.addIssue({ code: 'custom', path: [field], message: `is not used with preset "${p.preset}"` });
-          }
-        };
-        need('instanceName', p.preset === 'iris');
-        need('promoteCommand', p.preset === 'command');
-        need('queryCommand', p.preset === 'command');
+        requireFor(p, ctx, `preset "${p.preset}"`, {
+          instanceName: p.preset === 'iris',
+          promoteCommand: p.preset === 'command',
+          queryCommand: p.preset === 'command',
+        });
       }),
     /** Seconds to wait for the promoted member to answer SUCCESS on its status page. */
     verifyTimeoutSeconds: z.number().int().min(30).max(1800).default(300),
@@ -291,34 +300,20 @@ export const backupPolicySchema = z
       .object({
         method: z.enum(['iris', 'command', 'none']),
         /** `iris`: the IRIS instance name. */
-        instanceName: z
-          .string()
-          .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be an IRIS instance name such as "IRIS"')
-          .optional(),
+        instanceName: irisInstanceName.optional(),
         /** `command`: absolute paths of the freeze and thaw executables on the instance. */
-        freezeCommand: z
-          .string()
-          .regex(/^\/[A-Za-z0-9._/-]{1,255}$/, 'must be an absolute path without spaces, quotes or shell characters')
-          .optional(),
-        thawCommand: z
-          .string()
-          .regex(/^\/[A-Za-z0-9._/-]{1,255}$/, 'must be an absolute path without spaces, quotes or shell characters')
-          .optional(),
+        freezeCommand: executablePath.optional(),
+        thawCommand: executablePath.optional(),
         /** How long the freeze command may take. */
         freezeTimeoutSeconds: z.number().int().min(5).max(900).default(60),
       })
       .strict()
       .superRefine((c, ctx) => {
-        const need = (field: 'instanceName' | 'freezeCommand' | 'thawCommand', when: boolean) => {
-          if (when && c[field] === undefined) {
-            ctx.addIssue({ code: 'custom', path: [field], message: `is required with method "${c.method}"` });
-          } else if (!when && c[field] !== undefined) {
-            ctx.addIssue({ code: 'custom', path: [field], message: `is not used with method "${c.method}"` });
-          }
-        };
-        need('instanceName', c.method === 'iris');
-        need('freezeCommand', c.method === 'command');
-        need('thawCommand', c.method === 'command');
+        requireFor(c, ctx, `method "${c.method}"`, {
+          instanceName: c.method === 'iris',
+          freezeCommand: c.method === 'command',
+          thawCommand: c.method === 'command',
+        });
       }),
     /** A failed freeze fails the backup, or yields a set tagged crash-consistent. */
     onFreezeFailure: z.enum(['fail', 'crash-consistent']).default('fail'),
