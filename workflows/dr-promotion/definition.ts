@@ -12,7 +12,7 @@ import {
   Aws,
   AwsCall,
   Errors,
-  failIterationOnError,
+  forEachItem,
   INVOCATION_VISIBLE_RETRY,
   LAMBDA_SERVICE_RETRY,
   lambdaTask,
@@ -429,12 +429,6 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   verify.addCatch(auditFailed, onFailure);
 
   // ── 7. Switch traffic in the DR region ─────────────────────────────────────────────────────────────────
-  const register = new sfn.Map(scope, 'Register the promoted member in each DR target group', {
-    itemsPath: `${SET}.drTargetGroupArns`,
-    itemSelector: { 'targetGroupArn.$': '$$.Map.Item.Value', 'instanceId.$': `${SET}.drMember.instanceId` },
-    maxConcurrency: 4,
-    resultPath: sfn.JsonPath.DISCARD,
-  });
   const registerTarget = new AwsCall(scope, 'Register the promoted member', {
     service: 'elasticloadbalancingv2',
     action: 'registerTargets',
@@ -442,8 +436,12 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
     policy: deps.registerPolicy,
     resultPath: sfn.JsonPath.DISCARD,
   });
-  failIterationOnError(scope, registerTarget, 'Promoted member not registered');
-  register.itemProcessor(registerTarget);
+  const register = forEachItem(scope, 'Register the promoted member in each DR target group', {
+    itemsPath: `${SET}.drTargetGroupArns`,
+    itemSelector: { 'targetGroupArn.$': '$$.Map.Item.Value', 'instanceId.$': `${SET}.drMember.instanceId` },
+    task: registerTarget,
+    failStateId: 'Promoted member not registered',
+  });
   register.addCatch(auditFailed, onFailure);
 
   // ── 8. Audit, record, release, notify ────────────────────────────────────────────────────────────────

@@ -85,3 +85,35 @@ export function failIterationOnError(scope: Construct, task: sfn.TaskStateBase, 
     resultPath: '$.error',
   });
 }
+
+export interface ForEachItemProps {
+  /** The list to iterate, e.g. `$.plan.targetGroupArns`. */
+  readonly itemsPath: string;
+  /**
+   * Each iteration's input, e.g. `{ 'targetGroupArn.$': '$$.Map.Item.Value', 'instanceId.$': '$.instanceId' }`.
+   * @default - the item itself
+   */
+  readonly itemSelector?: Record<string, unknown>;
+  /** The one Task run per item. */
+  readonly task: sfn.TaskStateBase;
+  /** Id of the Fail state an iteration ends in when the Task fails (with the Task's own error). */
+  readonly failStateId: string;
+  /** @default 4 */
+  readonly maxConcurrency?: number;
+}
+
+/**
+ * A Map that runs one Task per item (at most `maxConcurrency` at once) and keeps the state input unchanged;
+ * an iteration whose Task fails ends with that Task's error, which the Map's own Catch then sees.
+ */
+export function forEachItem(scope: Construct, id: string, props: ForEachItemProps): sfn.Map {
+  const map = new sfn.Map(scope, id, {
+    itemsPath: props.itemsPath,
+    itemSelector: props.itemSelector,
+    maxConcurrency: props.maxConcurrency ?? 4,
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  failIterationOnError(scope, props.task, props.failStateId);
+  map.itemProcessor(props.task);
+  return map;
+}

@@ -11,6 +11,7 @@ import {
   AwsCall,
   Errors,
   failIterationOnError,
+  forEachItem,
   lambdaTask,
   notify,
   notifyThenFail,
@@ -187,15 +188,6 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
   lock.addCatch(lockFailed, onFailure);
 
   // ── Fence the failed instance ──────────────────────────────────────────────────────────────────────
-  const fenceInterfaces = new sfn.Map(scope, 'Fence each network interface', {
-    itemsPath: `${SOURCE}.networkInterfaceIds`,
-    itemSelector: {
-      'networkInterfaceId.$': '$$.Map.Item.Value',
-      'denyAllGroupId.$': `${PLAN}.denyAllGroupId`,
-    },
-    maxConcurrency: 4,
-    resultPath: sfn.JsonPath.DISCARD,
-  });
   const swapGroups = new AwsCall(scope, 'Swap in deny-all security group', {
     service: 'ec2',
     action: 'modifyNetworkInterfaceAttribute',
@@ -215,8 +207,15 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     ],
     resultPath: sfn.JsonPath.DISCARD,
   });
-  failIterationOnError(scope, swapGroups, 'Interface not fenced');
-  fenceInterfaces.itemProcessor(swapGroups);
+  const fenceInterfaces = forEachItem(scope, 'Fence each network interface', {
+    itemsPath: `${SOURCE}.networkInterfaceIds`,
+    itemSelector: {
+      'networkInterfaceId.$': '$$.Map.Item.Value',
+      'denyAllGroupId.$': `${PLAN}.denyAllGroupId`,
+    },
+    task: swapGroups,
+    failStateId: 'Interface not fenced',
+  });
   fenceInterfaces.addCatch(recordNeedsAttention, onFailure);
 
   const markFenced = new AwsCall(scope, 'Mark instance as fenced', {
@@ -231,12 +230,6 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
   });
   markFenced.addCatch(recordNeedsAttention, onFailure);
 
-  const deregister = new sfn.Map(scope, 'Deregister from each target group', {
-    itemsPath: `${PLAN}.targetGroupArns`,
-    itemSelector: { 'targetGroupArn.$': '$$.Map.Item.Value', 'instanceId.$': '$.instanceId' },
-    maxConcurrency: 4,
-    resultPath: sfn.JsonPath.DISCARD,
-  });
   const deregisterTarget = new AwsCall(scope, 'Deregister failed instance', {
     service: 'elasticloadbalancingv2',
     action: 'deregisterTargets',
@@ -246,8 +239,12 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     ],
     resultPath: sfn.JsonPath.DISCARD,
   });
-  failIterationOnError(scope, deregisterTarget, 'Target not deregistered');
-  deregister.itemProcessor(deregisterTarget);
+  const deregister = forEachItem(scope, 'Deregister from each target group', {
+    itemsPath: `${PLAN}.targetGroupArns`,
+    itemSelector: { 'targetGroupArn.$': '$$.Map.Item.Value', 'instanceId.$': '$.instanceId' },
+    task: deregisterTarget,
+    failStateId: 'Target not deregistered',
+  });
   deregister.addCatch(recordNeedsAttention, onFailure);
 
   const terminate = new AwsCall(scope, 'Terminate failed instance', {

@@ -11,6 +11,7 @@ import {
   AwsCall,
   Errors,
   failIterationOnError,
+  forEachItem,
   LAMBDA_SERVICE_RETRY,
   lambdaTask,
   notify,
@@ -203,11 +204,6 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
   });
   plan.addCatch(recordNeedsAttention, onFailure);
 
-  const register = new sfn.Map(scope, 'Register the primary in each target group', {
-    itemsPath: `${PLAN}.register`,
-    maxConcurrency: 4,
-    resultPath: sfn.JsonPath.DISCARD,
-  });
   const registerTarget = new AwsCall(scope, 'Register the primary', {
     service: 'elasticloadbalancingv2',
     action: 'registerTargets',
@@ -217,15 +213,13 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     ],
     resultPath: sfn.JsonPath.DISCARD,
   });
-  failIterationOnError(scope, registerTarget, 'Primary not registered');
-  register.itemProcessor(registerTarget);
+  const register = forEachItem(scope, 'Register the primary in each target group', {
+    itemsPath: `${PLAN}.register`,
+    task: registerTarget,
+    failStateId: 'Primary not registered',
+  });
   register.addCatch(recordNeedsAttention, onFailure);
 
-  const deregister = new sfn.Map(scope, 'Deregister the other members', {
-    itemsPath: `${PLAN}.deregister`,
-    maxConcurrency: 4,
-    resultPath: sfn.JsonPath.DISCARD,
-  });
   const deregisterTarget = new AwsCall(scope, 'Deregister a member that is not primary', {
     service: 'elasticloadbalancingv2',
     action: 'deregisterTargets',
@@ -238,8 +232,11 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     ],
     resultPath: sfn.JsonPath.DISCARD,
   });
-  failIterationOnError(scope, deregisterTarget, 'Member not deregistered');
-  deregister.itemProcessor(deregisterTarget);
+  const deregister = forEachItem(scope, 'Deregister the other members', {
+    itemsPath: `${PLAN}.deregister`,
+    task: deregisterTarget,
+    failStateId: 'Member not deregistered',
+  });
   deregister.addCatch(recordNeedsAttention, onFailure);
 
   const waitHealthy = new sfn.Map(scope, 'Wait until the primary is healthy in each target group', {
