@@ -11,6 +11,7 @@ import { VirtualClock } from './clock';
 import { ScriptedApprovals } from './engine/approvals';
 import { localClients } from './engine/clients';
 import { type ExecutionResult, type LambdaHandler, LocalStateMachine, type TimelineEntry } from './engine/runner';
+import { endState } from './engine/timeline';
 import { StepFunctionsSimulator, type StepFunctionsOptions } from './engine/stepfunctions';
 import type { Predicate, Scenario } from './scenario/schema';
 import { silentLogger, TASK_HANDLERS } from './tasks-registry';
@@ -156,10 +157,6 @@ function checkPredicate(p: Predicate, environment: Record<string, unknown>): Exp
   return { description, ok, detail: `found ${JSON.stringify(value)}` };
 }
 
-function lastState(result: ExecutionResult): string | undefined {
-  return [...result.timeline].reverse().find((e) => e.kind === 'state' && e.detail.startsWith('entered'))?.state;
-}
-
 /**
  * The simulated region a drill (or `local serve`) runs in: every service, the stack's own resources from
  * the template, the real Lambda task handlers, and a Step Functions service holding every state machine of
@@ -267,8 +264,8 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
       if (x.endState)
         expectations.push({
           description: `execution ${i + 1} ends in "${x.endState}"`,
-          ok: lastState(r) === x.endState,
-          detail: `ended in "${lastState(r)}"`,
+          ok: endState(r) === x.endState,
+          detail: `ended in "${endState(r)}"`,
         });
     });
     for (const p of exp.environment) expectations.push(checkPredicate(p, environment));

@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { drillFile } from '../../cli/drill';
+import { endState, secondsUntil, statesEntered } from '../../local/engine/timeline';
 import { synthesize } from '../../cli/template';
 import { loadConfig } from '../../infra/config/load';
 import { type DrillResult, WORKFLOW_METADATA_KEY } from '../../local/drill';
@@ -175,26 +176,9 @@ class Drilled {
   }
 }
 
-/** The last state an execution entered (where it ended). */
-function endState(execution: ExecutionResult): string | undefined {
-  return [...execution.timeline].reverse().find((e) => e.kind === 'state' && e.detail.startsWith('entered'))?.state;
-}
-
-/** The states an execution entered, in order. */
-function statesEntered(execution: ExecutionResult): string[] {
-  return execution.timeline.filter((e) => e.kind === 'state' && e.detail.startsWith('entered')).map((e) => e.state!);
-}
-
 /** The SDK-integration calls an execution made, as `service:Action`. */
 function apiCalls(execution: ExecutionResult): string[] {
   return execution.timeline.filter((e) => e.kind === 'api').map((e) => e.detail);
-}
-
-/** Modeled seconds from the trigger to the moment the execution entered `state`. */
-function secondsUntil(execution: ExecutionResult, state: string): number {
-  const entry = execution.timeline.find((e) => e.kind === 'state' && e.state === state);
-  if (!entry) throw new Error(`execution ${execution.name} never entered "${state}"`);
-  return entry.at;
 }
 
 const isAwsTag = (key: string) => key.toLowerCase().startsWith('aws:');

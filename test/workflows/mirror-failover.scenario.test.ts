@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { drillFile } from '../../cli/drill';
+import { endState, secondsUntil, statesEntered } from '../../local/engine/timeline';
 import { loadConfig } from '../../infra/config/load';
 import type { DrillResult } from '../../local/drill';
 import type { ExecutionResult } from '../../local/engine/runner';
@@ -115,27 +116,10 @@ class Drilled {
   }
 }
 
-/** The last state an execution entered (where it ended). */
-function endState(execution: ExecutionResult): string | undefined {
-  return [...execution.timeline].reverse().find((e) => e.kind === 'state' && e.detail.startsWith('entered'))?.state;
-}
-
-/** The states an execution entered, in order. */
-function statesEntered(execution: ExecutionResult): string[] {
-  return execution.timeline.filter((e) => e.kind === 'state' && e.detail.startsWith('entered')).map((e) => e.state!);
-}
-
 /** How many times an execution invoked the probe. */
 function probes(execution: ExecutionResult): number {
   return execution.timeline.filter((e) => e.kind === 'lambda' && e.state?.startsWith('Probe the mirror members'))
     .length;
-}
-
-/** Modeled seconds from the trigger to the moment the execution entered `state`. */
-function secondsUntil(execution: ExecutionResult, state: string): number {
-  const entry = execution.timeline.find((e) => e.kind === 'state' && e.state === state);
-  if (!entry) throw new Error(`execution ${execution.name} never entered "${state}"`);
-  return entry.at;
 }
 
 describe('mirror-failover scenarios', () => {
