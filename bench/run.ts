@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { drillFile } from '../cli/drill';
+import type { DrillResult } from '../local/drill';
 import { DEFAULT_LATENCY, type LatencyKey } from '../local/latency';
 import { loadScenario } from '../local/scenario/load';
 import { extraFigures, extraMarkdown } from './extra';
@@ -36,10 +37,43 @@ interface WorkflowFigures {
   wallMsPerDrill: number;
 }
 
-async function instanceRecovery(): Promise<WorkflowFigures> {
-  const file = path.join(ROOT, 'test', 'scenarios', 'instance-recovery.json');
+/** Drills a scenario that must succeed. */
+async function drillOk(file: string): Promise<DrillResult> {
   const result = await drillFile(file);
   if (!result.ok) throw new Error(`${file} did not succeed: ${result.error} ${result.cause}`);
+  return result;
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** A workflow's row: its modeled time against the sum of its floor, costs from the drill, and drill speed. */
+async function figures(
+  file: string,
+  result: DrillResult,
+  f: Pick<WorkflowFigures, 'workflow' | 'measure' | 'modeledSeconds' | 'floorParts'> &
+    Partial<Pick<WorkflowFigures, 'transitions' | 'lambdaInvocations' | 'apiCalls'>>,
+): Promise<WorkflowFigures> {
+  const floor = round3(Object.values(f.floorParts).reduce((a, b) => a + b, 0));
+  const transitions = f.transitions ?? result.transitions;
+  return {
+    workflow: f.workflow,
+    scenario: result.scenario,
+    measure: f.measure,
+    modeledSeconds: round3(f.modeledSeconds),
+    floorSeconds: floor,
+    floorParts: f.floorParts,
+    overheadSeconds: round3(f.modeledSeconds - floor),
+    transitions,
+    costUsdPerExecution: transitions * USD_PER_TRANSITION,
+    lambdaInvocations: f.lambdaInvocations ?? result.lambdaInvocations,
+    apiCalls: f.apiCalls ?? result.apiCalls,
+    ...(await drillSpeed(file)),
+  };
+}
+
+async function instanceRecovery(): Promise<WorkflowFigures> {
+  const file = path.join(ROOT, 'test', 'scenarios', 'instance-recovery.json');
+  const result = await drillOk(file);
   // Event → replacement healthy: the part no workflow can avoid is launching, booting until the
   // application answers, and the load balancer's first passing health check.
   const floorParts = {
@@ -49,28 +83,17 @@ async function instanceRecovery(): Promise<WorkflowFigures> {
     'elb.initialToHealthy': DEFAULT_LATENCY['elb.initialToHealthy'],
   };
   const healthyAt = result.timeline.find((e) => e.state === 'Replacement is healthy')?.at ?? result.modeledSeconds;
-  const floor = Object.values(floorParts).reduce((a, b) => a + b, 0);
-  const speed = await drillSpeed(file);
-  return {
+  return figures(file, result, {
     workflow: 'instance-recovery',
-    scenario: result.scenario,
     measure: 'event → replacement healthy',
     modeledSeconds: healthyAt,
-    floorSeconds: floor,
     floorParts,
-    overheadSeconds: Math.round((healthyAt - floor) * 1000) / 1000,
-    transitions: result.transitions,
-    costUsdPerExecution: result.transitions * USD_PER_TRANSITION,
-    lambdaInvocations: result.lambdaInvocations,
-    apiCalls: result.apiCalls,
-    ...speed,
-  };
+  });
 }
 
 async function mirrorFailover(): Promise<WorkflowFigures> {
   const file = path.join(ROOT, 'test', 'scenarios', 'mirror-failover.json');
-  const result = await drillFile(file);
-  if (!result.ok) throw new Error(`${file} did not succeed: ${result.error} ${result.cause}`);
+  const result = await drillOk(file);
   // Event → the new primary is the only healthy target (the old one is draining): the part no workflow can avoid
   // is reading the status pages, one registration call, and the load balancer's first passing health checks
   // (the scenario models the configured check, 2 × 5 s, with its own elb.* latencies).
@@ -82,22 +105,12 @@ async function mirrorFailover(): Promise<WorkflowFigures> {
     'elb.initialToHealthy': of('elb.initialToHealthy'),
   };
   const healthyAt = result.timeline.find((e) => e.state === 'Primary is healthy')?.at ?? result.modeledSeconds;
-  const floor = Object.values(floorParts).reduce((a, b) => a + b, 0);
-  const speed = await drillSpeed(file);
-  return {
+  return figures(file, result, {
     workflow: 'mirror-failover',
-    scenario: result.scenario,
     measure: 'event → new primary is the only healthy target',
     modeledSeconds: healthyAt,
-    floorSeconds: floor,
     floorParts,
-    overheadSeconds: Math.round((healthyAt - floor) * 1000) / 1000,
-    transitions: result.transitions,
-    costUsdPerExecution: result.transitions * USD_PER_TRANSITION,
-    lambdaInvocations: result.lambdaInvocations,
-    apiCalls: result.apiCalls,
-    ...speed,
-  };
+  });
 }
 
 /**
@@ -107,8 +120,7 @@ async function mirrorFailover(): Promise<WorkflowFigures> {
  */
 async function snapshotBackup(): Promise<WorkflowFigures> {
   const file = path.join(ROOT, 'test', 'scenarios', 'snapshot-backup', 'happy-path.json');
-  const result = await drillFile(file);
-  if (!result.ok) throw new Error(`${file} did not succeed: ${result.error} ${result.cause}`);
+  const result = await drillOk(file);
   const commands = (
     result.environment as { ssm: { commands: { documentName: string; invocations: { endedAt: number }[] }[] } }
   ).ssm.commands;
@@ -124,35 +136,29 @@ async function snapshotBackup(): Promise<WorkflowFigures> {
     .at(-1);
   if (!confirm) throw new Error(`${file}: no freeze confirmation before CreateSnapshots`);
   const floorParts = {
-    'freeze confirmation (freeze end → the 1-s poll that sees it returns; measured)':
-      Math.round((confirm.at + confirm.latency - freezeEnd) * 1000) / 1000,
+    'freeze confirmation (freeze end → the 1-s poll that sees it returns; measured)': round3(
+      confirm.at + confirm.latency - freezeEnd,
+    ),
     'sfn.sdkTaskOverhead + ebs.CreateSnapshots':
       DEFAULT_LATENCY['sfn.sdkTaskOverhead'] + DEFAULT_LATENCY['ebs.CreateSnapshots'],
     'thaw dispatch: sfn.sdkTaskOverhead + ssm.commandRun':
       DEFAULT_LATENCY['sfn.sdkTaskOverhead'] + DEFAULT_LATENCY['ssm.commandRun'],
   };
-  const window = Math.round((thawEnd - freezeEnd) * 1000) / 1000;
-  const floor = Math.round(Object.values(floorParts).reduce((a, b) => a + b, 0) * 1000) / 1000;
+  const window = round3(thawEnd - freezeEnd);
   // One instance: every timeline entry of a non-triggered execution is the child's.
   const child = result.timeline.filter((e) => e.execution === result.executions.length);
   const transitions = child.filter(
     (e) => (e.kind === 'state' && e.detail.startsWith('entered')) || e.kind === 'retry',
   ).length;
-  const speed = await drillSpeed(file);
-  return {
+  return figures(file, result, {
     workflow: 'snapshot-backup',
-    scenario: result.scenario,
     measure: 'freeze window (freeze done → thaw done), per instance',
     modeledSeconds: window,
-    floorSeconds: floor,
     floorParts,
-    overheadSeconds: Math.round((window - floor) * 1000) / 1000,
     transitions,
-    costUsdPerExecution: transitions * USD_PER_TRANSITION,
     lambdaInvocations: child.filter((e) => e.kind === 'lambda').length,
     apiCalls: result.calls.filter((c) => c.service !== 'sfn').length,
-    ...speed,
-  };
+  });
 }
 
 /**
@@ -162,8 +168,7 @@ async function snapshotBackup(): Promise<WorkflowFigures> {
  */
 async function drPromotion(): Promise<WorkflowFigures> {
   const file = path.join(ROOT, 'test', 'scenarios', 'dr-promotion.json');
-  const result = await drillFile(file);
-  if (!result.ok) throw new Error(`${file} did not succeed: ${result.error} ${result.cause}`);
+  const result = await drillOk(file);
   const settled = result.timeline.find((e) => e.kind === 'approval' && e.detail === 'task token settled');
   if (!settled) throw new Error(`${file}: no approval`);
   const promote = loadScenario(file).environment.ssm?.scripts.find((x) => x.match.document?.endsWith('-promote'));
@@ -173,22 +178,12 @@ async function drPromotion(): Promise<WorkflowFigures> {
     'elb.api': DEFAULT_LATENCY['elb.api'],
   };
   const serving = result.modeledSeconds - settled.at;
-  const floor = Object.values(floorParts).reduce((a, b) => a + b, 0);
-  const speed = await drillSpeed(file);
-  return {
+  return figures(file, result, {
     workflow: 'dr-promotion',
-    scenario: result.scenario,
     measure: 'approval → DR member primary and registered',
     modeledSeconds: Math.round(serving * 1000) / 1000,
-    floorSeconds: floor,
     floorParts,
-    overheadSeconds: Math.round((serving - floor) * 1000) / 1000,
-    transitions: result.transitions,
-    costUsdPerExecution: result.transitions * USD_PER_TRANSITION,
-    lambdaInvocations: result.lambdaInvocations,
-    apiCalls: result.apiCalls,
-    ...speed,
-  };
+  });
 }
 
 /** Wall time of drills after warm-up: median of 5 rounds of 20 drills. */
