@@ -11,6 +11,17 @@ const region = z
 
 const account = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
 
+/** AWS identifiers, each defined once. */
+const vpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"');
+const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id');
+const availabilityZone = z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'must be an AZ name such as "eu-west-1a"');
+const targetGroupArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^/]+\/[0-9a-f]+$/,
+    'must be a target group ARN',
+  );
+
 const irisInstanceName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be an IRIS instance name such as "IRIS"');
@@ -42,24 +53,13 @@ export const recoveryGroupSchema = z
     /** Region-unique id; protected instances and their candidate subnets carry it as the value of `tagKey`. */
     id: id('recovery group id'),
     /** The VPC of the group's instances and subnets. */
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"'),
+    vpcId: vpcId,
     /** Target groups the instance serves. */
-    targetGroupArns: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^/]+\/[0-9a-f]+$/,
-            'must be a target group ARN',
-          ),
-      )
-      .default([]),
+    targetGroupArns: z.array(targetGroupArn).default([]),
     /** Subnets tried first, in this order. */
-    subnetPreference: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')).default([]),
+    subnetPreference: z.array(subnetId).default([]),
     /** AZs never used for a replacement. */
-    impairedZones: z
-      .array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'must be an AZ name such as "eu-west-1a"'))
-      .default([]),
+    impairedZones: z.array(availabilityZone).default([]),
     /** Roles of the instance profiles of the group's instances (iam:PassRole is granted for these only). */
     instanceRoleArns: z
       .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'))
@@ -97,16 +97,14 @@ const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an instance i
 export const drSiteSchema = z
   .object({
     /** The DR VPC (DR region); the preflight and probe functions run in it. */
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"'),
+    vpcId: vpcId,
     /** Subnets of the DR VPC for those functions, each with its AZ. */
     subnets: z
       .array(
         z
           .object({
-            subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id'),
-            availabilityZone: z
-              .string()
-              .regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'must be an AZ name such as "eu-central-1a"'),
+            subnetId: subnetId,
+            availabilityZone: availabilityZone,
           })
           .strict(),
       )
@@ -116,16 +114,7 @@ export const drSiteSchema = z
       .array(z.object({ instanceId, address: z.ipv4('must be the private IPv4 address of the instance') }).strict())
       .min(1, 'must list at least one DR member'),
     /** Target groups in the DR region that take the promoted member. */
-    targetGroupArns: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^/]+\/[0-9a-f]+$/,
-            'must be a target group ARN',
-          ),
-      )
-      .min(1, 'must list at least one target group'),
+    targetGroupArns: z.array(targetGroupArn).min(1, 'must list at least one target group'),
     /** The deny-all ("blackhole") security group of the old members' VPC, in the primary region. */
     primaryDenyAllGroupId: z
       .string()
@@ -163,14 +152,14 @@ export const mirrorSetSchema = z
     /** Region-unique name; the become-primary hook's event names the set by it. */
     name: id('mirror set name'),
     /** The VPC of the members; the set's probe function runs in it. */
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"'),
+    vpcId: vpcId,
     /** Subnets for the probe function, each with its AZ (given, not looked up, so synthesis stays offline). */
     probeSubnets: z
       .array(
         z
           .object({
-            subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id'),
-            availabilityZone: z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'must be an AZ name such as "eu-west-1a"'),
+            subnetId: subnetId,
+            availabilityZone: availabilityZone,
           })
           .strict(),
       )
@@ -194,16 +183,7 @@ export const mirrorSetSchema = z
       .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$/, 'must be a URL path starting with "/"')
       .default('/csp/bin/mirrorstatus.cwx'),
     /** Target groups that must send traffic to the primary only. */
-    targetGroupArns: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^/]+\/[0-9a-f]+$/,
-            'must be a target group ARN',
-          ),
-      )
-      .min(1, 'must list at least one target group'),
+    targetGroupArns: z.array(targetGroupArn).min(1, 'must list at least one target group'),
     /** The load balancer of the target groups: enables the no-healthy-host alarm trigger. */
     loadBalancerArn: z
       .string()
