@@ -2,12 +2,12 @@ import {
   DescribeInstancesCommand,
   DescribeSubnetsCommand,
   EC2Client,
-  EC2ServiceException,
   type Instance,
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { ec2Error } from './ec2-error';
 import type { InspectInstanceInput, ProtectedInstance } from '../../tasks/inspect-instance/contract';
 import { makeHandler } from '../../tasks/inspect-instance/handler';
 import { realClients } from '../../tasks/shared/clients';
@@ -15,10 +15,6 @@ import { TaskErrorNames } from '../../tasks/shared/errors';
 import { taskLogger } from '../../tasks/shared/logger';
 
 const TAG_KEY = 'ha-workflows:recovery-group';
-
-function awsError(name: string, message = name): EC2ServiceException {
-  return new EC2ServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
-}
 
 function input(overrides: Partial<InspectInstanceInput> = {}): InspectInstanceInput {
   return {
@@ -200,7 +196,7 @@ describe('inspect-instance', () => {
 
   it('reports an instance EC2 does not know as not found', async () => {
     // GIVEN EC2 answers InvalidInstanceID.NotFound
-    ec2.on(DescribeInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
+    ec2.on(DescribeInstancesCommand).rejects(ec2Error('InvalidInstanceID.NotFound'));
 
     // WHEN it is inspected
     const out = await inspect(input());
@@ -321,7 +317,7 @@ describe('inspect-instance', () => {
 
   it('lets other API errors through unchanged', async () => {
     // GIVEN EC2 throttles
-    const throttled = awsError('RequestLimitExceeded', 'Request limit exceeded.');
+    const throttled = ec2Error('RequestLimitExceeded', 'Request limit exceeded.');
     ec2.on(DescribeInstancesCommand).rejects(throttled);
 
     // WHEN it is inspected / THEN the SDK error reaches Step Functions as it is
@@ -369,7 +365,7 @@ describe('inspect-instance', () => {
     await jest.isolateModulesAsync(async () => {
       const sdk = await import('@aws-sdk/client-ec2');
       const freshEc2 = mockClient(sdk.EC2Client);
-      freshEc2.on(sdk.DescribeInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
+      freshEc2.on(sdk.DescribeInstancesCommand).rejects(ec2Error('InvalidInstanceID.NotFound'));
       const { handler } = await import('../../tasks/inspect-instance/handler');
 
       // WHEN it is invoked

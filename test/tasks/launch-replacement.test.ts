@@ -1,12 +1,12 @@
 import {
   DescribeInstancesCommand,
   EC2Client,
-  EC2ServiceException,
   RunInstancesCommand,
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { ec2Error } from './ec2-error';
 import type { Tag } from '../../tasks/inspect-instance/contract';
 import type { LaunchReplacementInput } from '../../tasks/launch-replacement/contract';
 import { makeHandler } from '../../tasks/launch-replacement/handler';
@@ -15,10 +15,6 @@ import { TaskErrorNames } from '../../tasks/shared/errors';
 import { taskLogger } from '../../tasks/shared/logger';
 
 const TAG_KEY = 'ha-workflows:recovery-group';
-
-function awsError(name: string, message = name): EC2ServiceException {
-  return new EC2ServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
-}
 
 function input(overrides: Partial<LaunchReplacementInput> = {}): LaunchReplacementInput {
   return {
@@ -144,9 +140,9 @@ describe('launch-replacement', () => {
     // GIVEN no capacity in 1b and the instance type unsupported in 1c
     ec2
       .on(RunInstancesCommand, { SubnetId: 'subnet-b1' })
-      .rejects(awsError('InsufficientInstanceCapacity'))
+      .rejects(ec2Error('InsufficientInstanceCapacity'))
       .on(RunInstancesCommand, { SubnetId: 'subnet-c1' })
-      .rejects(awsError('Unsupported'))
+      .rejects(ec2Error('Unsupported'))
       .on(RunInstancesCommand, { SubnetId: 'subnet-d1' })
       .resolves({ Instances: [{ InstanceId: 'i-0new' }] });
 
@@ -171,9 +167,9 @@ describe('launch-replacement', () => {
     // GIVEN no zone has capacity
     ec2
       .on(RunInstancesCommand)
-      .rejects(awsError('InsufficientInstanceCapacity'))
+      .rejects(ec2Error('InsufficientInstanceCapacity'))
       .on(RunInstancesCommand, { SubnetId: 'subnet-c1' })
-      .rejects(awsError('Unsupported'));
+      .rejects(ec2Error('Unsupported'));
 
     // WHEN the replacement is launched
     const result = launch(input());
@@ -188,7 +184,7 @@ describe('launch-replacement', () => {
 
   it('rethrows any other error unchanged without trying further zones', async () => {
     // GIVEN the first launch is throttled
-    const throttled = awsError('RequestLimitExceeded', 'Request limit exceeded.');
+    const throttled = ec2Error('RequestLimitExceeded', 'Request limit exceeded.');
     ec2.on(RunInstancesCommand).rejects(throttled);
 
     // WHEN the replacement is launched

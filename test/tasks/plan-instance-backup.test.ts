@@ -1,9 +1,10 @@
-import { DescribeInstancesCommand, EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { makeHandler } from '../../tasks/plan-instance-backup/handler';
 import { TaskErrorNames } from '../../tasks/shared/errors';
 import { taskLogger } from '../../tasks/shared/logger';
 import { failure, settings } from '../fixtures/backup-tasks';
+import { ec2Error } from './ec2-error';
 
 const ID = 'i-0aaaaaaaaaaaaaaa1';
 
@@ -59,11 +60,7 @@ describe('plan-instance-backup', () => {
   });
 
   it('fails with InstanceNotFound for an instance EC2 does not know, or that is terminated', async () => {
-    ec2
-      .on(DescribeInstancesCommand)
-      .rejects(
-        new EC2ServiceException({ name: 'InvalidInstanceID.NotFound', $fault: 'client', $metadata: {}, message: 'x' }),
-      );
+    ec2.on(DescribeInstancesCommand).rejects(ec2Error('InvalidInstanceID.NotFound', 'x'));
     expect((await failure(plan(event()))).name).toBe(TaskErrorNames.InstanceNotFound);
     givenState('terminated');
     const e = await failure(plan(event()));

@@ -1,12 +1,7 @@
-import {
-  DeleteSnapshotCommand,
-  DescribeSnapshotsCommand,
-  EC2Client,
-  EC2ServiceException,
-  type Snapshot,
-} from '@aws-sdk/client-ec2';
+import { DeleteSnapshotCommand, DescribeSnapshotsCommand, EC2Client, type Snapshot } from '@aws-sdk/client-ec2';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { ec2Error } from './ec2-error';
 import { makeHandler } from '../../tasks/prune-snapshots/handler';
 import { type BackupSet, expiredSets } from '../../tasks/prune-snapshots/logic';
 import { taskLogger } from '../../tasks/shared/logger';
@@ -144,11 +139,7 @@ describe('prune-snapshots', () => {
     ec2
       .on(DescribeSnapshotsCommand)
       .resolves({ Snapshots: [snap('snap-0000000000000000a', 'new', 0), snap('snap-0000000000000000b', 'old', 3)] });
-    ec2
-      .on(DeleteSnapshotCommand)
-      .rejects(
-        new EC2ServiceException({ name: 'InvalidSnapshot.NotFound', $fault: 'client', $metadata: {}, message: 'gone' }),
-      );
+    ec2.on(DeleteSnapshotCommand).rejects(ec2Error('InvalidSnapshot.NotFound', 'gone'));
     expect((await prune(event)).regions[0]).toMatchObject({ deletedSets: ['old'], deletedSnapshots: 0 });
   });
 });
