@@ -12,7 +12,12 @@ import { PropsError } from './props-error';
 export const STATE_TABLE_KEYS = {
   /** Partition key, e.g. `LOCK#recovery-group#web-1`. */
   partitionKey: 'pk',
-  /** Epoch seconds after which DynamoDB may delete the item (TTL attribute). */
+  /**
+   * The table's TTL attribute: epoch seconds after which DynamoDB deletes the WHOLE item. Reserved for disposable
+   * items (none today). No workflow writes it: locks and the records operators rely on (NEEDS_ATTENTION, current
+   * instance, DR state) share items, so a lock's lease is `LOCK_ATTRIBUTES.expiresAt` (`leaseExpiresAt`), an
+   * ordinary attribute that nothing deletes. test/infra/state-records.test.ts pins this for every state machine.
+   */
   ttlAttribute: 'expiresAt',
 } as const;
 

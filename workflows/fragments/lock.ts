@@ -5,10 +5,16 @@ import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../base/foundation';
 import { API_CALL_TIMEOUT, THROTTLING_RETRY } from './retry';
 
-/** Names the lock's attributes in the state table. */
+/**
+ * Names the lock's attributes in the state table. The lease (`expiresAt`) is deliberately NOT the table's TTL
+ * attribute (`STATE_TABLE_KEYS.ttlAttribute`): DynamoDB TTL deletes the whole item once it expires, and the lock
+ * shares its item with durable state (a group's NEEDS_ATTENTION and current instance, a mirror set's DR state).
+ * An expired lease is only a permission to take the lock over; the item and its record stay.
+ * Source: DynamoDB Developer Guide, "Using time to live (TTL) in DynamoDB" (TTL deletes expired items).
+ */
 export const LOCK_ATTRIBUTES = {
   owner: 'owner',
-  expiresAt: STATE_TABLE_KEYS.ttlAttribute,
+  expiresAt: 'leaseExpiresAt',
   state: 'state',
 } as const;
 
@@ -33,7 +39,7 @@ const baseNames = { '#owner': LOCK_ATTRIBUTES.owner, '#expiresAt': LOCK_ATTRIBUT
 /**
  * Takes a per-resource lock owned by this execution: one conditional UpdateItem. A second execution for the
  * same resource fails it with `DynamoDB.ConditionalCheckFailedException` and should end quietly. A holder that
- * died leaves a lease that expires at `expiresAt` (also the table's TTL attribute).
+ * died leaves a lease that expires at `leaseExpiresAt` (never the table's TTL attribute: see LOCK_ATTRIBUTES).
  */
 export function takeLock(scope: Construct, id: string, props: LockProps): tasks.DynamoUpdateItem {
   const task = new tasks.DynamoUpdateItem(scope, id, {
