@@ -74,12 +74,14 @@ function provision(template: CfnTemplate, resolver: TemplateResolver, environmen
     if (r.Type === 'AWS::DynamoDB::Table') {
       const keys = (p.KeySchema as { AttributeName: string; KeyType: string }[]) ?? [];
       const tableName = resolver.ref(logicalId);
+      const ttl = p.TimeToLiveSpecification as { AttributeName: string; Enabled?: boolean } | undefined;
       const tables = (dynamodb.tables ??= []);
       if (!tables.some((t) => t.tableName === tableName)) {
         tables.push({
           tableName,
           partitionKey: keys.find((k) => k.KeyType === 'HASH')?.AttributeName ?? 'pk',
           sortKey: keys.find((k) => k.KeyType === 'RANGE')?.AttributeName,
+          timeToLiveAttribute: ttl?.Enabled ? ttl.AttributeName : undefined,
         });
       }
     } else if (r.Type === 'AWS::SNS::Topic') {

@@ -5,8 +5,12 @@
  *
  * Modeled differently from AWS, on purpose:
  * - Reads are always strongly consistent (ConsistentRead is accepted and ignored).
- * - TTL never deletes items: DynamoDB deletes expired items lazily, typically within a few days, so a workflow must
- *   never rely on expiry; a lock taken over after `expiresAt < :now` is the pattern that works on both.
+ * - TTL deletes an item at the EARLIEST moment AWS may: as soon as its TTL attribute (a Number, epoch seconds, on a
+ *   table with `timeToLiveAttribute`) is in the past, the item is gone for every action. AWS deletes expired items
+ *   lazily, typically within a few days, and until then still returns them; a workflow must never rely on an
+ *   expired item either staying or going, and must never put the TTL attribute on an item that holds durable
+ *   state. Values more than five years in the past are not deleted, as on AWS.
+ *   Source: DynamoDB Developer Guide, "Using time to live (TTL) in DynamoDB" and "Working with expired items".
  * - Numbers: integers are exact (BigInt); non-integers go through a JavaScript number (DynamoDB keeps 38 digits).
  * - Binary values are base64 strings in and out (the JSON form Step Functions uses), not Uint8Array.
  * - UPDATED_OLD / UPDATED_NEW return whole top-level attributes that an action touched, not only the nested parts.
@@ -54,6 +58,8 @@ export const dynamodbEnvironmentSchema = z.strictObject({
         partitionKeyType: keyType.default('S'),
         sortKey: z.string().min(1).optional(),
         sortKeyType: keyType.default('S'),
+        /** The table's TTL attribute (TimeToLiveSpecification.AttributeName); omitted: TTL is off. */
+        timeToLiveAttribute: z.string().min(1).optional(),
         /** Items in the AttributeValue JSON format, e.g. `{ "pk": { "S": "lock#i-0abc" } }`. */
         items: z.array(z.record(z.string(), z.unknown())).default([]),
       }),
@@ -68,6 +74,7 @@ interface Table {
   readonly partitionKeyType: 'S' | 'N' | 'B';
   readonly sortKey?: string;
   readonly sortKeyType: 'S' | 'N' | 'B';
+  readonly timeToLiveAttribute?: string;
   readonly items: Map<string, Item>;
 }
 
@@ -133,11 +140,13 @@ export class DynamoDbSimulator implements ServiceSimulator {
   }
 
   snapshot(): unknown {
+    for (const t of this.tables.values()) this.expire(t);
     return {
       tables: [...this.tables.values()].map((t) => ({
         tableName: t.name,
         partitionKey: t.partitionKey,
         ...(t.sortKey ? { sortKey: t.sortKey } : {}),
+        ...(t.timeToLiveAttribute ? { timeToLiveAttribute: t.timeToLiveAttribute } : {}),
         items: this.sorted(t, [...t.items.values()]).map((i) => structuredClone(i)),
       })),
     };
@@ -145,7 +154,8 @@ export class DynamoDbSimulator implements ServiceSimulator {
 
   /** The items of a table as they are now, ordered by key (for drill expectations and tests). */
   items(tableName: string): Item[] {
-    return this.sorted(this.table(tableName), [...this.table(tableName).items.values()]).map((i) => structuredClone(i));
+    const table = this.table(tableName);
+    return this.sorted(table, [...table.items.values()]).map((i) => structuredClone(i));
   }
 
   private putItem(input: Input): PutItemOutput {
@@ -280,7 +290,21 @@ export class DynamoDbSimulator implements ServiceSimulator {
   private table(name: unknown): Table {
     const table = typeof name === 'string' ? this.tables.get(name) : undefined;
     if (!table) throw new AwsApiError('dynamodb', 'ResourceNotFoundException', 'Requested resource not found', 400);
+    this.expire(table);
     return table;
+  }
+
+  /** Deletes the items whose TTL has passed (see the header: the earliest moment AWS may delete them). */
+  private expire(table: Table): void {
+    const attribute = table.timeToLiveAttribute;
+    if (attribute === undefined) return;
+    const nowSeconds = this.region.clock.now() / 1000;
+    const fiveYears = 5 * 365 * 24 * 3600;
+    for (const [key, item] of table.items) {
+      const value = item[attribute] as { N?: string } | undefined;
+      const expiry = value?.N === undefined ? NaN : Number(value.N);
+      if (expiry < nowSeconds && expiry > nowSeconds - fiveYears) table.items.delete(key);
+    }
   }
 
   private required(input: Input, member: string): unknown {

@@ -5,6 +5,8 @@
  * instance, a mirror set's DR state, a backup's state). So no state machine may write the table's TTL attribute:
  * a lock's lease is an ordinary attribute that only permits a take-over.
  */
+import * as path from 'node:path';
+import { drillFile } from '../../cli/drill';
 import { STATE_TABLE_KEYS } from '../../workflows/base/foundation';
 import { LOCK_ATTRIBUTES } from '../../workflows/fragments/lock';
 import { allStates, isRecord, synthExampleApp } from '../harness';
@@ -50,5 +52,21 @@ describe('state records (item 14: durable state never expires)', () => {
         .map(({ path }) => path);
       expect(offenders).toEqual([]);
     });
+  });
+
+  it("drills with the table's TTL switched on, so an item that carried it would vanish in a drill as on AWS", async () => {
+    // GIVEN the example instance-recovery drill (its stack's table has TTL on `expiresAt`)
+    const result = await drillFile(path.join(__dirname, '..', 'scenarios', 'instance-recovery.json'));
+
+    // THEN the simulated table has TTL on, and the group's record survived with no TTL value on it
+    const tables = (
+      result.environment as {
+        dynamodb: { tables: { timeToLiveAttribute?: string; items: Record<string, unknown>[] }[] };
+      }
+    ).dynamodb.tables;
+    expect(tables.map((t) => t.timeToLiveAttribute)).toEqual([STATE_TABLE_KEYS.ttlAttribute]);
+    const items = tables.flatMap((t) => t.items);
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.filter((i) => STATE_TABLE_KEYS.ttlAttribute in i)).toEqual([]);
   });
 });

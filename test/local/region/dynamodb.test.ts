@@ -42,6 +42,55 @@ function release(owner: string) {
 }
 
 describe('DynamoDbSimulator', () => {
+  describe('TTL (deletes an expired item at the earliest moment AWS may)', () => {
+    const TTL_TABLE = { tables: [{ tableName: LOCKS, timeToLiveAttribute: 'expiresAt' }] };
+
+    it('deletes the whole item once its TTL attribute is in the past, and keeps it until then', async () => {
+      // GIVEN a table with TTL on `expiresAt` and an item holding durable state that expires in 60 s
+      const { region } = setup(TTL_TABLE);
+      const now = Math.floor(region.clock.now() / 1000);
+      await region.call('dynamodb', 'PutItem', {
+        TableName: LOCKS,
+        Item: { ...LOCK_KEY, state: { S: 'NEEDS_ATTENTION' }, expiresAt: { N: String(now + 60) } },
+      });
+      const before = (await region.call('dynamodb', 'GetItem', { TableName: LOCKS, Key: LOCK_KEY })) as GetItemOutput;
+
+      // WHEN the clock passes the expiry
+      region.clock.advanceSeconds(61);
+      const after = (await region.call('dynamodb', 'GetItem', { TableName: LOCKS, Key: LOCK_KEY })) as GetItemOutput;
+
+      // THEN the item (and the state it held) is gone
+      expect(before.Item?.state).toEqual({ S: 'NEEDS_ATTENTION' });
+      expect(after.Item).toBeUndefined();
+    });
+
+    it('keeps items whose expiry is not the TTL attribute, or is more than five years old, or on a table without TTL', async () => {
+      // GIVEN items with a lease attribute, an ancient TTL value, and a table without TTL
+      const { region, dynamodb } = setup({
+        tables: [
+          { tableName: LOCKS, timeToLiveAttribute: 'expiresAt' },
+          { tableName: 'NoTtl', items: [{ pk: { S: 'a' }, expiresAt: { N: '1' } }] },
+        ],
+      });
+      const now = Math.floor(region.clock.now() / 1000);
+      await region.call('dynamodb', 'PutItem', {
+        TableName: LOCKS,
+        Item: { pk: { S: 'lease' }, leaseExpiresAt: { N: String(now - 10) } },
+      });
+      await region.call('dynamodb', 'PutItem', {
+        TableName: LOCKS,
+        Item: { pk: { S: 'ancient' }, expiresAt: { N: String(now - 6 * 365 * 24 * 3600) } },
+      });
+
+      // WHEN time passes
+      region.clock.advanceSeconds(3600);
+
+      // THEN all of them are still there
+      expect(dynamodb.items(LOCKS).map((i) => i.pk)).toEqual([{ S: 'ancient' }, { S: 'lease' }]);
+      expect(dynamodb.items('NoTtl')).toHaveLength(1);
+    });
+  });
+
   describe('PutItem and GetItem', () => {
     it('stores an item and reads it back, numbers normalised', async () => {
       // GIVEN an empty table
