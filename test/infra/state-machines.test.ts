@@ -7,6 +7,7 @@ import {
   type SynthesizedExampleApp,
   type SynthesizedStateMachine,
   checkIamGrants,
+  checkIntrinsics,
   checkSdkParameters,
   checkStateMachine,
   formatFinding,
@@ -34,6 +35,10 @@ function describeChecks(machines: readonly SynthesizedStateMachine[]): void {
 
     it('is valid Amazon States Language (asl-validator)', () => {
       expect(validateAsl(machine.definition, options).map(formatFinding)).toEqual([]);
+    });
+
+    it('escapes every intrinsic-function literal and gives States.Format one argument per placeholder', () => {
+      expect(checkIntrinsics(machine.definition, options).map(formatFinding)).toEqual([]);
     });
 
     it("passes only parameters the SDK's service model knows, and every required one", () => {
