@@ -41,11 +41,24 @@ export function canSeeThrottling(errorEquals: readonly string[]): boolean {
 /** Attempt counters are recognised by name: a Choice rule must read a path that mentions "attempt". */
 const ATTEMPT_COUNTER = /attempt/i;
 
+/** How the loop-budget rule counts a round. */
+export interface LoopBudgetOptions {
+  /**
+   * Count each Task's TimeoutSeconds in every round (a call that hangs until its timeout in every round), on top of
+   * the Waits. Off by default: a poll meant to last "up to N minutes" computes its attempts from its interval, and
+   * with a hung call in every round no counter-bounded poll could keep its normal duration; such polls need a
+   * deadline, which the counter model cannot see. Turn it on to find the loops whose worst case is dominated by
+   * their calls.
+   * @default false
+   */
+  readonly countTaskTimeouts?: boolean;
+}
+
 /** Fields only JSONata states have. */
 const JSONATA_FIELDS = ['Arguments', 'Output', 'Items'] as const;
 
 /** Checks one state machine definition; returns every finding (empty when it passes). */
-export function checkStateMachine(definition: unknown, options: CheckOptions): Finding[] {
+export function checkStateMachine(definition: unknown, options: CheckOptions & LoopBudgetOptions): Finding[] {
   const findings: Finding[] = [];
   const report = (path: string, rule: RuleId, message: string) =>
     findings.push({ stateMachine: options.name, path, rule, message });
@@ -61,7 +74,8 @@ export function checkStateMachine(definition: unknown, options: CheckOptions): F
     if (state.Type === 'Task') checkTask(state, path, report);
   }
   const machineTimeout = isPositiveInteger(definition.TimeoutSeconds) ? definition.TimeoutSeconds : undefined;
-  for (const scope of statesScopes(definition)) checkLoops(scope, definition, machineTimeout, report);
+  const budget = { countTaskTimeouts: options.countTaskTimeouts ?? false };
+  for (const scope of statesScopes(definition)) checkLoops(scope, definition, machineTimeout, budget, report);
   return findings;
 }
 
@@ -320,9 +334,10 @@ function checkLoops(
   scope: StatesScope,
   definition: Record<string, unknown>,
   machineTimeout: number | undefined,
+  budget: Required<LoopBudgetOptions>,
   report: Report,
 ): void {
-  const resolve = (path: string) => largestLiteral(definition, lastSegment(path));
+  const resolve = (path: string) => resolveNumber(definition, scope, path);
   for (const component of cycles(scope.states)) {
     const labels = component.map((n) => stateLabel(n, scope.states[n]));
     const where = joinPath(scope.path, labels[0]);
@@ -355,7 +370,7 @@ function checkLoops(
     if (problems.length > 0 || machineTimeout === undefined) continue;
     // The outermost counters: those whose own cycle is the whole loop (the loop ends when the first of them does).
     const outer = counters.filter((c) => c.cycle.length === component.length);
-    const worsts = outer.map((c) => worstCase(scope.states, counters, c, resolve));
+    const worsts = outer.map((c) => worstCase(scope.states, counters, c, resolve, budget));
     if (outer.length === 0 || worsts.some((w) => w === undefined)) continue;
     const worst = worsts.reduce((a, b) => (b!.seconds < a!.seconds ? b : a));
     if (worst !== undefined && worst.seconds > machineTimeout) {
@@ -459,13 +474,22 @@ function mathAddStep(text: string, counter: string): number | undefined {
   return path.kind === 'path' && samePath(path.path, counter) && n.kind === 'number' ? n.value : undefined;
 }
 
-/** Seconds a state adds to one round: a Wait's seconds, a Task's TimeoutSeconds (one attempt; retries not counted). */
-function stateSeconds(state: AslState, resolve: (path: string) => number | undefined): number | undefined {
+/**
+ * Seconds a state adds to one round: a Wait's seconds; with `countTaskTimeouts`, a Task's TimeoutSeconds too (one
+ * attempt; retries not counted).
+ */
+function stateSeconds(
+  state: AslState,
+  resolve: (path: string) => number | undefined,
+  budget: Required<LoopBudgetOptions>,
+): number | undefined {
   if (state.Type === 'Wait') {
     if (typeof state.Seconds === 'number') return state.Seconds;
     return typeof state.SecondsPath === 'string' ? resolve(state.SecondsPath) : undefined;
   }
-  if (state.Type === 'Task') return typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : 0;
+  if (state.Type === 'Task' && budget.countTaskTimeouts) {
+    return typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : 0;
+  }
   return 0;
 }
 
@@ -492,6 +516,7 @@ function worstCase(
   counters: readonly LoopCounter[],
   counter: LoopCounter,
   resolve: (path: string) => number | undefined,
+  budget: Required<LoopBudgetOptions>,
 ): { seconds: number; detail: string } | undefined {
   if (counter.bound === undefined) return undefined;
   const rounds = Math.max(0, Math.ceil((counter.bound - counter.start) / counter.step));
@@ -507,13 +532,15 @@ function worstCase(
   let roundSeconds = 0;
   for (const n of loop) {
     if (direct.some((c) => c.cycle.includes(n))) continue;
-    const seconds = stateSeconds(states[n], resolve);
+    const seconds = stateSeconds(states[n], resolve, budget);
     if (seconds === undefined) return undefined;
     roundSeconds += seconds;
   }
-  const parts = [`${rounds} round(s) of ${roundSeconds} s of waits and task timeouts`];
+  const parts = [
+    `${rounds} round(s) of ${roundSeconds} s of ${budget.countTaskTimeouts ? 'waits and task timeouts' : 'waits'}`,
+  ];
   for (const c of direct) {
-    const w = worstCase(states, counters, c, resolve);
+    const w = worstCase(states, counters, c, resolve, budget);
     if (w === undefined) return undefined;
     roundSeconds += w.seconds;
     parts.push(`plus, in each round, a nested loop on ${c.path} of ${w.seconds} s [${w.detail}]`);
@@ -575,6 +602,29 @@ function largestLiteral(definition: unknown, key: string): number | undefined {
   };
   visit(definition);
   return best;
+}
+
+/**
+ * A worst case for a number the workflow reads at `path`: the largest literal under its last segment, or, when a
+ * Pass state sets the path to `States.ArrayGetItem(<list>, …)`, the largest literal of that list.
+ */
+function resolveNumber(definition: unknown, scope: StatesScope, path: string): number | undefined {
+  const literal = largestLiteral(definition, lastSegment(path));
+  if (literal !== undefined) return literal;
+  for (const state of Object.values(scope.states)) {
+    for (const w of intrinsicWrites(state)) {
+      if (!samePath(w.path, path)) continue;
+      try {
+        const call = parseIntrinsic(w.text);
+        if (call.kind === 'call' && call.name === 'States.ArrayGetItem' && call.args[0]?.kind === 'path') {
+          return largestLiteral(definition, lastSegment(call.args[0].path));
+        }
+      } catch {
+        // not an intrinsic this resolver understands
+      }
+    }
+  }
+  return undefined;
 }
 
 const lastSegment = (path: string) => /([A-Za-z0-9_]+)\]?$/.exec(path)?.[1] ?? path;

@@ -29,7 +29,7 @@ function describeChecks(machines: readonly SynthesizedStateMachine[]): void {
   describe.each(machines.map((m) => [m.label, m] as const))('state machine %s', (_label, machine) => {
     const options = { name: machine.label };
 
-    it('follows the ASL rules (JSONPath, timeouts, bounded retries, catches, heartbeats, bounded loops)', () => {
+    it('follows the ASL rules (JSONPath, timeouts, bounded retries, catches, heartbeats, loops with increasing counters that fit the timeout)', () => {
       expect(checkStateMachine(machine.definition, options).map(formatFinding)).toEqual([]);
     });
 
