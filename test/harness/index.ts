@@ -19,6 +19,7 @@ import type { SynthesizedStateMachine } from './synth';
 export * from './findings';
 export { checkStateMachine } from './asl-rules';
 export { validateAsl } from './asl-validation';
+export { checkDestructiveEc2Grants } from './iam';
 export { checkIntrinsics } from './intrinsics';
 export { checkIamGrants, checkSdkParameters } from './sdk-model';
 export * from './synth';

@@ -6,6 +6,7 @@ import { buildGoodWorkflowApp } from '../fixtures/good-workflow';
 import {
   type SynthesizedExampleApp,
   type SynthesizedStateMachine,
+  checkDestructiveEc2Grants,
   checkIamGrants,
   checkIntrinsics,
   checkSdkParameters,
@@ -61,6 +62,12 @@ describe('the example app', () => {
       Object.keys(s.assertions.findResources('AWS::StepFunctions::StateMachine')).map((id) => `${s.stackName}/${id}`),
     );
     expect(example.stateMachines.map((m) => `${m.stackName}/${m.logicalId}`)).toEqual(inTemplates);
+  });
+
+  describe.each((example?.stacks ?? []).map((s) => [s.stackName, s] as const))('stack %s', (_name, stack) => {
+    it('grants no destructive EC2 action on a wildcard resource without a tag or VPC condition, in any policy', () => {
+      expect(checkDestructiveEc2Grants(stack.template, { name: stack.stackName }).map(formatFinding)).toEqual([]);
+    });
   });
 
   // jest refuses an empty table; with no workflows yet, the test above is the harness's proof of having run.
