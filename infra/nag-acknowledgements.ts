@@ -19,6 +19,13 @@ export interface Acknowledgement {
    */
   readonly ids: readonly string[] | ((scope: IConstruct) => readonly string[]);
   readonly reason: string;
+  /**
+   * For `AwsSolutions-IAM5[Resource::…]` findings: the only actions the acknowledged policies may grant on those
+   * wildcard resources. cdk-nag reports a wildcard resource once per policy, whatever actions it is granted with, so
+   * an acknowledgement of `Resource::*` alone would also cover an `ec2:TerminateInstances` added to the same role
+   * later; test/infra/nag.test.ts fails when a statement on an acknowledged wildcard resource grants any other action.
+   */
+  readonly wildcardActions?: readonly string[];
   /** Which constructs it applies to (and so everything beneath them). */
   readonly appliesTo: (c: IConstruct) => boolean;
 }
@@ -92,6 +99,34 @@ function ec2Arns(scope: IConstruct, resources: readonly string[], withAccount = 
   );
 }
 
+/** What Step Functions logging needs (aws-stepfunctions grants them on "*": they have no resource type). */
+const LOG_DELIVERY_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:DescribeLogGroups',
+  'logs:DescribeResourcePolicies',
+  'logs:GetLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:UpdateLogDelivery',
+];
+/** What X-Ray tracing of state machines and functions needs (no resource type). */
+const XRAY_ACTIONS = [
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'xray:PutTelemetryRecords',
+  'xray:PutTraceSegments',
+];
+/** What Lambda needs to attach a function to a VPC (Lambda Developer Guide, "Required IAM permissions"). */
+const LAMBDA_VPC_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+
 export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     ids: ['Serverless-SNSRedrivePolicy'],
@@ -107,6 +142,14 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'Only actions without resource-level permissions are granted on "*": ec2:DescribeInstances, ec2:DescribeSubnets, ' +
       'elasticloadbalancing:DescribeTargetHealth, cloudwatch:DescribeAlarms (Service Authorization Reference lists no ' +
       'resource type for them), and the X-Ray and CloudWatch Logs delivery actions Step Functions tracing and logging need.',
+    wildcardActions: [
+      'ec2:DescribeInstances',
+      'ec2:DescribeSubnets',
+      'elasticloadbalancing:DescribeTargetHealth',
+      'cloudwatch:DescribeAlarms',
+      ...LOG_DELIVERY_ACTIONS,
+      ...XRAY_ACTIONS,
+    ],
     appliesTo: inRecovery('Role', 'InspectInstance', 'LaunchReplacement', 'CarryOverAlarms'),
   },
   {
@@ -115,6 +158,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'The state machine may modify, tag and terminate only instances whose recovery-group tag names a configured group ' +
       '(aws:ResourceTag condition), and modify interfaces and security groups only in the configured VPCs (ec2:Vpc ' +
       'condition); the instance ids are not known at deploy time.',
+    wildcardActions: [
+      'ec2:CreateTags',
+      'ec2:ModifyInstanceAttribute',
+      'ec2:ModifyNetworkInterfaceAttribute',
+      'ec2:TerminateInstances',
+    ],
     appliesTo: inRecovery('Role'),
   },
   {
@@ -126,6 +175,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'RunInstances names every resource it touches: the instance only with the configured group in its request tags ' +
       '(aws:RequestTag), subnets, security groups and interfaces only in the configured VPCs (ec2:Vpc), tags only as ' +
       'part of RunInstances (ec2:CreateAction); the new ids and the AMI of the failed instance are not known at deploy time.',
+    wildcardActions: ['ec2:RunInstances', 'ec2:CreateTags'],
     appliesTo: inRecovery('LaunchReplacement'),
   },
   {
@@ -135,6 +185,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       'Carrying over alarms recreates and deletes the alarms of the failed instance, whose names are chosen by the ' +
       'operators and unknown at deploy time; the task only touches alarms whose dimensions name that instance.',
+    wildcardActions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
     appliesTo: inRecovery('CarryOverAlarms'),
   },
   {
@@ -146,6 +197,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       "The LambdaInvoke task grants lambda:InvokeFunction on its own function and that function's versions and " +
       'aliases (<arn>:*), as aws-stepfunctions-tasks does for every Lambda task; no other function is reachable.',
+    wildcardActions: ['lambda:InvokeFunction'],
     appliesTo: (c) => c instanceof InstanceRecoveryWorkflow,
   },
   {
@@ -169,6 +221,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       '(state machine and plan-target-switch), the network-interface actions Lambda needs to run the probe in the VPC ' +
       '(the Lambda developer guide requires "*" for DescribeNetworkInterfaces and warns that a scoped ' +
       'DeleteNetworkInterface breaks VPC access), and the X-Ray and CloudWatch Logs delivery actions of tracing and logging.',
+    wildcardActions: [
+      'elasticloadbalancing:DescribeTargetHealth',
+      ...LAMBDA_VPC_ACTIONS,
+      ...LOG_DELIVERY_ACTIONS,
+      ...XRAY_ACTIONS,
+    ],
     appliesTo: inMirror('Role', 'PlanTargetSwitch', 'ProbeMembers-*'),
   },
   {
@@ -181,6 +239,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       "The LambdaInvoke task grants lambda:InvokeFunction on the plan function and that function's versions and " +
       'aliases (<arn>:*), as aws-stepfunctions-tasks does for every Lambda task; the probe functions are granted by ' +
       'exact ARN, no other function is reachable.',
+    wildcardActions: ['lambda:InvokeFunction'],
     appliesTo: (c) => c instanceof MirrorFailoverWorkflow,
   },
   {
@@ -217,6 +276,14 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'tasks), ec2:DescribeSnapshots (state machine, copy and prune tasks), ssm:GetCommandInvocation (state machines), ' +
       'cloudwatch:PutMetricData (record task, limited to the HaWorkflows/SnapshotBackup namespace by the ' +
       'cloudwatch:namespace condition), and the X-Ray and CloudWatch Logs delivery actions of tracing and logging.',
+    wildcardActions: [
+      'ec2:DescribeInstances',
+      'ec2:DescribeSnapshots',
+      'ssm:GetCommandInvocation',
+      'cloudwatch:PutMetricData',
+      ...LOG_DELIVERY_ACTIONS,
+      ...XRAY_ACTIONS,
+    ],
     appliesTo: inBackup(
       'Role',
       'Instance/Role',
@@ -240,6 +307,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       '(aws:RequestTag), CreateTags only as part of those calls (ec2:CreateAction) or on snapshots tagged ' +
       'created-by=ha-workflows with a configured policy, and DeleteSnapshot and the source of CopySnapshot only act on ' +
       'snapshots tagged created-by=ha-workflows with a configured policy (aws:ResourceTag).',
+    wildcardActions: ['ec2:CreateSnapshots', 'ec2:CopySnapshot', 'ec2:CreateTags', 'ec2:DeleteSnapshot'],
     appliesTo: inBackup('Instance/Role', 'RecordFreezeWindow', 'CopySnapshots', 'PruneSnapshots'),
   },
   {
@@ -248,6 +316,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'Instance ids are not known at deploy time (a policy selects instances by tag): SendCommand and CreateSnapshots ' +
       "are granted only on instances that carry a configured policy's tag key and value (ssm:resourceTag / " +
       "aws:ResourceTag conditions), and SendCommand only with the stack's own freeze and thaw documents (named ARNs).",
+    wildcardActions: ['ssm:SendCommand', 'ec2:CreateSnapshots'],
     appliesTo: inBackup('Instance/Role', 'Rescue/Role'),
   },
   {
@@ -256,6 +325,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       "CreateSnapshots needs the instance's volumes as resources; their ids are unknown at deploy time and volumes " +
       'carry no tag the workflow could require. Which volumes can be snapshotted is bounded by the instance resource, ' +
       "which must carry a configured policy's tag.",
+    wildcardActions: ['ec2:CreateSnapshots'],
     appliesTo: inBackup('Instance/Role'),
   },
   {
@@ -267,6 +337,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       "The LambdaInvoke tasks grant lambda:InvokeFunction on their own functions and those functions' versions and " +
       'aliases (<arn>:*), as aws-stepfunctions-tasks does for every Lambda task; no other function is reachable.',
+    wildcardActions: ['lambda:InvokeFunction'],
     appliesTo: (c) => c instanceof SnapshotBackupWorkflow,
   },
   {
@@ -283,6 +354,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'The startExecution.sync:2 task waits for each child execution: aws-stepfunctions-tasks grants DescribeExecution ' +
       'and StopExecution on the executions of the per-instance state machine only (execution:<its name>*); their names ' +
       '(<run id>-<instance id>) are made at run time.',
+    wildcardActions: ['states:DescribeExecution', 'states:StopExecution'],
     appliesTo: inBackup('Role'),
   },
   {
@@ -308,6 +380,13 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'and probe in the DR VPC (the Lambda developer guide requires "*"), and the X-Ray and CloudWatch Logs delivery ' +
       'actions of tracing and logging. StopInstances, ModifyInstanceAttribute, SendCommand and RegisterTargets name ' +
       'their instances, groups, documents and target groups.',
+    wildcardActions: [
+      'ec2:DescribeInstances',
+      'ssm:GetCommandInvocation',
+      ...LAMBDA_VPC_ACTIONS,
+      ...LOG_DELIVERY_ACTIONS,
+      ...XRAY_ACTIONS,
+    ],
     appliesTo: inDr('Role', 'ValidateRequest', 'FenceOldSite', 'Preflight-*', 'Probe-*'),
   },
   {
@@ -322,6 +401,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       "The LambdaInvoke tasks grant lambda:InvokeFunction on the validation and fence functions and those functions' " +
       'versions and aliases (<arn>:*), as aws-stepfunctions-tasks does for every Lambda task; the preflight and probe ' +
       'functions are granted by exact ARN, no other function is reachable.',
+    wildcardActions: ['lambda:InvokeFunction'],
     appliesTo: (c) => c instanceof DrPromotionWorkflow,
   },
   {

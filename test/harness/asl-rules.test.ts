@@ -288,31 +288,46 @@ describe('checkStateMachine', () => {
   });
 
   describe('loops', () => {
-    /** Describe → Done? → (not yet) Wait → Describe. */
-    function pollingLoop(choiceRules: unknown[]): Definition {
+    /** Describe → Done? → (not yet) Wait → Count → Describe; the counter starts at 1 before the loop. */
+    function pollingLoop(choiceRules: unknown[], count = 'States.MathAdd($.poll.attempt, 1)'): Definition {
       const d = goodDefinition();
+      d.StartAt = 'Start polling';
+      d.States['Start polling'] = {
+        Type: 'Pass',
+        Result: { attempt: 1 },
+        ResultPath: '$.poll',
+        Next: 'Describe instances',
+      };
       d.States['Describe instances'].Next = 'Are the instances running?';
       d.States['Are the instances running?'] = {
         Type: 'Choice',
         Choices: choiceRules,
         Default: 'Wait before polling again',
       };
-      d.States['Wait before polling again'] = { Type: 'Wait', Seconds: 10, Next: 'Describe instances' };
+      d.States['Wait before polling again'] = { Type: 'Wait', Seconds: 10, Next: 'Count the poll' };
+      d.States['Count the poll'] = {
+        Type: 'Pass',
+        Parameters: { 'attempt.$': count },
+        ResultPath: '$.poll',
+        Next: 'Describe instances',
+      };
       return d;
     }
     const running = { Variable: '$.state', StringEquals: 'running', Next: 'Back up each instance' };
+    const gaveUp = { Variable: '$.poll.attempt', NumericGreaterThanEquals: 10, Next: 'Back-up failed' };
+    const LOOP =
+      'Task "Describe instances", Choice "Are the instances running?", Wait "Wait before polling again", ' +
+      'Pass "Count the poll"';
 
     it('rejects a polling loop without an attempt counter', () => {
       const f = expectOneFinding(pollingLoop([running]), 'loop-attempt-counter', 'Task "Describe instances"');
       expect(f.message).toBe(
-        'the states Task "Describe instances", Choice "Are the instances running?", Wait "Wait before polling again" ' +
-          'form a loop without a Choice on an attempt counter; every loop must pass a Choice whose rule reads a ' +
-          'counter such as "$.poll.attempt", so that it ends after a bounded number of rounds',
+        `the states ${LOOP} form a loop without a Choice on an attempt counter; every loop must pass a Choice whose ` +
+          'rule reads a counter such as "$.poll.attempt", so that it ends after a bounded number of rounds',
       );
     });
 
     it('accepts a polling loop whose Choice reads an attempt counter', () => {
-      const gaveUp = { Variable: '$.poll.attempt', NumericGreaterThanEquals: 10, Next: 'Back-up failed' };
       expect(check(pollingLoop([running, gaveUp]))).toEqual([]);
     });
 
@@ -320,11 +335,149 @@ describe('checkStateMachine', () => {
       const rule = {
         And: [
           { Not: { Variable: '$.state', StringEquals: 'running' } },
-          { Variable: '$.Attempts', NumericLessThan: 5 },
+          { Variable: '$.poll.attempt', NumericLessThan: 5 },
         ],
         Next: 'Wait before polling again',
       };
-      expect(check(pollingLoop([running, rule]))).toEqual([]);
+      expect(check(pollingLoop([running, rule], 'States.MathAdd($.poll.attempt, 2)'))).toEqual([]);
+    });
+
+    describe('the counter increases', () => {
+      it.each([
+        ['decreases', 'States.MathAdd($.poll.attempt, -1)'],
+        ['adds nothing', 'States.MathAdd($.poll.attempt, 0)'],
+        ['counts another path', 'States.MathAdd($.other.attempt, 1)'],
+        ['adds a number read at run time', 'States.MathAdd($.poll.attempt, $.step)'],
+        ['is not an addition', 'States.ArrayLength($.list)'],
+      ])('rejects a loop whose update %s', (_what, count) => {
+        const f = expectOneFinding(
+          pollingLoop([running, gaveUp], count),
+          'loop-counter-increases',
+          'Task "Describe instances"',
+        );
+        expect(f.message).toBe(
+          `the loop ${LOOP}: Pass "Count the poll" sets the counter $.poll.attempt to ${count}; it must be ` +
+            'States.MathAdd($.poll.attempt, n) with n a positive number, so that every round brings the loop closer ' +
+            'to its bound',
+        );
+      });
+
+      it('rejects a loop in which nothing writes the counter its Choice compares', () => {
+        const d = pollingLoop([running, gaveUp]);
+        d.States['Count the poll'].ResultPath = '$.elsewhere';
+        expect(expectOneFinding(d, 'loop-counter-increases', 'Task "Describe instances"').message).toContain(
+          'its Choice compares the counter $.poll.attempt, but no state of the loop writes it',
+        );
+      });
+
+      it('rejects a Choice that reads the counter without comparing it with a number', () => {
+        const present = { Variable: '$.poll.attempt', IsPresent: false, Next: 'Back-up failed' };
+        expect(
+          expectOneFinding(pollingLoop([running, present]), 'loop-counter-increases', 'Task "Describe instances"')
+            .message,
+        ).toContain('never compares it with a number');
+      });
+    });
+
+    describe("the worst case fits the state machine's TimeoutSeconds", () => {
+      it('rejects attempts × interval longer than TimeoutSeconds', () => {
+        // GIVEN 10 checks 10 s apart (9 waits = 90 s) in a machine that times out after 60 s
+        const d = { ...pollingLoop([running, gaveUp]), TimeoutSeconds: 60 };
+        // THEN the loop is reported with its arithmetic
+        expect(expectOneFinding(d, 'loop-budget', 'Task "Describe instances"').message).toBe(
+          `the loop ${LOOP} can take 90 s (counter $.poll.attempt: 9 round(s) of 10 s of waits), longer than the ` +
+            "state machine's TimeoutSeconds 60: the execution would time out before the loop gives up; lower the " +
+            'attempts or the interval, or raise the timeout',
+        );
+      });
+
+      it('accepts a loop that fits, at the exact limit', () => {
+        expect(check({ ...pollingLoop([running, gaveUp]), TimeoutSeconds: 90 })).toEqual([]);
+      });
+
+      it.each([
+        [{ NumericGreaterThan: 10 }, 100],
+        [{ NumericLessThan: 10, Next: 'Wait before polling again' }, 90],
+        [{ NumericLessThanEquals: 10, Next: 'Wait before polling again' }, 100],
+      ])('reads the bound of %j', (comparison, seconds) => {
+        const rule = { ...gaveUp, NumericGreaterThanEquals: undefined, ...comparison };
+        const d = { ...pollingLoop([running, rule]), TimeoutSeconds: 1 };
+        expect(expectOneFinding(d, 'loop-budget', 'Task "Describe instances"').message).toContain(
+          `can take ${seconds} s`,
+        );
+      });
+
+      it('resolves a bound and a wait read from paths to the largest literal the definition holds for them', () => {
+        const d = pollingLoop([
+          running,
+          { ...gaveUp, NumericGreaterThanEquals: undefined, NumericGreaterThanEqualsPath: '$.settings.maxPolls' },
+        ]);
+        d.States['Set the limits'] = {
+          Type: 'Pass',
+          Result: {
+            sets: [
+              { maxPolls: 4, pollSeconds: 30 },
+              { maxPolls: 7, pollSeconds: 20 },
+            ],
+          },
+          ResultPath: '$.limits',
+          Next: 'Start polling',
+        };
+        d.StartAt = 'Set the limits';
+        d.States['Wait before polling again'] = {
+          Type: 'Wait',
+          SecondsPath: '$.settings.pollSeconds',
+          Next: 'Count the poll',
+        };
+        // 7 checks → 6 waits of at most 30 s
+        expect(
+          expectOneFinding({ ...d, TimeoutSeconds: 179 }, 'loop-budget', 'Task "Describe instances"').message,
+        ).toContain('can take 180 s (counter $.poll.attempt: 6 round(s) of 30 s of waits)');
+        expect(check({ ...d, TimeoutSeconds: 180 })).toEqual([]);
+      });
+
+      it('counts a nested loop in full in every round of the outer loop', () => {
+        // GIVEN an outer retry loop (3 attempts, 100 s apart) around the polling loop (9 waits of 10 s)
+        const d = pollingLoop([running, gaveUp]);
+        d.States['Are the instances running?'].Choices = [running, { ...gaveUp, Next: 'Try again?' }];
+        d.States['Try again?'] = {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.retry.attempts', NumericLessThan: 3, Next: 'Wait before trying again' }],
+          Default: 'Back-up failed',
+        };
+        d.States['Wait before trying again'] = { Type: 'Wait', Seconds: 100, Next: 'Count the retry' };
+        d.States['Count the retry'] = {
+          Type: 'Pass',
+          Parameters: { 'attempts.$': 'States.MathAdd($.retry.attempts, 1)' },
+          ResultPath: '$.retry',
+          Next: 'Start polling',
+        };
+        d.States['Start the retries'] = {
+          Type: 'Pass',
+          Result: { attempts: 0 },
+          ResultPath: '$.retry',
+          Next: 'Start polling',
+        };
+        d.StartAt = 'Start the retries';
+        // THEN 3 rounds × (100 s + 90 s) = 570 s
+        const f = expectOneFinding({ ...d, TimeoutSeconds: 569 }, 'loop-budget', 'Task "Describe instances"');
+        expect(f.message).toContain(
+          'can take 570 s (counter $.retry.attempts: 3 round(s) of 100 s of waits, plus, in each round, a nested ' +
+            'loop on $.poll.attempt of 90 s [counter $.poll.attempt: 9 round(s) of 10 s of waits])',
+        );
+        expect(check({ ...d, TimeoutSeconds: 570 })).toEqual([]);
+      });
+
+      it("counts each Task's TimeoutSeconds in every round when asked to", () => {
+        const d = { ...pollingLoop([running, gaveUp]), TimeoutSeconds: 300 };
+        expect(check(d)).toEqual([]);
+        const findings = checkStateMachine(d, { name: 'BackupWorkflow', countTaskTimeouts: true });
+        expect(findings.map((f) => f.message)).toEqual([
+          expect.stringContaining(
+            'can take 360 s (counter $.poll.attempt: 9 round(s) of 40 s of waits and task timeouts)',
+          ),
+        ]);
+      });
     });
 
     it('rejects a Task whose Catch leads back to itself', () => {

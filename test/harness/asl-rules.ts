@@ -24,6 +24,7 @@ import {
   stateLabel,
   statesScopes,
 } from './findings';
+import { type IntrinsicNode, parseIntrinsic } from './intrinsics';
 
 /** Upper bound of `MaxAttempts` for one retrier: beyond that a Retry hides an outage instead of riding it out. */
 export const MAX_RETRY_ATTEMPTS = 10;
@@ -40,11 +41,24 @@ export function canSeeThrottling(errorEquals: readonly string[]): boolean {
 /** Attempt counters are recognised by name: a Choice rule must read a path that mentions "attempt". */
 const ATTEMPT_COUNTER = /attempt/i;
 
+/** How the loop-budget rule counts a round. */
+export interface LoopBudgetOptions {
+  /**
+   * Count each Task's TimeoutSeconds in every round (a call that hangs until its timeout in every round), on top of
+   * the Waits. Off by default: a poll meant to last "up to N minutes" computes its attempts from its interval, and
+   * with a hung call in every round no counter-bounded poll could keep its normal duration; such polls need a
+   * deadline, which the counter model cannot see. Turn it on to find the loops whose worst case is dominated by
+   * their calls.
+   * @default false
+   */
+  readonly countTaskTimeouts?: boolean;
+}
+
 /** Fields only JSONata states have. */
 const JSONATA_FIELDS = ['Arguments', 'Output', 'Items'] as const;
 
 /** Checks one state machine definition; returns every finding (empty when it passes). */
-export function checkStateMachine(definition: unknown, options: CheckOptions): Finding[] {
+export function checkStateMachine(definition: unknown, options: CheckOptions & LoopBudgetOptions): Finding[] {
   const findings: Finding[] = [];
   const report = (path: string, rule: RuleId, message: string) =>
     findings.push({ stateMachine: options.name, path, rule, message });
@@ -59,7 +73,9 @@ export function checkStateMachine(definition: unknown, options: CheckOptions): F
     if (Array.isArray(state.Retry)) checkRetriers(state.Retry, path, report);
     if (state.Type === 'Task') checkTask(state, path, report);
   }
-  for (const scope of statesScopes(definition)) checkLoops(scope, report);
+  const machineTimeout = isPositiveInteger(definition.TimeoutSeconds) ? definition.TimeoutSeconds : undefined;
+  const budget = { countTaskTimeouts: options.countTaskTimeouts ?? false };
+  for (const scope of statesScopes(definition)) checkLoops(scope, definition, machineTimeout, budget, report);
   return findings;
 }
 
@@ -314,22 +330,322 @@ export function cycles(states: Record<string, AslState>): string[][] {
   return out;
 }
 
-function checkLoops(scope: StatesScope, report: Report): void {
+function checkLoops(
+  scope: StatesScope,
+  definition: Record<string, unknown>,
+  machineTimeout: number | undefined,
+  budget: Required<LoopBudgetOptions>,
+  report: Report,
+): void {
+  const resolve = (path: string) => resolveNumber(definition, scope, path);
   for (const component of cycles(scope.states)) {
+    const labels = component.map((n) => stateLabel(n, scope.states[n]));
+    const where = joinPath(scope.path, labels[0]);
     const guarded = component.some((n) => {
       const s = scope.states[n];
       return s.Type === 'Choice' && choiceReads(s).some((p) => ATTEMPT_COUNTER.test(p));
     });
-    if (guarded) continue;
-    const labels = component.map((n) => stateLabel(n, scope.states[n]));
-    report(
-      joinPath(scope.path, labels[0]),
-      'loop-attempt-counter',
-      `the states ${labels.join(', ')} form a loop without a Choice on an attempt counter; every loop must pass a ` +
-        'Choice whose rule reads a counter such as "$.poll.attempt", so that it ends after a bounded number of rounds',
-    );
+    if (!guarded) {
+      report(
+        where,
+        'loop-attempt-counter',
+        `the states ${labels.join(', ')} form a loop without a Choice on an attempt counter; every loop must pass a ` +
+          'Choice whose rule reads a counter such as "$.poll.attempt", so that it ends after a bounded number of rounds',
+      );
+      continue;
+    }
+    const counters = loopCounters(scope.states, component, resolve);
+    if (counters.length === 0) {
+      report(
+        where,
+        'loop-counter-increases',
+        `the loop ${labels.join(', ')}: its Choice reads an attempt counter but never compares it with a number ` +
+          '(NumericLessThan, NumericGreaterThanEquals…), so nothing bounds the rounds',
+      );
+      continue;
+    }
+    const problems = counters.flatMap((c) => (c.problem ? [c.problem] : []));
+    for (const problem of problems)
+      report(where, 'loop-counter-increases', `the loop ${labels.join(', ')}: ${problem}`);
+    if (problems.length > 0 || machineTimeout === undefined) continue;
+    // The outermost counters: those whose own cycle is the whole loop (the loop ends when the first of them does).
+    const outer = counters.filter((c) => c.cycle.length === component.length);
+    const worsts = outer.map((c) => worstCase(scope.states, counters, c, resolve, budget));
+    if (outer.length === 0 || worsts.some((w) => w === undefined)) continue;
+    const worst = worsts.reduce((a, b) => (b!.seconds < a!.seconds ? b : a));
+    if (worst !== undefined && worst.seconds > machineTimeout) {
+      report(
+        where,
+        'loop-budget',
+        `the loop ${labels.join(', ')} can take ${worst.seconds} s (${worst.detail}), longer than the state ` +
+          `machine's TimeoutSeconds ${machineTimeout}: the execution would time out before the loop gives up; ` +
+          'lower the attempts or the interval, or raise the timeout',
+      );
+    }
   }
 }
+
+/** One attempt counter of a loop: how it starts, grows and ends, or why it cannot be shown to end. */
+interface LoopCounter {
+  readonly path: string;
+  readonly problem?: string;
+  readonly start: number;
+  readonly step: number;
+  /** The counter value at which the Choice ends the loop; undefined when only known at run time. */
+  readonly bound?: number;
+  /** The states of the loop that reset it (a nested loop's counter is reset in each round of the outer loop). */
+  readonly resetBy: readonly string[];
+  /** The states of its own loop: the cycle through the state that increases it, not passing where it is reset. */
+  readonly cycle: readonly string[];
+}
+
+/**
+ * Every counter the loop's Choices compare with a number, each with the Pass state of the loop that must increase it
+ * (`States.MathAdd(<counter>, n)`, n > 0) and where it starts (the smallest literal a Pass state of the scope sets
+ * it to; 0 if none is found).
+ */
+function loopCounters(
+  states: Record<string, AslState>,
+  component: readonly string[],
+  resolve: (path: string) => number | undefined,
+): LoopCounter[] {
+  const comparisons = component
+    .filter((n) => states[n].Type === 'Choice')
+    .flatMap((n) => counterComparisons(states[n], resolve));
+  const paths = [...new Set(comparisons.map((c) => c.counter))];
+  return paths.map((path) => {
+    const bounds = comparisons.filter((c) => c.counter === path).map((c) => c.bound);
+    const bound = bounds.some((b) => b === undefined) ? undefined : Math.max(...(bounds as number[]));
+    const key = lastSegment(path);
+    const parent = path.slice(0, path.length - key.length - 1);
+    const initialisers = Object.entries(states).filter(
+      ([, s]) =>
+        s.Type === 'Pass' &&
+        s.ResultPath === parent &&
+        isRecord(s.Result) &&
+        typeof (s.Result as Record<string, unknown>)[key] === 'number',
+    );
+    const starts = initialisers.map(([, s]) => (s.Result as Record<string, number>)[key]);
+    const start = starts.length > 0 ? Math.min(...starts) : 0;
+    const resetBy = initialisers.map(([n]) => n).filter((n) => component.includes(n));
+    const base = { path, start, bound, resetBy, step: 1, cycle: [] as string[] };
+
+    const updates = component.flatMap((n) =>
+      intrinsicWrites(states[n])
+        .filter((w) => samePath(w.path, path))
+        .map((w) => ({ ...w, name: n, state: stateLabel(n, states[n]) })),
+    );
+    if (updates.length === 0) {
+      return {
+        ...base,
+        problem:
+          `its Choice compares the counter ${path}, but no state of the loop writes it; a Pass state in the loop ` +
+          `must set it to States.MathAdd(${path}, 1)`,
+      };
+    }
+    let step = Infinity;
+    const cycle = cycleThrough(states, component, updates[0].name, resetBy);
+    for (const u of updates) {
+      const n = mathAddStep(u.text, path);
+      if (n === undefined || !(n > 0)) {
+        return {
+          ...base,
+          problem:
+            `${u.state} sets the counter ${path} to ${u.text}; it must be States.MathAdd(${path}, n) with n a ` +
+            'positive number, so that every round brings the loop closer to its bound',
+        };
+      }
+      step = Math.min(step, n);
+    }
+    return { ...base, step, cycle };
+  });
+}
+
+/** n of `States.MathAdd(<counter>, n)`, or undefined when the text is anything else. */
+function mathAddStep(text: string, counter: string): number | undefined {
+  let call: IntrinsicNode;
+  try {
+    call = parseIntrinsic(text);
+  } catch {
+    return undefined;
+  }
+  if (call.kind !== 'call' || call.name !== 'States.MathAdd' || call.args.length !== 2) return undefined;
+  const [path, n] = call.args;
+  return path.kind === 'path' && samePath(path.path, counter) && n.kind === 'number' ? n.value : undefined;
+}
+
+/**
+ * Seconds a state adds to one round: a Wait's seconds; with `countTaskTimeouts`, a Task's TimeoutSeconds too (one
+ * attempt; retries not counted).
+ */
+function stateSeconds(
+  state: AslState,
+  resolve: (path: string) => number | undefined,
+  budget: Required<LoopBudgetOptions>,
+): number | undefined {
+  if (state.Type === 'Wait') {
+    if (typeof state.Seconds === 'number') return state.Seconds;
+    return typeof state.SecondsPath === 'string' ? resolve(state.SecondsPath) : undefined;
+  }
+  if (state.Type === 'Task' && budget.countTaskTimeouts) {
+    return typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : 0;
+  }
+  return 0;
+}
+
+/** The states on a cycle through `through` in `component`, not passing through `avoid` (Tarjan on the subgraph). */
+function cycleThrough(
+  states: Record<string, AslState>,
+  component: readonly string[],
+  through: string,
+  avoid: readonly string[],
+): string[] {
+  const sub: Record<string, AslState> = {};
+  for (const n of component) if (!avoid.includes(n)) sub[n] = states[n];
+  return cycles(sub).find((c) => c.includes(through)) ?? [];
+}
+
+/**
+ * The worst-case duration of a loop whose counter is `counter`: rounds × (the Waits and Task timeouts of one round,
+ * Task retries not counted). A loop nested in it (a counter whose cycle lies inside this one) counts as its own worst
+ * case in every round. Undefined when a bound or a wait is only known at run time and not found among the
+ * definition's literals.
+ */
+function worstCase(
+  states: Record<string, AslState>,
+  counters: readonly LoopCounter[],
+  counter: LoopCounter,
+  resolve: (path: string) => number | undefined,
+  budget: Required<LoopBudgetOptions>,
+): { seconds: number; detail: string } | undefined {
+  if (counter.bound === undefined) return undefined;
+  const rounds = Math.max(0, Math.ceil((counter.bound - counter.start) / counter.step));
+  const loop = counter.cycle;
+  const nested = counters.filter(
+    (c) =>
+      c !== counter && c.cycle.length > 0 && c.cycle.length < loop.length && c.cycle.every((n) => loop.includes(n)),
+  );
+  // Only the outermost of the nested loops count here; theirs are counted in their own worst case.
+  const direct = nested.filter(
+    (c) => !nested.some((d) => d !== c && d.cycle.length > c.cycle.length && c.cycle.every((n) => d.cycle.includes(n))),
+  );
+  let roundSeconds = 0;
+  for (const n of loop) {
+    if (direct.some((c) => c.cycle.includes(n))) continue;
+    const seconds = stateSeconds(states[n], resolve, budget);
+    if (seconds === undefined) return undefined;
+    roundSeconds += seconds;
+  }
+  const parts = [
+    `${rounds} round(s) of ${roundSeconds} s of ${budget.countTaskTimeouts ? 'waits and task timeouts' : 'waits'}`,
+  ];
+  for (const c of direct) {
+    const w = worstCase(states, counters, c, resolve, budget);
+    if (w === undefined) return undefined;
+    roundSeconds += w.seconds;
+    parts.push(`plus, in each round, a nested loop on ${c.path} of ${w.seconds} s [${w.detail}]`);
+  }
+  return { seconds: rounds * roundSeconds, detail: `counter ${counter.path}: ${parts.join(', ')}` };
+}
+
+/** Numeric comparisons of a Choice rule and the value at which each one flips (integers). */
+const BOUND_OF: Readonly<Record<string, (n: number) => number>> = {
+  NumericEquals: (n) => n,
+  NumericGreaterThanEquals: (n) => n,
+  NumericGreaterThan: (n) => n + 1,
+  NumericLessThan: (n) => n,
+  NumericLessThanEquals: (n) => n + 1,
+};
+
+/** Every `{ counter, bound }` a Choice compares, nested And/Or/Not included; a `…Path` bound is resolved by `resolve`. */
+function counterComparisons(
+  state: AslState,
+  resolve: (path: string) => number | undefined,
+): { counter: string; bound: number | undefined; rule: string }[] {
+  const out: { counter: string; bound: number | undefined; rule: string }[] = [];
+  const visit = (rule: unknown) => {
+    if (!isRecord(rule)) return;
+    if (typeof rule.Variable === 'string' && ATTEMPT_COUNTER.test(rule.Variable)) {
+      for (const [op, flip] of Object.entries(BOUND_OF)) {
+        const literal = rule[op];
+        const path = rule[`${op}Path`];
+        if (typeof literal === 'number') out.push({ counter: rule.Variable, bound: flip(literal), rule: op });
+        if (typeof path === 'string') {
+          const n = resolve(path);
+          out.push({ counter: rule.Variable, bound: n === undefined ? undefined : flip(n), rule: `${op}Path` });
+        }
+      }
+    }
+    for (const k of ['And', 'Or']) if (Array.isArray(rule[k])) (rule[k] as unknown[]).forEach(visit);
+    visit(rule.Not);
+  };
+  if (Array.isArray(state.Choices)) state.Choices.forEach(visit);
+  return out;
+}
+
+/**
+ * The largest number stored under `key` (the last segment of a path such as `$.set.verifyChecks`) anywhere in the
+ * definition's literals: a worst case for a bound or a wait that the workflow reads from its own settings.
+ */
+function largestLiteral(definition: unknown, key: string): number | undefined {
+  let best: number | undefined;
+  const visit = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (isRecord(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === key && typeof x === 'number') best = Math.max(best ?? x, x);
+        else if (k === key && Array.isArray(x) && x.every((e) => typeof e === 'number') && x.length > 0) {
+          best = Math.max(best ?? -Infinity, ...(x as number[]));
+        } else visit(x);
+      }
+    }
+  };
+  visit(definition);
+  return best;
+}
+
+/**
+ * A worst case for a number the workflow reads at `path`: the largest literal under its last segment, or, when a
+ * Pass state sets the path to `States.ArrayGetItem(<list>, …)`, the largest literal of that list.
+ */
+function resolveNumber(definition: unknown, scope: StatesScope, path: string): number | undefined {
+  const literal = largestLiteral(definition, lastSegment(path));
+  if (literal !== undefined) return literal;
+  for (const state of Object.values(scope.states)) {
+    for (const w of intrinsicWrites(state)) {
+      if (!samePath(w.path, path)) continue;
+      try {
+        const call = parseIntrinsic(w.text);
+        if (call.kind === 'call' && call.name === 'States.ArrayGetItem' && call.args[0]?.kind === 'path') {
+          return largestLiteral(definition, lastSegment(call.args[0].path));
+        }
+      } catch {
+        // not an intrinsic this resolver understands
+      }
+    }
+  }
+  return undefined;
+}
+
+const lastSegment = (path: string) => /([A-Za-z0-9_]+)\]?$/.exec(path)?.[1] ?? path;
+
+/** The paths a state writes with an intrinsic: `ResultPath` + each `.$` key of its Parameters, nested included. */
+function intrinsicWrites(state: AslState): { path: string; text: string }[] {
+  if (state.Type !== 'Pass' || !isRecord(state.Parameters)) return [];
+  const base = typeof state.ResultPath === 'string' ? state.ResultPath : '$';
+  const out: { path: string; text: string }[] = [];
+  const visit = (v: Record<string, unknown>, at: string) => {
+    for (const [k, x] of Object.entries(v)) {
+      if (k.endsWith('.$') && typeof x === 'string') out.push({ path: `${at}.${k.slice(0, -2)}`, text: x });
+      else if (isRecord(x)) visit(x, `${at}.${k}`);
+    }
+  };
+  visit(state.Parameters, base);
+  return out;
+}
+
+/** Normalises `$['a'].b` spellings enough to compare the paths this project writes. */
+const samePath = (a: string, b: string) => a.replace(/\s/g, '') === b.replace(/\s/g, '');
 
 function isPositiveInteger(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0;

@@ -18,6 +18,9 @@ export type RuleId =
   | 'task-catch'
   | 'callback-heartbeat'
   | 'loop-attempt-counter'
+  | 'loop-counter-increases'
+  | 'loop-budget'
+  | 'intrinsic-syntax'
   | 'asl-validator'
   | 'sdk-unknown-service'
   | 'sdk-unknown-action'
@@ -25,6 +28,7 @@ export type RuleId =
   | 'sdk-missing-parameter'
   | 'iam-missing-action'
   | 'iam-wildcard-action'
+  | 'iam-destructive-action'
   | 'iam-unknown-role';
 
 export interface Finding {

@@ -126,6 +126,70 @@ describe('checkSdkParameters', () => {
     expect(finding.message).toContain('SDK_SERVICES in test/harness/sdk-model.ts');
   });
 
+  describe('nested parameters', () => {
+    const REGISTER = SDK('elasticloadbalancingv2', 'registerTargets');
+
+    it('rejects an unknown member inside a list of structures (Targets[0].InstanceId; the member is Id)', () => {
+      // GIVEN a RegisterTargets whose target names its instance with the EC2 spelling
+      const findings = checkParams(REGISTER, { 'TargetGroupArn.$': '$.tg', Targets: [{ 'InstanceId.$': '$.id' }] });
+      // THEN the nested key is reported with its path, and the missing Id too
+      expect(findings.map((f) => f.rule)).toEqual(['sdk-unknown-parameter', 'sdk-missing-parameter']);
+      expect(findings[0].message).toMatch(
+        /^the Task passes the parameter "Targets\[0\]\.InstanceId" to elasticloadbalancingv2:RegisterTargets, which has no such member; TargetDescription \(@aws-sdk\/client-elastic-load-balancing-v2 [\d.]+\) has: Id, Port, AvailabilityZone/,
+      );
+      expect(findings[1].message).toMatch(
+        /^the Task calls elasticloadbalancingv2:RegisterTargets without the required parameter "Targets\[0\]\.Id"; required members of TargetDescription/,
+      );
+    });
+
+    it('accepts nested members the model knows, at every level', () => {
+      expect(checkParams(REGISTER, { 'TargetGroupArn.$': '$.tg', Targets: [{ 'Id.$': '$.id', Port: 443 }] })).toEqual(
+        [],
+      );
+      expect(
+        checkParams(SDK('ec2', 'describeInstances'), {
+          Filters: [{ Name: 'tag:ha-workflows:recovery-group', 'Values.$': 'States.Array($.group)' }],
+        }),
+      ).toEqual([]);
+    });
+
+    it('checks every element of a list, naming its index', () => {
+      const findings = checkParams(SDK('ec2', 'describeInstances'), {
+        Filters: [
+          { Name: 'a', Values: ['x'] },
+          { Name: 'b', Value: ['y'] },
+        ],
+      });
+      expect(findings.map((f) => f.message)).toEqual([
+        expect.stringContaining(
+          '"Filters[1].Value" to ec2:DescribeInstances, which has no such member (did you mean Values?)',
+        ),
+      ]);
+    });
+
+    it('does not look below a .$ key: its value is computed at run time', () => {
+      expect(checkParams(REGISTER, { 'TargetGroupArn.$': '$.tg', 'Targets.$': '$.targets' })).toEqual([]);
+    });
+
+    it('walks maps (DynamoDB items) into their values, whose keys are data', () => {
+      const ok = { TableName: 't', Item: { pk: { S: 'GROUP#a' }, 'owner.$': '$.x', state: { 'S.$': '$.s' } } };
+      expect(checkParams('arn:aws:states:::dynamodb:putItem', ok)).toEqual([]);
+      const bad = { TableName: 't', Item: { pk: { Str: 'GROUP#a' } } };
+      expect(checkParams('arn:aws:states:::dynamodb:putItem', bad).map((f) => f.message)).toEqual([
+        expect.stringContaining('"Item.pk.Str" to dynamodb:PutItem, which has no such member'),
+      ]);
+    });
+
+    it('checks required members of nested structures', () => {
+      const findings = checkParams(SDK('ec2', 'createSnapshots'), {
+        InstanceSpecification: { ExcludeBootVolume: true },
+      });
+      expect(findings.map((f) => f.message)).toEqual([
+        expect.stringContaining('without the required parameter "InstanceSpecification.InstanceId"'),
+      ]);
+    });
+  });
+
   it('checks Tasks inside Map item processors', () => {
     const definition = {
       StartAt: 'Each',

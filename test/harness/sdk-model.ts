@@ -80,6 +80,8 @@ export interface OperationInput {
   /** Member names with the first letter upper-cased, in model order. */
   readonly members: readonly string[];
   readonly required: readonly string[];
+  /** The request shape, to walk nested parameters. */
+  readonly input: ModelShape;
 }
 
 /** Why an operation could not be looked up. */
@@ -121,6 +123,57 @@ function operationsOf(module: SdkModule): string[] {
     .map(([k]) => k.slice(0, -1));
 }
 
+/** One shape of the model, resolved from its static schema (only what the parameter check needs). */
+export type ModelShape =
+  | {
+      readonly kind: 'structure';
+      readonly name: string;
+      /** Member names with the first letter upper-cased, in model order. */
+      readonly members: readonly string[];
+      readonly required: readonly string[];
+      /** The member's shape, by upper-cased member name. */
+      readonly memberShape: (member: string) => ModelShape;
+    }
+  | { readonly kind: 'list'; readonly member: () => ModelShape }
+  | { readonly kind: 'map'; readonly value: () => ModelShape }
+  | { readonly kind: 'simple' };
+
+/** Bits of a numeric schema (@smithy/core's schema encoding): a list or a map of the simple type in the low bits. */
+const LIST_BIT = 64;
+const MAP_BIT = 128;
+
+/**
+ * Resolves a member's schema: a number (simple type, or list/map of one), a thunk `() => Shape$`, a member with
+ * traits `[schema, traits]`, or a static schema array: `[3 | 4, ns, name, traits, names, schemas, requiredCount?]`
+ * (structure / union), `[1, ns, name, traits, member]` (list), `[2, ns, name, traits, key, value]` (map).
+ */
+export function modelShape(schema: unknown): ModelShape {
+  if (typeof schema === 'function') return modelShape((schema as () => unknown)());
+  if (typeof schema === 'number') {
+    if (schema & LIST_BIT) return { kind: 'list', member: () => ({ kind: 'simple' }) };
+    if (schema & MAP_BIT) return { kind: 'map', value: () => ({ kind: 'simple' }) };
+    return { kind: 'simple' };
+  }
+  if (!Array.isArray(schema)) return { kind: 'simple' };
+  if (schema.length === 2) return modelShape(schema[0]);
+  const [kind] = schema as unknown[];
+  if ((kind === 3 || kind === 4) && Array.isArray(schema[4])) {
+    const names = (schema[4] as string[]).map(upperFirst);
+    const schemas = Array.isArray(schema[5]) ? (schema[5] as unknown[]) : [];
+    const requiredCount = kind === 3 && typeof schema[6] === 'number' ? schema[6] : 0;
+    return {
+      kind: 'structure',
+      name: String(schema[2]),
+      members: names,
+      required: names.slice(0, requiredCount),
+      memberShape: (member) => modelShape(schemas[names.indexOf(member)]),
+    };
+  }
+  if (kind === 1) return { kind: 'list', member: () => modelShape(schema[4]) };
+  if (kind === 2) return { kind: 'map', value: () => modelShape(schema[5]) };
+  return { kind: 'simple' };
+}
+
 /** Looks up the request shape of `<service>:<operation>` in the installed SDK model. */
 export function operationInput(service: string, operation: string): OperationInput | LookupProblem {
   const known = SDK_SERVICES[service];
@@ -147,13 +200,20 @@ export function operationInput(service: string, operation: string): OperationInp
   }
   const rawInput = typeof op[4] === 'function' ? (op[4] as () => unknown)() : op[4];
   const base = { sdkPackage, sdkVersion: sdk.version, operation };
-  if (!isSchema(rawInput, 3)) return { ...base, shape: `${operation} (no input)`, members: [], required: [] };
-  const names = (rawInput[4] as string[]).map(upperFirst);
-  const requiredCount = typeof rawInput[6] === 'number' ? rawInput[6] : 0;
-  return { ...base, shape: String(rawInput[2]), members: names, required: names.slice(0, requiredCount) };
+  if (!isSchema(rawInput, 3)) {
+    return { ...base, shape: `${operation} (no input)`, members: [], required: [], input: { kind: 'simple' } };
+  }
+  const input = modelShape(rawInput);
+  if (input.kind !== 'structure') throw new Error(`unexpected input schema of ${service}:${operation}`);
+  return { ...base, shape: input.name, members: input.members, required: input.required, input };
 }
 
-/** Parameters of every aws-sdk task (and of the optimized DynamoDB/SNS tasks) against the service model. */
+/**
+ * Parameters of every aws-sdk task (and of the optimized DynamoDB/SNS tasks) against the service model, at every
+ * nesting level: each key of a structure must be one of its members (`Targets[0].InstanceId` fails, the member is
+ * `Id`), each required member must be present, lists and maps are walked element by element. Below a `.$` key the
+ * value is computed at run time (JSONPath or intrinsic) and cannot be checked.
+ */
 export function checkSdkParameters(definition: unknown, options: CheckOptions): Finding[] {
   const findings: Finding[] = [];
   for (const { state, path } of allStates(definition)) {
@@ -168,26 +228,58 @@ export function checkSdkParameters(definition: unknown, options: CheckOptions): 
       continue;
     }
     const api = `${call.service}:${call.operation}`;
-    const source = `${input.shape} (${input.sdkPackage} ${input.sdkVersion})`;
+    const model = `${input.sdkPackage} ${input.sdkVersion}`;
     const params = isRecord(state.Parameters) ? state.Parameters : {};
-    const given = Object.keys(params).map((k) => k.replace(/\.\$$/, ''));
-    for (const key of given) {
-      if (input.members.includes(key)) continue;
-      const hint = closest(key, input.members);
-      report(
-        'sdk-unknown-parameter',
-        `the Task passes the parameter "${key}" to ${api}, which has no such member` +
-          (hint.length > 0 ? ` (did you mean ${hint.join(' or ')}?)` : '') +
-          `; ${source} has: ${input.members.join(', ') || '(no members)'}`,
-      );
-    }
-    for (const member of input.required) {
-      if (given.includes(member)) continue;
-      report(
-        'sdk-missing-parameter',
-        `the Task calls ${api} without the required parameter "${member}"; required members of ${source}: ` +
-          input.required.join(', '),
-      );
+
+    const visitStructure = (value: Record<string, unknown>, shape: ModelShape & { kind: 'structure' }, at: string) => {
+      const source = `${shape.name} (${model})`;
+      const given = Object.keys(value).map((k) => k.replace(/\.\$$/, ''));
+      for (const [rawKey, v] of Object.entries(value)) {
+        const key = rawKey.replace(/\.\$$/, '');
+        const where = at === '' ? key : `${at}.${key}`;
+        if (!shape.members.includes(key)) {
+          const hint = closest(key, shape.members);
+          report(
+            'sdk-unknown-parameter',
+            `the Task passes the parameter "${where}" to ${api}, which has no such member` +
+              (hint.length > 0 ? ` (did you mean ${hint.join(' or ')}?)` : '') +
+              `; ${source} has: ${shape.members.join(', ') || '(no members)'}`,
+          );
+          continue;
+        }
+        if (rawKey.endsWith('.$')) continue; // a JSONPath or an intrinsic: its value is only known at run time
+        visitValue(v, shape.memberShape(key), where);
+      }
+      for (const member of shape.required) {
+        if (given.includes(member)) continue;
+        const where = at === '' ? member : `${at}.${member}`;
+        report(
+          'sdk-missing-parameter',
+          `the Task calls ${api} without the required parameter "${where}"; required members of ${source}: ` +
+            shape.required.join(', '),
+        );
+      }
+    };
+    const visitValue = (value: unknown, shape: ModelShape, at: string) => {
+      if (shape.kind === 'structure' && isRecord(value)) visitStructure(value, shape, at);
+      else if (shape.kind === 'list' && Array.isArray(value)) {
+        value.forEach((item, i) => visitValue(item, shape.member(), `${at}[${i}]`));
+      } else if (shape.kind === 'map' && isRecord(value)) {
+        for (const [k, item] of Object.entries(value)) {
+          // A map's keys are data; a `.$` key's value is computed at run time.
+          if (!k.endsWith('.$')) visitValue(item, shape.value(), `${at}.${k}`);
+        }
+      }
+    };
+    if (input.input.kind === 'structure') visitStructure(params, input.input, '');
+    else {
+      for (const key of Object.keys(params)) {
+        report(
+          'sdk-unknown-parameter',
+          `the Task passes the parameter "${key.replace(/\.\$$/, '')}" to ${api}, which has no such member; ` +
+            `${input.shape} (${model}) has: (no members)`,
+        );
+      }
     }
   }
   return findings;

@@ -1,11 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { type App, Validations } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { CfnSubscription } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, type NagPack, ServerlessChecks } from 'cdk-nag';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import type { IConstruct } from 'constructs';
 import { buildApp } from '../../infra/build-app';
 import { loadConfig } from '../../infra/config/load';
-import { ACKNOWLEDGEMENTS } from '../../infra/nag-acknowledgements';
+import { ACKNOWLEDGEMENTS, type Acknowledgement } from '../../infra/nag-acknowledgements';
 import { EXAMPLE_CONFIG_FILE, TEST_APP_CONTEXT } from '../harness/synth';
 
 const ROOT = join(__dirname, '..', '..');
@@ -22,11 +25,11 @@ function unacknowledged(pack: NagPack): string[] {
     );
 }
 
-describe('cdk-nag', () => {
-  beforeAll(() => {
-    app = buildApp(loadConfig(EXAMPLE_CONFIG_FILE), { context: TEST_APP_CONTEXT }).app;
-  });
+beforeAll(() => {
+  app = buildApp(loadConfig(EXAMPLE_CONFIG_FILE), { context: TEST_APP_CONTEXT }).app;
+});
 
+describe('cdk-nag', () => {
   it('finds nothing unacknowledged with the AwsSolutions rules', () => {
     expect(unacknowledged(new AwsSolutionsChecks(app))).toEqual([]);
   });
@@ -59,6 +62,27 @@ describe('cdk-nag', () => {
   });
 });
 
+describe('IAM5 acknowledgements of wildcard resources', () => {
+  it('accept no action on an acknowledged wildcard resource beyond the ones they name (wildcardActions)', () => {
+    expect(grantsBeyondAcknowledgements(app)).toEqual([]);
+  });
+
+  it('would reject ec2:TerminateInstances on "*" added to a role whose IAM5 Resource::* is acknowledged', () => {
+    // GIVEN a fresh example app whose instance-recovery state machine role also gets a wide TerminateInstances
+    const built = buildApp(loadConfig(EXAMPLE_CONFIG_FILE), { context: TEST_APP_CONTEXT });
+    const recovery = built.app.node.findAll().find((c) => c.node.path.endsWith('/InstanceRecovery/Role'));
+    (recovery as iam.Role).addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['ec2:TerminateInstances'], resources: ['*'] }),
+    );
+    // WHEN the acknowledged wildcard grants are compared with the actions each acknowledgement names
+    // THEN the terminate is reported (cdk-nag alone would accept it under the role's Resource::* acknowledgement)
+    expect(grantsBeyondAcknowledgements(built.app)).toEqual([
+      expect.stringMatching(/InstanceRecovery\/Role\/DefaultPolicy\/Resource: ec2:TerminateInstances on \*$/),
+    ]);
+    expect(new AwsSolutionsChecks(built.app).validateScope(built.app).violations).toEqual([]);
+  });
+});
+
 describe('acknowledgements', () => {
   it.each(
     ACKNOWLEDGEMENTS.map((a, i) => [typeof a.ids === 'function' ? `#${i} (ids per stack)` : a.ids.join(', '), a]),
@@ -85,6 +109,58 @@ describe('acknowledgements', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+const IAM5_RESOURCE = /^AwsSolutions-IAM5\[Resource::(.+)\]$/;
+
+/** The wildcard resources an acknowledgement accepts for IAM5 on construct `c` (as cdk-nag flattens them). */
+function acknowledgedResources(ack: Acknowledgement, c: IConstruct): string[] {
+  const ids = typeof ack.ids === 'function' ? ack.ids(c) : ack.ids;
+  return ids.flatMap((id) => IAM5_RESOURCE.exec(id)?.[1] ?? []);
+}
+
+/** The Allow statements of every IAM policy (and role inline policy) at or under `c`, resolved. */
+function allowStatements(c: IConstruct): { path: string; actions: string[]; resources: string[] }[] {
+  return c.node.findAll().flatMap((node) => {
+    let documents: unknown[] = [];
+    if (node instanceof iam.CfnPolicy || node instanceof iam.CfnManagedPolicy) documents = [node.policyDocument];
+    else if (node instanceof iam.CfnRole) {
+      const policies = Stack.of(node).resolve(node.policies) as { policyDocument: unknown }[] | undefined;
+      documents = (policies ?? []).map((p) => p.policyDocument);
+    }
+    return documents.flatMap((d) => {
+      const doc = Stack.of(node).resolve(d) as { Statement?: Record<string, unknown>[] };
+      return (doc.Statement ?? [])
+        .filter((st) => st.Effect === 'Allow')
+        .map((st) => ({
+          path: node.node.path,
+          actions: ([] as unknown[]).concat(st.Action ?? []).map(String),
+          resources: ([] as unknown[]).concat(st.Resource ?? []).map(flattenCfnReference),
+        }));
+    });
+  });
+}
+
+/**
+ * `<path>: <action> on <resource>` for every action granted on a wildcard resource that an IAM5 acknowledgement
+ * accepts but whose `wildcardActions` do not list.
+ */
+function grantsBeyondAcknowledgements(root: IConstruct): string[] {
+  const out = new Set<string>();
+  for (const c of root.node.findAll()) {
+    for (const ack of ACKNOWLEDGEMENTS) {
+      if (!ack.appliesTo(c)) continue;
+      const resources = acknowledgedResources(ack, c);
+      if (resources.length === 0) continue;
+      const allowed = new Set((ack.wildcardActions ?? []).map((a) => a.toLowerCase()));
+      for (const st of allowStatements(c)) {
+        for (const r of st.resources.filter((x) => resources.includes(x))) {
+          for (const a of st.actions.filter((x) => !allowed.has(x.toLowerCase()))) out.add(`${st.path}: ${a} on ${r}`);
+        }
+      }
+    }
+  }
+  return [...out].sort();
+}
 
 function tsFiles(dir: string): string[] {
   let entries;

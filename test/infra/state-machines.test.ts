@@ -6,7 +6,9 @@ import { buildGoodWorkflowApp } from '../fixtures/good-workflow';
 import {
   type SynthesizedExampleApp,
   type SynthesizedStateMachine,
+  checkDestructiveEc2Grants,
   checkIamGrants,
+  checkIntrinsics,
   checkSdkParameters,
   checkStateMachine,
   formatFinding,
@@ -28,12 +30,16 @@ function describeChecks(machines: readonly SynthesizedStateMachine[]): void {
   describe.each(machines.map((m) => [m.label, m] as const))('state machine %s', (_label, machine) => {
     const options = { name: machine.label };
 
-    it('follows the ASL rules (JSONPath, timeouts, bounded retries, catches, heartbeats, bounded loops)', () => {
+    it('follows the ASL rules (JSONPath, timeouts, bounded retries, catches, heartbeats, loops with increasing counters that fit the timeout)', () => {
       expect(checkStateMachine(machine.definition, options).map(formatFinding)).toEqual([]);
     });
 
     it('is valid Amazon States Language (asl-validator)', () => {
       expect(validateAsl(machine.definition, options).map(formatFinding)).toEqual([]);
+    });
+
+    it('escapes every intrinsic-function literal and gives States.Format one argument per placeholder', () => {
+      expect(checkIntrinsics(machine.definition, options).map(formatFinding)).toEqual([]);
     });
 
     it("passes only parameters the SDK's service model knows, and every required one", () => {
@@ -56,6 +62,12 @@ describe('the example app', () => {
       Object.keys(s.assertions.findResources('AWS::StepFunctions::StateMachine')).map((id) => `${s.stackName}/${id}`),
     );
     expect(example.stateMachines.map((m) => `${m.stackName}/${m.logicalId}`)).toEqual(inTemplates);
+  });
+
+  describe.each((example?.stacks ?? []).map((s) => [s.stackName, s] as const))('stack %s', (_name, stack) => {
+    it('grants no destructive EC2 action on a wildcard resource without a tag or VPC condition, in any policy', () => {
+      expect(checkDestructiveEc2Grants(stack.template, { name: stack.stackName }).map(formatFinding)).toEqual([]);
+    });
   });
 
   // jest refuses an empty table; with no workflows yet, the test above is the harness's proof of having run.
