@@ -79,6 +79,8 @@ export async function launchReplacement(
         clients.ec2,
         new RunInstancesCommand({
           ...runRequest(input, subnet, tags),
+          // Explicit, so that the launch and the check's DryRun of the same request are told apart in audit logs.
+          DryRun: false,
           ClientToken: clientToken(input.executionName, subnet.subnetId),
         }),
       );

@@ -116,6 +116,7 @@ describe('launch-replacement', () => {
         IamInstanceProfile: { Arn: 'arn:aws:iam::123456789012:instance-profile/iris' },
         MinCount: 1,
         MaxCount: 1,
+        DryRun: false,
         ClientToken: clientToken('recover-i-0aaa-20250301T100000', 'subnet-b1'),
         TagSpecifications: [
           { ResourceType: 'instance', Tags: tags },
