@@ -109,20 +109,20 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
       ),
     },
     updateExpression:
-      'SET #state = :state, #lastError = :error, #lastCause = :cause, #execution = :execution, #recordedAt = :at',
+      'SET #state = :state, #lastError = :error, #lastCause = :cause, #execution = :execution, #startedAt = :startedAt',
     expressionAttributeNames: {
       '#state': 'state',
       '#lastError': 'lastError',
       '#lastCause': 'lastCause',
       '#execution': 'executionId',
-      '#recordedAt': 'recordedAt',
+      '#startedAt': 'startedAt',
     },
     expressionAttributeValues: {
       ':state': tasks.DynamoAttributeValue.fromString('NEEDS_ATTENTION'),
       ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
       ':cause': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Cause')),
       ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
-      ':at': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
+      ':startedAt': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
     },
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
@@ -414,6 +414,7 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
 
   // Read-only polls: an EC2 error (after the call's own retries) counts as "not yet" for the poll's whole time
   // budget; a persistent one (e.g. InvalidInstanceID.NotFound) ends in the poll's `exhausted` state.
+  const POLL_TOLERATES = [Aws.EC2, States.TIMEOUT];
   const describeState = (id: string, instancePath: string, resultPath: string) =>
     new AwsCall(scope, id, {
       service: 'ec2',
@@ -533,16 +534,18 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
   // The fence is confirmed only at `terminated`: a deny-all security group does not cut connections that are
   // already tracked, and on an impaired host a `shutting-down` guest may still run and write. Until then the
   // replacement stays fenced; if the termination never completes, an operator decides (NEEDS_ATTENTION).
+  const readOld = describeState('Read failed instance state', '$.instanceId', '$.old');
+  const readReplacement = describeState('Read replacement state', NEW_ID, '$.replacement');
   const runningInterval = Duration.seconds(3);
   const terminatedInterval = Duration.seconds(5);
   const afterRunning = pollUntil(scope, {
-    check: describeState('Read failed instance state', '$.instanceId', '$.old'),
+    check: readOld,
     done: sfn.Condition.stringEquals('$.old.state', 'terminated'),
     interval: terminatedInterval,
     maxAttempts: Math.max(1, Math.ceil(deps.terminatedTimeout.toSeconds() / terminatedInterval.toSeconds())),
     counterPath: '$.polls.fence',
     label: 'failed instance terminated',
-    tolerateErrors: [Aws.EC2],
+    tolerateErrors: POLL_TOLERATES,
     exhausted: failWith(
       'Fence not confirmed',
       Errors.FENCE_UNCONFIRMED,
@@ -553,14 +556,14 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
   });
 
   const waitRunning = pollUntil(scope, {
-    check: describeState('Read replacement state', NEW_ID, '$.replacement'),
+    check: readReplacement,
     done: sfn.Condition.stringEquals('$.replacement.state', 'running'),
     interval: runningInterval,
     maxAttempts: Math.max(1, Math.ceil(deps.runningTimeout.toSeconds() / runningInterval.toSeconds())),
     counterPath: '$.polls.running',
     label: 'replacement running',
     waitFirst: true,
-    tolerateErrors: [Aws.EC2],
+    tolerateErrors: POLL_TOLERATES,
     exhausted: failWith(
       'Replacement did not start',
       Errors.REPLACEMENT_NOT_RUNNING,
@@ -568,6 +571,8 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     ),
     then: afterRunning,
   });
+  // Anything else (after the tolerated errors, which pollUntil catches first) needs an operator.
+  for (const poll of [readOld, readReplacement]) poll.addCatch(needsAttention, onFailure);
 
   const isProtected = new sfn.Choice(scope, 'Is the instance protected?')
     .when(sfn.Condition.booleanEquals(`${PLAN}.protected`, true), lock)
