@@ -5,8 +5,12 @@ import type {
   CreateSnapshotsResult,
   CreateTagsRequest,
   DeleteSnapshotRequest,
+  DescribeImagesRequest,
+  DescribeImagesResult,
   DescribeInstanceStatusRequest,
   DescribeInstanceStatusResult,
+  DescribeInstanceTypeOfferingsRequest,
+  DescribeInstanceTypeOfferingsResult,
   DescribeInstancesRequest,
   DescribeInstancesResult,
   DescribeSecurityGroupsRequest,
@@ -57,6 +61,18 @@ export type Json<T> = T extends Date
 
 const tags = z.record(z.string(), z.string()).default({});
 const instanceStates = ['pending', 'running', 'shutting-down', 'terminated', 'stopping', 'stopped'] as const;
+/** EC2's `ImageState` values. */
+const imageStates = [
+  'available',
+  'pending',
+  'invalid',
+  'deregistered',
+  'transient',
+  'failed',
+  'error',
+  'disabled',
+] as const;
+type ImageStateName = (typeof imageStates)[number];
 
 /** The starting EC2 world of a scenario. */
 export const ec2EnvironmentSchema = z.strictObject({
@@ -84,8 +100,21 @@ export const ec2EnvironmentSchema = z.strictObject({
       }),
     )
     .default([]),
-  /** Known AMIs. Omitted: any AMI id is accepted. Given: others fail with InvalidAMIID.NotFound. */
-  images: z.array(z.strictObject({ imageId: z.string(), name: z.string().optional() })).optional(),
+  /**
+   * Known AMIs. Omitted: any AMI id is accepted (and described as `available`). Given: others fail with
+   * InvalidAMIID.NotFound (except the AMIs of `instances`, which exist unless listed here with another state).
+   * `deregistered`: launches fail InvalidAMIID.NotFound and DescribeImages no longer returns it; any other state
+   * but `available`: launches fail InvalidAMIID.Unavailable.
+   */
+  images: z
+    .array(
+      z.strictObject({
+        imageId: z.string(),
+        name: z.string().optional(),
+        state: z.enum(imageStates).default('available'),
+      }),
+    )
+    .optional(),
   /** Instance profiles RunInstances accepts (those of `instances` are added). */
   instanceProfiles: z.array(z.strictObject({ name: z.string(), arn: z.string() })).default([]),
   instances: z
@@ -121,6 +150,12 @@ export const ec2EnvironmentSchema = z.strictObject({
         /** The database's state, e.g. `{ "mirrorRole": "primary", "frozen": false }`. */
         workload: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
         disableApiTermination: z.boolean().default(false),
+        /**
+         * Seconds this instance stays `shutting-down` once terminated (a bare-metal instance can take more than
+         * 19 minutes; a host that never completes the termination: a very large number).
+         * @default the latency model's `ec2.shuttingDownToTerminated`
+         */
+        shuttingDownSeconds: z.number().positive().optional(),
       }),
     )
     .default([]),
@@ -244,6 +279,8 @@ interface InstanceRecord {
   securityGroupIds: string[];
   tags: Record<string, string>;
   disableApiTermination: boolean;
+  /** Seconds from `shutting-down` to `terminated` (the latency model's, unless the scenario sets one). */
+  readonly shuttingDownSeconds: number;
   /** State changes in time order; entries later than now are scheduled transitions. */
   timeline: { at: number; state: StateName; reason?: string }[];
   /** Workload states in time order. */
@@ -314,7 +351,10 @@ const numberToIp = (n: number) => [24, 16, 8, 0].map((shift) => Math.floor(n / 2
  * `ec2.pendingToRunning` s after RunInstances returns, its SSM agent online `ec2.runningToSsmOnline` s later;
  * its id is unknown to every action for `ec2.eventualConsistency` s after RunInstances returns. Terminated
  * instances stay listed for one hour. Dates in outputs are ISO strings (what Step Functions' JSON carries).
- * Not modeled: pagination (MaxResults/NextToken are ignored), DryRun, public IPs, several ENIs per instance.
+ * `DryRun` is modeled for RunInstances (validated like the real call, then `DryRunOperation`, HTTP 412; the
+ * simulator has no IAM, so `UnauthorizedOperation` comes only from a scenario's fault); any other action called
+ * with `DryRun: true` is refused as not modeled rather than performed.
+ * Not modeled: pagination (MaxResults/NextToken are ignored), public IPs, several ENIs per instance.
  */
 export class Ec2Simulator implements ServiceSimulator, InstanceInspector, InstanceTimeline {
   readonly name = 'ec2' as const;
@@ -352,10 +392,20 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     this.loadEnvironment();
     const on =
       <I>(fn: (request: I) => unknown): ActionHandler =>
-      (input) =>
-        fn(input as I);
+      (input) => {
+        if ((input as { DryRun?: unknown }).DryRun === true && fn !== runInstances) {
+          // Performing the action would be worse than any error: refuse what is not modeled.
+          throw new Error(`Ec2Simulator: DryRun is modeled for RunInstances only`);
+        }
+        return fn(input as I);
+      };
+    const runInstances = (r: RunInstancesRequest) => this.runInstances(r);
     this.actions = {
-      RunInstances: on((r: RunInstancesRequest) => this.runInstances(r)),
+      RunInstances: on(runInstances),
+      DescribeImages: on((r: DescribeImagesRequest) => this.describeImages(r)),
+      DescribeInstanceTypeOfferings: on((r: DescribeInstanceTypeOfferingsRequest) =>
+        this.describeInstanceTypeOfferings(r),
+      ),
       DescribeInstances: on((r: DescribeInstancesRequest) => this.describeInstances(r)),
       DescribeInstanceStatus: on((r: DescribeInstanceStatusRequest) => this.describeInstanceStatus(r)),
       TerminateInstances: on((r: TerminateInstancesRequest) => this.terminateInstances(r)),
@@ -454,7 +504,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     // ClientToken: "If you repeat the request with the same token and parameters, the same instances are returned"
     const { ClientToken: token, ...params } = req;
     const fingerprint = JSON.stringify(params);
-    if (token !== undefined) {
+    if (token !== undefined && req.DryRun !== true) {
       const previous = this.clientTokens.get(token);
       if (previous && previous.fingerprint !== fingerprint) {
         throw ec2Error(
@@ -486,8 +536,15 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     if (!/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(imageId) && !this.knownImage(imageId)) {
       throw ec2Error('InvalidAMIID.Malformed', `Invalid id: "${imageId}" (expecting "ami-...")`);
     }
-    if (!this.knownImage(imageId)) {
+    const imageState = this.imageState(imageId);
+    if (imageState === undefined || imageState === 'deregistered') {
       throw ec2Error('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
+    }
+    if (imageState !== 'available') {
+      throw ec2Error(
+        'InvalidAMIID.Unavailable',
+        `The image id '[${imageId}]' is not in a state from which an instance can be launched (${imageState})`,
+      );
     }
     const groupIds = req.SecurityGroupIds ?? nic?.Groups ?? [];
     for (const groupId of groupIds) {
@@ -505,6 +562,11 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     const instanceTags = tagsFor(req.TagSpecifications, 'instance');
     const volumeTags = tagsFor(req.TagSpecifications, 'volume');
     const instanceType = req.InstanceType ?? 'm1.small';
+    // "Checks whether you have the required permissions for the action, without actually making the request":
+    // the request is validated, capacity is not (it is not known until the launch).
+    if (req.DryRun === true) {
+      throw ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+    }
     this.checkCapacity(subnet.availabilityZone, instanceType);
 
     const now = this.now();
@@ -532,6 +594,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         securityGroupIds: groupIds.length > 0 ? [...groupIds] : defaultGroup ? [defaultGroup.groupId] : [],
         tags: { ...instanceTags },
         disableApiTermination: req.DisableApiTermination ?? false,
+        shuttingDownSeconds: this.region.latency['ec2.shuttingDownToTerminated'],
         timeline: [
           { at: now, state: 'pending' },
           { at: returnsAt + this.region.latency['ec2.pendingToRunning'] * 1000, state: 'running' },
@@ -629,10 +692,9 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         `The instance '${locked.instanceId}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`,
       );
     }
-    const delay = this.region.latency['ec2.shuttingDownToTerminated'];
     return {
       TerminatingInstances: recs.map((rec) =>
-        this.transition(rec, ['terminated', 'shutting-down'], 'shutting-down', 'terminated', delay),
+        this.transition(rec, ['terminated', 'shutting-down'], 'shutting-down', 'terminated', rec.shuttingDownSeconds),
       ),
     };
   }
@@ -679,6 +741,97 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     if (!rec) throw ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${eni}' does not exist`);
     if (req.Groups) rec.securityGroupIds = this.checkGroups(req.Groups, rec.subnet.vpcId);
     return {};
+  }
+
+  // ---------------------------------------------------------------- images and instance types
+
+  /**
+   * The AMIs asked for (or every known one). A deregistered AMI is no longer returned ("recently deregistered
+   * images appear in the returned results for a short interval and then return empty results"; the interval is
+   * not modeled), a disabled one only with `IncludeDisabled`; an id the region never knew fails
+   * InvalidAMIID.NotFound.
+   */
+  private describeImages(req: DescribeImagesRequest): Json<DescribeImagesResult> {
+    const ids = req.ImageIds ?? [];
+    for (const id of ids) {
+      if (!/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id) && !this.knownImage(id)) {
+        throw ec2Error('InvalidAMIID.Malformed', `Invalid id: "${id}" (expecting "ami-...")`);
+      }
+      if (!this.knownImage(id)) throw ec2Error('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
+    }
+    const known = ids.length
+      ? [...new Set(ids)]
+      : [...new Set([...(this.env.images ?? []).map((i) => i.imageId), ...this.env.instances.map((i) => i.imageId)])];
+    const images = known.flatMap((imageId) => {
+      const state = this.imageState(imageId);
+      if (state === undefined || state === 'deregistered') return [];
+      if (state === 'disabled' && req.IncludeDisabled !== true) return [];
+      return [{ imageId, state, name: this.env.images?.find((i) => i.imageId === imageId)?.name }];
+    });
+    const matched = applyFilters(images, req.Filters, ['image-id', 'state', 'name'], (i) => ({
+      tags: {},
+      fields: { 'image-id': i.imageId, state: i.state, name: i.name },
+    }));
+    return {
+      Images: matched.map((i) => ({
+        ImageId: i.imageId,
+        ...(i.name !== undefined ? { Name: i.name } : {}),
+        State: i.state,
+        ImageType: 'machine',
+        OwnerId: this.region.accountId,
+        Public: false,
+      })),
+    };
+  }
+
+  /**
+   * Where instance types are offered. Every zone of the environment's subnets offers every instance type, except
+   * where a `capacity` entry says `Unsupported` with no `times` (the type is not offered there at all). The types
+   * listed are those of the environment (instances, capacity entries) and those an `instance-type` filter names.
+   */
+  private describeInstanceTypeOfferings(
+    req: DescribeInstanceTypeOfferingsRequest,
+  ): Json<DescribeInstanceTypeOfferingsResult> {
+    const locationType = req.LocationType ?? 'region';
+    if (locationType !== 'region' && locationType !== 'availability-zone') {
+      throw new Error(`Ec2Simulator: DescribeInstanceTypeOfferings LocationType ${locationType} is not modeled`);
+    }
+    const named = (req.Filters ?? []).filter((f) => f.Name === 'instance-type').flatMap((f) => f.Values ?? []);
+    const types = [
+      ...new Set([
+        ...this.env.instances.map((i) => i.instanceType),
+        ...this.env.capacity.flatMap((c) => (c.instanceType ? [c.instanceType] : [])),
+        ...named.filter((t) => !/[*?]/.test(t)),
+      ]),
+    ];
+    const zones = [...new Set([...this.subnets.values()].map((s) => s.availabilityZone))].sort();
+    const unsupported = (zone: string, type: string) =>
+      this.env.capacity.some(
+        (c) =>
+          c.error === 'Unsupported' &&
+          c.times === undefined &&
+          c.availabilityZone === zone &&
+          (!c.instanceType || c.instanceType === type),
+      );
+    const offerings =
+      locationType === 'region'
+        ? types
+            .filter((type) => zones.length === 0 || zones.some((zone) => !unsupported(zone, type)))
+            .map((type) => ({ type, location: this.region.regionName }))
+        : zones.flatMap((zone) =>
+            types.filter((type) => !unsupported(zone, type)).map((type) => ({ type, location: zone })),
+          );
+    const matched = applyFilters(offerings, req.Filters, ['instance-type', 'location'], (o) => ({
+      tags: {},
+      fields: { 'instance-type': o.type, location: o.location },
+    }));
+    return {
+      InstanceTypeOfferings: matched.map((o) => ({
+        InstanceType: o.type as _InstanceType,
+        LocationType: locationType,
+        Location: o.location,
+      })),
+    };
   }
 
   // ---------------------------------------------------------------- network
@@ -1024,6 +1177,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
       }
       const launchTime = i.launchTime ? Date.parse(i.launchTime) : start - 86_400_000;
       const lat = this.region.latency;
+      const shuttingDownSeconds = i.shuttingDownSeconds ?? lat['ec2.shuttingDownToTerminated'];
       const timelines: Record<StateName, InstanceRecord['timeline']> = {
         running: [{ at: launchTime, state: 'running' }],
         stopped: [{ at: launchTime, state: 'stopped', reason: 'User initiated' }],
@@ -1038,7 +1192,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         ],
         'shutting-down': [
           { at: start, state: 'shutting-down', reason: 'User initiated' },
-          { at: start + lat['ec2.shuttingDownToTerminated'] * 1000, state: 'terminated', reason: 'User initiated' },
+          { at: start + shuttingDownSeconds * 1000, state: 'terminated', reason: 'User initiated' },
         ],
         terminated: [{ at: start, state: 'terminated', reason: 'User initiated' }],
       };
@@ -1070,6 +1224,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         securityGroupIds: [...i.securityGroupIds],
         tags: { ...i.tags },
         disableApiTermination: i.disableApiTermination,
+        shuttingDownSeconds,
         timeline: timelines[i.state],
         workload: [{ at: -Infinity, state: { ...i.workload } }],
       };
@@ -1126,9 +1281,16 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     });
   }
 
+  /** The AMI's state; undefined for an AMI this region does not know. */
+  private imageState(imageId: string): ImageStateName | undefined {
+    const listed = this.env.images?.find((i) => i.imageId === imageId);
+    if (listed) return listed.state;
+    if (!this.env.images || this.env.instances.some((i) => i.imageId === imageId)) return 'available';
+    return undefined;
+  }
+
   private knownImage(imageId: string): boolean {
-    if (!this.env.images) return true;
-    return this.env.images.some((i) => i.imageId === imageId) || this.env.instances.some((i) => i.imageId === imageId);
+    return this.imageState(imageId) !== undefined;
   }
 
   private resolveProfile(spec: RunInstancesRequest['IamInstanceProfile']): string | undefined {

@@ -13,6 +13,12 @@ export const inputSchema = z.object({
   denyAllGroupId: z.string().min(1),
   /** Subnets to try, in order. */
   candidateSubnets: z.array(candidateSubnetSchema).min(1),
+  /**
+   * `launch` (the default) launches the replacement; `check` launches nothing and verifies that a launch can
+   * succeed: the AMI exists and is `available`, the instance type is offered in a candidate zone, and a
+   * `DryRun` of the very launch request is permitted. Run before the only instance is terminated.
+   */
+  mode: z.enum(['launch', 'check']).default('launch'),
 });
 
 export type LaunchReplacementInput = z.infer<typeof inputSchema>;
@@ -30,4 +36,14 @@ export interface LaunchReplacementOutput {
   readonly availabilityZone: string;
   /** Every subnet tried, in order; the last one is where the replacement runs. */
   readonly attempts: readonly LaunchAttempt[];
+}
+
+/** What `mode: check` found: a launch can be tried in `offeredSubnets` (in order). */
+export interface LaunchCheckOutput {
+  readonly imageId: string;
+  readonly imageState: 'available';
+  /** The candidate subnets whose zone offers the instance type, in the candidates' order (at least one). */
+  readonly offeredSubnets: readonly { readonly subnetId: string; readonly availabilityZone: string }[];
+  /** The subnet the DryRun launch was checked in. */
+  readonly dryRunSubnetId: string;
 }

@@ -2,15 +2,25 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clients, realClients } from '../shared/clients';
 import { parseTaskInput } from '../shared/errors';
 import { taskLogger } from '../shared/logger';
-import { type LaunchReplacementOutput, inputSchema } from './contract';
-import { launchReplacement } from './logic';
+import { type LaunchCheckOutput, type LaunchReplacementOutput, inputSchema } from './contract';
+import { checkLaunchable, launchReplacement } from './logic';
 
 export const TASK = 'launch-replacement';
 
 /** The "Launch replacement" Lambda handler over the given clients (the engine passes simulated ones). */
 export function makeHandler(clients: Pick<Clients, 'ec2'>, logger: Logger = taskLogger(TASK)) {
-  return async (event: unknown): Promise<LaunchReplacementOutput> => {
+  return async (event: unknown): Promise<LaunchReplacementOutput | LaunchCheckOutput> => {
     const input = parseTaskInput(TASK, inputSchema, event);
+    if (input.mode === 'check') {
+      const checked = await checkLaunchable(clients, input);
+      logger.info('A replacement can be launched', {
+        replaces: input.source.instanceId,
+        imageId: checked.imageId,
+        offeredSubnets: checked.offeredSubnets,
+        dryRunSubnetId: checked.dryRunSubnetId,
+      });
+      return checked;
+    }
     const output = await launchReplacement(clients, input);
     logger.info('Launched replacement', {
       replaces: input.source.instanceId,

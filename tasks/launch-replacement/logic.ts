@@ -1,15 +1,24 @@
 import { createHash } from 'node:crypto';
 import {
+  DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeInstanceTypeOfferingsCommand,
   type Instance,
   RunInstancesCommand,
+  type RunInstancesCommandInput,
   type Tag,
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import type { CandidateSubnet } from '../inspect-instance/contract';
 import { type Clients, send } from '../shared/clients';
-import { NoCapacityInAnyZone, TooManyTags, UnexpectedApiResponse, errorName } from '../shared/errors';
-import type { LaunchAttempt, LaunchReplacementInput, LaunchReplacementOutput } from './contract';
+import {
+  NoCapacityInAnyZone,
+  ReplacementNotLaunchable,
+  TooManyTags,
+  UnexpectedApiResponse,
+  errorName,
+} from '../shared/errors';
+import type { LaunchAttempt, LaunchCheckOutput, LaunchReplacementInput, LaunchReplacementOutput } from './contract';
 
 /** RunInstances errors that mean "not in this zone": try the next candidate subnet. */
 export const CAPACITY_ERRORS: ReadonlySet<string> = new Set(['InsufficientInstanceCapacity', 'Unsupported']);
@@ -69,21 +78,10 @@ export async function launchReplacement(
       const out = await send(
         clients.ec2,
         new RunInstancesCommand({
-          ImageId: source.imageId,
-          InstanceType: source.instanceType as _InstanceType,
-          ...(source.keyName !== null ? { KeyName: source.keyName } : {}),
-          SubnetId: subnet.subnetId,
-          SecurityGroupIds: [input.denyAllGroupId],
-          ...(source.iamInstanceProfileArn !== null
-            ? { IamInstanceProfile: { Arn: source.iamInstanceProfileArn } }
-            : {}),
-          MinCount: 1,
-          MaxCount: 1,
+          ...runRequest(input, subnet, tags),
+          // Explicit, so that the launch and the check's DryRun of the same request are told apart in audit logs.
+          DryRun: false,
           ClientToken: clientToken(input.executionName, subnet.subnetId),
-          TagSpecifications: [
-            { ResourceType: 'instance', Tags: tags },
-            { ResourceType: 'volume', Tags: tags },
-          ],
         }),
       );
       const instanceId = out.Instances?.[0]?.InstanceId;
@@ -100,6 +98,128 @@ export async function launchReplacement(
     `No capacity to launch a ${source.instanceType} replacing ${source.instanceId} in any candidate zone: ` +
       attempts.map((a) => `${a.availabilityZone} (${a.subnetId}): ${a.error}`).join('; '),
   );
+}
+
+/** The replacement's RunInstances request in one subnet, fenced (deny-all group only); no ClientToken. */
+function runRequest(input: LaunchReplacementInput, subnet: CandidateSubnet, tags: Tag[]): RunInstancesCommandInput {
+  const { source } = input;
+  return {
+    ImageId: source.imageId,
+    InstanceType: source.instanceType as _InstanceType,
+    ...(source.keyName !== null ? { KeyName: source.keyName } : {}),
+    SubnetId: subnet.subnetId,
+    SecurityGroupIds: [input.denyAllGroupId],
+    ...(source.iamInstanceProfileArn !== null ? { IamInstanceProfile: { Arn: source.iamInstanceProfileArn } } : {}),
+    MinCount: 1,
+    MaxCount: 1,
+    TagSpecifications: [
+      { ResourceType: 'instance', Tags: tags },
+      { ResourceType: 'volume', Tags: tags },
+    ],
+  };
+}
+
+/** AMI errors that mean "this AMI cannot be launched" (anything else, e.g. throttling, is thrown on for a retry). */
+const IMAGE_ERRORS: ReadonlySet<string> = new Set([
+  'InvalidAMIID.NotFound',
+  'InvalidAMIID.Malformed',
+  'InvalidAMIID.Unavailable',
+]);
+
+/**
+ * Errors worth another try (the SDK's own throttling codes, and any server error): thrown on, so Step Functions
+ * retries the task; every other error of the DryRun launch means the launch would fail.
+ */
+const TRANSIENT_ERRORS: ReadonlySet<string> = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'EC2ThrottledException',
+  'InternalError',
+  'ServiceUnavailable',
+  'Unavailable',
+]);
+
+function isTransient(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return TRANSIENT_ERRORS.has(errorName(error) ?? '') || (status !== undefined && status >= 500);
+}
+
+/**
+ * Checks, without launching anything, that the replacement can be launched: the AMI exists and is `available`
+ * (DescribeImages), the instance type is offered in at least one candidate zone (DescribeInstanceTypeOfferings),
+ * and the launch request itself is permitted (RunInstances with `DryRun`: EC2 answers `DryRunOperation` when the
+ * request would have succeeded, `UnauthorizedOperation` when it is denied). Capacity cannot be checked ahead.
+ * Throws `ReplacementNotLaunchable` naming what failed; transient errors are thrown on unchanged (retry).
+ */
+export async function checkLaunchable(
+  clients: Pick<Clients, 'ec2'>,
+  input: LaunchReplacementInput,
+): Promise<LaunchCheckOutput> {
+  const { source } = input;
+  const tags = replacementTags(input);
+  const refuse = (why: string) =>
+    new ReplacementNotLaunchable(`No replacement for ${source.instanceId} can be launched: ${why}`);
+
+  let images;
+  try {
+    images = await send(clients.ec2, new DescribeImagesCommand({ ImageIds: [source.imageId] }));
+  } catch (e) {
+    if (IMAGE_ERRORS.has(errorName(e) ?? '')) throw refuse(`AMI ${source.imageId}: ${errorName(e)}`);
+    throw e;
+  }
+  const image = (images.Images ?? []).find((i) => i.ImageId === source.imageId);
+  if (!image) throw refuse(`AMI ${source.imageId} does not exist (any more)`);
+  if (image.State !== 'available')
+    throw refuse(`AMI ${source.imageId} is ${image.State ?? 'in no state'}, not available`);
+
+  const zones = [...new Set(input.candidateSubnets.map((s) => s.availabilityZone))];
+  const offered = new Set<string>();
+  let nextToken: string | undefined;
+  do {
+    const out = await send(
+      clients.ec2,
+      new DescribeInstanceTypeOfferingsCommand({
+        LocationType: 'availability-zone',
+        Filters: [
+          { Name: 'instance-type', Values: [source.instanceType] },
+          { Name: 'location', Values: zones },
+        ],
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      }),
+    );
+    for (const o of out.InstanceTypeOfferings ?? []) {
+      if (o.InstanceType === source.instanceType && o.Location) offered.add(o.Location);
+    }
+    nextToken = out.NextToken;
+  } while (nextToken);
+  const offeredSubnets = input.candidateSubnets.filter((s) => offered.has(s.availabilityZone));
+  if (offeredSubnets.length === 0) {
+    throw refuse(
+      `instance type ${source.instanceType} is offered in none of the candidate zones [${zones.join(', ')}]`,
+    );
+  }
+
+  const [first] = offeredSubnets;
+  try {
+    await send(clients.ec2, new RunInstancesCommand({ ...runRequest(input, first, tags), DryRun: true }));
+  } catch (e) {
+    if (errorName(e) === 'DryRunOperation') {
+      return {
+        imageId: source.imageId,
+        imageState: 'available',
+        offeredSubnets: offeredSubnets.map((s) => ({ ...s })),
+        dryRunSubnetId: first.subnetId,
+      };
+    }
+    if (isTransient(e)) throw e;
+    throw refuse(
+      `a DryRun launch in ${first.subnetId} (${first.availabilityZone}) failed ${errorName(e) ?? 'with an unnamed error'}: ` +
+        `${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  throw new UnexpectedApiResponse(`RunInstances with DryRun in ${first.subnetId} returned without DryRunOperation`);
 }
 
 /**

@@ -27,6 +27,11 @@ export const TaskErrorNames = {
   TooManyBackupTargets: 'TooManyBackupTargets',
   /** plan-instance-backup: the instance to back up does not exist (any more). */
   InstanceNotFound: 'InstanceNotFound',
+  /**
+   * launch-replacement (check): a replacement could not be launched (AMI missing or not available, instance type
+   * offered in no candidate zone, launch not permitted); nothing was launched.
+   */
+  ReplacementNotLaunchable: 'ReplacementNotLaunchable',
 } as const;
 
 export type TaskErrorName = (typeof TaskErrorNames)[keyof typeof TaskErrorNames];
@@ -86,6 +91,10 @@ export class TooManyBackupTargets extends NamedTaskError {
 
 export class InstanceNotFound extends NamedTaskError {
   override readonly name = TaskErrorNames.InstanceNotFound;
+}
+
+export class ReplacementNotLaunchable extends NamedTaskError {
+  override readonly name = TaskErrorNames.ReplacementNotLaunchable;
 }
 
 /**

@@ -1,5 +1,7 @@
 import {
+  DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeInstanceTypeOfferingsCommand,
   EC2Client,
   RunInstancesCommand,
   type RunInstancesCommandInput,
@@ -45,6 +47,7 @@ function input(overrides: Partial<LaunchReplacementInput> = {}): LaunchReplaceme
       { subnetId: 'subnet-c1', availabilityZone: 'us-east-1c' },
       { subnetId: 'subnet-d1', availabilityZone: 'us-east-1d' },
     ],
+    mode: 'launch',
     ...overrides,
   };
 }
@@ -113,6 +116,7 @@ describe('launch-replacement', () => {
         IamInstanceProfile: { Arn: 'arn:aws:iam::123456789012:instance-profile/iris' },
         MinCount: 1,
         MaxCount: 1,
+        DryRun: false,
         ClientToken: clientToken('recover-i-0aaa-20250301T100000', 'subnet-b1'),
         TagSpecifications: [
           { ResourceType: 'instance', Tags: tags },
@@ -340,5 +344,101 @@ describe('launch-replacement', () => {
     expect(error.message).toContain('$.source.imageId: got 42; expected a string');
     expect(error.message).toContain('$.candidateSubnets: got []; expected at least 1 item(s)');
     expect(ec2).not.toHaveReceivedAnyCommand();
+  });
+
+  describe('check mode (before the only instance is terminated)', () => {
+    const offered = (...zones: string[]) => ({
+      InstanceTypeOfferings: zones.map((z) => ({
+        InstanceType: 'r6i.large' as const,
+        LocationType: 'availability-zone' as const,
+        Location: z,
+      })),
+    });
+    beforeEach(() => {
+      ec2.on(DescribeImagesCommand).resolves({ Images: [{ ImageId: 'ami-123', State: 'available' }] });
+      ec2.on(DescribeInstanceTypeOfferingsCommand).resolves(offered('us-east-1b', 'us-east-1c', 'us-east-1d'));
+      ec2
+        .on(RunInstancesCommand)
+        .rejects(ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412));
+    });
+
+    it('launches nothing and reports the offered subnets when the AMI, the type and a DryRun launch are fine', async () => {
+      // GIVEN an available AMI, the type offered in us-east-1c and us-east-1d only, and a permitted launch
+      ec2.on(DescribeInstanceTypeOfferingsCommand).resolves(offered('us-east-1c', 'us-east-1d'));
+      // WHEN the launch is checked
+      const out = await launch(input({ mode: 'check' }));
+      // THEN
+      expect(out).toEqual({
+        imageId: 'ami-123',
+        imageState: 'available',
+        offeredSubnets: [
+          { subnetId: 'subnet-c1', availabilityZone: 'us-east-1c' },
+          { subnetId: 'subnet-d1', availabilityZone: 'us-east-1d' },
+        ],
+        dryRunSubnetId: 'subnet-c1',
+      });
+      // AND the one RunInstances call was the very launch request as a DryRun, without a client token
+      const [request, ...more] = runInstancesInputs();
+      expect(more).toEqual([]);
+      expect(request).toMatchObject({
+        DryRun: true,
+        ImageId: 'ami-123',
+        SubnetId: 'subnet-c1',
+        SecurityGroupIds: ['sg-deny'],
+      });
+      expect(request).not.toHaveProperty('ClientToken');
+      expect(ec2.commandCalls(DescribeInstanceTypeOfferingsCommand)[0].args[0].input).toEqual({
+        LocationType: 'availability-zone',
+        Filters: [
+          { Name: 'instance-type', Values: ['r6i.large'] },
+          { Name: 'location', Values: ['us-east-1b', 'us-east-1c', 'us-east-1d'] },
+        ],
+      });
+    });
+
+    it.each([
+      ['a deregistered AMI (no longer returned)', { Images: [] }, /AMI ami-123 does not exist/],
+      [
+        'an AMI that is not available',
+        { Images: [{ ImageId: 'ami-123', State: 'pending' as const }] },
+        /is pending, not available/,
+      ],
+    ])('refuses %s with ReplacementNotLaunchable, before any DryRun', async (_what, images, message) => {
+      ec2.on(DescribeImagesCommand).resolves(images);
+      const error = await failure(launch(input({ mode: 'check' })));
+      expect(error.name).toBe(TaskErrorNames.ReplacementNotLaunchable);
+      expect(error.message).toMatch(message);
+      expect(runInstancesInputs()).toEqual([]);
+    });
+
+    it('refuses an AMI id EC2 does not know', async () => {
+      ec2.on(DescribeImagesCommand).rejects(ec2Error('InvalidAMIID.NotFound'));
+      const error = await failure(launch(input({ mode: 'check' })));
+      expect(error.name).toBe(TaskErrorNames.ReplacementNotLaunchable);
+      expect(error.message).toContain('InvalidAMIID.NotFound');
+    });
+
+    it('refuses an instance type offered in no candidate zone', async () => {
+      ec2.on(DescribeInstanceTypeOfferingsCommand).resolves(offered());
+      const error = await failure(launch(input({ mode: 'check' })));
+      expect(error.name).toBe(TaskErrorNames.ReplacementNotLaunchable);
+      expect(error.message).toMatch(/r6i\.large is offered in none of the candidate zones/);
+      expect(runInstancesInputs()).toEqual([]);
+    });
+
+    it('refuses a launch the DryRun says is not permitted (UnauthorizedOperation)', async () => {
+      ec2
+        .on(RunInstancesCommand)
+        .rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403));
+      const error = await failure(launch(input({ mode: 'check' })));
+      expect(error.name).toBe(TaskErrorNames.ReplacementNotLaunchable);
+      expect(error.message).toContain('UnauthorizedOperation');
+    });
+
+    it('throws throttling on unchanged, so the task is retried rather than the recovery refused', async () => {
+      ec2.on(RunInstancesCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503));
+      const error = await failure(launch(input({ mode: 'check' })));
+      expect(error.name).toBe('RequestLimitExceeded');
+    });
   });
 });

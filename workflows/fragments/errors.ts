@@ -35,6 +35,11 @@ export const Aws = {
     'Lambda.SdkClientException',
     'Lambda.TooManyRequestsException',
   ],
+  /**
+   * A Lambda function that ran past its own timeout, as a Lambda task reports it (the function's timeout, not the
+   * Task's `TimeoutSeconds`, which is `States.Timeout`).
+   */
+  LAMBDA_TIMED_OUT: 'Sandbox.Timedout',
   /** Throttling codes as a Lambda task's SDK client names them (the error's `name` is the API code). */
   SDK_THROTTLING: ['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException'],
 } as const;
@@ -49,7 +54,7 @@ export const Errors = {
   REPLACEMENT_NOT_RUNNING: 'ReplacementNotRunning',
   /** The replacement did not become healthy in its target groups within the polling cap. */
   REPLACEMENT_NOT_HEALTHY: 'ReplacementNotHealthy',
-  /** The failed instance could not be confirmed shutting-down/terminated within the polling cap. */
+  /** The failed instance could not be confirmed `terminated` within the polling cap; the replacement stays fenced. */
   FENCE_UNCONFIRMED: 'FenceUnconfirmed',
   /** A started execution's input does not match the workflow's schema. */
   INVALID_INPUT: 'InvalidInput',
@@ -91,4 +96,9 @@ export const Errors = {
   PROMOTION_FAILED: 'PromotionFailed',
   /** dr-promotion: the promoted member did not answer SUCCESS on its status page in time; traffic is untouched. */
   PROMOTION_NOT_VERIFIED: 'PromotionNotVerified',
+  /**
+   * instance-recovery: the pre-termination check found that no replacement can be launched (AMI missing or not
+   * available, type offered in no candidate zone, launch not permitted); the instance is fenced, not terminated.
+   */
+  REPLACEMENT_NOT_LAUNCHABLE: 'ReplacementNotLaunchable',
 } as const;

@@ -24,6 +24,15 @@ export interface PollUntilProps {
   readonly then: sfn.IChainable;
   /** Wait one interval before the first check (when the first check could not possibly succeed). */
   readonly waitFirst?: boolean;
+  /**
+   * Errors of `check` (after its own Retry) that count as "not yet" instead of failing: the loop waits and checks
+   * again until its attempts are used up, then goes to `exhausted`. For read-only checks, so that a transient
+   * error is tolerated for the loop's whole time budget (maxAttempts × interval), not only for the check's
+   * retries; a persistent error still ends in `exhausted` in bounded time. The error is kept at
+   * `<counterPath>.lastError` until the next check.
+   * @default - none: an error of `check` goes to its own Catch (or fails the execution)
+   */
+  readonly tolerateErrors?: readonly string[];
 }
 
 /**
@@ -52,6 +61,18 @@ export function pollUntil(scope: Construct, props: PollUntilProps): sfn.IChainab
       props.exhausted,
     )
     .otherwise(wait);
+  if (props.tolerateErrors?.length) {
+    // Reads no path the failed check would have written: only the counter decides.
+    const again = new sfn.Choice(scope, `Can ${props.label} be checked again?`)
+      .when(
+        typeof props.maxAttempts === 'number'
+          ? sfn.Condition.numberGreaterThanEquals(attempts, props.maxAttempts)
+          : sfn.Condition.numberGreaterThanEqualsJsonPath(attempts, props.maxAttempts),
+        props.exhausted,
+      )
+      .otherwise(wait);
+    props.check.addCatch(again, { errors: [...props.tolerateErrors], resultPath: `${props.counterPath}.lastError` });
+  }
   wait.next(count).next(props.check).next(decide);
   return props.waitFirst ? start.next(wait) : start.next(props.check);
 }

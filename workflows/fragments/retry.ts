@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Aws } from './errors';
+import { Aws, States } from './errors';
 
 /**
  * Retry on throttling and EC2's generic error: 5 retries × backoff 2 from 1 s, capped at 20 s, full
@@ -80,6 +80,49 @@ export const START_CHILD_RETRY: sfn.RetryProps = {
   backoffRate: 2,
   maxDelay: Duration.seconds(20),
   jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
+ * An instance recovery's EC2 calls (all idempotent: describe, modify, tag, terminate): EC2 errors all arrive as
+ * `Ec2.Ec2Exception`, throttling and hard errors alike, so this is bounded by time rather than by the error's
+ * kind: 12 retries × backoff 2 from 1 s, capped at 15 s, full jitter → at most 1 + 2 + 4 + 8 + 8 × 15 = 135 s of
+ * waiting before the Catch sees a hard error (e.g. InvalidInstanceID.NotFound). A call throttled half the time
+ * fails all 13 attempts with probability 2^-13.
+ */
+export const RECOVERY_EC2_RETRY: sfn.RetryProps = {
+  errors: [Aws.EC2],
+  interval: Duration.seconds(1),
+  maxAttempts: 12,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(15),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
+ * A recovery's Lambda tasks whose SDK clients gave up on throttling (3 attempts each, then the error's name is the
+ * API's throttling code): 12 retries × backoff 2 from 1 s, capped at 15 s, full jitter → at most 135 s. A hard
+ * error keeps its own name and is not retried.
+ */
+export const RECOVERY_LAMBDA_THROTTLING_RETRY: sfn.RetryProps = {
+  errors: [...Aws.SDK_THROTTLING],
+  interval: Duration.seconds(1),
+  maxAttempts: 12,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(15),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
+ * An idempotent Lambda task whose response may be lost: the Task's own timeout (`States.Timeout`) or the
+ * function's (`Sandbox.Timedout`). 2 retries × backoff 2 from 2 s → at most 2 + 4 = 6 s of waiting (plus the
+ * timeouts themselves). Only for tasks that find what an earlier attempt did (ClientToken, tags).
+ */
+export const LOST_RESPONSE_RETRY: sfn.RetryProps = {
+  errors: [States.TIMEOUT, Aws.LAMBDA_TIMED_OUT],
+  interval: Duration.seconds(2),
+  maxAttempts: 2,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(4),
 };
 
 /** Default `TimeoutSeconds` of one AWS API call made by a Task. */

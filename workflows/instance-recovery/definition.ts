@@ -6,24 +6,37 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { STATE_TABLE_KEYS } from '../base/foundation';
 import {
+  API_CALL_TIMEOUT,
   Aws,
   AwsCall,
   Errors,
   failIterationOnError,
   forEachItem,
-  lambdaTask,
+  LAMBDA_SERVICE_RETRY,
+  LAMBDA_TASK_TIMEOUT,
+  LOST_RESPONSE_RETRY,
   notify,
   notifyThenFail,
   pollUntil,
+  RECOVERY_EC2_RETRY,
+  RECOVERY_LAMBDA_THROTTLING_RETRY,
   releaseLock,
   States,
   takeLock,
+  THROTTLING_RETRY,
 } from '../fragments';
 import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE, type RecoveryGroupSettings } from './input';
 
 /** Tag written on a failed instance when it is fenced; a later event for it is then ignored. */
 export const FENCED_BY_TAG = 'ha-workflows:fenced-by';
+/** Tag the launch task puts on a replacement, naming the instance it replaces (tasks/launch-replacement). */
+export const REPLACES_TAG = 'ha-workflows:replaces';
+/** Instance states in which a replacement found by its tag still exists. */
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+/** Prefix of the item that records a recovery that failed before it held the group lock (one per instance). */
+export const INSTANCE_RECORD_PREFIX = 'INSTANCE#';
 
 export interface InstanceRecoveryDeps {
   readonly table: dynamodb.ITable;
@@ -40,6 +53,8 @@ export interface InstanceRecoveryDeps {
   /** How long to wait for the replacement to be running, and then healthy. */
   readonly runningTimeout: Duration;
   readonly healthyTimeout: Duration;
+  /** How long to wait for the failed instance to be `terminated` (the fence's confirmation). */
+  readonly terminatedTimeout: Duration;
 }
 
 const PLAN = '$.inspection.value';
@@ -69,6 +84,53 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
   const describe = (action: string) => new iam.PolicyStatement({ actions: [action], resources: ['*'] });
   const groupKey = sfn.JsonPath.format('GROUP#{}', sfn.JsonPath.stringAt(`${PLAN}.groupId`));
 
+  // ── Failure before the lock: record on the instance's own item, notify, fail ──────────────────────────
+  // The group item belongs to whoever holds the group lock: an execution that does not hold it must not write
+  // there (it could overwrite a running recovery's RECOVERING, or block the group with NEEDS_ATTENTION although
+  // it changed nothing). It records on an item of its own, keyed by the instance, which no lock guards and no
+  // TTL deletes; a duplicate execution failing the same way writes the same record.
+  const notifyNotStarted = notifyThenFail(scope, 'Notify recovery not started', {
+    failStateId: 'Recovery not started',
+    topic: deps.topic,
+    subject: 'ha-workflows: instance recovery NEEDS ATTENTION',
+    message: sfn.JsonPath.format(
+      'Recovery of instance {} ({}) could not start: {}. Nothing was changed. {}',
+      sfn.JsonPath.stringAt('$.instanceId'),
+      sfn.JsonPath.stringAt('$.trigger'),
+      sfn.JsonPath.stringAt('$.failure.Error'),
+      sfn.JsonPath.stringAt('$.failure.Cause'),
+    ),
+  });
+  const recordNotStarted = new tasks.DynamoUpdateItem(scope, 'Record recovery not started', {
+    table: deps.table,
+    key: {
+      [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(
+        sfn.JsonPath.format(`${INSTANCE_RECORD_PREFIX}{}`, sfn.JsonPath.stringAt('$.instanceId')),
+      ),
+    },
+    updateExpression:
+      'SET #state = :state, #lastError = :error, #lastCause = :cause, #execution = :execution, #startedAt = :startedAt',
+    expressionAttributeNames: {
+      '#state': 'state',
+      '#lastError': 'lastError',
+      '#lastCause': 'lastCause',
+      '#execution': 'executionId',
+      '#startedAt': 'startedAt',
+    },
+    expressionAttributeValues: {
+      ':state': tasks.DynamoAttributeValue.fromString('NEEDS_ATTENTION'),
+      ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
+      ':cause': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Cause')),
+      ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
+      ':startedAt': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  recordNotStarted.addRetry(THROTTLING_RETRY);
+  recordNotStarted.addCatch(notifyNotStarted, { errors: [States.ALL], resultPath: '$.recordError' });
+  recordNotStarted.next(notifyNotStarted);
+
   // ── Failure handling: record, release, notify, fail with the error's own name ────────────────────────
   const notifyFailed = notifyThenFail(scope, 'Notify recovery failed', {
     failStateId: 'Recovery failed',
@@ -97,18 +159,73 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
       ':state': tasks.DynamoAttributeValue.fromString('NEEDS_ATTENTION'),
       ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
       ':failed': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.instanceId')),
-      // "none" until the launch task has returned a replacement (set right after the lock).
+      // "none" until a replacement is known: from the launch task, or found by its tag below.
       ':replacement': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(NEW_ID)),
     },
   });
   recordNeedsAttention.addCatch(notifyFailed, { errors: [States.ALL], resultPath: '$.recordError' });
   recordNeedsAttention.next(notifyFailed);
+
+  // A launch whose response was lost (or a failure right after it) leaves a replacement the execution does not
+  // know: find it by the tag every replacement carries, so the record and the notification name it.
+  const findReplacement = new AwsCall(scope, 'Find replacement by its tags', {
+    service: 'ec2',
+    action: 'describeInstances',
+    parameters: {
+      Filters: [
+        { Name: `tag:${REPLACES_TAG}`, 'Values.$': 'States.Array($.instanceId)' },
+        { Name: 'instance-state-name', Values: LIVE_STATES },
+      ],
+    },
+    policy: [describe('ec2:DescribeInstances')],
+    resultSelector: { 'reservations.$': '$.Reservations' },
+    resultPath: '$.found',
+    retry: RECOVERY_EC2_RETRY,
+  });
+  findReplacement.addCatch(recordNeedsAttention, { errors: [States.ALL], resultPath: '$.findError' });
+  const FOUND_ID = '$.found.reservations[0].Instances[0].InstanceId';
+  const nameFound = new sfn.Pass(scope, 'Name the replacement found', {
+    inputPath: FOUND_ID,
+    resultPath: NEW_ID,
+  }).next(recordNeedsAttention);
+  findReplacement.next(
+    new sfn.Choice(scope, 'Was a replacement found?')
+      .when(sfn.Condition.isPresent(FOUND_ID), nameFound)
+      .otherwise(recordNeedsAttention),
+  );
+  const needsAttention = new sfn.Choice(scope, 'Is the replacement known?')
+    .when(sfn.Condition.stringEquals(NEW_ID, 'none'), findReplacement)
+    .otherwise(recordNeedsAttention);
   const onFailure = { errors: [States.ALL], resultPath: '$.failure' };
   const failWith = (id: string, error: string, cause: string) =>
     new sfn.Pass(scope, id, {
       result: sfn.Result.fromObject({ Error: error, Cause: cause }),
       resultPath: '$.failure',
-    }).next(recordNeedsAttention);
+    }).next(needsAttention);
+
+  /**
+   * A Lambda task of the recovery: the Lambda service's own errors, then throttling its SDK clients gave up on
+   * (bounded by time, see RECOVERY_LAMBDA_THROTTLING_RETRY), and, when it is idempotent, a lost response.
+   */
+  const recoveryLambda = (
+    id: string,
+    props: { fn: lambda.IFunction; payload: Record<string, unknown>; resultPath: string; timeout?: Duration },
+    idempotent: boolean,
+  ) => {
+    const task = new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: props.fn,
+      payload: sfn.TaskInput.fromObject(props.payload),
+      payloadResponseOnly: false,
+      retryOnServiceExceptions: false,
+      resultSelector: { 'value.$': '$.Payload' },
+      resultPath: props.resultPath,
+      taskTimeout: sfn.Timeout.duration(props.timeout ?? LAMBDA_TASK_TIMEOUT),
+    });
+    task.addRetry(LAMBDA_SERVICE_RETRY);
+    if (idempotent) task.addRetry(LOST_RESPONSE_RETRY);
+    task.addRetry(RECOVERY_LAMBDA_THROTTLING_RETRY);
+    return task;
+  };
 
   // ── Trigger → instance id ──────────────────────────────────────────────────────────────────────────
   const fromStateChange = new sfn.Pass(scope, 'Take instance from state change', {
@@ -130,36 +247,36 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
       'Expected an EC2 state-change event, a CloudWatch alarm event on an InstanceId metric, or {"instanceId": "i-…"}',
   });
 
-  const inspect = lambdaTask(scope, 'Inspect failed instance', {
-    fn: deps.inspectFunction,
-    payload: {
-      'instanceId.$': '$.instanceId',
-      'executionStartTime.$': '$$.Execution.StartTime',
-      tagKey: deps.tagKey,
-      lockTtlSeconds: deps.lockTtl.toSeconds(),
-      groups: Object.fromEntries(
-        deps.groups.map((g) => [
-          g.id,
-          { impairedZones: g.impairedZones, subnetPreference: g.subnetPreference, targetGroupArns: g.targetGroupArns },
-        ]),
-      ),
-      denyAllGroups: deps.denyAllGroups,
+  const inspect = recoveryLambda(
+    'Inspect failed instance',
+    {
+      fn: deps.inspectFunction,
+      payload: {
+        'instanceId.$': '$.instanceId',
+        'executionStartTime.$': '$$.Execution.StartTime',
+        tagKey: deps.tagKey,
+        lockTtlSeconds: deps.lockTtl.toSeconds(),
+        groups: Object.fromEntries(
+          deps.groups.map((g) => [
+            g.id,
+            {
+              impairedZones: g.impairedZones,
+              subnetPreference: g.subnetPreference,
+              targetGroupArns: g.targetGroupArns,
+            },
+          ]),
+        ),
+        denyAllGroups: deps.denyAllGroups,
+      },
+      resultPath: '$.inspection',
     },
-    resultPath: '$.inspection',
-  });
-  const inspectFailed = new sfn.Fail(scope, 'Could not inspect instance', {
-    errorPath: '$.failure.Error',
-    causePath: '$.failure.Cause',
-  });
-  inspect.addCatch(inspectFailed, onFailure);
+    true,
+  );
+  inspect.addCatch(recordNotStarted, onFailure);
 
   // ── Lock ───────────────────────────────────────────────────────────────────────────────────────────
   const alreadyHandled = new sfn.Succeed(scope, 'Recovery already handled', {
     comment: 'Another execution holds the group, or the group already moved past this instance',
-  });
-  const lockFailed = new sfn.Fail(scope, 'Could not take the group lock', {
-    errorPath: '$.failure.Error',
-    causePath: '$.failure.Cause',
   });
   const lock = takeLock(scope, 'Take the group lock', {
     table: deps.table,
@@ -185,7 +302,7 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     },
   });
   lock.addCatch(alreadyHandled, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
-  lock.addCatch(lockFailed, onFailure);
+  lock.addCatch(recordNotStarted, onFailure);
 
   // ── Fence the failed instance ──────────────────────────────────────────────────────────────────────
   const swapGroups = new AwsCall(scope, 'Swap in deny-all security group', {
@@ -206,6 +323,7 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
       protectedInstances(['ec2:ModifyNetworkInterfaceAttribute']),
     ],
     resultPath: sfn.JsonPath.DISCARD,
+    retry: RECOVERY_EC2_RETRY,
   });
   const fenceInterfaces = forEachItem(scope, 'Fence each network interface', {
     itemsPath: `${SOURCE}.networkInterfaceIds`,
@@ -216,7 +334,7 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     task: swapGroups,
     failStateId: 'Interface not fenced',
   });
-  fenceInterfaces.addCatch(recordNeedsAttention, onFailure);
+  fenceInterfaces.addCatch(needsAttention, onFailure);
 
   const markFenced = new AwsCall(scope, 'Mark instance as fenced', {
     service: 'ec2',
@@ -227,8 +345,9 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     },
     policy: [protectedInstances(['ec2:CreateTags'])],
     resultPath: sfn.JsonPath.DISCARD,
+    retry: RECOVERY_EC2_RETRY,
   });
-  markFenced.addCatch(recordNeedsAttention, onFailure);
+  markFenced.addCatch(needsAttention, onFailure);
 
   const deregisterTarget = new AwsCall(scope, 'Deregister failed instance', {
     service: 'elasticloadbalancingv2',
@@ -245,7 +364,26 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     task: deregisterTarget,
     failStateId: 'Target not deregistered',
   });
-  deregister.addCatch(recordNeedsAttention, onFailure);
+  deregister.addCatch(needsAttention, onFailure);
+
+  // ── Check before destroying the only instance: can a replacement be launched at all? ────────────────
+  const launchPayload = {
+    'executionName.$': '$$.Execution.Name',
+    'groupId.$': `${PLAN}.groupId`,
+    tagKey: deps.tagKey,
+    'source.$': SOURCE,
+    'denyAllGroupId.$': `${PLAN}.denyAllGroupId`,
+  };
+  const checkLaunch = recoveryLambda(
+    'Check a replacement can be launched',
+    {
+      fn: deps.launchFunction,
+      payload: { ...launchPayload, 'candidateSubnets.$': `${PLAN}.candidateSubnets`, mode: 'check' },
+      resultPath: '$.launchCheck',
+    },
+    true,
+  );
+  checkLaunch.addCatch(needsAttention, onFailure);
 
   const terminate = new AwsCall(scope, 'Terminate failed instance', {
     service: 'ec2',
@@ -254,27 +392,31 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     policy: [protectedInstances(['ec2:TerminateInstances'])],
     resultSelector: { 'state.$': '$.TerminatingInstances[0].CurrentState.Name' },
     resultPath: '$.termination',
+    retry: RECOVERY_EC2_RETRY,
   });
-  terminate.addCatch(recordNeedsAttention, onFailure);
+  terminate.addCatch(needsAttention, onFailure);
 
   // ── Launch the replacement (fenced) in another AZ ─────────────────────────────────────────────────
-  const launch = lambdaTask(scope, 'Launch replacement', {
-    fn: deps.launchFunction,
-    payload: {
-      'executionName.$': '$$.Execution.Name',
-      'groupId.$': `${PLAN}.groupId`,
-      tagKey: deps.tagKey,
-      'source.$': SOURCE,
-      'denyAllGroupId.$': `${PLAN}.denyAllGroupId`,
-      'candidateSubnets.$': `${PLAN}.candidateSubnets`,
+  // Past this point the old instance is gone: every step keeps trying within its time budget. The launch is
+  // idempotent (ClientToken per subnet, and an earlier attempt's instance is found by its tags), so a launch
+  // whose response was lost is retried and adopts the instance already launched.
+  const launch = recoveryLambda(
+    'Launch replacement',
+    {
+      fn: deps.launchFunction,
+      payload: { ...launchPayload, 'candidateSubnets.$': '$.launchCheck.value.offeredSubnets', mode: 'launch' },
+      resultPath: '$.launch',
+      timeout: Duration.minutes(2),
     },
-    resultPath: '$.launch',
-    timeout: Duration.minutes(2),
-  });
-  launch.addCatch(recordNeedsAttention, onFailure);
+    true,
+  );
+  launch.addCatch(needsAttention, onFailure);
 
-  const describeState = (id: string, instancePath: string, resultPath: string) => {
-    const t = new AwsCall(scope, id, {
+  // Read-only polls: an EC2 error (after the call's own retries) counts as "not yet" for the poll's whole time
+  // budget; a persistent one (e.g. InvalidInstanceID.NotFound) ends in the poll's `exhausted` state.
+  const POLL_TOLERATES = [Aws.EC2, States.TIMEOUT];
+  const describeState = (id: string, instancePath: string, resultPath: string) =>
+    new AwsCall(scope, id, {
       service: 'ec2',
       action: 'describeInstances',
       parameters: { 'InstanceIds.$': `States.Array(${instancePath})` },
@@ -282,9 +424,6 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
       resultSelector: { 'state.$': '$.Reservations[0].Instances[0].State.Name' },
       resultPath,
     });
-    t.addCatch(recordNeedsAttention, onFailure);
-    return t;
-  };
 
   // ── Confirm the failed instance is gone, then unfence the replacement ─────────────────────────────
   const unfence = new AwsCall(scope, 'Unfence replacement', {
@@ -293,15 +432,20 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     parameters: { 'InstanceId.$': NEW_ID, 'Groups.$': `${SOURCE}.securityGroupIds` },
     policy: [protectedInstances(['ec2:ModifyInstanceAttribute'])],
     resultPath: sfn.JsonPath.DISCARD,
+    retry: RECOVERY_EC2_RETRY,
   });
-  unfence.addCatch(recordNeedsAttention, onFailure);
+  unfence.addCatch(needsAttention, onFailure);
 
-  const carryAlarms = lambdaTask(scope, 'Carry over alarms', {
-    fn: deps.alarmsFunction,
-    payload: { 'oldInstanceId.$': '$.instanceId', 'newInstanceId.$': NEW_ID },
-    resultPath: '$.alarms',
-  });
-  carryAlarms.addCatch(recordNeedsAttention, onFailure);
+  const carryAlarms = recoveryLambda(
+    'Carry over alarms',
+    {
+      fn: deps.alarmsFunction,
+      payload: { 'oldInstanceId.$': '$.instanceId', 'newInstanceId.$': NEW_ID },
+      resultPath: '$.alarms',
+    },
+    false,
+  );
+  carryAlarms.addCatch(needsAttention, onFailure);
 
   // ── Switch traffic ───────────────────────────────────────────────────────────────────────────────
   const register = new sfn.Map(scope, 'Register in each target group', {
@@ -351,7 +495,7 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
       }),
     ),
   );
-  register.addCatch(recordNeedsAttention, onFailure);
+  register.addCatch(needsAttention, onFailure);
 
   // ── Record, release, notify ──────────────────────────────────────────────────────────────────────
   const recordActive = releaseLock(scope, 'Record recovery complete', {
@@ -371,7 +515,7 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
       ':az': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.launch.value.availabilityZone')),
     },
   });
-  recordActive.addCatch(recordNeedsAttention, onFailure);
+  recordActive.addCatch(needsAttention, onFailure);
   const notifyDone = notify(scope, 'Notify recovery complete', {
     topic: deps.topic,
     subject: 'ha-workflows: instance recovered',
@@ -387,40 +531,48 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
   const done = new sfn.Succeed(scope, 'Recovery complete');
   notifyDone.addCatch(done, { errors: [States.ALL], resultPath: '$.notifyError' });
 
+  // The fence is confirmed only at `terminated`: a deny-all security group does not cut connections that are
+  // already tracked, and on an impaired host a `shutting-down` guest may still run and write. Until then the
+  // replacement stays fenced; if the termination never completes, an operator decides (NEEDS_ATTENTION).
+  const readOld = describeState('Read failed instance state', '$.instanceId', '$.old');
+  const readReplacement = describeState('Read replacement state', NEW_ID, '$.replacement');
   const runningInterval = Duration.seconds(3);
+  const terminatedInterval = Duration.seconds(5);
   const afterRunning = pollUntil(scope, {
-    check: describeState('Read failed instance state', '$.instanceId', '$.old'),
-    done: sfn.Condition.or(
-      sfn.Condition.stringEquals('$.old.state', 'shutting-down'),
-      sfn.Condition.stringEquals('$.old.state', 'terminated'),
-    ),
-    interval: runningInterval,
-    maxAttempts: 20,
+    check: readOld,
+    done: sfn.Condition.stringEquals('$.old.state', 'terminated'),
+    interval: terminatedInterval,
+    maxAttempts: Math.max(1, Math.ceil(deps.terminatedTimeout.toSeconds() / terminatedInterval.toSeconds())),
     counterPath: '$.polls.fence',
-    label: 'failed instance gone',
+    label: 'failed instance terminated',
+    tolerateErrors: POLL_TOLERATES,
     exhausted: failWith(
       'Fence not confirmed',
       Errors.FENCE_UNCONFIRMED,
-      'The failed instance did not reach shutting-down/terminated',
+      `The failed instance was not confirmed terminated within ${deps.terminatedTimeout.toSeconds()} s; ` +
+        'the replacement stays fenced and unregistered',
     ),
     then: sfn.Chain.start(unfence).next(carryAlarms).next(register).next(recordActive).next(notifyDone).next(done),
   });
 
   const waitRunning = pollUntil(scope, {
-    check: describeState('Read replacement state', NEW_ID, '$.replacement'),
+    check: readReplacement,
     done: sfn.Condition.stringEquals('$.replacement.state', 'running'),
     interval: runningInterval,
     maxAttempts: Math.max(1, Math.ceil(deps.runningTimeout.toSeconds() / runningInterval.toSeconds())),
     counterPath: '$.polls.running',
     label: 'replacement running',
     waitFirst: true,
+    tolerateErrors: POLL_TOLERATES,
     exhausted: failWith(
       'Replacement did not start',
       Errors.REPLACEMENT_NOT_RUNNING,
-      `The replacement was not running within ${deps.runningTimeout.toSeconds()} s`,
+      `The replacement was not running (or could not be read) within ${deps.runningTimeout.toSeconds()} s`,
     ),
     then: afterRunning,
   });
+  // Anything else (after the tolerated errors, which pollUntil catches first) needs an operator.
+  for (const poll of [readOld, readReplacement]) poll.addCatch(needsAttention, onFailure);
 
   const isProtected = new sfn.Choice(scope, 'Is the instance protected?')
     .when(sfn.Condition.booleanEquals(`${PLAN}.protected`, true), lock)
@@ -430,7 +582,7 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     resultPath: '$.launch',
   });
   lock.next(noReplacementYet).next(fenceInterfaces);
-  fenceInterfaces.next(markFenced).next(deregister).next(terminate).next(launch).next(waitRunning);
+  fenceInterfaces.next(markFenced).next(deregister).next(checkLaunch).next(terminate).next(launch).next(waitRunning);
 
   // A comparison on a path that is absent fails the execution with States.Runtime, so every path a rule
   // compares is tested with IsPresent first (And stops at the first false rule): an operator's input has no

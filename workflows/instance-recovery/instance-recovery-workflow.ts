@@ -65,6 +65,13 @@ export interface InstanceRecoveryWorkflowProps {
   readonly runningTimeout?: Duration;
   /** @default Duration.minutes(10) */
   readonly healthyTimeout?: Duration;
+  /**
+   * How long to wait for the failed instance to reach `terminated` (the fence's confirmation) before giving up
+   * with FenceUnconfirmed; the replacement stays fenced until then. Virtualized types take about a minute;
+   * bare-metal types can take more than 19 minutes (raise this and `timeout` for them).
+   * @default Duration.minutes(5)
+   */
+  readonly terminatedTimeout?: Duration;
   /** @default Duration.minutes(30) */
   readonly timeout?: Duration;
 }
@@ -123,11 +130,13 @@ export class InstanceRecoveryWorkflow extends Construct {
     const roleArns = [...new Set(props.groups.flatMap((g) => g.instanceRoleArns ?? []))];
     const launch = new TaskFunction(this, 'LaunchReplacement', {
       task: 'launch-replacement',
-      description: 'ha-workflows instance-recovery: launch the replacement, trying each candidate AZ',
+      description:
+        'ha-workflows instance-recovery: check that a replacement can be launched, then launch it, trying each candidate AZ',
       timeout: Duration.seconds(110),
       policy: [
-        // Finds a replacement an earlier attempt of the same execution already launched.
-        describe(['ec2:DescribeInstances']),
+        // Finds a replacement an earlier attempt of the same execution already launched; the check mode reads the
+        // AMI and where the instance type is offered (its DryRun launch needs the RunInstances grants below).
+        describe(['ec2:DescribeInstances', 'ec2:DescribeImages', 'ec2:DescribeInstanceTypeOfferings']),
         new iam.PolicyStatement({
           actions: ['ec2:RunInstances'],
           resources: [ec2Arn('instance/*')],
@@ -198,6 +207,7 @@ export class InstanceRecoveryWorkflow extends Construct {
         denyAllGroups: Object.fromEntries(Object.entries(this.denyAllGroups).map(([v, sg]) => [v, sg.attrGroupId])),
         runningTimeout: props.runningTimeout ?? Duration.minutes(3),
         healthyTimeout: props.healthyTimeout ?? Duration.minutes(10),
+        terminatedTimeout: props.terminatedTimeout ?? Duration.minutes(5),
       }),
     });
     this.stateMachine = machine.stateMachine;

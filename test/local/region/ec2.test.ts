@@ -1,7 +1,9 @@
 import type {
   CopySnapshotResult,
   CreateSnapshotsResult,
+  DescribeImagesResult,
   DescribeInstanceStatusResult,
+  DescribeInstanceTypeOfferingsResult,
   DescribeInstancesResult,
   DescribeSecurityGroupsResult,
   DescribeSnapshotsResult,
@@ -255,6 +257,110 @@ describe('Ec2Simulator RunInstances', () => {
   });
 });
 
+describe('Ec2Simulator DryRun', () => {
+  it('validates a RunInstances DryRun like the real call, answers DryRunOperation (412) and launches nothing', async () => {
+    // GIVEN a region with one known AMI
+    const { call, ec2 } = setup();
+    // WHEN a launch that would succeed is dry-run (with a client token, which a dry run does not use up)
+    const dry = call('RunInstances', { ...launchRequest, DryRun: true, ClientToken: 'token-1' });
+    // THEN EC2's "would have succeeded" error comes back and no instance exists
+    await expect(dry).rejects.toMatchObject({
+      code: 'DryRunOperation',
+      statusCode: 412,
+      message: 'Request would have succeeded, but DryRun flag is set.',
+    });
+    expect((await call<Json<DescribeInstancesResult>>('DescribeInstances')).Reservations).toHaveLength(2);
+    expect(ec2.inspectInstance(PRIMARY)?.state).toBe('running');
+    // AND the same token still launches for real afterwards
+    const real = await call<Json<Reservation>>('RunInstances', { ...launchRequest, ClientToken: 'token-1' });
+    expect(real.Instances).toHaveLength(1);
+  });
+
+  it('fails a dry run with the error the launch would fail with (unknown AMI, unknown group)', async () => {
+    const { call } = setup();
+    await expect(
+      call('RunInstances', { ...launchRequest, ImageId: 'ami-0fffffffffffffff0', DryRun: true }),
+    ).rejects.toMatchObject({ code: 'InvalidAMIID.NotFound' });
+    await expect(
+      call('RunInstances', { ...launchRequest, SecurityGroupIds: ['sg-missing'], DryRun: true }),
+    ).rejects.toMatchObject({ code: 'InvalidGroup.NotFound' });
+  });
+
+  it('does not check capacity in a dry run (capacity is known only at launch)', async () => {
+    const { call } = setup({
+      capacity: [{ availabilityZone: 'us-east-1b', error: 'InsufficientInstanceCapacity' }],
+    });
+    await expect(call('RunInstances', { ...launchRequest, DryRun: true })).rejects.toMatchObject({
+      code: 'DryRunOperation',
+    });
+  });
+
+  it('refuses a DryRun of any other action instead of performing it', async () => {
+    const { call, ec2 } = setup();
+    await expect(call('TerminateInstances', { InstanceIds: [PRIMARY], DryRun: true })).rejects.toThrow(
+      /DryRun is modeled for RunInstances only/,
+    );
+    expect(ec2.inspectInstance(PRIMARY)?.state).toBe('running');
+  });
+});
+
+describe('Ec2Simulator images and instance type offerings', () => {
+  it('describes an available AMI, returns nothing for a deregistered one and refuses an unknown id', async () => {
+    // GIVEN one available AMI and the instances' AMI listed as deregistered
+    const { call } = setup({
+      images: [
+        { imageId: 'ami-0aaaaaaaaaaaaaaa0', name: 'golden' },
+        { imageId: 'ami-0123456789abcdef0', state: 'deregistered' },
+      ],
+    });
+    // THEN
+    const images = await call<Json<DescribeImagesResult>>('DescribeImages', { ImageIds: ['ami-0aaaaaaaaaaaaaaa0'] });
+    expect(images.Images).toEqual([
+      expect.objectContaining({ ImageId: 'ami-0aaaaaaaaaaaaaaa0', Name: 'golden', State: 'available' }),
+    ]);
+    const gone = await call<Json<DescribeImagesResult>>('DescribeImages', { ImageIds: ['ami-0123456789abcdef0'] });
+    expect(gone.Images).toEqual([]);
+    await expect(call('DescribeImages', { ImageIds: ['ami-0fffffffffffffff0'] })).rejects.toMatchObject({
+      code: 'InvalidAMIID.NotFound',
+    });
+    // AND launching the deregistered AMI fails, even though running instances were launched from it
+    await expect(call('RunInstances', launchRequest)).rejects.toMatchObject({ code: 'InvalidAMIID.NotFound' });
+  });
+
+  it('refuses to launch an AMI that is not available (InvalidAMIID.Unavailable) and reports its state', async () => {
+    const { call } = setup({ images: [{ imageId: 'ami-0123456789abcdef0', state: 'pending' }] });
+    const images = await call<Json<DescribeImagesResult>>('DescribeImages', { ImageIds: ['ami-0123456789abcdef0'] });
+    expect(images.Images?.[0]?.State).toBe('pending');
+    await expect(call('RunInstances', launchRequest)).rejects.toMatchObject({ code: 'InvalidAMIID.Unavailable' });
+  });
+
+  it('offers an instance type in every zone except where it is permanently Unsupported', async () => {
+    // GIVEN r6i.large unsupported in us-east-1b (no `times`: for good), and m7i.large unsupported once there
+    const { call } = setup({
+      capacity: [
+        { availabilityZone: 'us-east-1b', instanceType: 'r6i.large', error: 'Unsupported' },
+        { availabilityZone: 'us-east-1b', instanceType: 'm7i.large', error: 'Unsupported', times: 1 },
+      ],
+    });
+    const offered = async (type: string) =>
+      (
+        await call<Json<DescribeInstanceTypeOfferingsResult>>('DescribeInstanceTypeOfferings', {
+          LocationType: 'availability-zone',
+          Filters: [
+            { Name: 'instance-type', Values: [type] },
+            { Name: 'location', Values: ['us-east-1a', 'us-east-1b'] },
+          ],
+        })
+      ).InstanceTypeOfferings?.map((o) => [o.InstanceType, o.LocationType, o.Location]);
+    // THEN
+    expect(await offered('r6i.large')).toEqual([['r6i.large', 'availability-zone', 'us-east-1a']]);
+    expect(await offered('m7i.large')).toEqual([
+      ['m7i.large', 'availability-zone', 'us-east-1a'],
+      ['m7i.large', 'availability-zone', 'us-east-1b'],
+    ]);
+  });
+});
+
 describe('Ec2Simulator availability-zone faults', () => {
   it('fails launches into an impaired AZ with InsufficientInstanceCapacity (a 500 server error)', async () => {
     // GIVEN us-east-1a is down
@@ -430,6 +536,21 @@ describe('Ec2Simulator instance lifecycle', () => {
     await expect(call('DescribeVolumes', { VolumeIds: ['vol-0aaaaaaaaaaaaaaa1'] })).rejects.toMatchObject({
       code: 'InvalidVolume.NotFound',
     });
+  });
+
+  it('keeps an instance shutting-down for as long as the scenario says (a termination that hangs)', async () => {
+    // GIVEN an instance whose termination takes two hours (bare metal, or a host that never completes it)
+    const base = environment();
+    const { call, region, lat, describe } = setup({
+      instances: base.instances!.map((i) => (i.instanceId === PRIMARY ? { ...i, shuttingDownSeconds: 7200 } : i)),
+    });
+    // WHEN it is terminated and the usual termination time has long passed
+    await call('TerminateInstances', { InstanceIds: [PRIMARY] });
+    region.clock.advanceSeconds(lat['ec2.shuttingDownToTerminated'] * 10);
+    // THEN it is still shutting-down; it is terminated only after its own time
+    expect((await describe(PRIMARY)).State).toEqual({ Code: 32, Name: 'shutting-down' });
+    region.clock.advanceSeconds(7200);
+    expect((await describe(PRIMARY)).State).toEqual({ Code: 48, Name: 'terminated' });
   });
 
   it('refuses to terminate an instance with termination protection', async () => {
