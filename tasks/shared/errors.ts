@@ -27,6 +27,8 @@ export const TaskErrorNames = {
   TooManyBackupTargets: 'TooManyBackupTargets',
   /** plan-instance-backup: the instance to back up does not exist (any more). */
   InstanceNotFound: 'InstanceNotFound',
+  /** plan-instance-backup: the instance has no volume the policy would snapshot (none, or only an excluded boot volume). */
+  NothingToSnapshot: 'NothingToSnapshot',
 } as const;
 
 export type TaskErrorName = (typeof TaskErrorNames)[keyof typeof TaskErrorNames];
@@ -86,6 +88,10 @@ export class TooManyBackupTargets extends NamedTaskError {
 
 export class InstanceNotFound extends NamedTaskError {
   override readonly name = TaskErrorNames.InstanceNotFound;
+}
+
+export class NothingToSnapshot extends NamedTaskError {
+  override readonly name = TaskErrorNames.NothingToSnapshot;
 }
 
 /**
