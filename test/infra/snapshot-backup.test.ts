@@ -157,7 +157,7 @@ describe('own only what it made (IAM)', () => {
 });
 
 describe('the state machines', () => {
-  it('are bounded: the run by a day, one instance by the completion timeout plus an hour, the rescue by an hour', () => {
+  it('are bounded: the run by a day, one instance by the completion timeout and the lock wait plus an hour, the rescue by an hour', () => {
     const timeouts = Object.fromEntries(
       synthExampleApp()
         .stateMachines.filter((m) => m.logicalId.startsWith('SnapshotBackup'))
@@ -165,7 +165,7 @@ describe('the state machines', () => {
     );
     expect(timeouts).toEqual({
       'snapshot-backup': 86400,
-      'snapshot-backup-instance': 25200,
+      'snapshot-backup-instance': 6 * 3600 + 3600 + 3600,
       'snapshot-backup-rescue': 3600,
     });
   });
