@@ -6,7 +6,13 @@ export const inputSchema = z.object({
   /** `$$.Execution.StartTime`: the workflow's notion of now (modeled time in the offline engine). */
   executionStartTime: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time' }),
   /** The policy: its method, lock lease, and the age-based retention that dates the expiry tags. */
-  settings: backupSettingsSchema.pick({ method: true, lockTtlSeconds: true, retention: true, copy: true }),
+  settings: backupSettingsSchema.pick({
+    method: true,
+    lockTtlSeconds: true,
+    retention: true,
+    copy: true,
+    excludeBootVolume: true,
+  }),
 });
 export type PlanInstanceBackupInput = z.infer<typeof inputSchema>;
 
@@ -24,4 +30,8 @@ export interface PlanInstanceBackupOutput {
   /** The expiry tag of the set and of its copy: an ISO 8601 time, or `none` without age-based retention. */
   readonly expiry: string;
   readonly copyExpiry: string;
+  /** The EBS volumes CreateSnapshots is to snapshot (the boot volume left out when the policy excludes it). */
+  readonly volumeIds: readonly string[];
+  /** `volumeIds.length`, at least 1: an instance with nothing to snapshot is refused (`NothingToSnapshot`). */
+  readonly volumeCount: number;
 }

@@ -39,6 +39,8 @@ export const backupSettingsSchema = z.object({
   completionPolls: POSITIVE,
   /** Seconds a backup lock is held at most by an execution that died (its lease). */
   lockTtlSeconds: POSITIVE,
+  /** Re-tries (one minute apart) of a backup lock another backup holds, before the backup is reported skipped. */
+  lockWaitPolls: z.int().min(0),
   retention: retentionSchema,
   copy: z.object({ region: z.string().min(1), retention: retentionSchema }).optional(),
   concurrency: POSITIVE,

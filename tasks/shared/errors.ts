@@ -32,6 +32,8 @@ export const TaskErrorNames = {
    * offered in no candidate zone, launch not permitted); nothing was launched.
    */
   ReplacementNotLaunchable: 'ReplacementNotLaunchable',
+  /** plan-instance-backup: the instance has no volume the policy would snapshot (none, or only an excluded boot volume). */
+  NothingToSnapshot: 'NothingToSnapshot',
 } as const;
 
 export type TaskErrorName = (typeof TaskErrorNames)[keyof typeof TaskErrorNames];
@@ -95,6 +97,10 @@ export class InstanceNotFound extends NamedTaskError {
 
 export class ReplacementNotLaunchable extends NamedTaskError {
   override readonly name = TaskErrorNames.ReplacementNotLaunchable;
+}
+
+export class NothingToSnapshot extends NamedTaskError {
+  override readonly name = TaskErrorNames.NothingToSnapshot;
 }
 
 /**

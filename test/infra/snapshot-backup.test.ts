@@ -157,7 +157,7 @@ describe('own only what it made (IAM)', () => {
 });
 
 describe('the state machines', () => {
-  it('are bounded: the run by a day, one instance by the completion timeout plus an hour, the rescue by an hour', () => {
+  it('are bounded: the run by a day, one instance by the completion timeout and the lock wait plus an hour, the rescue by an hour', () => {
     const timeouts = Object.fromEntries(
       synthExampleApp()
         .stateMachines.filter((m) => m.logicalId.startsWith('SnapshotBackup'))
@@ -165,7 +165,7 @@ describe('the state machines', () => {
     );
     expect(timeouts).toEqual({
       'snapshot-backup': 86400,
-      'snapshot-backup-instance': 25200,
+      'snapshot-backup-instance': 6 * 3600 + 3600 + 3600,
       'snapshot-backup-rescue': 3600,
     });
   });
@@ -322,5 +322,117 @@ describe('the snapshotBackup configuration', () => {
     ],
   ])('rejects %s with the path, the value and what is allowed', (_what, policy, expected) => {
     expect(() => parseConfig(config(policy), 'c.json')).toThrow(expected);
+  });
+});
+
+describe('after a freeze (the instance machine, read as ASL)', () => {
+  type State = {
+    Type: string;
+    Next?: string;
+    End?: boolean;
+    Default?: string;
+    Choices?: Rule[];
+    Catch?: { ErrorEquals: string[]; Next: string }[];
+    [key: string]: unknown;
+  };
+  type Rule = { Next?: string; Variable?: string; IsPresent?: boolean; And?: Rule[]; Or?: Rule[]; Not?: Rule };
+  const FREEZE = 'Freeze the database';
+  const THAW = 'Thaw the database';
+  /** Run Command refused the freeze: no command exists, so nothing can be frozen (Catch of the freeze itself). */
+  const REFUSED = ['Ssm.InvalidInstanceIdException'];
+  let states: Record<string, State>;
+  beforeAll(() => {
+    const machine = synthExampleApp().stateMachines.find(
+      (m) => m.resource.Metadata?.['ha-workflows:workflow'] === 'snapshot-backup-instance',
+    )!;
+    states = (machine.definition as { States: Record<string, State> }).States;
+  });
+
+  /** Every edge out of a state, with the Choice rule it is taken on (if any). */
+  const edges = (s: State): { to: string; rule?: Rule }[] => [
+    ...(s.Next ? [{ to: s.Next }] : []),
+    ...(s.Default ? [{ to: s.Default }] : []),
+    ...(s.Choices ?? []).map((rule) => ({ to: rule.Next as string, rule })),
+    ...(s.Catch ?? []).map((c) => ({ to: c.Next })),
+  ];
+  const terminal = (s: State) => s.Type === 'Succeed' || s.Type === 'Fail' || s.End === true;
+  /** Where the freeze may be in effect from: its Next and every Catch but the refusal. */
+  const afterFreeze = () => [
+    states[FREEZE].Next as string,
+    ...(states[FREEZE].Catch ?? []).filter((c) => !c.ErrorEquals.every((e) => REFUSED.includes(e))).map((c) => c.Next),
+  ];
+  /** The states reachable from `from`, never leaving by an edge `blocked` refuses (nor through `stopAt`). */
+  const reachable = (from: string[], blocked: (edge: { to: string; rule?: Rule }) => boolean, stopAt?: string) => {
+    const seen = new Set<string>();
+    const todo = [...from];
+    while (todo.length > 0) {
+      const name = todo.pop() as string;
+      if (seen.has(name) || name === stopAt) continue;
+      seen.add(name);
+      for (const e of edges(states[name])) if (!blocked(e)) todo.push(e.to);
+    }
+    return seen;
+  };
+  /** The JSONPaths a state reads (IsPresent tests excepted), from its fields and intrinsic functions. */
+  const reads = (s: State): string[] => {
+    const { Choices, Catch, Retry, Next, Type, Comment, ...fields } = s;
+    void [Catch, Retry, Next, Type, Comment];
+    const tested = (r: Rule): string[] =>
+      r.IsPresent !== undefined
+        ? []
+        : [
+            ...(r.Variable ? [r.Variable] : []),
+            ...Object.entries(r)
+              .filter(([k]) => k.endsWith('Path'))
+              .map(([, v]) => String(v)),
+            ...(r.And ?? []).flatMap(tested),
+            ...(r.Or ?? []).flatMap(tested),
+            ...(r.Not ? tested(r.Not) : []),
+          ];
+    const text = JSON.stringify(fields) + ' ' + (Choices ?? []).flatMap(tested).join(' ');
+    return [...new Set(text.match(/\$(?:\.[A-Za-z0-9_-]+|\[(?:\d+|\*)\])+/g) ?? [])];
+  };
+  /** An IsPresent(true) test in `rule` on a path at or below the indexed prefix of `path`. */
+  const guards = (rule: Rule | undefined, path: string): boolean => {
+    if (!rule) return false;
+    const indexed = path.replace(/\[\*\]/g, '[0]');
+    const prefix = indexed.slice(
+      0,
+      indexed.search(/\[\d+\]/) + indexed.slice(indexed.search(/\[\d+\]/)).indexOf(']') + 1,
+    );
+    if (rule.IsPresent === true && rule.Variable?.startsWith(prefix)) return true;
+    return (rule.And ?? []).some((r) => guards(r, path));
+  };
+
+  it('reaches a thaw on every path from the freeze to an end', () => {
+    // GIVEN every state the freeze can lead to (by Next, Choice or Catch) before the thaw
+    const beforeThaw = reachable(afterFreeze(), () => false, THAW);
+    // THEN none of them ends the execution: every way out passes through the thaw
+    expect([...beforeThaw].filter((n) => terminal(states[n]))).toEqual([]);
+    expect(reachable(afterFreeze(), () => false).has(THAW)).toBe(true);
+  });
+
+  it('reads no array element or wildcard path between the freeze and the thaw (States.Runtime cannot be caught)', () => {
+    const beforeThaw = reachable(afterFreeze(), () => false, THAW);
+    const offending = [...beforeThaw].flatMap((n) =>
+      reads(states[n])
+        .filter((p) => /\[/.test(p))
+        .map((p) => `${n}: ${p}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('reads an array element after a freeze only on a path guarded by an IsPresent test of it', () => {
+    // GIVEN every state reachable after the freeze, and each array path it reads
+    const all = reachable(afterFreeze(), () => false);
+    const offending: string[] = [];
+    for (const n of all) {
+      for (const p of reads(states[n]).filter((x) => /\[\d+\]/.test(x))) {
+        // THEN the state cannot be reached from the freeze without passing a Choice rule that tests p IsPresent
+        const unguarded = reachable(afterFreeze(), (e) => guards(e.rule, p));
+        if (unguarded.has(n)) offending.push(`${n}: ${p}`);
+      }
+    }
+    expect(offending).toEqual([]);
   });
 });

@@ -17,10 +17,23 @@ describe('plan-instance-backup', () => {
     settings: settings(),
     ...overrides,
   });
-  const givenState = (name: string) =>
-    ec2
-      .on(DescribeInstancesCommand)
-      .resolves({ Reservations: [{ Instances: [{ InstanceId: ID, State: { Name: name as never } }] }] });
+  const BOOT = { DeviceName: '/dev/xvda', Ebs: { VolumeId: 'vol-0aaaaaaaaaaaaaaa1' } };
+  const DATA = { DeviceName: '/dev/sdf', Ebs: { VolumeId: 'vol-0aaaaaaaaaaaaaaa2' } };
+  const givenState = (name: string, volumes = [BOOT, DATA]) =>
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          Instances: [
+            {
+              InstanceId: ID,
+              State: { Name: name as never },
+              RootDeviceName: '/dev/xvda',
+              BlockDeviceMappings: volumes,
+            },
+          ],
+        },
+      ],
+    });
 
   beforeAll(() => {
     ec2 = mockClient(EC2Client);
@@ -38,7 +51,35 @@ describe('plan-instance-backup', () => {
       lockState: 'FROZEN',
       expiry: '2026-01-19T02:30:00.000Z',
       copyExpiry: '2026-02-04T02:30:00.000Z',
+      volumeIds: ['vol-0aaaaaaaaaaaaaaa1', 'vol-0aaaaaaaaaaaaaaa2'],
+      volumeCount: 2,
     });
+  });
+
+  it('plans the data volumes only when the policy excludes the boot volume', async () => {
+    givenState('running');
+    expect(await plan(event({ settings: settings({ excludeBootVolume: true }) }))).toMatchObject({
+      volumeIds: ['vol-0aaaaaaaaaaaaaaa2'],
+      volumeCount: 1,
+    });
+  });
+
+  it('refuses an instance without EBS volumes with NothingToSnapshot, naming the instance', async () => {
+    // GIVEN an instance with no EBS volume (instance-store root, or a non-EBS mapping)
+    givenState('running', [{ DeviceName: '/dev/sdb' } as never]);
+    // WHEN it is planned
+    const e = await failure(plan(event()));
+    // THEN it is refused before any lock or freeze, and the message says why
+    expect(e.name).toBe(TaskErrorNames.NothingToSnapshot);
+    expect(e.message).toContain(`Instance ${ID} has no EBS volume attached`);
+    expect(e.message).toContain('it was not frozen');
+  });
+
+  it('refuses an instance whose only volume is the boot volume the policy excludes, naming that volume', async () => {
+    givenState('running', [BOOT]);
+    const e = await failure(plan(event({ settings: settings({ excludeBootVolume: true }) })));
+    expect(e.name).toBe(TaskErrorNames.NothingToSnapshot);
+    expect(e.message).toContain('vol-0aaaaaaaaaaaaaaa1 at /dev/xvda (the boot volume, excluded by the policy)');
   });
 
   it('plans no freeze for a stopped instance, and none without a freeze method', async () => {

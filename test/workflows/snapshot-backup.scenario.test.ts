@@ -330,6 +330,108 @@ describe('snapshot-backup scenarios', () => {
     expect(d.result.timeline.some((e) => e.detail === 'caught → Backup already done in this run')).toBe(true);
   });
 
+  it.each([
+    ['nothing-to-snapshot-no-volumes', 'db-nightly', /has no EBS volume/],
+    [
+      'nothing-to-snapshot-boot-excluded',
+      'db-command',
+      /vol-0b0000000000000b1 at \/dev\/xvda \(the boot volume, excluded by the policy\)/,
+    ],
+  ])('refuses an instance with nothing to snapshot before any freeze (%s)', async (scenario, policy, volumes) => {
+    // GIVEN an instance whose policy would snapshot none of its volumes
+    // WHEN its schedule fires
+    const d = await Drilled.of(scenario);
+    const child = `${policy}-20260105T023000Z-${DB}`;
+    // THEN the scenario's own expectations hold: refused, never frozen, notified
+    expect(d.failedExpectations).toEqual([]);
+    expect(d.execution(child)).toMatchObject({ status: 'FAILED', error: Errors.NOTHING_TO_SNAPSHOT });
+    // AND no command at all was sent to the instance, and no CreateSnapshots was made
+    expect(d.callNames.filter((c) => c === 'ssm:SendCommand' || c === 'ec2:CreateSnapshots')).toEqual([]);
+    // AND the notification names the instance and its volumes, and the run's result names the instance
+    const message = d.env.sns.messages.find((m) => m.subject === SUBJECT_FAILED)?.message ?? '';
+    expect(message).toContain(Errors.NOTHING_TO_SNAPSHOT);
+    expect(message).toContain(DB);
+    expect(message).toMatch(volumes);
+    expect(d.result.error).toBe(Errors.BACKUPS_FAILED);
+    expect(d.result.cause).toContain(DB);
+  });
+
+  it('finds the set a CreateSnapshots with a lost response made, thawing first, and carries on with it', async () => {
+    // GIVEN CreateSnapshots takes effect but answers after the Task's TimeoutSeconds (States.Timeout)
+    const d = await Drilled.of('create-snapshots-response-lost');
+    // THEN the backup succeeded with the one set the call made
+    expect(d.failedExpectations).toEqual([]);
+    expect(d.execution(CHILD)).toMatchObject({ status: 'SUCCEEDED' });
+    // AND CreateSnapshots was called once (never retried blindly), and the thaw was the very next call
+    const creates = d.result.calls.filter((c) => c.action === 'CreateSnapshots');
+    expect(creates).toHaveLength(1);
+    expect(name(callAfter(d.result.calls, 'CreateSnapshots') as ApiCallRecord)).toBe('ssm:SendCommand');
+    // AND the look-up came after the thaw, by the tags the call put on the set
+    const thawAt = d.result.calls.findIndex(
+      (c) => c.action === 'SendCommand' && (c.input as { DocumentName: string }).DocumentName === THAW_DOC,
+    );
+    const lookups = d.result.calls
+      .map((c, i) => ({ c, i }))
+      .filter(({ c }) => c.action === 'DescribeSnapshots' && JSON.stringify(c.input).includes(RUN));
+    expect(lookups.length).toBeGreaterThan(0);
+    expect(lookups[0].i).toBeGreaterThan(thawAt);
+    expect(lookups[0].c.input).toMatchObject({
+      Filters: expect.arrayContaining([
+        { Name: `tag:${BACKUP_TAGS.backupId}`, Values: [RUN] },
+        { Name: `tag:${BACKUP_TAGS.instanceId}`, Values: [DB] },
+      ]),
+    });
+    // AND the freeze lasted the lost call and no more: the thaw was not delayed by the look-up
+    const freezeEnd = d.commands(FREEZE_DOC)[0].invocations[0].endedAt as number;
+    const thawSent = d.commands(THAW_DOC)[0].requestedAt;
+    expect(thawSent - freezeEnd).toBeLessThan(41 + 5);
+    // AND the set was waited for, recorded and nobody was told of a failure
+    expect(d.backupItem()).toMatchObject({ state: { S: 'BACKED_UP' } });
+    expect(d.subjects).toEqual([]);
+  });
+
+  it('backs up an instance two policies select at once one after the other, never frozen twice', async () => {
+    // GIVEN policies db-nightly and db-weekly select the same instance and fire at the same moment
+    const d = await Drilled.of('two-policies-same-instance');
+    // THEN both backed up, one set each
+    expect(d.failedExpectations).toEqual([]);
+    // AND the second freeze came after the first thaw ended (the lock held the second back)
+    const [firstThaw] = d.commands(THAW_DOC);
+    const freezes = d.commands(FREEZE_DOC);
+    expect(freezes[1].requestedAt).toBeGreaterThan(firstThaw.invocations[0].endedAt as number);
+    // AND each run's result lists the instance as backed up, not skipped
+    for (const e of d.result.executions.filter((x) => !x.name.includes('-i-'))) {
+      expect((e.output as { outcomes: unknown[] }).outcomes).toEqual([
+        expect.objectContaining({ ok: true, skipped: false, instanceId: DB }),
+      ]);
+    }
+  });
+
+  it('reports a backup skipped when another policy holds the instance longer than it may wait', async () => {
+    // GIVEN the first policy's set takes two hours to complete, longer than the other policy waits for the lock
+    const d = await Drilled.of('two-policies-lock-wait-exhausted');
+    // THEN the scenario's own expectations hold: one backup, one skipped (and its run says so)
+    expect(d.failedExpectations).toEqual([]);
+    const skippedRun = d.result.executions.find((e) => e.timeline.some((t) => t.state === 'Some backups were skipped'));
+    expect(skippedRun).toBeDefined();
+    expect(skippedRun?.output).toMatchObject({
+      outcomes: [expect.objectContaining({ ok: true, skipped: true, instanceId: DB })],
+      summary: { skipped: [DB] },
+    });
+    // AND the notification names the instance, the policy and the backup that held it
+    const message =
+      d.env.sns.messages.find((m) => m.subject === 'ha-workflows: snapshot backup SKIPPED')?.message ?? '';
+    expect(message).toContain(DB);
+    expect(message).toContain('db-weekly');
+    expect(message).toContain('db-nightly-20260105T023000Z');
+    // AND the instance's state record keeps the skip (and the holder's own record is untouched)
+    expect(d.backupItem()).toMatchObject({
+      state: { S: 'BACKED_UP' },
+      backupId: { S: RUN },
+      lastSkippedBackupId: { S: 'db-weekly-20260105T023000Z' },
+    });
+  });
+
   it('backs up twenty instances with at most five child executions at a time', async () => {
     // GIVEN policy fleet (concurrency 5) selects twenty instances
     const d = await Drilled.of('twenty-instances');

@@ -101,4 +101,11 @@ export const Errors = {
    * available, type offered in no candidate zone, launch not permitted); the instance is fenced, not terminated.
    */
   REPLACEMENT_NOT_LAUNCHABLE: 'ReplacementNotLaunchable',
+   * snapshot-backup: the instance has no volume the policy would snapshot (no EBS volume, or only the boot volume
+   * and the policy excludes it); refused before the lock and the freeze. Also when CreateSnapshots returns no
+   * snapshot although the plan found volumes (a volume detached meanwhile); the database was thawed.
+   */
+  NOTHING_TO_SNAPSHOT: 'NothingToSnapshot',
+  /** snapshot-backup: CreateSnapshots returned fewer snapshots than the instance had volumes to snapshot at the plan. */
+  SNAPSHOT_SET_INCOMPLETE: 'SnapshotSetIncomplete',
 } as const;

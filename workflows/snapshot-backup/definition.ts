@@ -68,23 +68,24 @@ export function snapshotBackupDefinition(scope: Construct, deps: SnapshotBackupD
       'settings.$': '$.settings',
     }),
     associateWithParent: false,
-    // The child's output is not needed (its record is in the state table): keep the Map's result small.
+    // Of the child's output (`{ instanceId, skipped, lockWaits }`, every successful end of the child gives it) only
+    // what the summary needs: keep the Map's result small.
     // (No ResultPath: the result replaces the iteration's input. aws-local-stepfunctions mishandles an explicit "$".)
-    resultSelector: { ok: true },
+    resultSelector: { ok: true, 'instanceId.$': '$.Output.instanceId', 'skipped.$': '$.Output.skipped' },
     taskTimeout: sfn.Timeout.duration(deps.instanceTimeout.plus(Duration.minutes(10))),
   });
   backUp.addRetry(START_CHILD_RETRY);
   backUp.addCatch(
     new sfn.Pass(scope, 'Backup already done in this run', {
       comment: 'A child with this name ended before: an earlier start of this run (a repeated schedule) made it',
-      result: sfn.Result.fromObject({ ok: true }),
+      parameters: { ok: true, skipped: false, 'instanceId.$': '$.instanceId' },
     }),
     { errors: [Aws.SFN_EXECUTION_ALREADY_EXISTS], resultPath: '$.error' },
   );
   // A failed child notified the operators itself; the run notes the instance and goes on with the others.
   backUp.addCatch(
     new sfn.Pass(scope, 'Note the instance backup failed', {
-      parameters: { ok: false, 'instanceId.$': '$.instanceId', 'error.$': '$.error.Error' },
+      parameters: { ok: false, skipped: false, 'instanceId.$': '$.instanceId', 'error.$': '$.error.Error' },
     }),
     { errors: [States.ALL], resultPath: '$.error' },
   );
@@ -102,27 +103,48 @@ export function snapshotBackupDefinition(scope: Construct, deps: SnapshotBackupD
   each.itemProcessor(backUp);
   each.addCatch(notifyRunFailed, { errors: [States.ALL], resultPath: '$.failure' });
 
-  // ── Summary: the run fails when any instance's backup failed ────────────────────────────────────────
+  // ── Summary: the run fails when any instance's backup failed, and says which were skipped ──────────────
   const allDone = new sfn.Succeed(scope, 'Every backup succeeded');
+  // A backup that found another backup holding its instance for longer than its policy's lock wait: no set.
+  const someSkipped = new sfn.Pass(scope, 'List the skipped backups', {
+    parameters: {
+      'skipped.$': '$.outcomes[?(@.skipped == true)].instanceId',
+      note: 'These instances were held by another backup (another policy, or an earlier run) for longer than the policy waits; no set was taken for them in this run (each child notified it).',
+    },
+    resultPath: '$.summary',
+  }).next(new sfn.Succeed(scope, 'Some backups were skipped'));
   const someFailed = new sfn.Fail(scope, 'Some backups failed', {
     error: Errors.BACKUPS_FAILED,
     causePath: '$.summary.cause',
   });
-  const listFailed = new sfn.Pass(scope, 'List the failed backups', {
-    parameters: {
-      'cause.$':
-        "States.Format('{} of {} backups of run {} failed (each child execution, and its notification, says why): {}', " +
-        'States.ArrayLength($.outcomes[*].instanceId), States.ArrayLength($.outcomes), ' +
-        `${RUN}.runId, States.JsonToString($.outcomes[*].instanceId))`,
-    },
+  const listFailed = new sfn.Pass(scope, 'Collect the failed backups', {
+    parameters: { 'failed.$': '$.outcomes[?(@.ok == false)].instanceId' },
     resultPath: '$.summary',
-  }).next(someFailed);
+  });
+  listFailed
+    .next(
+      new sfn.Pass(scope, 'List the failed backups', {
+        parameters: {
+          'failed.$': '$.summary.failed',
+          'cause.$':
+            "States.Format('{} of {} backups of run {} failed (each child execution, and its notification, says why): {}. The run output lists every instance as backed up, skipped or failed.', " +
+            'States.ArrayLength($.summary.failed), States.ArrayLength($.outcomes), ' +
+            `${RUN}.runId, States.JsonToString($.summary.failed))`,
+        },
+        resultPath: '$.summary',
+      }),
+    )
+    .next(someFailed);
   const count = new sfn.Pass(scope, 'Count the failed backups', {
-    parameters: { 'anyFailed.$': 'States.ArrayContains($.outcomes[*].ok, false)' },
+    parameters: {
+      'anyFailed.$': 'States.ArrayContains($.outcomes[*].ok, false)',
+      'anySkipped.$': 'States.ArrayContains($.outcomes[*].skipped, true)',
+    },
     resultPath: '$.summary',
   }).next(
     new sfn.Choice(scope, 'Did every backup succeed?')
       .when(sfn.Condition.booleanEquals('$.summary.anyFailed', true), listFailed)
+      .when(sfn.Condition.booleanEquals('$.summary.anySkipped', true), someSkipped)
       .otherwise(allDone),
   );
   each.next(count);

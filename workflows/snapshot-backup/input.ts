@@ -61,6 +61,8 @@ export interface BackupSettings {
   readonly thawPolls: number;
   readonly completionPolls: number;
   readonly lockTtlSeconds: number;
+  /** Re-tries of a backup lock another backup holds, one minute apart, before the backup is reported skipped. */
+  readonly lockWaitPolls: number;
   readonly retention: RetentionSettings;
   readonly copy?: { readonly region: string; readonly retention: RetentionSettings };
   readonly concurrency: number;

@@ -41,7 +41,16 @@ export const BACKUP_RECORD = {
   thawParameters: 'thawParameters',
   lastError: 'lastError',
   thawedAt: 'thawedAt',
+  /** The last backup of the instance that was skipped because another backup held it: its id and policy. */
+  lastSkippedBackupId: 'lastSkippedBackupId',
+  lastSkippedPolicy: 'lastSkippedPolicy',
 } as const;
+
+/** Between two attempts to take a backup lock that another backup of the instance holds. */
+export const LOCK_RETRY_INTERVAL = Duration.minutes(1);
+/** Look-ups of the set a CreateSnapshots with a lost response made (5 s apart: DescribeSnapshots is eventually consistent). */
+export const LOST_SET_LOOKUPS = 3;
+export const LOST_SET_LOOKUP_INTERVAL = Duration.seconds(5);
 
 /** Values of `BACKUP_RECORD.state`. */
 export const BackupState = {
@@ -75,11 +84,17 @@ export interface InstanceBackupDeps {
 }
 
 const PLAN = '$.plan.value';
+/** Where the raw CreateSnapshots (or look-up) response is kept until the thaw; only IsPresent-tested reads touch it. */
+const CREATED = '$.created';
 
 /**
- * snapshot-backup-instance: back up one instance — lock → freeze → CreateSnapshots → thaw → record → wait
- * until completed → copy → prune → release. Once a freeze may have happened, every path goes through the thaw,
- * and between a confirmed freeze and the thaw there is nothing but the CreateSnapshots call.
+ * snapshot-backup-instance: back up one instance — plan (refuses an instance with nothing to snapshot) → lock
+ * (re-tried every minute within the policy's lock wait while another backup holds it, then reported skipped) →
+ * freeze → CreateSnapshots → thaw → read the set (looked up by its tags when the response was lost) → record →
+ * wait until completed → copy → prune → release. Once a freeze may have happened, every path goes through the
+ * thaw, and between a confirmed freeze and the thaw there is nothing but the CreateSnapshots call, whose
+ * response is only stored (no path into it is read before the thaw).
+ * Every successful end outputs `{ instanceId, skipped, lockWaits }` (the parent run reads it).
  * A pure function of its dependencies; it creates no resources.
  */
 export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupDeps): sfn.IChainable {
@@ -157,13 +172,13 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
   });
   plan.addCatch(notifyFailed, onFailure);
 
-  const alreadyRunning = new sfn.Succeed(scope, 'Another backup holds the instance', {
-    comment: 'A backup of this instance is running (or died less than a lease ago); this one does nothing',
-  });
   const lock = takeLock(scope, 'Take the backup lock', {
     table: deps.table,
     key,
-    nowEpochPath: `${PLAN}.nowEpoch`,
+    // The execution's start, advanced by one interval per re-try (a lower bound of the time now: a stale
+    // lock is taken over no earlier than its lease allows). The lease itself stays start + lockTtlSeconds,
+    // which the execution's own timeout never outlives.
+    nowEpochPath: '$.polls.lock.nowEpoch',
     expiresAtPath: `${PLAN}.lockExpiresAt`,
     set: [
       '#state = :state',
@@ -190,11 +205,115 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
       ),
     },
   });
-  lock.addCatch(alreadyRunning, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
   lock.addCatch(notifyFailed, onFailure);
 
+  // ── Another backup holds the instance: wait for it within the policy's lock wait, else report skipped ───
+  const skipped = new sfn.Pass(scope, 'Report the backup skipped', {
+    parameters: {
+      'instanceId.$': '$.instanceId',
+      skipped: true,
+      'lockWaits.$': '$.polls.lock.attempts',
+      'heldBy.$': '$.holder.text',
+    },
+    resultPath: '$.result',
+  }).next(new sfn.Succeed(scope, 'Backup skipped', { outputPath: '$.result' }));
+  const notifySkipped = notify(scope, 'Notify the backup was skipped', {
+    topic: deps.topic,
+    subject: 'ha-workflows: snapshot backup SKIPPED',
+    message: sfn.JsonPath.format(
+      'The backup {} of instance {} (policy {}) was SKIPPED: another backup ({}) held the instance through {} ' +
+        're-tries of its lock, one minute apart. No snapshot was taken for policy {} in this run; the next run ' +
+        'of the policy will try again.',
+      sfn.JsonPath.stringAt('$.runId'),
+      sfn.JsonPath.stringAt('$.instanceId'),
+      sfn.JsonPath.stringAt('$.policy'),
+      sfn.JsonPath.stringAt('$.holder.text'),
+      sfn.JsonPath.stringAt('$.polls.lock.attempts'),
+      sfn.JsonPath.stringAt('$.policy'),
+    ),
+  });
+  notifySkipped.addCatch(skipped, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifySkipped.next(skipped);
+  // Kept on the instance's item beside (never in) the holder's lock and record: no condition, no lock attribute.
+  const recordSkipped = new tasks.DynamoUpdateItem(scope, 'Record the skipped backup', {
+    table: deps.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(key) },
+    updateExpression: 'SET #skippedId = :runId, #skippedPolicy = :policy',
+    expressionAttributeNames: {
+      '#skippedId': BACKUP_RECORD.lastSkippedBackupId,
+      '#skippedPolicy': BACKUP_RECORD.lastSkippedPolicy,
+    },
+    expressionAttributeValues: {
+      ':runId': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.runId')),
+      ':policy': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.policy')),
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  recordSkipped.addRetry(THROTTLING_RETRY);
+  recordSkipped.addCatch(notifySkipped, { errors: [States.ALL], resultPath: '$.recordError' });
+  recordSkipped.next(notifySkipped);
+  const holderUnknown = new sfn.Pass(scope, 'Note the holder is unknown', {
+    result: sfn.Result.fromObject({ text: 'unknown: its record could not be read' }),
+    resultPath: '$.holder',
+  }).next(recordSkipped);
+  const readHolder = new tasks.DynamoGetItem(scope, 'Read who holds the instance', {
+    table: deps.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(key) },
+    consistentRead: true,
+    resultSelector: { 'item.$': '$' },
+    resultPath: '$.holder',
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  readHolder.addRetry(THROTTLING_RETRY);
+  readHolder.addCatch(holderUnknown, { errors: [States.ALL], resultPath: '$.holderError' });
+  readHolder.next(
+    new sfn.Choice(scope, 'Is the holder recorded?')
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.isPresent(`$.holder.item.Item.${BACKUP_RECORD.backupId}.S`),
+          sfn.Condition.isPresent(`$.holder.item.Item.${BACKUP_RECORD.policy}.S`),
+        ),
+        new sfn.Pass(scope, 'Name the holder', {
+          parameters: {
+            text: sfn.JsonPath.format(
+              'backup {} of policy {}',
+              sfn.JsonPath.stringAt(`$.holder.item.Item.${BACKUP_RECORD.backupId}.S`),
+              sfn.JsonPath.stringAt(`$.holder.item.Item.${BACKUP_RECORD.policy}.S`),
+            ),
+          },
+          resultPath: '$.holder',
+        }).next(recordSkipped),
+      )
+      .otherwise(holderUnknown),
+  );
+  const countLockAttempt = new sfn.Pass(scope, 'Count the lock attempt', {
+    parameters: {
+      'attempts.$': 'States.MathAdd($.polls.lock.attempts, 1)',
+      'nowEpoch.$': `States.MathAdd($.polls.lock.nowEpoch, ${LOCK_RETRY_INTERVAL.toSeconds()})`,
+    },
+    resultPath: '$.polls.lock',
+  });
+  const waitForLock = new sfn.Wait(scope, 'Wait for the other backup', {
+    time: sfn.WaitTime.duration(LOCK_RETRY_INTERVAL),
+  });
+  waitForLock.next(countLockAttempt).next(lock);
+  const lockHeld = new sfn.Choice(scope, 'Wait for the other backup?', {
+    comment: 'A backup of this instance (another policy, or one that died less than a lease ago) holds the lock',
+  })
+    .when(sfn.Condition.numberLessThanJsonPath('$.polls.lock.attempts', '$.settings.lockWaitPolls'), waitForLock)
+    .otherwise(readHolder);
+  lock.addCatch(lockHeld, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+  const startLockAttempts = new sfn.Pass(scope, 'Start counting lock attempts', {
+    parameters: { attempts: 0, 'nowEpoch.$': `${PLAN}.nowEpoch` },
+    resultPath: '$.polls.lock',
+  });
+
   // ── Release, notify, succeed ─────────────────────────────────────────────────────────────────────────
-  const done = new sfn.Succeed(scope, 'Backup complete');
+  const done = new sfn.Pass(scope, 'Report the backup done', {
+    parameters: { 'instanceId.$': '$.instanceId', skipped: false, 'lockWaits.$': '$.polls.lock.attempts' },
+    resultPath: '$.result',
+  }).next(new sfn.Succeed(scope, 'Backup complete', { outputPath: '$.result' }));
   const notifyDone = notify(scope, 'Notify backup complete', {
     topic: deps.topic,
     subject: 'ha-workflows: snapshot backup complete',
@@ -339,16 +458,91 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
         ],
       },
       policy: deps.createSnapshotsPolicy,
-      resultSelector: {
-        'snapshotIds.$': '$.Snapshots[*].SnapshotId',
-        'count.$': 'States.ArrayLength($.Snapshots)',
-        'startTime.$': '$.Snapshots[0].StartTime',
-      },
-      resultPath: '$.snapshot',
+      // Only stored: while the database is frozen nothing reads into the response (an empty or absent list
+      // would be an uncatchable States.Runtime). "Read the set" picks the ids after the thaw.
+      resultPath: CREATED,
+      // Never on States.Timeout: CreateSnapshots has no ClientToken, so a retry after a lost response would
+      // make a second set. A timed-out call is followed by a look-up of the set by its tags instead.
       retry,
     });
 
+  // ── The set: from the response, or (after a lost response) found by its tags; checked against the plan ──
+  const toCompletion = new sfn.Choice(scope, 'Was the set taken frozen?')
+    // The crash-consistent paths note why; the frozen path records its freeze window first.
+    .when(sfn.Condition.isPresent('$.consistencyNote'), waitForCompletion);
+  // (otherwise: "Record the freeze window", below)
+  const checkCoverage = new sfn.Choice(scope, 'Does the set cover every planned volume?')
+    .when(
+      sfn.Condition.numberLessThanJsonPath('$.snapshot.count', `${PLAN}.volumeCount`),
+      failWith(
+        'Note the set is incomplete',
+        Errors.SNAPSHOT_SET_INCOMPLETE,
+        "States.Format('CreateSnapshots made {} snapshot(s) of instance {} where the plan found {} volume(s) {} (a volume was detached meanwhile?); the set {} cannot restore the instance: {}', " +
+          `$.snapshot.count, $.instanceId, ${PLAN}.volumeCount, States.JsonToString(${PLAN}.volumeIds), $.runId, States.JsonToString($.snapshot.snapshotIds))`,
+      ),
+    )
+    .otherwise(toCompletion);
+  const keepIds = new sfn.Pass(scope, 'Keep the snapshot ids', {
+    parameters: {
+      'snapshotIds.$': `${CREATED}.Snapshots[*].SnapshotId`,
+      'count.$': `States.ArrayLength(${CREATED}.Snapshots)`,
+    },
+    resultPath: '$.snapshot',
+  });
+  keepIds
+    .next(
+      new sfn.Pass(scope, 'Forget the CreateSnapshots response', {
+        result: sfn.Result.fromObject({}),
+        resultPath: CREATED,
+      }),
+    )
+    .next(checkCoverage);
+  const hasSet = sfn.Condition.isPresent(`${CREATED}.Snapshots[0].SnapshotId`);
+  const readSetMade = new sfn.Choice(scope, 'Did CreateSnapshots return a set?')
+    .when(hasSet, keepIds)
+    .otherwise(
+      failWith(
+        'Note CreateSnapshots returned no snapshot',
+        Errors.NOTHING_TO_SNAPSHOT,
+        "States.Format('CreateSnapshots returned no snapshot of instance {} although the plan found volume(s) {} (detached meanwhile?); no set exists for backup {}', " +
+          `$.instanceId, States.JsonToString(${PLAN}.volumeIds), $.runId)`,
+      ),
+    );
+  // A lost response (States.Timeout after the call took effect): find the set by the tags the call put on it.
+  const lookUp = new AwsCall(scope, 'Look for the set the call made', {
+    service: 'ec2',
+    action: 'describeSnapshots',
+    parameters: {
+      OwnerIds: ['self'],
+      Filters: [
+        { Name: `tag:${BACKUP_TAG_KEYS.createdBy}`, Values: [CREATED_BY] },
+        { Name: `tag:${BACKUP_TAG_KEYS.policy}`, 'Values.$': 'States.Array($.policy)' },
+        { Name: `tag:${BACKUP_TAG_KEYS.backupId}`, 'Values.$': 'States.Array($.runId)' },
+        { Name: `tag:${BACKUP_TAG_KEYS.instanceId}`, 'Values.$': 'States.Array($.instanceId)' },
+      ],
+    },
+    policy: [deps.describeSnapshotsPolicy],
+    resultPath: CREATED,
+  });
+  lookUp.addCatch(recordFailed, onFailure);
+  const findLostSet = pollUntil(scope, {
+    check: lookUp,
+    done: hasSet,
+    interval: LOST_SET_LOOKUP_INTERVAL,
+    maxAttempts: LOST_SET_LOOKUPS,
+    counterPath: '$.polls.lookUp',
+    label: 'the set of the lost call found',
+    exhausted: failWith(
+      'Note the lost call made no set',
+      Errors.SNAPSHOT_NOT_CREATED,
+      "States.Format('CreateSnapshots for {} timed out ({}), and no snapshot tagged with backup {} was found by {} look-ups: the call made no set', " +
+        `$.instanceId, $.failure.Cause, $.runId, ${LOST_SET_LOOKUPS})`,
+    ),
+    then: keepIds,
+  });
+
   const takeCrashSet = createSnapshots('Take a crash-consistent set', undefined, THROTTLING_RETRY);
+  takeCrashSet.addCatch(findLostSet, { errors: [States.TIMEOUT], resultPath: '$.failure' });
   takeCrashSet.addCatch(
     failWith(
       'Note the crash-consistent set was not created',
@@ -357,7 +551,7 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
     ),
     onFailure,
   );
-  takeCrashSet.next(waitForCompletion);
+  takeCrashSet.next(readSetMade);
 
   const fallBack = new sfn.Choice(scope, 'Fall back to a crash-consistent set?')
     .when(
@@ -385,9 +579,17 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
   // Fail closed: without the record, writes that resumed early would leave the set tagged `application`.
   recordWindow.addCatch(recordFailed, onFailure);
   recordWindow.next(waitForCompletion);
+  toCompletion.otherwise(recordWindow);
 
   const afterThaw = new sfn.Choice(scope, 'What happened before the thaw?')
     .when(sfn.Condition.isPresent('$.failure.freeze'), fallBack)
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.failure.Error'),
+        sfn.Condition.stringEquals('$.failure.Error', States.TIMEOUT),
+      ),
+      findLostSet,
+    )
     .when(
       sfn.Condition.isPresent('$.failure'),
       failWith(
@@ -397,7 +599,7 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
           '$.instanceId, $.failure.Error, $.failure.Cause)',
       ),
     )
-    .otherwise(recordWindow);
+    .otherwise(readSetMade);
   const recordThaw = new tasks.DynamoUpdateItem(scope, 'Record the thaw', {
     table: deps.table,
     key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(key) },
@@ -552,5 +754,5 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
     .when(sfn.Condition.stringEquals('$.settings.method', 'none'), noFreeze)
     .otherwise(notRunning);
 
-  return sfn.Chain.start(plan).next(lock).next(howConsistent);
+  return sfn.Chain.start(plan).next(startLockAttempts).next(lock).next(howConsistent);
 }

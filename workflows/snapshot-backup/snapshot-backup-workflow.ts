@@ -22,7 +22,7 @@ import {
   SNAPSHOT_BACKUP_INSTANCE,
   SNAPSHOT_BACKUP_RESCUE,
 } from './input';
-import { instanceBackupDefinition } from './instance-definition';
+import { instanceBackupDefinition, LOCK_RETRY_INTERVAL } from './instance-definition';
 import { rescueDefinition } from './rescue-definition';
 
 /** Freeze InterSystems IRIS with `Backup.General.ExternalFreeze()` through `iris session <instanceName>`. */
@@ -117,6 +117,13 @@ export interface BackupPolicy {
    */
   readonly completionTimeout?: Duration;
   /**
+   * How long an instance's backup waits for another backup of the same instance (another policy's, or an
+   * earlier run's) to release it: the lock is re-tried every minute, then the backup is reported skipped (in
+   * the run's result, a notification and the instance's state record). `Duration.minutes(0)` skips at once.
+   * @default Duration.hours(1)
+   */
+  readonly lockWait?: Duration;
+  /**
    * Whether the schedule runs (the policy can still be run on demand).
    * @default true
    */
@@ -167,6 +174,10 @@ export const MAX_COMPLETION_CHECKS = 1000;
 
 function completionOf(p: BackupPolicy): Duration {
   return p.completionTimeout ?? Duration.hours(6);
+}
+
+function lockWaitOf(p: BackupPolicy): Duration {
+  return p.lockWait ?? Duration.hours(1);
 }
 
 /**
@@ -333,7 +344,11 @@ export class SnapshotBackupWorkflow extends Construct {
 
     // ── The per-instance machine ─────────────────────────────────────────────────────────────────────────
     const maxCompletion = Duration.seconds(longestCompletion);
-    const instanceTimeout = Duration.seconds(maxCompletion.toSeconds() + Duration.hours(1).toSeconds());
+    // The longest completion wait, the longest lock wait, and an hour for everything else.
+    const longestLockWait = Math.max(...props.policies.map((p) => lockWaitOf(p).toSeconds()));
+    const instanceTimeout = Duration.seconds(
+      maxCompletion.toSeconds() + longestLockWait + Duration.hours(1).toSeconds(),
+    );
     const instance = createHaStateMachineIn(this, 'Instance', {
       workflow: SNAPSHOT_BACKUP_INSTANCE,
       comment: 'Back up one instance: freeze, snapshot its volumes, thaw, wait, copy, prune',
@@ -537,6 +552,7 @@ function settingsOf(
     thawPolls: limits.thawTimeoutSeconds + 10,
     completionPolls: Math.max(1, Math.ceil(completion / limits.pollIntervalSeconds)),
     lockTtlSeconds: limits.lockTtlSeconds,
+    lockWaitPolls: Math.ceil(lockWaitOf(p).toSeconds() / LOCK_RETRY_INTERVAL.toSeconds()),
     retention: retentionOf(p.retention),
     ...(p.copy ? { copy: { region: p.copy.region, retention: retentionOf(p.copy.retention) } } : {}),
     concurrency: p.concurrency ?? 5,
@@ -604,6 +620,10 @@ function validate(props: SnapshotBackupWorkflowProps, stackRegion: string): void
     const concurrency = p.concurrency ?? 5;
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
       problems.push(`${at}.concurrency: got ${concurrency}; a whole number from 1 to ${MAX_CONCURRENCY}`);
+    }
+    const lockWait = p.lockWait?.toSeconds();
+    if (lockWait !== undefined && (lockWait < 0 || lockWait > 86400)) {
+      problems.push(`${at}.lockWait: got ${lockWait} s; between 0 s and 86400 s`);
     }
     const completion = p.completionTimeout?.toSeconds();
     if (completion !== undefined && (completion < 300 || completion > 86400)) {

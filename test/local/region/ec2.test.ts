@@ -768,6 +768,53 @@ describe('Ec2Simulator snapshots', () => {
     expect(JSON.stringify(out)).not.toContain('workloadAtSnapshot');
   });
 
+  it('tags every snapshot of the set, so that a caller whose response was lost finds exactly that set by its tags', async () => {
+    // GIVEN two CreateSnapshots calls of one instance, tagged with different backup ids
+    const { call } = setup();
+    const tagged = (backupId: string) => ({
+      InstanceSpecification: { InstanceId: PRIMARY },
+      TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'ha:backup-id', Value: backupId }] }],
+    });
+    const first = await call<Json<CreateSnapshotsResult>>('CreateSnapshots', tagged('run-1'));
+    await call('CreateSnapshots', tagged('run-2'));
+    // WHEN the first set is looked up by its tag (as after a lost response)
+    const found = await call<Json<DescribeSnapshotsResult>>('DescribeSnapshots', {
+      OwnerIds: ['self'],
+      Filters: [
+        { Name: 'tag:ha:backup-id', Values: ['run-1'] },
+        { Name: 'tag-key', Values: ['ha:backup-id'] },
+      ],
+    });
+    // THEN it is exactly the first call's set, each snapshot with the request's tags
+    expect(found.Snapshots!.map((s) => s.SnapshotId).sort()).toEqual(first.Snapshots!.map((s) => s.SnapshotId).sort());
+    expect(found.Snapshots!.every((s) => s.Tags?.some((t) => t.Key === 'ha:backup-id' && t.Value === 'run-1'))).toBe(
+      true,
+    );
+    // AND a tag nobody set finds an empty list (not an absent one)
+    const none = await call<Json<DescribeSnapshotsResult>>('DescribeSnapshots', {
+      Filters: [{ Name: 'tag:ha:backup-id', Values: ['run-3'] }],
+    });
+    expect(none.Snapshots).toEqual([]);
+  });
+
+  it('returns an empty set for an instance with nothing to snapshot (boot volume excluded, no data volume)', async () => {
+    const { call } = setup({
+      instances: [
+        {
+          instanceId: PRIMARY,
+          imageId: 'ami-0123456789abcdef0',
+          instanceType: 'r7i.xlarge',
+          subnetId: 'subnet-a',
+          volumes: [{ volumeId: 'vol-0aaaaaaaaaaaaaaa1', device: '/dev/xvda', sizeGiB: 8, boot: true }],
+        },
+      ],
+    });
+    const out = await call<Json<CreateSnapshotsResult>>('CreateSnapshots', {
+      InstanceSpecification: { InstanceId: PRIMARY, ExcludeBootVolume: true },
+    });
+    expect(out.Snapshots).toEqual([]);
+  });
+
   it('completes snapshots after the modeled time, with progress on the way', async () => {
     const { call, region, lat } = setup();
     const out = await call<Json<CreateSnapshotsResult>>('CreateSnapshots', {
