@@ -91,4 +91,13 @@ export const Errors = {
   PROMOTION_FAILED: 'PromotionFailed',
   /** dr-promotion: the promoted member did not answer SUCCESS on its status page in time; traffic is untouched. */
   PROMOTION_NOT_VERIFIED: 'PromotionNotVerified',
+  /**
+   * mirror-failover: the primary kept moving for every round the workflow may go (re-probed after each switch);
+   * no member that is not primary was left registered while one member answered SUCCESS.
+   */
+  PRIMARY_KEEPS_MOVING: 'PrimaryKeepsMoving',
+  /** mirror-failover (inside the healthy wait): the member just registered no longer answers SUCCESS; go round. */
+  PRIMARY_MOVED: 'PrimaryMoved',
+  /** mirror-failover: another execution held the mirror set, and the event could be neither handed to it nor run. */
+  MIRROR_SET_BUSY: 'MirrorSetBusy',
 } as const;

@@ -10,7 +10,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { createHaStateMachine, type HaFoundation, PropsError, TaskFunction } from '../base';
-import { HEALTHY_POLL_INTERVAL, mirrorFailoverDefinition } from './definition';
+import { HEALTHY_POLL_INTERVAL, MAX_LOCK_ATTEMPTS, MAX_SWITCH_ROUNDS, mirrorFailoverDefinition } from './definition';
 import {
   ALARM_STATE_CHANGE,
   BECAME_PRIMARY,
@@ -193,7 +193,11 @@ export class MirrorFailoverWorkflow extends Construct {
         maxProbes: waits.length + 1,
         healthyChecks,
       });
-      longestRun = Math.max(longestRun, primaryWait + (waits.length + 1) * (functionTimeout + 5) + healthyTimeout);
+      // One round: probing until one primary, three probes around the changes and before the release, and the
+      // healthy wait (twice its length: it probes while the load balancer finds the member unhealthy).
+      const round = primaryWait + (waits.length + 4) * (functionTimeout + 5) + 2 * healthyTimeout;
+      // Every round the workflow may go, plus taking the lock (or handing the event over) and giving up.
+      longestRun = Math.max(longestRun, MAX_SWITCH_ROUNDS * round + (MAX_LOCK_ATTEMPTS + 2) * (functionTimeout + 5));
 
       if (set.configureHealthCheck ?? true) this.configureHealthChecks(set, port, path);
     }
