@@ -179,17 +179,20 @@ describe('mirror-failover scenarios', () => {
     });
 
     it('probes before the lock, after taking it, before each change and before releasing it, and plans once', () => {
-      // THEN  five probes (one invocation each, both members each time) and one plan
+      // THEN  five probes (one invocation each, both members each time), one more before each health check
+      //       that finds B not healthy yet, and one plan
       const states = statesEntered(drilled.execution(0));
-      expect(states.filter((s) => s.startsWith('Probe '))).toEqual([
+      const whileWaiting = states.filter((s) => s === 'Probe while the primary is not healthy yet').length;
+      expect(whileWaiting).toBeGreaterThan(0);
+      expect(states.filter((s) => s.startsWith('Probe ') && !s.startsWith('Probe while'))).toEqual([
         'Probe the mirror members',
         'Probe the mirror members under the lock',
         'Probe before deregistering',
         'Probe before registering the primary',
         'Probe before releasing the lock',
       ]);
-      expect(drilled.env.http.requests).toHaveLength(10);
-      expect(drilled.result.lambdaInvocations).toBe(6);
+      expect(drilled.env.http.requests).toHaveLength(2 * (5 + whileWaiting));
+      expect(drilled.result.lambdaInvocations).toBe(6 + whileWaiting);
       const order = [
         'Probe the mirror members',
         'Take the mirror set lock',
@@ -537,5 +540,27 @@ describe('the primary flaps A→B→A within seconds', () => {
     expect(drilled.registered).toEqual([B]);
     expect(drilled.setItem).toMatchObject({ primaryInstanceId: B, previousInstanceIds: A, rounds: '2' });
     expect(drilled.setItem).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+  });
+});
+
+describe('a primary that keeps moving', () => {
+  it('gives up after three rounds with PrimaryKeepsMoving, leaving no member that is not primary registered', async () => {
+    // GIVEN the primary moves between A and B every 6 s for minutes; only B's first event arrives
+    // WHEN  the execution switches, finds the primary moved, and goes round again each time
+    const drilled = await Drilled.of('primary-keeps-moving');
+    // THEN  after three rounds it fails with PrimaryKeepsMoving; never two members registered at once
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.result.error).toBe(Errors.PRIMARY_KEEPS_MOVING);
+    expect(
+      statesEntered(drilled.execution(0)).filter((s) => s === 'Probe the mirror members under the lock'),
+    ).toHaveLength(3);
+    expect(mostRegisteredAtOnce(drilled, [A])).toBe(1);
+    // AND   the member that was not primary at the last probe was deregistered; the set needs attention
+    const last = drilled.elbWrites[drilled.elbWrites.length - 1];
+    expect(last.action).toBe('DeregisterTargets');
+    expect(drilled.registered).toEqual([]);
+    expect(drilled.setItem).toMatchObject({ state: 'NEEDS_ATTENTION', lastError: Errors.PRIMARY_KEEPS_MOVING });
+    expect(drilled.setItem).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+    expect(drilled.messages.map((m) => m.subject)).toEqual([SUBJECT_NEEDS_ATTENTION]);
   });
 });

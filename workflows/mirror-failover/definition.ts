@@ -336,7 +336,7 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
   const probeBeforeRegistering = probe('Probe before registering the primary');
   probeBeforeRegistering.addCatch(recordNeedsAttention, onFailure);
 
-  // ── Wait until the primary is healthy; while the load balancer finds it unhealthy, re-probe ─────────────
+  // ── Wait until the primary is healthy; while it is not (yet), re-probe before each next check ──────────
   const waitHealthy = new sfn.Map(scope, 'Wait until the primary is healthy in each target group', {
     itemsPath: `${SET}.targetGroupArns`,
     itemSelector: {
@@ -374,7 +374,7 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     parameters: { 'attempts.$': 'States.MathAdd($.polls.healthy.attempts, 1)' },
     resultPath: '$.polls.healthy',
   });
-  const probeWhileUnhealthy = probe('Probe while the primary is unhealthy');
+  const probeWhileUnhealthy = probe('Probe while the primary is not healthy yet');
   probeWhileUnhealthy.addCatch(
     new sfn.Fail(scope, 'Members not probed while waiting', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
     { errors: [States.ALL], resultPath: '$.error' },
@@ -401,8 +401,7 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
         cause: 'The primary was registered but not healthy in its target group within the healthy timeout',
       }),
     )
-    .when(sfn.Condition.stringEquals('$.health.state', 'unhealthy'), probeWhileUnhealthy)
-    .otherwise(waitHealthCheck);
+    .otherwise(probeWhileUnhealthy);
   probeWhileUnhealthy.next(isMemberStillPrimary);
   waitHealthCheck.next(countHealthCheck).next(readHealth).next(isHealthy);
   waitHealthy.itemProcessor(startHealthChecks.next(readHealth));
