@@ -38,13 +38,14 @@ export interface MirrorSet {
   /** The failover members (two or more): each one answers the mirror-status page. */
   readonly members: readonly MirrorMember[];
   /**
-   * Port of the web server that serves the mirror-status page on every member.
-   * @default 52773 (IRIS private web server; Caché uses 57772)
+   * Port of the web server that serves the mirror-status page on every member (probe and target group health check).
+   * @default 52773 - the IRIS private web server (Caché: 57772); where none is installed (IRIS 2023.2 and later), the
+   * web server in front of the Web Gateway: 80
    */
   readonly statusPort?: number;
   /**
-   * Path of the mirror-status page.
-   * @default '/csp/bin/mirrorstatus.cwx' (IRIS: '/csp/bin/mirror_status.cxw')
+   * Path of the mirror-status page, served by the Web Gateway (through the private web server or a web server).
+   * @default '/csp/bin/mirror_status.cxw'
    */
   readonly statusPath?: string;
   /** Target groups (instance targets) that must send traffic to the primary only. */
