@@ -7,7 +7,7 @@ import { HttpSimulator } from './region/http';
 import { type ApiCallRecord, SimulatedRegion } from './region/region';
 import { SnsSimulator } from './region/sns';
 import { SsmSimulator } from './region/ssm';
-import { VirtualClock } from './clock';
+import { executionClock, VirtualClock } from './clock';
 import { ScriptedApprovals } from './engine/approvals';
 import { localClients } from './engine/clients';
 import { type ExecutionResult, type LambdaHandler, LocalStateMachine, type TimelineEntry } from './engine/runner';
@@ -223,19 +223,47 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
   });
   const timeline: (TimelineEntry & { execution: number })[] = [];
   const triggered: string[] = [];
+  const startMs = region.baseClock.now();
+  // The modeled second of the drill each execution has reached (its start plus its timeline), for `atSeconds`.
+  const reached = new Map<string, number>();
+  let progressed: (() => void) | undefined;
   const sfn = buildWorld(region, options.template, env, scenario.environment, {
     broker: new ScriptedApprovals(region, scenario.approvals),
     onTimeline: (execution, entry) => {
       const i = triggered.indexOf(execution.executionArn);
       timeline.push({ ...entry, execution: i >= 0 ? i : triggered.length });
+      reached.set(execution.executionArn, (execution.startDate - startMs) / 1000 + entry.at);
+      progressed?.();
     },
   });
 
-  const startMs = region.baseClock.now();
+  /** Resolves once every execution still running has reached `seconds` of modeled time (or none runs). */
+  const reach = async (seconds: number): Promise<void> => {
+    for (;;) {
+      const running = [...sfn.executions.values()].filter((e) => e.status === 'RUNNING');
+      if (running.every((e) => (reached.get(e.executionArn) ?? 0) >= seconds)) return;
+      await new Promise<void>((resolve) => {
+        progressed = resolve;
+        void Promise.race(running.map((e) => e.done)).then(() => resolve());
+      });
+      progressed = undefined;
+    }
+  };
+
   for (const trigger of scenario.triggers) {
     if (trigger.start === 'after-previous') await sfn.idle();
-    const input = trigger.event ? eventEnvelope(trigger.event, region) : trigger.input;
-    triggered.push(sfn.start(found[0].arn, JSON.stringify(input), trigger.name).executionArn);
+    const begin = () => {
+      const input = trigger.event ? eventEnvelope(trigger.event, region) : trigger.input;
+      return sfn.start(found[0].arn, JSON.stringify(input), trigger.name).executionArn;
+    };
+    if (trigger.atSeconds === undefined) {
+      triggered.push(begin());
+    } else {
+      // Started on a clock set to that second: the event's time, the execution's start and its own clock.
+      await reach(trigger.atSeconds);
+      const at = new VirtualClock(startMs + trigger.atSeconds * 1000, region.baseClock.originMs);
+      triggered.push(executionClock.run(at, begin));
+    }
   }
   await sfn.idle();
   const executions = triggered.map((arn) => sfn.executions.get(arn)?.result as ExecutionResult);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_STATUS_PATH, DEFAULT_STATUS_PORT } from '../../workflows/mirror-failover/input';
 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy `retentionInDays`). */
 export const LOG_RETENTION_DAYS = [
@@ -175,13 +176,16 @@ export const mirrorSetSchema = z
           .strict(),
       )
       .min(2, 'must list at least two failover members'),
-    /** Port of the web server that serves the mirror-status page on every member. */
-    statusPort: z.number().int().min(1).max(65535).default(52773),
-    /** Path of the mirror-status page. */
+    /**
+     * Port of the web server that serves the mirror-status page on every member: the private web server (52773), or
+     * the web server in front of the Web Gateway (80) where none is installed.
+     */
+    statusPort: z.number().int().min(1).max(65535).default(DEFAULT_STATUS_PORT),
+    /** Path of the mirror-status page, the Web Gateway's `mirror_status.cxw`. */
     statusPath: z
       .string()
       .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$/, 'must be a URL path starting with "/"')
-      .default('/csp/bin/mirrorstatus.cwx'),
+      .default(DEFAULT_STATUS_PATH),
     /** Target groups that must send traffic to the primary only. */
     targetGroupArns: z.array(targetGroupArn).min(1, 'must list at least one target group'),
     /** The load balancer of the target groups: enables the no-healthy-host alarm trigger. */

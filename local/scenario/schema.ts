@@ -43,9 +43,18 @@ export const triggerSchema = z
       .optional(),
     /** `together` starts with the triggers before it; `after-previous` waits until they end. */
     start: z.enum(['together', 'after-previous']).default('together'),
+    /**
+     * Starts the execution at this modeled second of the drill (an event that arrives while earlier executions
+     * run): it starts once every execution still running has reached that second, at that second.
+     */
+    atSeconds: z.number().min(0).optional(),
   })
   .refine((t) => (t.event === undefined) !== (t.input === undefined), {
     message: 'give exactly one of "event" or "input"',
+  })
+  .refine((t) => !(t.atSeconds !== undefined && t.start === 'after-previous'), {
+    message: 'give either "atSeconds" or "start": "after-previous", not both',
+    path: ['atSeconds'],
   });
 
 export const environmentSchema = z

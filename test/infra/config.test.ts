@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, parseConfig } from '../../infra/config/load';
 import { configSchema } from '../../infra/config/schema';
 import { resolveStateMachines } from '../../local/template';
 import { HaStateMachine, PropsError } from '../../workflows/base';
+import { DEFAULT_STATUS_PATH, DEFAULT_STATUS_PORT } from '../../workflows/mirror-failover/input';
 import {
   EXAMPLE_CONFIG_FILE,
   type SynthesizedExampleApp,
@@ -289,5 +290,44 @@ describe('HaStateMachine', () => {
         '  - timeout: got 0 s; must be between 1 s and 31536000 s (365 days)\n' +
         '  - stateMachineName: got "no spaces allowed"; must be 1-80 letters, digits, hyphens or underscores',
     );
+  });
+});
+
+describe('the default mirror-status page', () => {
+  // GIVEN a mirror set that leaves statusPath and statusPort out
+  const config = parseConfig({
+    primaryRegion: 'eu-west-1',
+    mirrorSets: [
+      {
+        name: 'db-1',
+        vpcId: 'vpc-0a1b2c3d4e5f60718',
+        probeSubnets: [{ subnetId: 'subnet-0a00000000000000a', availabilityZone: 'eu-west-1a' }],
+        members: [
+          { instanceId: 'i-0aaaaaaaaaaaaaaa1', address: '10.0.1.20' },
+          { instanceId: 'i-0bbbbbbbbbbbbbbb2', address: '10.0.2.20' },
+        ],
+        targetGroupArns: ['arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/db-1/89abcdef01234567'],
+      },
+    ],
+  });
+
+  it('is the page InterSystems documents, on the port of the server that serves it (private web server)', () => {
+    // THEN the documented Web Gateway page (not "mirrorstatus.cwx"), paired with the private web server's port
+    expect(config.mirrorSets?.[0]).toMatchObject({ statusPath: '/csp/bin/mirror_status.cxw', statusPort: 52773 });
+    expect([DEFAULT_STATUS_PATH, DEFAULT_STATUS_PORT]).toEqual(['/csp/bin/mirror_status.cxw', 52773]);
+  });
+
+  it('is what both the probe and the target group health check read', () => {
+    // WHEN the app is built
+    const { primary } = buildApp(config, { context: { 'aws:cdk:bundling-stacks': [] } }, { checks: false });
+    const template = Template.fromStack(primary);
+    // THEN the health check asks the same server for the same page the probe reads
+    template.hasResourceProperties('Custom::AWS', {
+      Create: Match.stringLikeRegexp('"HealthCheckPort":"52773","HealthCheckPath":"/csp/bin/mirror_status.cxw"'),
+    });
+    const [machine] = resolveStateMachines(template.toJSON() as never).filter((m) =>
+      JSON.stringify(m.definition).includes('http://10.0.1.20:'),
+    );
+    expect(JSON.stringify(machine.definition)).toContain('http://10.0.1.20:52773/csp/bin/mirror_status.cxw');
   });
 });

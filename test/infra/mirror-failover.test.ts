@@ -237,14 +237,14 @@ describe('mirrorSets configuration', () => {
     targetGroupArns: [TG],
   };
 
-  it('fills in the defaults: Caché status path, IRIS web server port, 2 s probes, 60 s wait, 5 min healthy', () => {
+  it('fills in the defaults: the documented status page on the private web server, 2 s probes, 60 s wait, 5 min healthy', () => {
     // WHEN a minimal set is parsed
     const parsed = parseConfig({ primaryRegion: 'eu-west-1', mirrorSets: [set] });
     // THEN
     expect(parsed.mirrorSets?.[0]).toEqual({
       ...set,
       statusPort: 52773,
-      statusPath: '/csp/bin/mirrorstatus.cwx',
+      statusPath: '/csp/bin/mirror_status.cxw',
       configureHealthCheck: true,
       probeTimeoutSeconds: 2,
       primaryWaitSeconds: 60,

@@ -1,5 +1,5 @@
 import { VirtualClock } from '../../local/clock';
-import { buildWorld } from '../../local/drill';
+import { buildWorld, drill } from '../../local/drill';
 import { ScriptedApprovals } from '../../local/engine/approvals';
 import { SimulatedRegion } from '../../local/region/region';
 import { scenarioSchema } from '../../local/scenario/schema';
@@ -47,5 +47,71 @@ describe('buildWorld', () => {
       Command: { DocumentName: 'stack-iris-freeze' },
     });
     await expect(send({ commands: ['rm -rf /'] })).rejects.toMatchObject({ code: 'InvalidParameters' });
+  });
+});
+
+describe('drill: a trigger at a given modeled second (atSeconds)', () => {
+  // A workflow that only waits 10 s and echoes the event's time.
+  const template: CfnTemplate = {
+    Resources: {
+      Waiter: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Metadata: { 'ha-workflows:workflow': 'waiter' },
+        Properties: {
+          DefinitionString: JSON.stringify({
+            StartAt: 'Wait ten seconds',
+            States: {
+              'Wait ten seconds': { Type: 'Wait', Seconds: 10, Next: 'Done' },
+              Done: { Type: 'Pass', Parameters: { 'time.$': '$.time' }, End: true },
+            },
+          }),
+        },
+      },
+    },
+  };
+  const event = { source: 'test', 'detail-type': 'Tick', detail: {} };
+
+  it('starts the execution at that second, while the earlier one still runs', async () => {
+    // GIVEN a first event at once and a second one 4 modeled seconds into the drill
+    const scenario = scenarioSchema.parse({
+      name: 'two events 4 s apart',
+      workflow: 'waiter',
+      triggers: [{ event }, { event, atSeconds: 4 }],
+    });
+    // WHEN the scenario is drilled
+    const result = await drill(scenario, { template });
+    // THEN the second execution started at 4 s (its event's time too) and ended at 14 s; the drill lasted 14 s
+    const [first, second] = result.executions;
+    const drillStart = Date.parse(first.startDate);
+    expect((Date.parse(second.startDate) - drillStart) / 1000).toBe(4);
+    expect((Date.parse(second.stopDate) - drillStart) / 1000).toBeCloseTo(14, 0);
+    expect((second.output as { time: string }).time).toBe(
+      new Date(drillStart + 4000).toISOString().replace('.000Z', 'Z'),
+    );
+    expect(result.modeledSeconds).toBeCloseTo(14, 0);
+  });
+
+  it('starts at that second even when every earlier execution has already ended', async () => {
+    // GIVEN a second event at 30 s, after the first execution (10 s) has ended
+    const scenario = scenarioSchema.parse({
+      name: 'two events 30 s apart',
+      workflow: 'waiter',
+      triggers: [{ event }, { event, atSeconds: 30 }],
+    });
+    // WHEN the scenario is drilled
+    const result = await drill(scenario, { template });
+    // THEN the second started at 30 s, not when the first ended
+    const [first, second] = result.executions;
+    expect((Date.parse(second.startDate) - Date.parse(first.startDate)) / 1000).toBe(30);
+  });
+
+  it('refuses a trigger with both atSeconds and start "after-previous"', () => {
+    // GIVEN / WHEN / THEN
+    const parsed = scenarioSchema.safeParse({
+      name: 'x',
+      workflow: 'waiter',
+      triggers: [{ event }, { event, atSeconds: 4, start: 'after-previous' }],
+    });
+    expect(parsed.success).toBe(false);
   });
 });

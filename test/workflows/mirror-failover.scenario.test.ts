@@ -6,12 +6,15 @@
  */
 import * as path from 'node:path';
 import { drillFile } from '../../cli/drill';
+import { synthesize } from '../../cli/template';
 import { endState, secondsUntil, statesEntered } from '../../local/engine/timeline';
 import { loadConfig } from '../../infra/config/load';
-import type { DrillResult } from '../../local/drill';
+import { type DrillResult, drill } from '../../local/drill';
+import { loadScenario } from '../../local/scenario/load';
 import type { ExecutionResult } from '../../local/engine/runner';
 import type { ApiCallRecord } from '../../local/region/region';
 import { Errors, LOCK_ATTRIBUTES } from '../../workflows/fragments';
+import { HAND_OFF_ATTRIBUTE } from '../../workflows/mirror-failover/definition';
 
 const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'mirror-failover');
 const EXAMPLE_CONFIG = path.join(__dirname, '..', '..', 'infra', 'config', 'example.json');
@@ -27,7 +30,8 @@ const SWITCHED = 'Traffic follows the new primary';
 const FAILED = 'Mirror failover failed';
 const SUBJECT_SWITCHED = 'ha-workflows: mirror failover complete';
 const SUBJECT_NEEDS_ATTENTION = 'ha-workflows: mirror failover NEEDS ATTENTION';
-const ELB_WRITES = ['RegisterTargets', 'DeregisterTargets'];
+/** The order of a switch: the other members leave first, then the primary is registered (never two at once). */
+const ELB_WRITES = ['DeregisterTargets', 'RegisterTargets'];
 
 // ── The final environment, typed as far as these tests read it ─────────────────────────────────────────
 interface Target {
@@ -116,6 +120,26 @@ class Drilled {
   }
 }
 
+/**
+ * The most members registered at one moment, replaying every successful RegisterTargets / DeregisterTargets call in
+ * modeled-time order from the targets the scenario starts with (a deregistered target draining counts as gone: it
+ * takes no new connections).
+ */
+function mostRegisteredAtOnce(drilled: Drilled, initially: readonly string[]): number {
+  const registered = new Set(initially);
+  let most = registered.size;
+  const writes = [...drilled.elbWrites].filter((c) => c.error === undefined).sort((x, y) => x.at - y.at);
+  for (const call of writes) {
+    const ids = ((call.input as { Targets?: { Id: string }[] }).Targets ?? []).map((t) => t.Id);
+    for (const id of ids) {
+      if (call.action === 'RegisterTargets') registered.add(id);
+      else registered.delete(id);
+    }
+    most = Math.max(most, registered.size);
+  }
+  return most;
+}
+
 /** How many times an execution invoked the probe. */
 function probes(execution: ExecutionResult): number {
   return execution.timeline.filter((e) => e.kind === 'lambda' && e.state?.startsWith('Probe the mirror members'))
@@ -145,30 +169,42 @@ describe('mirror-failover scenarios', () => {
       expect(drilled.targets.find((t) => t.id === A)).toMatchObject({ state: 'draining', port: 1972 });
     });
 
-    it('registers B before it deregisters A, once each, naming the port A was registered on', () => {
+    it('deregisters A before it registers B (never two registered), once each, naming the port A was registered on', () => {
       // THEN
       expect(drilled.elbWrites.map((c) => [c.action, c.input])).toEqual([
-        ['RegisterTargets', { TargetGroupArn: TARGET_GROUP, Targets: [{ Id: B }] }],
         ['DeregisterTargets', { TargetGroupArn: TARGET_GROUP, Targets: [{ Id: A, Port: 1972 }] }],
+        ['RegisterTargets', { TargetGroupArn: TARGET_GROUP, Targets: [{ Id: B }] }],
       ]);
+      expect(mostRegisteredAtOnce(drilled, [A])).toBe(1);
     });
 
-    it('probes each member once, in one invocation, before it takes the lock, and plans once', () => {
-      // THEN
-      expect(probes(drilled.execution(0))).toBe(1);
-      expect(drilled.env.http.requests.map((r) => r.url).sort()).toEqual([
-        'http://10.0.1.20:52773/csp/bin/mirror_status.cxw',
-        STATUS_URL_B,
-      ]);
-      expect(drilled.result.lambdaInvocations).toBe(2);
+    it('probes before the lock, after taking it, before each change and before releasing it, and plans once', () => {
+      // THEN  five probes (one invocation each, both members each time), one more before each health check
+      //       that finds B not healthy yet, and one plan
       const states = statesEntered(drilled.execution(0));
+      const whileWaiting = states.filter((s) => s === 'Probe while the primary is not healthy yet').length;
+      expect(whileWaiting).toBeGreaterThan(0);
+      expect(states.filter((s) => s.startsWith('Probe ') && !s.startsWith('Probe while'))).toEqual([
+        'Probe the mirror members',
+        'Probe the mirror members under the lock',
+        'Probe before deregistering',
+        'Probe before registering the primary',
+        'Probe before releasing the lock',
+      ]);
+      expect(drilled.env.http.requests).toHaveLength(2 * (5 + whileWaiting));
+      expect(drilled.result.lambdaInvocations).toBe(6 + whileWaiting);
       const order = [
         'Probe the mirror members',
         'Take the mirror set lock',
+        'Probe the mirror members under the lock',
         'Read the registered targets',
-        'Register the primary',
+        'Probe before deregistering',
         'Deregister a member that is not primary',
+        'Probe before registering the primary',
+        'Register the primary',
         'Read the primary health',
+        'Clear the hand-off mark',
+        'Probe before releasing the lock',
         'Record the switch',
         'Notify mirror failover complete',
       ].map((s) => states.indexOf(s));
@@ -227,7 +263,8 @@ describe('mirror-failover scenarios', () => {
         .timeline.filter((e) => e.kind === 'wait' && e.state === 'Wait before probing again')
         .map((e) => e.detail);
       expect(waits).toEqual(['waited 1 s', 'waited 2 s', 'waited 4 s', 'waited 8 s', 'waited 8 s']);
-      expect(probes(drilled.execution(0))).toBe(6);
+      // (the probe before the lock, the first under it, then five more)
+      expect(probes(drilled.execution(0))).toBe(7);
     });
 
     it('changes nothing before B answers SUCCESS', () => {
@@ -254,7 +291,9 @@ describe('mirror-failover scenarios', () => {
         previousInstanceIds: A,
         trigger: 'alarm ha-workflows-eu-west-1/mirror-failover/db-1/no-healthy-host-1',
       });
-      expect(drilled.env.http.requests.filter((r) => r.error).map((r) => r.error)).toEqual(['ETIMEDOUT']);
+      const failed = drilled.env.http.requests.filter((r) => r.error);
+      expect(failed.length).toBeGreaterThan(0);
+      expect(failed.every((r) => r.error === 'ETIMEDOUT' && r.url.includes('10.0.1.20'))).toBe(true);
       // AND   the stopped instance was deregistered on the port it was registered on
       expect(drilled.elbCalls('DeregisterTargets').map((c) => c.input)).toEqual([
         { TargetGroupArn: TARGET_GROUP, Targets: [{ Id: A, Port: 1972 }] },
@@ -279,7 +318,8 @@ describe('mirror-failover scenarios', () => {
       expect(drilled.result.error).toBe(error);
       expect(endState(drilled.execution(0))).toBe(FAILED);
       expect(drilled.failedExpectations).toEqual([]);
-      expect(probes(drilled.execution(0))).toBe(11);
+      // (the probe before the lock, then the first under it and ten more with backoff)
+      expect(probes(drilled.execution(0))).toBe(12);
       expect(drilled.result.modeledSeconds).toBeGreaterThanOrEqual(primaryWaitSeconds);
       expect(drilled.result.modeledSeconds).toBeLessThan(primaryWaitSeconds + 15);
     });
@@ -309,7 +349,8 @@ describe('mirror-failover scenarios', () => {
       //       B (not primary) is the registered target
       // WHEN  the become-primary event arrives
       const drilled = await Drilled.of('primary-never-healthy');
-      // THEN  A was registered and B deregistered, then the wait gave up after about the healthy timeout (300 s)
+      // THEN  B was deregistered and A registered, then the wait gave up after about the healthy timeout (300 s),
+      //       re-probing each time the load balancer found A unhealthy (A still the only SUCCESS: no round again)
       expect(drilled.result.status).toBe('FAILED');
       expect(drilled.result.error).toBe(Errors.PRIMARY_NOT_HEALTHY);
       expect(drilled.failedExpectations).toEqual([]);
@@ -377,5 +418,149 @@ describe('mirror-failover scenarios', () => {
       expect(drilled.result.calls).toEqual([]);
       expect(drilled.result.lambdaInvocations).toBe(0);
     });
+  });
+});
+
+// ── #12 item 5: a primary that flaps, events that arrive while the lock is held ──────────────────────────────
+/** A scenario file with its moves and events shifted: B becomes primary at `toB`, A again at `backToA`. */
+async function drillFlap(name: string, options: { seed: number; toB: number; backToA: number }): Promise<Drilled> {
+  const file = path.join(SCENARIOS, `${name}.json`);
+  const scenario = structuredClone(loadScenario(file));
+  const changes = scenario.environment.ec2?.workloadChanges ?? [];
+  for (const c of changes) {
+    const role = (c.set as { mirrorRole?: string }).mirrorRole;
+    const toB = (c.instanceId === B && role === 'primary') || (c.instanceId === A && role === 'backup');
+    c.atSeconds = toB ? options.toB : options.backToA;
+  }
+  for (const t of scenario.triggers) {
+    const from = (t.event?.detail as { instanceId?: string } | undefined)?.instanceId;
+    t.atSeconds = from === B ? options.toB : options.backToA;
+  }
+  const site = synthesize(path.resolve(path.dirname(file), scenario.config as string)).primary!;
+  return new Drilled(await drill(scenario, { template: site.template, env: site.env, seed: options.seed }));
+}
+
+/** What must hold at the end of every flap: A (primary at the end) the only target, never two, nobody paged. */
+function expectEndsOnA(drilled: Drilled): void {
+  expect(drilled.result.executions.map((e) => `${e.status} ${e.error ?? ''}`.trim())).toEqual(
+    drilled.result.executions.map(() => 'SUCCEEDED'),
+  );
+  expect(drilled.registered).toEqual([A]);
+  expect(drilled.targets.find((t) => t.id === A)?.state).toBe('healthy');
+  expect(mostRegisteredAtOnce(drilled, [A])).toBe(1);
+  expect(drilled.setItem).toMatchObject({ state: 'ACTIVE', primaryInstanceId: A });
+  expect(drilled.setItem).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+  expect(drilled.setItem).not.toHaveProperty(HAND_OFF_ATTRIBUTE);
+  expect(drilled.messages.map((m) => m.subject)).not.toContain(SUBJECT_NEEDS_ATTENTION);
+}
+
+describe('the primary flaps A→B→A within seconds', () => {
+  it.each([
+    ['the scenario file', 'flap-back-both-events'],
+    ['a second event while the first holds the lock', 'second-event-while-locked'],
+    ['only B’s event delivered', 'flap-back-first-event-only'],
+  ])('ends on A, never two registered, for %s', async (_title, name) => {
+    // GIVEN A primary and registered; B becomes primary, then A again (each move with its hook's event, or only B's)
+    // WHEN  the events arrive at the moments of the moves
+    const drilled = await Drilled.of(name);
+    // THEN  the load balancer ends on A alone; no moment had two members registered
+    expect(drilled.failedExpectations).toEqual([]);
+    expectEndsOnA(drilled);
+  });
+
+  it.each([
+    { seed: 42, toB: 1, backToA: 4 },
+    { seed: 7, toB: 0, backToA: 2 },
+    { seed: 1234, toB: 2, backToA: 9 },
+    { seed: 99, toB: 1, backToA: 16 },
+    { seed: 5, toB: 3, backToA: 31 },
+  ])('ends on A with one event per move (seed $seed, B at $toB s, A again at $backToA s)', async (timing) => {
+    // GIVEN / WHEN the flap with both events, at other moments and seeds
+    const drilled = await drillFlap('flap-back-both-events', timing);
+    // THEN
+    expectEndsOnA(drilled);
+  });
+
+  it.each([
+    { seed: 42, toB: 1, backToA: 3 },
+    { seed: 7, toB: 0, backToA: 12 },
+    { seed: 1234, toB: 2, backToA: 10 },
+  ])('ends on A with only B’s event (seed $seed, B at $toB s, A again at $backToA s)', async (timing) => {
+    // GIVEN / WHEN the flap with only B's event, the move back while the holder still holds the lock (after it has
+    //       released it, only a new event or the no-healthy-host alarm can start a new look): its own re-probes
+    //       must catch the move back
+    const drilled = await drillFlap('flap-back-first-event-only', timing);
+    // THEN
+    expectEndsOnA(drilled);
+  });
+
+  it('hands the second event to the holder, which goes round again before it releases', async () => {
+    // GIVEN the move back to A happens while the first execution waits for B to be healthy
+    // WHEN  A's event arrives then
+    const drilled = await Drilled.of('second-event-while-locked');
+    // THEN  the second execution found the lock held, marked the lock item and ended quietly
+    const second = drilled.execution(1);
+    expect(endState(second)).toBe('Mirror set is already being switched');
+    expect(statesEntered(second)).toContain('Hand the event to the lock holder');
+    expect(statesEntered(second)).not.toContain('Read the registered targets');
+    // AND   the holder switched to B, went round, and switched back to A before releasing the lock
+    const switches = drilled.elbWrites.map(
+      (c) => `${c.action} ${(c.input as { Targets: { Id: string }[] }).Targets[0].Id}`,
+    );
+    expect(switches).toEqual([
+      `DeregisterTargets ${A}`,
+      `RegisterTargets ${B}`,
+      `DeregisterTargets ${B}`,
+      `RegisterTargets ${A}`,
+    ]);
+    expect(drilled.setItem).toMatchObject({ primaryInstanceId: A, previousInstanceIds: A, rounds: '2' });
+    expect(drilled.messages.map((m) => m.subject)).toEqual([SUBJECT_SWITCHED]);
+  });
+
+  it('goes round again when an event was handed over after its last probe (the release is refused)', async () => {
+    // GIVEN the clean switch, where the release finds an event handed over after the holder's last probe
+    //       (scripted: the conditional release fails once, as it does when the hand-off mark is present)
+    const file = path.join(SCENARIOS, 'clean-switch.json');
+    const scenario = structuredClone(loadScenario(file));
+    scenario.faults.push({
+      service: 'dynamodb',
+      action: 'UpdateItem',
+      match: { ConditionExpression: '#owner = :me AND attribute_not_exists(#handOff)' },
+      error: { code: 'ConditionalCheckFailedException', statusCode: 400 },
+      times: 1,
+    });
+    const site = synthesize(path.resolve(path.dirname(file), scenario.config as string)).primary!;
+    // WHEN  it is drilled
+    const drilled = new Drilled(await drill(scenario, { template: site.template, env: site.env }));
+    // THEN  the holder re-probed under the lock (a second round), found B still primary, and released then
+    const states = statesEntered(drilled.execution(0));
+    expect(states.filter((s) => s === 'Probe the mirror members under the lock')).toHaveLength(2);
+    expect(states.filter((s) => s === 'Probe before releasing the lock')).toHaveLength(2);
+    expect(endState(drilled.execution(0))).toBe(SWITCHED);
+    expect(drilled.registered).toEqual([B]);
+    expect(drilled.setItem).toMatchObject({ primaryInstanceId: B, previousInstanceIds: A, rounds: '2' });
+    expect(drilled.setItem).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+  });
+});
+
+describe('a primary that keeps moving', () => {
+  it('gives up after three rounds with PrimaryKeepsMoving, leaving no member that is not primary registered', async () => {
+    // GIVEN the primary moves between A and B every 6 s for minutes; only B's first event arrives
+    // WHEN  the execution switches, finds the primary moved, and goes round again each time
+    const drilled = await Drilled.of('primary-keeps-moving');
+    // THEN  after three rounds it fails with PrimaryKeepsMoving; never two members registered at once
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.result.error).toBe(Errors.PRIMARY_KEEPS_MOVING);
+    expect(
+      statesEntered(drilled.execution(0)).filter((s) => s === 'Probe the mirror members under the lock'),
+    ).toHaveLength(3);
+    expect(mostRegisteredAtOnce(drilled, [A])).toBe(1);
+    // AND   the member that was not primary at the last probe was deregistered; the set needs attention
+    const last = drilled.elbWrites[drilled.elbWrites.length - 1];
+    expect(last.action).toBe('DeregisterTargets');
+    expect(drilled.registered).toEqual([]);
+    expect(drilled.setItem).toMatchObject({ state: 'NEEDS_ATTENTION', lastError: Errors.PRIMARY_KEEPS_MOVING });
+    expect(drilled.setItem).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+    expect(drilled.messages.map((m) => m.subject)).toEqual([SUBJECT_NEEDS_ATTENTION]);
   });
 });

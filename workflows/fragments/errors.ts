@@ -101,6 +101,7 @@ export const Errors = {
    * available, type offered in no candidate zone, launch not permitted); the instance is fenced, not terminated.
    */
   REPLACEMENT_NOT_LAUNCHABLE: 'ReplacementNotLaunchable',
+  /**
    * snapshot-backup: the instance has no volume the policy would snapshot (no EBS volume, or only the boot volume
    * and the policy excludes it); refused before the lock and the freeze. Also when CreateSnapshots returns no
    * snapshot although the plan found volumes (a volume detached meanwhile); the database was thawed.
@@ -108,4 +109,13 @@ export const Errors = {
   NOTHING_TO_SNAPSHOT: 'NothingToSnapshot',
   /** snapshot-backup: CreateSnapshots returned fewer snapshots than the instance had volumes to snapshot at the plan. */
   SNAPSHOT_SET_INCOMPLETE: 'SnapshotSetIncomplete',
+  /**
+   * mirror-failover: the primary kept moving for every round the workflow may go (re-probed after each switch);
+   * no member that is not primary was left registered while one member answered SUCCESS.
+   */
+  PRIMARY_KEEPS_MOVING: 'PrimaryKeepsMoving',
+  /** mirror-failover (inside the healthy wait): the member just registered no longer answers SUCCESS; go round. */
+  PRIMARY_MOVED: 'PrimaryMoved',
+  /** mirror-failover: another execution held the mirror set, and the event could be neither handed to it nor run. */
+  MIRROR_SET_BUSY: 'MirrorSetBusy',
 } as const;

@@ -6,7 +6,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { STATE_TABLE_KEYS } from '../base/foundation';
 import {
+  API_CALL_TIMEOUT,
   Aws,
   AwsCall,
   Errors,
@@ -14,9 +16,10 @@ import {
   forEachItem,
   LAMBDA_SERVICE_RETRY,
   lambdaTask,
+  LOCK_ATTRIBUTES,
   notify,
   notifyThenFail,
-  pollUntil,
+  type ReleaseProps,
   releaseLock,
   States,
   takeLock,
@@ -43,6 +46,21 @@ export const HEALTHY_POLL_INTERVAL = Duration.seconds(5);
 const SET = '$.set';
 const PROBE = '$.probe.value';
 const PLAN = '$.plan.value';
+/** The member the current round switches to (copied from the probe that chose it; later probes only compare). */
+const SWITCH = '$.switch';
+
+/**
+ * How many rounds (probe → switch → wait healthy → probe before release) one execution may go before it gives up
+ * with PrimaryKeepsMoving: a primary that moves again after each of three switches needs a person.
+ */
+export const MAX_SWITCH_ROUNDS = 3;
+/** How many times an execution tries to take the lock or hand its event to the holder before MirrorSetBusy. */
+export const MAX_LOCK_ATTEMPTS = 3;
+/**
+ * The attribute of the mirror set's lock item where an execution that found the lock held names itself: the holder
+ * releases the lock only while it is absent (cleared just before its last probe).
+ */
+export const HAND_OFF_ATTRIBUTE = 'eventHandedOverBy';
 
 /**
  * mirror-failover: find the one member whose mirror-status page answers `200 SUCCESS` and make it the only
@@ -114,7 +132,8 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
 
   // ── Probe (read-only), then lock ──────────────────────────────────────────────────────────────────────
   const probe = (id: string) => {
-    // The function is the set's own (in the set's VPC), so its name comes from the set's settings.
+    // The function is the set's own (in the set's VPC), so its name comes from the set's settings (`$.set`, also
+    // carried into the healthy wait's iterations).
     const task = new sfn.CustomState(scope, id, {
       stateJson: {
         Type: 'Task',
@@ -138,12 +157,24 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     task.addRetry(THROTTLING_RETRY);
     return task;
   };
+  /** True when the last probe found exactly one SUCCESS, and it is the member this round switches to. */
+  const stillOnlyPrimary = sfn.Condition.and(
+    sfn.Condition.numberEquals(`${PROBE}.primaryCount`, 1),
+    sfn.Condition.stringEqualsJsonPath(`${PROBE}.primary`, `${SWITCH}.primary`),
+  );
   const firstProbe = probe('Probe the mirror members');
   // Before the lock there is nothing to release: tell the operators and fail.
   firstProbe.addCatch(notifyFailed, onFailure);
 
+  // ── The lock; an execution that finds it held hands its event to the holder ─────────────────────────────
   const alreadySwitching = new sfn.Succeed(scope, 'Mirror set is already being switched', {
-    comment: 'Another execution holds the mirror set: a duplicate or concurrent trigger ends here',
+    comment:
+      'Another execution holds the mirror set and carries this event: it cannot release the lock without ' +
+      're-probing after the hand-off mark this execution wrote',
+  });
+  const startCountingLockAttempts = new sfn.Pass(scope, 'Start counting lock attempts', {
+    result: sfn.Result.fromObject({ attempts: 1 }),
+    resultPath: '$.lockAttempts',
   });
   const lock = takeLock(scope, 'Take the mirror set lock', {
     table: deps.table,
@@ -157,14 +188,70 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
       ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Name')),
     },
   });
-  lock.addCatch(alreadySwitching, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+  // One conditional write on the lock's item, true only while another execution holds a live lease (the exact
+  // opposite of takeLock's condition at the same "now"): the holder's release is conditional on this mark's
+  // absence, so the holder re-probes after it (see "Clear the hand-off mark").
+  const handOff = new tasks.DynamoUpdateItem(scope, 'Hand the event to the lock holder', {
+    table: deps.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(setKey) },
+    updateExpression: 'SET #handOff = :execution',
+    conditionExpression: 'attribute_exists(#owner) AND #expiresAt >= :now',
+    expressionAttributeNames: {
+      '#handOff': HAND_OFF_ATTRIBUTE,
+      '#owner': LOCK_ATTRIBUTES.owner,
+      '#expiresAt': LOCK_ATTRIBUTES.expiresAt,
+    },
+    expressionAttributeValues: {
+      ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Name')),
+      ':now': tasks.DynamoAttributeValue.numberFromString(
+        sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(`${PROBE}.nowEpoch`)),
+      ),
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  handOff.addRetry(THROTTLING_RETRY);
+  const countLockAttempt = new sfn.Pass(scope, 'Count the lock attempts', {
+    parameters: { 'attempts.$': 'States.MathAdd($.lockAttempts.attempts, 1)' },
+    resultPath: '$.lockAttempts',
+  });
+  const busy = new sfn.Pass(scope, 'Mirror set lock keeps changing hands', {
+    parameters: {
+      Error: Errors.MIRROR_SET_BUSY,
+      Cause: `The mirror set lock was released or taken between each of ${MAX_LOCK_ATTEMPTS} attempts to take it or to hand this event to its holder; nothing was changed`,
+    },
+    resultPath: '$.failure',
+  }).next(notifyFailed);
+  lock.addCatch(handOff, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
   lock.addCatch(notifyFailed, onFailure);
+  handOff.addCatch(countLockAttempt, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+  handOff.addCatch(notifyFailed, onFailure);
+  handOff.next(alreadySwitching);
+  countLockAttempt.next(
+    new sfn.Choice(scope, 'May the lock be tried again?')
+      .when(sfn.Condition.numberGreaterThan('$.lockAttempts.attempts', MAX_LOCK_ATTEMPTS), busy)
+      .otherwise(lock),
+  );
 
-  // ── Exactly one SUCCESS, or probe again with backoff until the deadline ─────────────────────────────────
+  // ── Rounds: each one probes under the lock, switches, and re-probes before it may release ──────────────
+  const startCountingRounds = new sfn.Pass(scope, 'Start counting rounds', {
+    result: sfn.Result.fromObject({ attempts: 1 }),
+    resultPath: '$.rounds',
+  });
   const startCounting = new sfn.Pass(scope, 'Start counting probes', {
     result: sfn.Result.fromObject({ attempts: 1 }),
     resultPath: '$.probes',
   });
+  const roundProbe = probe('Probe the mirror members under the lock');
+  roundProbe.addCatch(recordNeedsAttention, onFailure);
+  const countRound = new sfn.Pass(scope, 'Count the round', {
+    parameters: { 'attempts.$': 'States.MathAdd($.rounds.attempts, 1)' },
+    resultPath: '$.rounds',
+  });
+  // Every "the primary is not the member just chosen" goes round again, up to MAX_SWITCH_ROUNDS rounds.
+  const goRound = countRound;
+
+  // ── Exactly one SUCCESS, or probe again with backoff until the deadline ─────────────────────────────────
   const countProbe = new sfn.Pass(scope, 'Count the next probe', {
     parameters: {
       'attempts.$': 'States.MathAdd($.probes.attempts, 1)',
@@ -181,44 +268,32 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
   const ambiguous = failWith(
     'Several members answer SUCCESS',
     Errors.AMBIGUOUS_PRIMARY,
-    `States.Format('Several members answered SUCCESS until the deadline ({}); nothing was registered or deregistered. Last probe: {}', ${PROBE}.primaries, ${PROBE}.summary)`,
+    `States.Format('Several members answered SUCCESS until the deadline ({}); nothing was registered or deregistered in this round. Last probe: {}', ${PROBE}.primaries, ${PROBE}.summary)`,
   );
   const noPrimary = failWith(
     'No member answers SUCCESS',
     Errors.NO_PRIMARY,
-    `States.Format('No member answered SUCCESS until the deadline; nothing was registered or deregistered. Last probe: {}', ${PROBE}.summary)`,
+    `States.Format('No member answered SUCCESS until the deadline; nothing was registered or deregistered in this round. Last probe: {}', ${PROBE}.summary)`,
   );
   const gaveUp = new sfn.Choice(scope, 'Do several members answer SUCCESS?')
     .when(sfn.Condition.numberGreaterThanEquals(`${PROBE}.primaryCount`, 2), ambiguous)
     .otherwise(noPrimary);
 
-  // ── Read the targets, switch them, wait until the primary is healthy ──────────────────────────────────
+  // ── Read the targets, then switch: deregister the others, register the primary (never two at once) ───────
+  const choose = new sfn.Pass(scope, 'Choose the member to switch to', {
+    parameters: { 'primary.$': `${PROBE}.primary` },
+    resultPath: SWITCH,
+  });
   const plan = lambdaTask(scope, 'Read the registered targets', {
     fn: deps.planFunction,
     payload: {
-      'primary.$': `${PROBE}.primary`,
+      'primary.$': `${SWITCH}.primary`,
       'members.$': `${SET}.memberIds`,
       'targetGroupArns.$': `${SET}.targetGroupArns`,
     },
     resultPath: '$.plan',
   });
   plan.addCatch(recordNeedsAttention, onFailure);
-
-  const registerTarget = new AwsCall(scope, 'Register the primary', {
-    service: 'elasticloadbalancingv2',
-    action: 'registerTargets',
-    parameters: { 'TargetGroupArn.$': '$.targetGroupArn', Targets: [{ 'Id.$': '$.instanceId' }] },
-    policy: [
-      new iam.PolicyStatement({ actions: ['elasticloadbalancing:RegisterTargets'], resources: targetGroupArns }),
-    ],
-    resultPath: sfn.JsonPath.DISCARD,
-  });
-  const register = forEachItem(scope, 'Register the primary in each target group', {
-    itemsPath: `${PLAN}.register`,
-    task: registerTarget,
-    failStateId: 'Primary not registered',
-  });
-  register.addCatch(recordNeedsAttention, onFailure);
 
   const deregisterTarget = new AwsCall(scope, 'Deregister a member that is not primary', {
     service: 'elasticloadbalancingv2',
@@ -239,12 +314,42 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
   });
   deregister.addCatch(recordNeedsAttention, onFailure);
 
+  const registerTarget = new AwsCall(scope, 'Register the primary', {
+    service: 'elasticloadbalancingv2',
+    action: 'registerTargets',
+    parameters: { 'TargetGroupArn.$': '$.targetGroupArn', Targets: [{ 'Id.$': '$.instanceId' }] },
+    policy: [
+      new iam.PolicyStatement({ actions: ['elasticloadbalancing:RegisterTargets'], resources: targetGroupArns }),
+    ],
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  const register = forEachItem(scope, 'Register the primary in each target group', {
+    itemsPath: `${PLAN}.register`,
+    task: registerTarget,
+    failStateId: 'Primary not registered',
+  });
+  register.addCatch(recordNeedsAttention, onFailure);
+
+  // Immediately before each change: is the chosen member still the only one answering SUCCESS?
+  const probeBeforeDeregistering = probe('Probe before deregistering');
+  probeBeforeDeregistering.addCatch(recordNeedsAttention, onFailure);
+  const probeBeforeRegistering = probe('Probe before registering the primary');
+  probeBeforeRegistering.addCatch(recordNeedsAttention, onFailure);
+
+  // ── Wait until the primary is healthy; while it is not (yet), re-probe before each next check ──────────
   const waitHealthy = new sfn.Map(scope, 'Wait until the primary is healthy in each target group', {
     itemsPath: `${SET}.targetGroupArns`,
     itemSelector: {
       'targetGroupArn.$': '$$.Map.Item.Value',
-      'instanceId.$': `${PROBE}.primary`,
+      'instanceId.$': `${SWITCH}.primary`,
       'maxChecks.$': `${SET}.healthyChecks`,
+      // What the probe reads (as `$.set`, like the main path): the set's probe function and members.
+      set: {
+        'name.$': `${SET}.name`,
+        'members.$': `${SET}.members`,
+        'probeFunctionArn.$': `${SET}.probeFunctionArn`,
+        'probeTimeoutSeconds.$': `${SET}.probeTimeoutSeconds`,
+      },
     },
     maxConcurrency: 4,
     resultPath: sfn.JsonPath.DISCARD,
@@ -258,25 +363,81 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     resultPath: '$.health',
   });
   failIterationOnError(scope, readHealth, 'Primary health not readable');
-  waitHealthy.itemProcessor(
-    pollUntil(scope, {
-      check: readHealth,
-      done: sfn.Condition.stringEquals('$.health.state', 'healthy'),
-      interval: HEALTHY_POLL_INTERVAL,
-      maxAttempts: '$.maxChecks',
-      counterPath: '$.polls.healthy',
-      label: 'primary healthy',
-      exhausted: new sfn.Fail(scope, 'Primary never became healthy', {
+  const startHealthChecks = new sfn.Pass(scope, 'Start checking primary healthy', {
+    result: sfn.Result.fromObject({ attempts: 1 }),
+    resultPath: '$.polls.healthy',
+  });
+  const waitHealthCheck = new sfn.Wait(scope, 'Wait before checking primary healthy', {
+    time: sfn.WaitTime.duration(HEALTHY_POLL_INTERVAL),
+  });
+  const countHealthCheck = new sfn.Pass(scope, 'Count check of primary healthy', {
+    parameters: { 'attempts.$': 'States.MathAdd($.polls.healthy.attempts, 1)' },
+    resultPath: '$.polls.healthy',
+  });
+  const probeWhileUnhealthy = probe('Probe while the primary is not healthy yet');
+  probeWhileUnhealthy.addCatch(
+    new sfn.Fail(scope, 'Members not probed while waiting', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+    { errors: [States.ALL], resultPath: '$.error' },
+  );
+  const primaryMoved = new sfn.Fail(scope, 'The primary moved while waiting', {
+    error: Errors.PRIMARY_MOVED,
+    cause: 'The member registered as primary no longer is the only one answering SUCCESS',
+  });
+  const isMemberStillPrimary = new sfn.Choice(scope, 'Is the registered member still the only primary?')
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.numberEquals(`${PROBE}.primaryCount`, 1),
+        sfn.Condition.stringEqualsJsonPath(`${PROBE}.primary`, '$.instanceId'),
+      ),
+      waitHealthCheck,
+    )
+    .otherwise(primaryMoved);
+  const isHealthy = new sfn.Choice(scope, 'Is primary healthy?')
+    .when(sfn.Condition.stringEquals('$.health.state', 'healthy'), new sfn.Succeed(scope, 'Primary is healthy'))
+    .when(
+      sfn.Condition.numberGreaterThanEqualsJsonPath('$.polls.healthy.attempts', '$.maxChecks'),
+      new sfn.Fail(scope, 'Primary never became healthy', {
         error: Errors.PRIMARY_NOT_HEALTHY,
         cause: 'The primary was registered but not healthy in its target group within the healthy timeout',
       }),
-      then: new sfn.Succeed(scope, 'Primary is healthy'),
-    }),
-  );
-  waitHealthy.addCatch(recordNeedsAttention, onFailure);
+    )
+    .otherwise(probeWhileUnhealthy);
+  probeWhileUnhealthy.next(isMemberStillPrimary);
+  waitHealthCheck.next(countHealthCheck).next(readHealth).next(isHealthy);
+  waitHealthy.itemProcessor(startHealthChecks.next(readHealth));
 
-  // ── Record, release, notify ──────────────────────────────────────────────────────────────────────────
-  const recordSwitch = releaseLock(scope, 'Record the switch', {
+  // The healthy wait gave up: re-probe, and go round if the primary moved; escalate only if it did not.
+  const probeAfterHealthWait = probe('Probe after the healthy wait failed');
+  probeAfterHealthWait.addCatch(recordNeedsAttention, onFailure);
+  waitHealthy.addCatch(goRound, { errors: [Errors.PRIMARY_MOVED], resultPath: '$.failure' });
+  waitHealthy.addCatch(probeAfterHealthWait, { errors: [Errors.PRIMARY_NOT_HEALTHY], resultPath: '$.failure' });
+  waitHealthy.addCatch(recordNeedsAttention, onFailure);
+  probeAfterHealthWait.next(
+    new sfn.Choice(scope, 'Is the chosen member still the only primary after the healthy wait?')
+      .when(stillOnlyPrimary, recordNeedsAttention)
+      .otherwise(goRound),
+  );
+
+  // ── Before releasing: clear the hand-off mark, probe once more, release only if nothing moved ───────────
+  const clearHandOff = new tasks.DynamoUpdateItem(scope, 'Clear the hand-off mark', {
+    table: deps.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(setKey) },
+    updateExpression: 'REMOVE #handOff',
+    conditionExpression: '#owner = :me',
+    expressionAttributeNames: { '#handOff': HAND_OFF_ATTRIBUTE, '#owner': LOCK_ATTRIBUTES.owner },
+    expressionAttributeValues: {
+      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  clearHandOff.addRetry(THROTTLING_RETRY);
+  clearHandOff.addCatch(recordNeedsAttention, onFailure);
+  const probeBeforeReleasing = probe('Probe before releasing the lock');
+  probeBeforeReleasing.addCatch(recordNeedsAttention, onFailure);
+
+  // ── Record, release (unless an event was handed over meanwhile), notify ──────────────────────────────────
+  const recordSwitch = releaseUnlessHandedOff(scope, 'Record the switch', {
     table: deps.table,
     key: setKey,
     set: [
@@ -286,6 +447,7 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
       '#switchedBy = :execution',
       '#trigger = :trigger',
       '#switchStartedAt = :startedAt',
+      '#rounds = :rounds',
       '#lastError = :none',
     ],
     names: {
@@ -295,18 +457,23 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
       '#switchedBy': 'switchedBy',
       '#trigger': 'trigger',
       '#switchStartedAt': 'switchStartedAt',
+      '#rounds': 'rounds',
       '#lastError': 'lastError',
     },
     values: {
       ':state': tasks.DynamoAttributeValue.fromString('ACTIVE'),
-      ':primary': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${PROBE}.primary`)),
-      ':previous': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${PLAN}.previous`)),
+      ':primary': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${SWITCH}.primary`)),
+      ':previous': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.changed.previous')),
       ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Name')),
       ':trigger': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.trigger')),
       ':startedAt': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
+      ':rounds': tasks.DynamoAttributeValue.numberFromString(
+        sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.rounds.attempts')),
+      ),
       ':none': tasks.DynamoAttributeValue.fromString('none'),
     },
   });
+  recordSwitch.addCatch(goRound, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: '$.failure' });
   recordSwitch.addCatch(recordNeedsAttention, onFailure);
   const notifySwitched = notify(scope, 'Notify mirror failover complete', {
     topic: deps.topic,
@@ -315,14 +482,14 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
       'Mirror set {} ({}): the load balancer now sends traffic to the primary {} only (before: {}).',
       sfn.JsonPath.stringAt(`${SET}.name`),
       sfn.JsonPath.stringAt('$.trigger'),
-      sfn.JsonPath.stringAt(`${PROBE}.primary`),
-      sfn.JsonPath.stringAt(`${PLAN}.previous`),
+      sfn.JsonPath.stringAt(`${SWITCH}.primary`),
+      sfn.JsonPath.stringAt('$.changed.previous'),
     ),
   });
   const switched = new sfn.Succeed(scope, 'Traffic follows the new primary');
   notifySwitched.addCatch(switched, { errors: [States.ALL], resultPath: '$.notifyError' });
 
-  const recordChecked = releaseLock(scope, 'Record targets already correct', {
+  const recordChecked = releaseUnlessHandedOff(scope, 'Record targets already correct', {
     table: deps.table,
     key: setKey,
     set: ['#state = :state', '#primary = :primary', '#checkedBy = :execution', '#lastError = :none'],
@@ -334,28 +501,111 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     },
     values: {
       ':state': tasks.DynamoAttributeValue.fromString('ACTIVE'),
-      ':primary': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${PROBE}.primary`)),
+      ':primary': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${SWITCH}.primary`)),
       ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Name')),
       ':none': tasks.DynamoAttributeValue.fromString('none'),
     },
   });
+  recordChecked.addCatch(goRound, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: '$.failure' });
   recordChecked.addCatch(recordNeedsAttention, onFailure);
   const alreadyCorrect = new sfn.Succeed(scope, 'Targets already point at the primary');
-
-  const needsChange = new sfn.Choice(scope, 'Do the targets need to change?')
-    .when(sfn.Condition.booleanEquals(`${PLAN}.changes`, true), register)
-    .otherwise(recordChecked);
   recordChecked.next(alreadyCorrect);
-  plan.next(needsChange);
-  register.next(deregister).next(waitHealthy).next(recordSwitch).next(notifySwitched).next(switched);
 
+  // ── Out of rounds: leave no member that is not primary registered, then escalate ────────────────────────
+  const probeBeforeGivingUp = probe('Probe before giving up');
+  probeBeforeGivingUp.addCatch(recordNeedsAttention, onFailure);
+  const keepsMoving = failWith(
+    'The primary keeps moving',
+    Errors.PRIMARY_KEEPS_MOVING,
+    `States.Format('The primary moved again after each of ${MAX_SWITCH_ROUNDS} switches; members that were not primary at the last probe were deregistered. Last probe: {}', ${PROBE}.summary)`,
+  );
+  const planGivingUp = lambdaTask(scope, 'Read the targets before giving up', {
+    fn: deps.planFunction,
+    payload: {
+      'primary.$': `${PROBE}.primary`,
+      'members.$': `${SET}.memberIds`,
+      'targetGroupArns.$': `${SET}.targetGroupArns`,
+    },
+    resultPath: '$.plan',
+  });
+  planGivingUp.addCatch(recordNeedsAttention, onFailure);
+  const deregisterGivingUp = forEachItem(scope, 'Deregister the members that are not primary before giving up', {
+    itemsPath: `${PLAN}.deregister`,
+    task: new AwsCall(scope, 'Deregister a member that is not primary before giving up', {
+      service: 'elasticloadbalancingv2',
+      action: 'deregisterTargets',
+      parameters: {
+        'TargetGroupArn.$': '$.targetGroupArn',
+        Targets: [{ 'Id.$': '$.instanceId', 'Port.$': '$.port' }],
+      },
+      policy: [
+        new iam.PolicyStatement({ actions: ['elasticloadbalancing:DeregisterTargets'], resources: targetGroupArns }),
+      ],
+      resultPath: sfn.JsonPath.DISCARD,
+    }),
+    failStateId: 'Member not deregistered before giving up',
+  });
+  deregisterGivingUp.addCatch(recordNeedsAttention, onFailure);
+  probeBeforeGivingUp.next(
+    new sfn.Choice(scope, 'Does exactly one member answer SUCCESS before giving up?')
+      .when(sfn.Condition.numberEquals(`${PROBE}.primaryCount`, 1), planGivingUp)
+      .otherwise(keepsMoving),
+  );
+  planGivingUp.next(deregisterGivingUp).next(keepsMoving);
+
+  // ── Wiring ─────────────────────────────────────────────────────────────────────────────────────────────
+  countRound.next(
+    new sfn.Choice(scope, 'May the workflow go round again?')
+      .when(sfn.Condition.numberGreaterThan('$.rounds.attempts', MAX_SWITCH_ROUNDS), probeBeforeGivingUp)
+      .otherwise(startCounting),
+  );
   const onePrimary = new sfn.Choice(scope, 'Does exactly one member answer SUCCESS?')
-    .when(sfn.Condition.numberEquals(`${PROBE}.primaryCount`, 1), plan)
+    .when(sfn.Condition.numberEquals(`${PROBE}.primaryCount`, 1), choose)
     .when(sfn.Condition.numberGreaterThanEqualsJsonPath('$.probes.attempts', `${SET}.maxProbes`), gaveUp)
     .otherwise(countProbe);
   countProbe.next(waitToProbe).next(probeAgain).next(onePrimary);
+  startCounting.next(roundProbe).next(onePrimary);
+  choose.next(plan);
 
-  firstProbe.next(lock).next(startCounting).next(onePrimary);
+  const rememberPrevious = new sfn.Pass(scope, 'Remember the targets before the first change', {
+    parameters: { 'previous.$': `${PLAN}.previous` },
+    resultPath: '$.changed',
+  });
+  const firstChange = new sfn.Choice(scope, 'Is this the first change?')
+    .when(sfn.Condition.isPresent('$.changed'), probeBeforeDeregistering)
+    .otherwise(rememberPrevious);
+  rememberPrevious.next(probeBeforeDeregistering);
+  plan.next(
+    new sfn.Choice(scope, 'Do the targets need to change?')
+      .when(sfn.Condition.booleanEquals(`${PLAN}.changes`, true), firstChange)
+      .otherwise(clearHandOff),
+  );
+  probeBeforeDeregistering.next(
+    new sfn.Choice(scope, 'Is the chosen member still the only primary before deregistering?')
+      .when(stillOnlyPrimary, deregister)
+      .otherwise(goRound),
+  );
+  deregister.next(probeBeforeRegistering);
+  probeBeforeRegistering.next(
+    new sfn.Choice(scope, 'Is the chosen member still the only primary before registering?')
+      .when(stillOnlyPrimary, register)
+      .otherwise(goRound),
+  );
+  register.next(waitHealthy).next(clearHandOff);
+  clearHandOff.next(probeBeforeReleasing);
+  probeBeforeReleasing.next(
+    new sfn.Choice(scope, 'Is the chosen member still the only primary before releasing?')
+      .when(
+        stillOnlyPrimary,
+        new sfn.Choice(scope, 'Did this execution change the targets?')
+          .when(sfn.Condition.isPresent('$.changed'), recordSwitch)
+          .otherwise(recordChecked),
+      )
+      .otherwise(goRound),
+  );
+  recordSwitch.next(notifySwitched).next(switched);
+
+  firstProbe.next(startCountingLockAttempts).next(lock).next(startCountingRounds).next(startCounting);
 
   // ── Which mirror set? One rule per configured set; its Pass holds the set's settings ───────────────────
   const whichSet = new sfn.Choice(scope, 'Which mirror set?');
@@ -401,4 +651,32 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     .otherwise(unrecognized)
     .afterwards({ includeOtherwise: false })
     .next(whichSet);
+}
+
+/**
+ * Records the set's state and releases the lock (as `releaseLock` does), only if this execution still holds it AND
+ * no other execution handed an event over since the last "Clear the hand-off mark": one conditional write, so an
+ * event handed over after the last probe makes it fail with `DynamoDB.ConditionalCheckFailedException` (go round).
+ */
+function releaseUnlessHandedOff(scope: Construct, id: string, props: ReleaseProps): tasks.DynamoUpdateItem {
+  const task = new tasks.DynamoUpdateItem(scope, id, {
+    table: props.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(props.key) },
+    updateExpression: `SET ${props.set.join(', ')} REMOVE #owner, #expiresAt`,
+    conditionExpression: '#owner = :me AND attribute_not_exists(#handOff)',
+    expressionAttributeNames: {
+      '#owner': LOCK_ATTRIBUTES.owner,
+      '#expiresAt': LOCK_ATTRIBUTES.expiresAt,
+      '#handOff': HAND_OFF_ATTRIBUTE,
+      ...props.names,
+    },
+    expressionAttributeValues: {
+      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
+      ...props.values,
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  task.addRetry(THROTTLING_RETRY);
+  return task;
 }

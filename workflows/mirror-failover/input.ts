@@ -10,9 +10,18 @@ export const BECAME_PRIMARY = 'Mirror Member Became Primary';
 /** `detail-type` of the CloudWatch alarm state-change event (source `aws.cloudwatch`). */
 export const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';
 
-/** The default path of the mirror-status page (Caché); IRIS serves `/csp/bin/mirror_status.cxw`. */
-export const DEFAULT_STATUS_PATH = '/csp/bin/mirrorstatus.cwx';
-/** The default port of the web server that serves it (the IRIS private web server's default). */
+/**
+ * The default path of the mirror-status page: the Web Gateway's `mirror_status.cxw` (answers `200 SUCCESS` on the
+ * primary, `503 FAILED` on every other member). `.cxw` is the extension the Web Gateway reserves for its own pages, so
+ * the page is served wherever a Web Gateway is: by the private web server, or by a production web server (Apache,
+ * IIS, Nginx) in front of the Web Gateway. Sources in docs/workflows/mirror-failover.md ("The mirror-status page").
+ */
+export const DEFAULT_STATUS_PATH = '/csp/bin/mirror_status.cxw';
+/**
+ * The default port, paired with the default path: the private web server of IRIS (52773; Caché: 57772), which serves
+ * the Web Gateway's pages on every member of versions that still install it. Versions without it (IRIS 2023.2 and
+ * later, new installs) serve the page on the web server in front of the Web Gateway: set `statusPort` to 80.
+ */
 export const DEFAULT_STATUS_PORT = 52773;
 
 /**
@@ -43,7 +52,7 @@ export type MirrorFailoverInput = BecamePrimaryEvent | NoHealthyHostAlarmEvent |
 /** One member of a mirror set, as the probe sees it. */
 export interface MirrorMemberSettings {
   readonly instanceId: string;
-  /** The member's mirror-status page, e.g. `http://10.0.1.10:52773/csp/bin/mirrorstatus.cwx`. */
+  /** The member's mirror-status page, e.g. `http://10.0.1.10:52773/csp/bin/mirror_status.cxw`. */
   readonly url: string;
 }
 

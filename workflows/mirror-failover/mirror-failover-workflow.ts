@@ -10,7 +10,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { createHaStateMachine, type HaFoundation, PropsError, TaskFunction } from '../base';
-import { HEALTHY_POLL_INTERVAL, mirrorFailoverDefinition } from './definition';
+import { HEALTHY_POLL_INTERVAL, MAX_LOCK_ATTEMPTS, MAX_SWITCH_ROUNDS, mirrorFailoverDefinition } from './definition';
 import {
   ALARM_STATE_CHANGE,
   BECAME_PRIMARY,
@@ -38,13 +38,14 @@ export interface MirrorSet {
   /** The failover members (two or more): each one answers the mirror-status page. */
   readonly members: readonly MirrorMember[];
   /**
-   * Port of the web server that serves the mirror-status page on every member.
-   * @default 52773 (IRIS private web server; Caché uses 57772)
+   * Port of the web server that serves the mirror-status page on every member (probe and target group health check).
+   * @default 52773 - the IRIS private web server (Caché: 57772); where none is installed (IRIS 2023.2 and later), the
+   * web server in front of the Web Gateway: 80
    */
   readonly statusPort?: number;
   /**
-   * Path of the mirror-status page.
-   * @default '/csp/bin/mirrorstatus.cwx' (IRIS: '/csp/bin/mirror_status.cxw')
+   * Path of the mirror-status page, served by the Web Gateway (through the private web server or a web server).
+   * @default '/csp/bin/mirror_status.cxw'
    */
   readonly statusPath?: string;
   /** Target groups (instance targets) that must send traffic to the primary only. */
@@ -193,7 +194,11 @@ export class MirrorFailoverWorkflow extends Construct {
         maxProbes: waits.length + 1,
         healthyChecks,
       });
-      longestRun = Math.max(longestRun, primaryWait + (waits.length + 1) * (functionTimeout + 5) + healthyTimeout);
+      // One round: probing until one primary, three probes around the changes and before the release, and the
+      // healthy wait (twice its length: it probes while the load balancer finds the member unhealthy).
+      const round = primaryWait + (waits.length + 4) * (functionTimeout + 5) + 2 * healthyTimeout;
+      // Every round the workflow may go, plus taking the lock (or handing the event over) and giving up.
+      longestRun = Math.max(longestRun, MAX_SWITCH_ROUNDS * round + (MAX_LOCK_ATTEMPTS + 2) * (functionTimeout + 5));
 
       if (set.configureHealthCheck ?? true) this.configureHealthChecks(set, port, path);
     }
