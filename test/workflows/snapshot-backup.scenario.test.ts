@@ -6,7 +6,6 @@
  * a child execution while its database is frozen and handing the rescue machine the child's own status event.
  */
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { drillFile } from '../../cli/drill';
 import { synthesize } from '../../cli/template';
 import { VirtualClock } from '../../local/clock';
@@ -496,9 +495,7 @@ describe('snapshot-backup at scale', () => {
     });
     const site = synthesize(CONFIG).primary!;
     // WHEN it runs
-    const t0 = performance.now();
     const result = await drill(scenario, { template: site.template, env: site.env });
-    const wallSeconds = (performance.now() - t0) / 1000;
     const env = result.environment as unknown as Environment;
     // THEN 1,000 sets, 1,001 executions, and the run's history far below Step Functions' 25,000 events
     expect(result.status).toBe('SUCCEEDED');
@@ -510,8 +507,7 @@ describe('snapshot-backup at scale', () => {
       .map((h) => (h as { taskScheduledEventDetails?: { parameters?: string } }).taskScheduledEventDetails?.parameters)
       .filter((p): p is string => p !== undefined);
     expect(Math.max(...inputs.map((p) => p.length))).toBeLessThan(4096);
-    // AND it stays fast enough for the suite (a few seconds here)
-    expect(wallSeconds).toBeLessThan(30);
+    // (How fast it runs is measured by `npm run bench`, never asserted here.)
   }, 120_000);
 });
 
