@@ -85,14 +85,14 @@ export const START_CHILD_RETRY: sfn.RetryProps = {
 /**
  * An instance recovery's EC2 calls (all idempotent: describe, modify, tag, terminate): EC2 errors all arrive as
  * `Ec2.Ec2Exception`, throttling and hard errors alike, so this is bounded by time rather than by the error's
- * kind: 12 retries × backoff 2 from 1 s, capped at 15 s, full jitter → at most 1 + 2 + 4 + 8 + 8 × 15 = 135 s of
- * waiting before the Catch sees a hard error (e.g. InvalidInstanceID.NotFound). A call throttled half the time
- * fails all 13 attempts with probability 2^-13.
+ * kind: 10 retries (the project's cap) × backoff 2 from 1 s, capped at 15 s, full jitter → at most
+ * 1 + 2 + 4 + 8 + 6 × 15 = 105 s of waiting before the Catch sees a hard error (e.g. InvalidInstanceID.NotFound).
+ * A call throttled half the time fails all 11 attempts with probability 2^-11.
  */
 export const RECOVERY_EC2_RETRY: sfn.RetryProps = {
   errors: [Aws.EC2],
   interval: Duration.seconds(1),
-  maxAttempts: 12,
+  maxAttempts: 10,
   backoffRate: 2,
   maxDelay: Duration.seconds(15),
   jitterStrategy: sfn.JitterType.FULL,
@@ -100,13 +100,13 @@ export const RECOVERY_EC2_RETRY: sfn.RetryProps = {
 
 /**
  * A recovery's Lambda tasks whose SDK clients gave up on throttling (3 attempts each, then the error's name is the
- * API's throttling code): 12 retries × backoff 2 from 1 s, capped at 15 s, full jitter → at most 135 s. A hard
+ * API's throttling code): 10 retries × backoff 2 from 1 s, capped at 15 s, full jitter → at most 105 s. A hard
  * error keeps its own name and is not retried.
  */
 export const RECOVERY_LAMBDA_THROTTLING_RETRY: sfn.RetryProps = {
   errors: [...Aws.SDK_THROTTLING],
   interval: Duration.seconds(1),
-  maxAttempts: 12,
+  maxAttempts: 10,
   backoffRate: 2,
   maxDelay: Duration.seconds(15),
   jitterStrategy: sfn.JitterType.FULL,
