@@ -9,7 +9,9 @@ import { parseConfig } from '../../infra/config/load';
 import { resolveStateMachines } from '../../local/template';
 import { HaFoundation, PropsError } from '../../workflows/base';
 import { type BackupPolicy, SnapshotBackupWorkflow } from '../../workflows/snapshot-backup';
+import { checkStateMachine, formatFinding } from '../harness';
 import { synthExampleApp, TEST_APP_CONTEXT } from '../harness/synth';
+import { thawWorstCaseSeconds } from '../../workflows/snapshot-backup/thaw';
 
 let template: Template;
 let json: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
@@ -157,7 +159,7 @@ describe('own only what it made (IAM)', () => {
 });
 
 describe('the state machines', () => {
-  it('are bounded: the run by a day, one instance by the completion timeout and the lock wait plus an hour, the rescue by an hour', () => {
+  it('are bounded: the run by a day, one instance by the completion timeout and the lock wait plus an hour, the rescue by its worst-case thaw', () => {
     const timeouts = Object.fromEntries(
       synthExampleApp()
         .stateMachines.filter((m) => m.logicalId.startsWith('SnapshotBackup'))
@@ -166,8 +168,19 @@ describe('the state machines', () => {
     expect(timeouts).toEqual({
       'snapshot-backup': 86400,
       'snapshot-backup-instance': 6 * 3600 + 3600 + 3600,
-      'snapshot-backup-rescue': 3600,
+      'snapshot-backup-rescue': thawWorstCaseSeconds(60 + 10) + 600,
     });
+  });
+
+  it('give the rescue time to finish its thaw even when every call is as slow as its timeout (nothing rescues it)', () => {
+    // GIVEN the rescue as synthesized
+    const rescue = synthExampleApp().stateMachines.find(
+      (m) => m.resource.Metadata?.['ha-workflows:workflow'] === 'snapshot-backup-rescue',
+    )!;
+    // WHEN its loops are budgeted with every Task taking its whole TimeoutSeconds
+    const findings = checkStateMachine(rescue.definition, { name: 'rescue', countTaskTimeouts: true });
+    // THEN every loop fits in the machine's TimeoutSeconds
+    expect(findings.filter((f) => f.rule === 'loop-budget').map(formatFinding)).toEqual([]);
   });
 });
 

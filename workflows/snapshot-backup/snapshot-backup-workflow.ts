@@ -24,6 +24,7 @@ import {
 } from './input';
 import { instanceBackupDefinition, LOCK_RETRY_INTERVAL } from './instance-definition';
 import { rescueDefinition } from './rescue-definition';
+import { thawWorstCaseSeconds } from './thaw';
 
 /** Freeze InterSystems IRIS with `Backup.General.ExternalFreeze()` through `iris session <instanceName>`. */
 export interface IrisConsistency {
@@ -390,7 +391,9 @@ export class SnapshotBackupWorkflow extends Construct {
       workflow: SNAPSHOT_BACKUP_RESCUE,
       comment: 'Thaw what an aborted, timed-out or failed instance backup left frozen',
       logGroup: foundation.logGroup,
-      timeout: Duration.hours(1),
+      // Nothing rescues the rescue: it must outlast its own worst-case thaw (every attempt, every call as slow as
+      // its timeout allows), plus ten minutes to record and notify; at least an hour.
+      timeout: Duration.seconds(Math.max(3600, thawWorstCaseSeconds(thawTimeout.toSeconds() + 10) + 600)),
       definition: (scope) =>
         rescueDefinition(scope, {
           table: foundation.table,

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { AwsCall, INVOCATION_VISIBLE_RETRY, States } from '../fragments';
+import { API_CALL_TIMEOUT, AwsCall, INVOCATION_VISIBLE_RETRY, States } from '../fragments';
 
 /** Statuses of an invocation that has not ended (GetCommandInvocation `Status`). */
 export const RUNNING_STATUSES = ['Pending', 'InProgress', 'Delayed'] as const;
@@ -14,6 +14,20 @@ export const COMMAND_DELIVERY_TIMEOUT_SECONDS = 30;
 /** Thaw attempts before the highest-severity notification, and the pause between two. */
 export const THAW_ATTEMPTS = 5;
 export const THAW_RETRY_PAUSE = Duration.seconds(5);
+
+/**
+ * The longest a whole thaw (every attempt) can take, in seconds, when every call takes as long as it may:
+ * per attempt, SendCommand with its throttling retries (6 × 30 s timeout + 31 s of backoff), then `maxPolls` rounds
+ * of one poll interval plus a GetCommandInvocation that answers just before its 30 s timeout, then the pause.
+ * With the default 70 polls: 5 × (211 + 70 × 31 + 5) = 11,930 s. A machine that must reach the end of its thaw
+ * (the rescue: nothing rescues it) takes at least this as its TimeoutSeconds.
+ */
+export function thawWorstCaseSeconds(maxPolls: number): number {
+  const call = API_CALL_TIMEOUT.toSeconds();
+  const send = 6 * call + 31; // THROTTLING_RETRY: 5 retries, at most 31 s of backoff
+  const perAttempt = send + maxPolls * (COMMAND_POLL_INTERVAL.toSeconds() + call) + THAW_RETRY_PAUSE.toSeconds();
+  return THAW_ATTEMPTS * perAttempt;
+}
 
 /** A Choice condition: the invocation's status (at `path`) says it has not ended. */
 export function stillRunning(path: string): sfn.Condition {
