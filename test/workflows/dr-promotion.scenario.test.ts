@@ -194,6 +194,8 @@ describe('dr-promotion scenarios', () => {
     expect(done?.message).toContain(`ec2:StopInstances InstanceIds=["${A}","${B}"]`);
     expect(done?.message).toContain(`ssm:SendCommand DocumentName=${PROMOTE_DOCUMENT} InstanceIds=["${C}"]`);
     expect(done?.message).toContain('elasticloadbalancing:RegisterTargets');
+    // (the braces are escaped in the intrinsic literal, as AWS requires, and rendered plain)
+    expect(done?.message).toContain(`Targets=[{"Id": "${C}"}]`);
     expect(d.item(SET_KEY)?.drState).toBeUndefined();
     expect(d.audit?.outcome).toBe('PRACTICE');
   });

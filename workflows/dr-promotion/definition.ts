@@ -311,7 +311,7 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
       'fence.$': `States.Format('in {}: ec2:ModifyInstanceAttribute InstanceId=<each of {}> Groups=["{}"]; ec2:StopInstances InstanceIds={}; then ec2:DescribeInstances until each is stopped', ${SET}.primaryRegion, States.JsonToString(${SET}.oldMemberIds), ${SET}.denyAllGroupId, States.JsonToString(${SET}.oldMemberIds))`,
       'promote.$': `States.Format('ssm:SendCommand DocumentName={} InstanceIds=["{}"] Parameters={}; then ssm:GetCommandInvocation until it ends', ${SET}.promoteDocument, ${SET}.drMember.instanceId, States.JsonToString(${SET}.promoteParameters))`,
       'verify.$': `States.Format('GET {} until it answers 200 SUCCESS', ${SET}.drMember.url)`,
-      'switchTraffic.$': `States.Format('elasticloadbalancing:RegisterTargets TargetGroupArn=<each of {}> Targets=[{"Id": "{}"}]', States.JsonToString(${SET}.drTargetGroupArns), ${SET}.drMember.instanceId)`,
+      'switchTraffic.$': `States.Format('elasticloadbalancing:RegisterTargets TargetGroupArn=<each of {}> Targets=[\\{"Id": "{}"\\}]', States.JsonToString(${SET}.drTargetGroupArns), ${SET}.drMember.instanceId)`,
     },
     resultPath: '$.wouldDo',
   });
