@@ -27,6 +27,11 @@ export const TaskErrorNames = {
   TooManyBackupTargets: 'TooManyBackupTargets',
   /** plan-instance-backup: the instance to back up does not exist (any more). */
   InstanceNotFound: 'InstanceNotFound',
+  /**
+   * dr-preflight (after the approval): the approval task's output did not approve (`approved: true` with a visible
+   * `approvedBy`); returned as the preflight's decision, the workflow fails with it.
+   */
+  ApprovalRejected: 'ApprovalRejected',
 } as const;
 
 export type TaskErrorName = (typeof TaskErrorNames)[keyof typeof TaskErrorNames];

@@ -7,8 +7,12 @@
  */
 import * as path from 'node:path';
 import { drillFile } from '../../cli/drill';
-import type { DrillResult } from '../../local/drill';
+import { synthesize } from '../../cli/template';
+import { type DrillResult, drill } from '../../local/drill';
+import { loadScenario } from '../../local/scenario/load';
 import type { ApiCallRecord } from '../../local/region/region';
+import type { Scenario } from '../../local/scenario/schema';
+import { secondsUntil } from '../../local/engine/timeline';
 import { Errors } from '../../workflows/fragments';
 
 const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'dr-promotion');
@@ -37,6 +41,14 @@ class Drilled {
 
   static async of(name: string): Promise<Drilled> {
     return new Drilled(await drillFile(path.join(SCENARIOS, `${name}.json`)));
+  }
+
+  /** A scenario file changed by `change` before it is drilled (other timings than the file's). */
+  static async changed(name: string, change: (s: Scenario) => void): Promise<Drilled> {
+    const scenario = loadScenario(path.join(SCENARIOS, `${name}.json`));
+    change(scenario);
+    const site = synthesize(path.join(SCENARIOS, String(scenario.config))).dr!;
+    return new Drilled(await drill(scenario, { template: site.template, env: site.env }));
   }
 
   get env(): Environment {
@@ -209,5 +221,96 @@ describe('dr-promotion scenarios', () => {
         .calls('ssm', 'SendCommand')
         .filter((c) => (c.input as { DocumentName: string }).DocumentName === PROMOTE_DOCUMENT),
     ).toHaveLength(1);
+  });
+
+  describe('only an explicit approval with a visible approver approves', () => {
+    it.each([
+      ['approval-says-not-approved', 'approved=false'],
+      ['approval-blank-approver', 'approvedBy="  \\t "'],
+      ['approval-zero-width-approver', 'approvedBy="\\u200B\\u2060\\uFEFF"'],
+    ])('%s: ends ApprovalRejected, changes nothing, audits, releases and notifies', async (name, shown) => {
+      // GIVEN an approval task output that does not approve (sent with SendTaskSuccess)
+      const d = await Drilled.of(name);
+      // THEN the scenario's expectations hold: nothing fenced, stopped, promoted or registered
+      expect(d.failedExpectations).toEqual([]);
+      expect(d.result.error).toBe(Errors.APPROVAL_REJECTED);
+      expect(d.changes).toEqual([]);
+      expect(d.calls('ec2', 'StopInstances')).toEqual([]);
+      // AND the cause says what was wrong, the audit records the refusal, the lock is released
+      expect(d.result.cause).toContain(shown);
+      expect(d.audit?.outcome).toBe('FAILED');
+      expect(d.audit?.trail).toContain('"decision":"ApprovalRejected"');
+      expect(d.item(SET_KEY)).toMatchObject({ drLastError: 'ApprovalRejected' });
+      expect(d.item(SET_KEY)?.owner).toBeUndefined();
+      expect(d.message('ha-workflows: DR promotion did NOT complete')?.message).toContain('ApprovalRejected');
+    });
+
+    it.each([
+      ['the string "true"', { approved: 'true', approvedBy: 'sam@example.com' }],
+      ['no approver', { approved: true }],
+      ['an empty object', {}],
+      ['a bare string', 'yes'],
+      ['null', null],
+    ])('treats an output with %s as a rejection', async (_what, output) => {
+      const d = await Drilled.changed('approved', (s) => {
+        s.approvals = [{ decision: 'approve', afterSeconds: 60, output }];
+      });
+      expect(d.result.error).toBe(Errors.APPROVAL_REJECTED);
+      expect(d.changes).toEqual([]);
+      expect(d.item(SET_KEY)?.owner).toBeUndefined();
+    });
+  });
+
+  describe('the old site is checked again right after the approval', () => {
+    it('ends PrimaryStillActive when the old primary came back while the approval was pending', async () => {
+      // GIVEN the old primary's database is down at the preflight and primary again 2 minutes into the wait
+      const d = await Drilled.of('primary-returns-during-approval');
+      // THEN the approval was asked (the preflight passed), and after it nothing changed
+      expect(d.failedExpectations).toEqual([]);
+      expect(d.message(APPROVAL_SUBJECT)?.message).toContain(`${A} FAILED (HTTP 503)`);
+      expect(d.message(APPROVAL_SUBJECT)?.message).toContain('as of this request');
+      expect(d.changes).toEqual([]);
+      expect(d.result.cause).toContain(`${A} answers SUCCESS on its status page again`);
+      // AND the audit item holds both checks: the preflight's and the one after the approval
+      const trail = d.audit!.trail;
+      expect(trail).toMatch(/"preflight":\{"value":\{"decision":"PROCEED"/);
+      expect(trail).toMatch(/"recheck":\{"value":\{"decision":"PrimaryStillActive"/);
+      expect(d.item(SET_KEY)?.owner).toBeUndefined();
+      expect(d.message('ha-workflows: DR promotion did NOT complete')).toBeDefined();
+    });
+
+    it('ends PrimaryStillActive when the old primary comes back in the moment after the approval', async () => {
+      // GIVEN when the approval arrives (found by a first drill), and the primary back a millisecond later
+      const first = await Drilled.of('primary-returns-during-approval');
+      const execution = first.result.executions[0];
+      const settled = execution.timeline.find((e) => e.kind === 'approval' && e.detail === 'task token settled')!.at;
+      expect(secondsUntil(execution, 'Check the approval and the old site again')).toBeGreaterThanOrEqual(settled);
+      const d = await Drilled.changed('primary-returns-during-approval', (s) => {
+        s.environment.ec2!.workloadChanges = [
+          { instanceId: A, atSeconds: settled + 0.001, set: { mirrorRole: 'primary' } },
+        ];
+      });
+      // THEN nothing is fenced, stopped or promoted
+      expect(d.result.error).toBe(Errors.PRIMARY_STILL_ACTIVE);
+      expect(d.changes).toEqual([]);
+    });
+
+    it('goes on when the input forces it (as the preflight does), recording the old primary as FORCED', async () => {
+      const d = await Drilled.changed('primary-returns-during-approval', (s) => {
+        (s.triggers[0].input as Record<string, unknown>).force = true;
+      });
+      expect(d.result.error).not.toBe(Errors.PRIMARY_STILL_ACTIVE);
+      expect(d.calls('ec2', 'StopInstances').length).toBeGreaterThan(0);
+      expect(d.audit?.trail).toContain('(FORCED)');
+    });
+  });
+
+  it('fails with PromotionNotVerified, traffic untouched, lock released, when the promoted member never answers SUCCESS', async () => {
+    const d = await Drilled.of('promoted-member-never-answers');
+    expect(d.failedExpectations).toEqual([]);
+    expect(d.result.cause).toContain(`${C} did not answer SUCCESS`);
+    expect(d.calls('elasticloadbalancingv2', 'RegisterTargets')).toEqual([]);
+    expect(d.item(SET_KEY)?.owner).toBeUndefined();
+    expect(d.item(SET_KEY)?.drState).toBeUndefined();
   });
 });

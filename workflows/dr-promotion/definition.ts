@@ -187,21 +187,25 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   lock.addCatch(lockBroken, onFailure);
 
   // ── 2. Preflight: the DR member's mirror state (Run Command), then the checks and the decision ─────────────
+  // The same checks run before the approval is asked and again right after it, immediately before fencing.
+  const preflightPayload = (stage: 'request' | 'approved') => ({
+    'mirrorSet.$': `${SET}.name`,
+    'oldMembers.$': `${SET}.oldMembers`,
+    'drMember.$': `${SET}.drMember`,
+    'probeTimeoutSeconds.$': `${SET}.probeTimeoutSeconds`,
+    tableName: deps.table.tableName,
+    'key.$': sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(`${SET}.name`)),
+    'query.$': '$.queryResult',
+    'executionArn.$': '$$.Execution.Id',
+    region,
+    'force.$': `${REQ}.force`,
+    stage,
+    ...(stage === 'approved' ? { 'approval.$': '$.approval' } : {}),
+  });
   const preflight = setLambda(
     'Run the preflight checks',
     `${SET}.preflightFunctionArn`,
-    {
-      'mirrorSet.$': `${SET}.name`,
-      'oldMembers.$': `${SET}.oldMembers`,
-      'drMember.$': `${SET}.drMember`,
-      'probeTimeoutSeconds.$': `${SET}.probeTimeoutSeconds`,
-      tableName: deps.table.tableName,
-      'key.$': sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(`${SET}.name`)),
-      'query.$': '$.queryResult',
-      'executionArn.$': '$$.Execution.Id',
-      region,
-      'force.$': `${REQ}.force`,
-    },
+    preflightPayload('request'),
     '$.preflight',
   );
   preflight.addCatch(auditFailed, onFailure);
@@ -264,7 +268,9 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
         Subject: 'ha-workflows: APPROVE the DR promotion?',
         'Message.$':
           "States.Format('A DR promotion waits for your decision.\n\nMirror set: {}\nDR member to promote: {}\n" +
-          'Requested by: {}\nReason: {}\nPractice run (nothing will change): {}\n\nPreflight:\n{}\n\n' +
+          'Requested by: {}\nReason: {}\nPractice run (nothing will change): {}\n\n' +
+          'Preflight, as of this request (the data-loss window below is as of now; the old site is checked again ' +
+          'right after your approval, before anything changes):\n{}\n\n' +
           'Promoting an asynchronous DR member loses every transaction it had not yet received when the old primary ' +
           'stopped (see the mirror state above). Once approved, the old site is fenced, the member promoted and ' +
           "traffic switched, without another question.\n\nApprove: {}\nReject:  {}\n\nExecution: {}', " +
@@ -592,7 +598,41 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   const isPractice = new sfn.Choice(scope, 'Is this a practice run?')
     .when(sfn.Condition.booleanEquals(`${REQ}.practice`, true), wouldDo)
     .otherwise(fence);
-  askApproval.next(isPractice);
+
+  // ── 3b. Right after the approval, immediately before fencing: is it an approval, and is the old site still down? ─
+  const RECHECK = '$.recheck.value';
+  const recheck = setLambda(
+    'Check the approval and the old site again',
+    `${SET}.preflightFunctionArn`,
+    preflightPayload('approved'),
+    '$.recheck',
+  );
+  // A re-check that cannot run decides nothing: treated as a rejection (audited, released, notified).
+  recheck.addCatch(
+    failWith(
+      'Note the approval could not be checked',
+      Errors.APPROVAL_REJECTED,
+      "States.Format('The approval and the old site could not be checked after the approval ({}: {}); treated as a rejection, nothing was changed. Start again.', $.failure.Error, $.failure.Cause)",
+    ),
+    onFailure,
+  );
+  const afterApproval = new sfn.Choice(scope, 'Is it an approval, with the old site still down?')
+    .when(sfn.Condition.stringEquals(`${RECHECK}.decision`, 'PROCEED'), isPractice)
+    .when(
+      sfn.Condition.stringEquals(`${RECHECK}.decision`, Errors.PRIMARY_STILL_ACTIVE),
+      failWith('Note the old primary answers again', Errors.PRIMARY_STILL_ACTIVE, `${RECHECK}.cause`),
+    )
+    .when(
+      sfn.Condition.stringEquals(`${RECHECK}.decision`, Errors.ALREADY_PROMOTED),
+      failWith('Note a promotion was recorded meanwhile', Errors.ALREADY_PROMOTED, `${RECHECK}.cause`),
+    )
+    .when(
+      sfn.Condition.stringEquals(`${RECHECK}.decision`, Errors.DR_MEMBER_NOT_RUNNING),
+      failWith('Note the DR member stopped meanwhile', Errors.DR_MEMBER_NOT_RUNNING, `${RECHECK}.cause`),
+    )
+    .otherwise(failWith('Note the approval is not valid', Errors.APPROVAL_REJECTED, `${RECHECK}.cause`));
+  recheck.next(afterApproval);
+  askApproval.next(recheck);
 
   preflight.next(decide);
   useRequest.next(lock).next(sendQuery);

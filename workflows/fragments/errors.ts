@@ -91,4 +91,11 @@ export const Errors = {
   PROMOTION_FAILED: 'PromotionFailed',
   /** dr-promotion: the promoted member did not answer SUCCESS on its status page in time; traffic is untouched. */
   PROMOTION_NOT_VERIFIED: 'PromotionNotVerified',
+  /**
+   * dr-promotion: the approval task's output did not approve (anything but `approved: true` with a visible
+   * `approvedBy`), or could not be checked; treated as a rejection, nothing was changed.
+   */
+  APPROVAL_REJECTED: 'ApprovalRejected',
+  /** dr-promotion unlock: the execution holding the mirror set lock is still running; nothing was released. */
+  LOCK_HOLDER_RUNNING: 'LockHolderRunning',
 } as const;
