@@ -16,6 +16,7 @@ import {
   INVOCATION_VISIBLE_RETRY,
   LAMBDA_SERVICE_RETRY,
   lambdaTask,
+  LOCK_ATTRIBUTES,
   notify,
   pollUntil,
   releaseLock,
@@ -166,10 +167,45 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
     .when(sfn.Condition.booleanEquals('$.validation.value.valid', true), useRequest)
     .otherwise(invalid);
 
+  // Refused: name the holder (read from the lock item) and how to clear a lock its holder left behind.
   const refused = new sfn.Fail(scope, 'Another promotion of the set is running', {
     error: Errors.PROMOTION_IN_PROGRESS,
-    cause: 'Another execution holds the mirror set lock (a promotion or a practice run); this start changed nothing',
+    causePath: '$.refusal.cause',
   });
+  const HOLDER = `$.holder.Item.${LOCK_ATTRIBUTES.owner}.S`;
+  const unlockHint =
+    'If that execution has ended (ABORTED, TIMED_OUT, FAILED) and the lock is stale, clear it with: ' +
+    'ha-workflows dr unlock --mirror-set {} --by <your name> --reason <why>';
+  const nameHolder = new sfn.Pass(scope, 'Name the execution holding the lock', {
+    parameters: {
+      'cause.$':
+        "States.Format('Execution {} holds the mirror set lock (a promotion or a practice run); this start changed " +
+        `nothing. ${unlockHint}', ${HOLDER}, ${SET}.name)`,
+    },
+    resultPath: '$.refusal',
+  }).next(refused);
+  const holderUnknown = new sfn.Pass(scope, 'Note the lock holder could not be read', {
+    parameters: {
+      'cause.$':
+        "States.Format('Another execution holds the mirror set lock (a promotion or a practice run); this start " +
+        `changed nothing. ${unlockHint}', ${SET}.name)`,
+    },
+    resultPath: '$.refusal',
+  }).next(refused);
+  const readHolder = new tasks.DynamoGetItem(scope, 'Read who holds the mirror set lock', {
+    table: deps.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(setKey) },
+    consistentRead: true,
+    resultPath: '$.holder',
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  readHolder.addRetry(THROTTLING_RETRY);
+  readHolder.addCatch(holderUnknown, { errors: [States.ALL], resultPath: '$.holderError' });
+  readHolder.next(
+    new sfn.Choice(scope, 'Is the holder recorded?')
+      .when(sfn.Condition.isPresent(HOLDER), nameHolder)
+      .otherwise(holderUnknown),
+  );
   const lockBroken = new sfn.Fail(scope, 'The mirror set lock could not be taken', {
     errorPath: '$.failure.Error',
     causePath: '$.failure.Cause',
@@ -183,7 +219,7 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
     names: { '#requestedBy': 'drRequestedBy' },
     values: { ':execution': str('$$.Execution.Name') },
   });
-  lock.addCatch(refused, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+  lock.addCatch(readHolder, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
   lock.addCatch(lockBroken, onFailure);
 
   // ── 2. Preflight: the DR member's mirror state (Run Command), then the checks and the decision ─────────────
