@@ -74,6 +74,27 @@ describe('dr-promotion in the example app', () => {
     expect(granting(role, 'elasticloadbalancing:DeregisterTargets')).toEqual([]);
   });
 
+  it("starts the release on the promotion's own ABORTED, TIMED_OUT and FAILED events, with a dead-letter queue", () => {
+    const rules = Object.values(dr).filter((x) => x.Type === 'AWS::Events::Rule');
+    const rule = rules.find((r) => JSON.stringify(r.Properties?.EventPattern).includes('Execution Status Change'))!;
+    expect(rule.Properties?.EventPattern).toMatchObject({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+    });
+    expect(JSON.stringify(rule.Properties?.EventPattern)).toMatch(/DrPromotion0C663FC0/);
+    expect(JSON.stringify(rule.Properties?.Targets)).toMatch(/DrPromotionRelease/);
+    expect(JSON.stringify(rule.Properties?.Targets)).toMatch(/DeadLetterConfig/);
+  });
+
+  it('lets the release describe only executions of the dr-promotion machine', () => {
+    const describe = granting(statements('DrPromotionReleaseRole'), 'states:DescribeExecution');
+    expect(describe).toHaveLength(1);
+    expect(JSON.stringify(describe[0].Resource)).toMatch(
+      /:execution:",\{"Fn::GetAtt":\["DrPromotion0C663FC0","Name"\]\},":\*"/,
+    );
+  });
+
   it('creates the IRIS query and promotion documents with typed parameters', () => {
     const docs = Object.values(dr).filter((x) => x.Type === 'AWS::SSM::Document');
     expect(docs.map((d) => d.Properties?.Name).sort()).toEqual([
