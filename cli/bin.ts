@@ -14,7 +14,8 @@ import { drillFile, formatSummary, formatTimeline } from './drill';
 import { workflowDiagram, writeDiagram } from './graph';
 import { scenarioJsonSchema } from './schema';
 import { type AwsOptions, explainAwsError, sfnClient } from './aws';
-import { approve, reject } from './commands/approve';
+import { approve, reject, UsageError } from './commands/approve';
+import { buildUnlockRequest, drReleaseStateMachine, unlockMirrorSet } from './commands/dr-unlock';
 import { buildDrRequest, drStateMachine, InvalidDrRequest, startDrPromotion } from './commands/dr-start';
 import { formatStatus, recentExecutions, stateMachinesToReport } from './commands/status';
 import { watchExecution } from './commands/watch';
@@ -96,7 +97,11 @@ function aws<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: 
     try {
       await fn(...args);
     } catch (e) {
-      console.error(e instanceof Error && e.name === 'NothingToApprove' ? e.message : explainAwsError(e));
+      console.error(
+        e instanceof Error && (e.name === 'NothingToApprove' || e instanceof UsageError)
+          ? e.message
+          : explainAwsError(e),
+      );
       process.exitCode = 2;
     }
   };
@@ -122,7 +127,7 @@ withAws(
     .command('approve')
     .description('Approve the task an execution waits on (SendTaskSuccess with who approved)')
     .argument('<execution-arn>')
-    .option('--by <name>', 'who approves', process.env.USER ?? 'operator'),
+    .option('--by <name>', 'who approves (required; recorded in the audit trail, never taken from $USER)'),
 ).action(
   aws(async (arn: string, opts: AwsOptions & { by: string }) => {
     const p = await approve(sfnClient(opts), arn, opts.by);
@@ -136,7 +141,7 @@ withAws(
     .description('Reject the task an execution waits on (SendTaskFailure, error "Rejected")')
     .argument('<execution-arn>')
     .requiredOption('--reason <text>', 'why it is rejected (recorded in the execution)')
-    .option('--by <name>', 'who rejects', process.env.USER ?? 'operator'),
+    .option('--by <name>', 'who rejects (required; recorded in the execution, never taken from $USER)'),
 ).action(
   aws(async (arn: string, opts: AwsOptions & { by: string; reason: string }) => {
     const p = await reject(sfnClient(opts), arn, opts.by, opts.reason);
@@ -213,6 +218,48 @@ withAws(
       console.log(`Follow it: ha-workflows watch ${result.executionArn}`);
     })();
   },
+);
+
+withAws(
+  dr
+    .command('unlock')
+    .description(
+      'Clear a stale mirror set lock (through the dr-promotion-release state machine: audited and notified); ' +
+        'refused while the holding execution still runs, unless --force',
+    )
+    .option('--mirror-set <name>', 'the mirror set whose lock to clear')
+    .option('--by <name>', 'who clears it (required; recorded in the audit item)')
+    .option('--reason <text>', 'why (recorded in the audit item)')
+    .option('--force', 'release even when the holding execution is still RUNNING (or cannot be described)')
+    .option('--state-machine <arn>', 'the dr-promotion-release state machine')
+    .option('--stack <name>', 'the DR stack (its DrPromotionReleaseStateMachineArn output)')
+    .option('--json', 'print the result as JSON'),
+).action(
+  aws(
+    async (
+      opts: AwsOptions & {
+        mirrorSet?: string;
+        by?: string;
+        reason?: string;
+        force?: boolean;
+        stateMachine?: string;
+        stack?: string;
+        json?: boolean;
+      },
+    ) => {
+      const request = buildUnlockRequest(opts);
+      const client = sfnClient(opts);
+      const result = await unlockMirrorSet(client, await drReleaseStateMachine(client, opts, opts), request);
+      if (opts.json) console.log(JSON.stringify(result, null, 2));
+      else if (result.outcome === 'released') console.log(`Released the lock of ${request.unlock.mirrorSet}.`);
+      else if (result.outcome === 'not locked')
+        console.log(`${request.unlock.mirrorSet} is not locked; nothing to do.`);
+      else if (result.outcome === 'changed') console.log('The lock changed meanwhile; nothing was released.');
+      else console.error(`Not released (${result.error ?? result.status}): ${result.cause ?? ''}`);
+      if (!opts.json) console.log(`Execution: ${result.executionArn}`);
+      process.exitCode = ['released', 'not locked'].includes(result.outcome) ? 0 : 1;
+    },
+  ),
 );
 
 const local = program.command('local').description('The local Step Functions endpoint');

@@ -74,6 +74,15 @@ const inDr =
     c.node.scope instanceof DrPromotionWorkflow &&
     ids.some((id) => (id.endsWith('-*') ? c.node.id.startsWith(id.slice(0, -1)) : c.node.id === id));
 
+/** The role of a dr-promotion workflow's release machine (`<DrPromotionWorkflow>/Release/Role`). */
+function isDrReleaseRole(c: IConstruct): boolean {
+  return (
+    c.node.id === 'Role' &&
+    c.node.scope?.node.id === 'Release' &&
+    c.node.scope.node.scope instanceof DrPromotionWorkflow
+  );
+}
+
 /** The snapshot-backup workflow a construct belongs to. */
 function backupOf(c: IConstruct): SnapshotBackupWorkflow | undefined {
   return c.node.scopes.find((s): s is SnapshotBackupWorkflow => s instanceof SnapshotBackupWorkflow);
@@ -388,6 +397,37 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       ...XRAY_ACTIONS,
     ],
     appliesTo: inDr('Role', 'ValidateRequest', 'FenceOldSite', 'Preflight-*', 'Probe-*'),
+  },
+  {
+    ids: ['AwsSolutions-IAM5[Resource::*]'],
+    reason:
+      'The release machine (dr-promotion-release) is granted on "*" only the X-Ray and CloudWatch Logs delivery actions ' +
+      'of tracing and logging, which have no resource-level permissions; its DynamoDB, SNS, KMS and ' +
+      'states:DescribeExecution grants name their table, topic, key and state machine.',
+    appliesTo: isDrReleaseRole,
+  },
+  {
+    ids: (c) => {
+      const dr = c.node.scopes.find((s): s is DrPromotionWorkflow => s instanceof DrPromotionWorkflow);
+      if (!dr) return [];
+      const machine = Stack.of(c).getLogicalId(dr.stateMachine.node.defaultChild as never);
+      return [
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${regionOf(c)}:<AWS::AccountId>:execution:<${machine}.Name>:*]`,
+      ];
+    },
+    reason:
+      'The release machine describes the execution that holds a mirror set lock before an operator clears it ' +
+      '(states:DescribeExecution): only executions of the dr-promotion state machine (execution:<its name>:*), whose ' +
+      'names are made when an operator starts one.',
+    appliesTo: isDrReleaseRole,
+  },
+  {
+    ids: ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
+    reason:
+      'This queue is itself the dead-letter queue of the rule that starts the dr-promotion release (cdk-nag only ' +
+      'recognises SQS-to-SQS redrive); a dead-letter queue of a dead-letter queue would only move the same ' +
+      'undeliverable events again.',
+    appliesTo: inDr('TriggerDeadLetters'),
   },
   {
     ids: (c) =>

@@ -1,5 +1,35 @@
 import { type HistoryEvent, SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { isVisibleName, MAX_APPROVER_CHARACTERS } from '../../tasks/dr-preflight/approval';
 import { fullHistory } from './watch';
+
+/** A command line that cannot run as given (exit code 2); the message says what to pass. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * Who approves or rejects: `--by`, which must name a person visibly. Never defaulted from $USER or "operator": the
+ * name is what the audit trail records. (The caller's STS identity would be the other source, but
+ * @aws-sdk/client-sts is not a dependency of this project, and `local serve` answers no STS call: `--by` is required.)
+ */
+export function deciderName(command: 'approve' | 'reject' | 'unlock', by: string | undefined): string {
+  if (by === undefined) {
+    throw new UsageError(
+      `ha-workflows ${command}: --by <your name> is required (who ${command}s is recorded; ` +
+        'it is never taken from $USER).',
+    );
+  }
+  if (!isVisibleName(by) || by.length > MAX_APPROVER_CHARACTERS) {
+    throw new UsageError(
+      `ha-workflows ${command}: --by ${JSON.stringify(by)} is not a name (blank, invisible or control characters, ` +
+        `or longer than ${MAX_APPROVER_CHARACTERS} characters); pass who you are.`,
+    );
+  }
+  return by.trim();
+}
 
 /** A `.waitForTaskToken` task still waiting, found in the execution history. */
 export interface PendingApproval {
@@ -70,6 +100,7 @@ export class NothingToApprove extends Error {
 }
 
 export async function approve(client: SFNClient, executionArn: string, by: string): Promise<PendingApproval> {
+  deciderName('approve', by);
   const pending = pendingApproval(await fullHistory(client, executionArn));
   if (!pending) throw new NothingToApprove(executionArn);
   const output = JSON.stringify({ approved: true, approvedBy: by, approvedAt: new Date().toISOString() });
@@ -83,6 +114,7 @@ export async function reject(
   by: string,
   reason: string,
 ): Promise<PendingApproval> {
+  deciderName('reject', by);
   const pending = pendingApproval(await fullHistory(client, executionArn));
   if (!pending) throw new NothingToApprove(executionArn);
   await client.send(

@@ -98,7 +98,10 @@ export async function drStateMachine(
     return arn;
   }
   const listed = await client.send(new ListStateMachinesCommand({}));
-  const found = (listed.stateMachines ?? []).filter((m) => /DrPromotion/.test(m.name ?? ''));
+  // (the release machine, DrPromotionRelease…, is not the promotion)
+  const found = (listed.stateMachines ?? []).filter(
+    (m) => /DrPromotion/.test(m.name ?? '') && !/DrPromotion.*Release/.test(m.name ?? ''),
+  );
   if (found.length !== 1) {
     throw new Error(
       `Found ${found.length} DR promotion state machines; pass --state-machine <arn> or --stack <DR stack name>.`,

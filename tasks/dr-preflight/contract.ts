@@ -20,11 +20,19 @@ export const inputSchema = z.object({
   region: z.string().min(1),
   /** Override PrimaryStillActive and AlreadyPromoted. */
   force: z.boolean(),
+  /**
+   * `request`: before the approval is asked. `approved`: right after the approval task returned and before
+   * anything changes: the approval (`approval`, as the approver sent it) is checked first, then every check again.
+   */
+  stage: z.enum(['request', 'approved']).default('request'),
+  /** The approval task's output (SendTaskSuccess), read only at the `approved` stage; any JSON value. */
+  approval: z.unknown().optional(),
 });
-export type DrPreflightInput = z.infer<typeof inputSchema>;
+export type DrPreflightInput = z.input<typeof inputSchema>;
 
 /** What the preflight decided: go on to the approval, or stop with the named error. */
-export type PreflightDecision = 'PROCEED' | 'PrimaryStillActive' | 'AlreadyPromoted' | 'DrMemberNotRunning';
+export type PreflightDecision =
+  'PROCEED' | 'PrimaryStillActive' | 'AlreadyPromoted' | 'DrMemberNotRunning' | 'ApprovalRejected';
 
 export interface DrPreflightOutput {
   readonly decision: PreflightDecision;
@@ -46,4 +54,8 @@ export interface DrPreflightOutput {
   readonly summary: string;
   readonly approveCommand: string;
   readonly rejectCommand: string;
+  /** Which check this is: before the approval is asked, or right after it. */
+  readonly stage: 'request' | 'approved';
+  /** At the `approved` stage: who approved (trimmed), or `none` when the approval was not valid. */
+  readonly approvedBy: string;
 }

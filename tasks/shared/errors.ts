@@ -34,6 +34,11 @@ export const TaskErrorNames = {
   ReplacementNotLaunchable: 'ReplacementNotLaunchable',
   /** plan-instance-backup: the instance has no volume the policy would snapshot (none, or only an excluded boot volume). */
   NothingToSnapshot: 'NothingToSnapshot',
+  /**
+   * dr-preflight (after the approval): the approval task's output did not approve (`approved: true` with a visible
+   * `approvedBy`); returned as the preflight's decision, the workflow fails with it.
+   */
+  ApprovalRejected: 'ApprovalRejected',
 } as const;
 
 export type TaskErrorName = (typeof TaskErrorNames)[keyof typeof TaskErrorNames];

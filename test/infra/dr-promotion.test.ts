@@ -74,6 +74,27 @@ describe('dr-promotion in the example app', () => {
     expect(granting(role, 'elasticloadbalancing:DeregisterTargets')).toEqual([]);
   });
 
+  it("starts the release on the promotion's own ABORTED, TIMED_OUT and FAILED events, with a dead-letter queue", () => {
+    const rules = Object.values(dr).filter((x) => x.Type === 'AWS::Events::Rule');
+    const rule = rules.find((r) => JSON.stringify(r.Properties?.EventPattern).includes('Execution Status Change'))!;
+    expect(rule.Properties?.EventPattern).toMatchObject({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+    });
+    expect(JSON.stringify(rule.Properties?.EventPattern)).toMatch(/DrPromotion0C663FC0/);
+    expect(JSON.stringify(rule.Properties?.Targets)).toMatch(/DrPromotionRelease/);
+    expect(JSON.stringify(rule.Properties?.Targets)).toMatch(/DeadLetterConfig/);
+  });
+
+  it('lets the release describe only executions of the dr-promotion machine', () => {
+    const describe = granting(statements('DrPromotionReleaseRole'), 'states:DescribeExecution');
+    expect(describe).toHaveLength(1);
+    expect(JSON.stringify(describe[0].Resource)).toMatch(
+      /:execution:",\{"Fn::GetAtt":\["DrPromotion0C663FC0","Name"\]\},":\*"/,
+    );
+  });
+
   it('creates the IRIS query and promotion documents with typed parameters', () => {
     const docs = Object.values(dr).filter((x) => x.Type === 'AWS::SSM::Document');
     expect(docs.map((d) => d.Properties?.Name).sort()).toEqual([
@@ -84,6 +105,67 @@ describe('dr-promotion in the example app', () => {
       const content = d.Properties?.Content as { parameters: Record<string, { allowedPattern?: string }> };
       expect(content.parameters.instanceName.allowedPattern).toBe('^[A-Za-z][A-Za-z0-9_]{0,63}$');
     }
+  });
+});
+
+/**
+ * The literals inside intrinsic-function strings that break AWS's escaping rules: inside `'…'`, the characters
+ * `' { } \\` are reserved and must be escaped with a backslash; only `{}` (a States.Format placeholder) may appear
+ * unescaped. Returns one line per offending literal.
+ */
+function unescapedIntrinsicLiterals(definition: unknown): string[] {
+  const found: string[] = [];
+  const visit = (value: unknown, where: string) => {
+    if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${where}[${i}]`));
+    else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (k.endsWith('.$') && typeof v === 'string' && v.startsWith('States.')) check(v, `${where}.${k}`);
+        else visit(v, `${where}.${k}`);
+      }
+    }
+  };
+  const check = (expression: string, where: string) => {
+    let inLiteral = false;
+    for (let i = 0; i < expression.length; i++) {
+      const c = expression[i];
+      if (!inLiteral) {
+        if (c === "'") inLiteral = true;
+        continue;
+      }
+      if (c === '\\') {
+        if (!["'", '{', '}', '\\'].includes(expression[i + 1] ?? ''))
+          found.push(`${where}: "\\" not escaping a reserved character at ${i}`);
+        i++;
+      } else if (c === "'") inLiteral = false;
+      else if (c === '{' && expression[i + 1] === '}') i++;
+      else if (c === '{' || c === '}')
+        found.push(`${where}: unescaped "${c}" at ${i}: …${expression.slice(Math.max(0, i - 20), i + 20)}…`);
+    }
+    if (inLiteral) found.push(`${where}: unterminated literal`);
+  };
+  visit(definition, '$');
+  return found;
+}
+
+describe('dr-promotion intrinsic functions', () => {
+  it('escape every reserved character in their string literals (the practice run works on AWS)', () => {
+    // GIVEN the synthesized DR machine
+    const machine = synthExampleApp().stateMachines.find(
+      (m) => m.resource.Metadata?.['ha-workflows:workflow'] === 'dr-promotion',
+    )!;
+    const states = (machine.definition as { States: Record<string, unknown> }).States;
+    // THEN the practice description exists and every intrinsic literal (it included) follows the escaping rules
+    expect(states['Describe what the promotion would do']).toBeDefined();
+    expect(unescapedIntrinsicLiterals(machine.definition)).toEqual([]);
+  });
+
+  it('flags an unescaped brace and accepts an escaped one', () => {
+    expect(
+      unescapedIntrinsicLiterals({ a: { 'x.$': 'States.Format(\'Targets=[{"Id": "{}"}]\', $.id)' } }),
+    ).toHaveLength(2);
+    expect(unescapedIntrinsicLiterals({ a: { 'x.$': 'States.Format(\'Targets=[\\{"Id": "{}"\\}]\', $.id)' } })).toEqual(
+      [],
+    );
   });
 });
 

@@ -90,3 +90,59 @@ describe('dr-preflight', () => {
     expect(out.mirrorState).toBe('query NotSent: Ssm.InvalidInstanceIdException');
   });
 });
+
+describe('dr-preflight after the approval', () => {
+  const approved = { ...INPUT, stage: 'approved' as const };
+
+  it('approves only approved: true with a visible approver, and checks the old site again', async () => {
+    const out = await drPreflight(clients({ pages: { [URL_A]: 'down' } }), {
+      ...approved,
+      approval: { approved: true, approvedBy: ' sam@example.com ', approvedAt: '2026-01-01T00:00:00Z' },
+    });
+    expect(out).toMatchObject({ decision: 'PROCEED', stage: 'approved', approvedBy: 'sam@example.com' });
+    expect(out.summary).toContain('checked again after the approval by sam@example.com');
+    expect(out.summary).toContain(`${A} UNREACHABLE`);
+  });
+
+  it.each([
+    ['approved false', { approved: false, approvedBy: 'sam' }],
+    ['approved as the string "true"', { approved: 'true', approvedBy: 'sam' }],
+    ['approved missing', { approvedBy: 'sam' }],
+    ['no approver', { approved: true }],
+    ['an empty approver', { approved: true, approvedBy: '' }],
+    ['a whitespace approver', { approved: true, approvedBy: ' \t\n ' }],
+    ['a zero-width approver', { approved: true, approvedBy: '\u200b\u200c\u200d\u2060\ufeff' }],
+    ['an approver with a control character', { approved: true, approvedBy: 'sam\u0007' }],
+    ['a number as approver', { approved: true, approvedBy: 42 }],
+    ['an empty output', {}],
+    ['a string output', 'approved'],
+    ['null', null],
+    ['an array', [{ approved: true, approvedBy: 'sam' }]],
+    ['nothing', undefined],
+  ])('rejects %s without probing anything', async (_what, approval) => {
+    const c = clients({ pages: { [URL_A]: [200, 'SUCCESS'] } });
+    const probe = jest.spyOn(c.http, 'send');
+    const out = await drPreflight(c, { ...approved, approval });
+    expect(out.decision).toBe('ApprovalRejected');
+    expect(out.cause).toContain('Treated as a rejection: nothing was changed');
+    expect(out.approvedBy).toBe('none');
+    expect(probe).not.toHaveBeenCalled();
+  });
+
+  it('names invisible characters in the cause so an operator sees why', async () => {
+    const out = await drPreflight(clients({ pages: {} }), {
+      ...approved,
+      approval: { approved: true, approvedBy: '\u200b' },
+    });
+    expect(out.cause).toContain('\\u200B');
+  });
+
+  it('stops with PrimaryStillActive when the old primary answers SUCCESS again, unless forced', async () => {
+    const c = clients({ pages: { [URL_A]: [200, 'SUCCESS'] } });
+    const approval = { approved: true, approvedBy: 'sam' };
+    const out = await drPreflight(c, { ...approved, approval });
+    expect(out.decision).toBe('PrimaryStillActive');
+    expect(out.cause).toContain('again (checked after the approval by sam');
+    expect((await drPreflight(c, { ...approved, approval, force: true })).decision).toBe('PROCEED');
+  });
+});

@@ -7,8 +7,19 @@
  */
 import * as path from 'node:path';
 import { drillFile } from '../../cli/drill';
-import type { DrillResult } from '../../local/drill';
+import { synthesize } from '../../cli/template';
+import { VirtualClock } from '../../local/clock';
+import { buildWorld, type DrillResult, drill, WORKFLOW_METADATA_KEY } from '../../local/drill';
+import { ScriptedApprovals } from '../../local/engine/approvals';
+import type { ExecutionRecord, StepFunctionsSimulator } from '../../local/engine/stepfunctions';
+import { SimulatedRegion } from '../../local/region/region';
+import type { CfnTemplate } from '../../local/template';
+import { resolveStateMachines } from '../../local/template';
+import { loadScenario } from '../../local/scenario/load';
 import type { ApiCallRecord } from '../../local/region/region';
+import type { Scenario } from '../../local/scenario/schema';
+import { secondsUntil } from '../../local/engine/timeline';
+import { DR_EXECUTION_STATUS_CHANGE, DR_PROMOTION_RELEASE } from '../../workflows/dr-promotion';
 import { Errors } from '../../workflows/fragments';
 
 const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'dr-promotion');
@@ -37,6 +48,14 @@ class Drilled {
 
   static async of(name: string): Promise<Drilled> {
     return new Drilled(await drillFile(path.join(SCENARIOS, `${name}.json`)));
+  }
+
+  /** A scenario file changed by `change` before it is drilled (other timings than the file's). */
+  static async changed(name: string, change: (s: Scenario) => void): Promise<Drilled> {
+    const scenario = loadScenario(path.join(SCENARIOS, `${name}.json`));
+    change(scenario);
+    const site = synthesize(path.join(SCENARIOS, String(scenario.config))).dr!;
+    return new Drilled(await drill(scenario, { template: site.template, env: site.env }));
   }
 
   get env(): Environment {
@@ -194,6 +213,8 @@ describe('dr-promotion scenarios', () => {
     expect(done?.message).toContain(`ec2:StopInstances InstanceIds=["${A}","${B}"]`);
     expect(done?.message).toContain(`ssm:SendCommand DocumentName=${PROMOTE_DOCUMENT} InstanceIds=["${C}"]`);
     expect(done?.message).toContain('elasticloadbalancing:RegisterTargets');
+    // (the braces are escaped in the intrinsic literal, as AWS requires, and rendered plain)
+    expect(done?.message).toContain(`Targets=[{"Id": "${C}"}]`);
     expect(d.item(SET_KEY)?.drState).toBeUndefined();
     expect(d.audit?.outcome).toBe('PRACTICE');
   });
@@ -207,5 +228,311 @@ describe('dr-promotion scenarios', () => {
         .calls('ssm', 'SendCommand')
         .filter((c) => (c.input as { DocumentName: string }).DocumentName === PROMOTE_DOCUMENT),
     ).toHaveLength(1);
+  });
+
+  describe('only an explicit approval with a visible approver approves', () => {
+    it.each([
+      ['approval-says-not-approved', 'approved=false'],
+      ['approval-blank-approver', 'approvedBy="  \\t "'],
+      ['approval-zero-width-approver', 'approvedBy="\\u200B\\u2060\\uFEFF"'],
+    ])('%s: ends ApprovalRejected, changes nothing, audits, releases and notifies', async (name, shown) => {
+      // GIVEN an approval task output that does not approve (sent with SendTaskSuccess)
+      const d = await Drilled.of(name);
+      // THEN the scenario's expectations hold: nothing fenced, stopped, promoted or registered
+      expect(d.failedExpectations).toEqual([]);
+      expect(d.result.error).toBe(Errors.APPROVAL_REJECTED);
+      expect(d.changes).toEqual([]);
+      expect(d.calls('ec2', 'StopInstances')).toEqual([]);
+      // AND the cause says what was wrong, the audit records the refusal, the lock is released
+      expect(d.result.cause).toContain(shown);
+      expect(d.audit?.outcome).toBe('FAILED');
+      expect(d.audit?.trail).toContain('"decision":"ApprovalRejected"');
+      expect(d.item(SET_KEY)).toMatchObject({ drLastError: 'ApprovalRejected' });
+      expect(d.item(SET_KEY)?.owner).toBeUndefined();
+      expect(d.message('ha-workflows: DR promotion did NOT complete')?.message).toContain('ApprovalRejected');
+    });
+
+    it.each([
+      ['the string "true"', { approved: 'true', approvedBy: 'sam@example.com' }],
+      ['no approver', { approved: true }],
+      ['an empty object', {}],
+      ['a bare string', 'yes'],
+      ['null', null],
+    ])('treats an output with %s as a rejection', async (_what, output) => {
+      const d = await Drilled.changed('approved', (s) => {
+        s.approvals = [{ decision: 'approve', afterSeconds: 60, output }];
+      });
+      expect(d.result.error).toBe(Errors.APPROVAL_REJECTED);
+      expect(d.changes).toEqual([]);
+      expect(d.item(SET_KEY)?.owner).toBeUndefined();
+    });
+  });
+
+  describe('the old site is checked again right after the approval', () => {
+    it('ends PrimaryStillActive when the old primary came back while the approval was pending', async () => {
+      // GIVEN the old primary's database is down at the preflight and primary again 2 minutes into the wait
+      const d = await Drilled.of('primary-returns-during-approval');
+      // THEN the approval was asked (the preflight passed), and after it nothing changed
+      expect(d.failedExpectations).toEqual([]);
+      expect(d.message(APPROVAL_SUBJECT)?.message).toContain(`${A} FAILED (HTTP 503)`);
+      expect(d.message(APPROVAL_SUBJECT)?.message).toContain('as of this request');
+      expect(d.changes).toEqual([]);
+      expect(d.result.cause).toContain(`${A} answers SUCCESS on its status page again`);
+      // AND the audit item holds both checks: the preflight's and the one after the approval
+      const trail = d.audit!.trail;
+      expect(trail).toMatch(/"preflight":\{"value":\{"decision":"PROCEED"/);
+      expect(trail).toMatch(/"recheck":\{"value":\{"decision":"PrimaryStillActive"/);
+      expect(d.item(SET_KEY)?.owner).toBeUndefined();
+      expect(d.message('ha-workflows: DR promotion did NOT complete')).toBeDefined();
+    });
+
+    it('ends PrimaryStillActive when the old primary comes back in the moment after the approval', async () => {
+      // GIVEN when the approval arrives (found by a first drill), and the primary back a millisecond later
+      const first = await Drilled.of('primary-returns-during-approval');
+      const execution = first.result.executions[0];
+      const settled = execution.timeline.find((e) => e.kind === 'approval' && e.detail === 'task token settled')!.at;
+      expect(secondsUntil(execution, 'Check the approval and the old site again')).toBeGreaterThanOrEqual(settled);
+      const d = await Drilled.changed('primary-returns-during-approval', (s) => {
+        s.environment.ec2!.workloadChanges = [
+          { instanceId: A, atSeconds: settled + 0.001, set: { mirrorRole: 'primary' } },
+        ];
+      });
+      // THEN nothing is fenced, stopped or promoted
+      expect(d.result.error).toBe(Errors.PRIMARY_STILL_ACTIVE);
+      expect(d.changes).toEqual([]);
+    });
+
+    it('goes on when the input forces it (as the preflight does), recording the old primary as FORCED', async () => {
+      const d = await Drilled.changed('primary-returns-during-approval', (s) => {
+        (s.triggers[0].input as Record<string, unknown>).force = true;
+      });
+      expect(d.result.error).not.toBe(Errors.PRIMARY_STILL_ACTIVE);
+      expect(d.calls('ec2', 'StopInstances').length).toBeGreaterThan(0);
+      expect(d.audit?.trail).toContain('(FORCED)');
+    });
+  });
+
+  it('fails with PromotionNotVerified, traffic untouched, lock released, when the promoted member never answers SUCCESS', async () => {
+    const d = await Drilled.of('promoted-member-never-answers');
+    expect(d.failedExpectations).toEqual([]);
+    expect(d.result.cause).toContain(`${C} did not answer SUCCESS`);
+    expect(d.calls('elasticloadbalancingv2', 'RegisterTargets')).toEqual([]);
+    expect(d.item(SET_KEY)?.owner).toBeUndefined();
+    expect(d.item(SET_KEY)?.drState).toBeUndefined();
+  });
+});
+
+describe('every end of a promotion releases the mirror set lock', () => {
+  const ASK = 'Ask an operator to approve the promotion';
+  const APPROVE = { decision: 'approve' as const, afterSeconds: 60, output: { approved: true, approvedBy: 'sam' } };
+  let site: NonNullable<ReturnType<typeof synthesize>['dr']>;
+  let base: Scenario;
+  beforeAll(() => {
+    base = loadScenario(path.join(SCENARIOS, 'approved.json'));
+    site = synthesize(path.join(SCENARIOS, String(base.config))).dr!;
+  });
+
+  /** The DR stack's world from approved.json; `stopAt` stops every promotion that enters that state. */
+  function world(options: {
+    approvals: Scenario['approvals'];
+    stopAt?: string;
+    template?: CfnTemplate;
+    /** Approvals settled only by SendTaskSuccess / SendTaskFailure (as `local serve` does). */
+    live?: boolean;
+    /** The executions `stopAt` stops (default: every promotion). */
+    stopOnly?: readonly string[];
+  }) {
+    const template = options.template ?? site.template;
+    const region = new SimulatedRegion({
+      regionName: site.env.region,
+      accountId: site.env.account,
+      seed: 7,
+      clock: new VirtualClock(),
+    });
+    const machines = resolveStateMachines(template, site.env);
+    const arnOf = (w: string) => machines.find((m) => m.resource.Metadata?.[WORKFLOW_METADATA_KEY] === w)!.arn;
+    const promotion = arnOf('dr-promotion');
+    const sfn: StepFunctionsSimulator = buildWorld(region, template, site.env, base.environment, {
+      broker: options.live ? 'live' : new ScriptedApprovals(region, options.approvals),
+      onTimeline: (execution, entry) => {
+        if (
+          options.stopAt &&
+          execution.stateMachineArn === promotion &&
+          (options.stopOnly ?? [execution.name]).includes(execution.name) &&
+          entry.kind === 'state' &&
+          entry.state === options.stopAt &&
+          entry.detail.startsWith('entered')
+        ) {
+          void region.call('sfn', 'StopExecution', { executionArn: execution.executionArn, cause: 'Stopped by hand' });
+        }
+      },
+    });
+    const start = async (name: string, machine = promotion, input: unknown = base.triggers[0].input) => {
+      const e = sfn.start(machine, JSON.stringify(input), name);
+      await sfn.idle();
+      return e;
+    };
+    /** The promotion's own status event, as EventBridge delivers it to the rule's target. */
+    const statusEvent = (e: ExecutionRecord) => ({
+      version: '0',
+      id: region.random.uuid(),
+      'detail-type': DR_EXECUTION_STATUS_CHANGE,
+      source: 'aws.states',
+      account: region.accountId,
+      time: region.baseClock.nowIso(),
+      region: region.regionName,
+      resources: [e.executionArn],
+      detail: {
+        executionArn: e.executionArn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        startDate: e.startDate,
+        stopDate: Date.parse(e.result!.stopDate),
+        input: e.input,
+        inputDetails: { included: true },
+        output: null,
+      },
+    });
+    const release = (input: unknown, name: string) => start(name, arnOf(DR_PROMOTION_RELEASE), input);
+    const lock = () =>
+      (region.snapshot().dynamodb as Environment['dynamodb']).tables
+        .flatMap((t) => t.items)
+        .find((i) => i.pk?.S === SET_KEY);
+    const item = (key: string) =>
+      (region.snapshot().dynamodb as Environment['dynamodb']).tables
+        .flatMap((t) => t.items)
+        .find((i) => i.pk?.S === key);
+    const subjects = () => (region.snapshot().sns as Environment['sns']).messages.map((m) => m.subject);
+    const releaseArn = arnOf(DR_PROMOTION_RELEASE);
+    return { region, sfn, promotion, releaseArn, start, statusEvent, release, lock, item, subjects };
+  }
+
+  it('releases the lock of a promotion stopped while waiting for approval, and a new start goes through', async () => {
+    // GIVEN a promotion an operator stops (StopExecution) while it waits for approval
+    const w = world({ approvals: [APPROVE], stopAt: ASK, stopOnly: ['dr-stopped'] });
+    const stopped = await w.start('dr-stopped');
+    expect(stopped.status).toBe('ABORTED');
+    expect(w.lock()?.owner?.S).toBe(stopped.executionArn);
+    // AND a second start is refused, naming the execution that holds the lock and how to clear it
+    const refused = await w.start('dr-refused');
+    expect(refused.result).toMatchObject({ status: 'FAILED', error: Errors.PROMOTION_IN_PROGRESS });
+    expect(refused.result?.cause).toContain(stopped.executionArn);
+    expect(refused.result?.cause).toContain('ha-workflows dr unlock --mirror-set db-1');
+    // WHEN the release machine receives the stopped execution's own ABORTED event
+    const released = await w.release(w.statusEvent(stopped), 'release-1');
+    // THEN the lock is released, the release recorded in the execution's audit item and the operators told
+    expect(released.result?.status).toBe('SUCCEEDED');
+    expect(released.result?.timeline.at(-2)?.state).toBe('The ended execution released its lock');
+    expect(w.lock()?.owner).toBeUndefined();
+    expect(w.lock()?.drLastError?.S).toBe('execution ABORTED');
+    expect(w.item('DR-PROMOTION#dr-stopped')).toMatchObject({ endedWith: { S: 'ABORTED' } });
+    expect(w.subjects()).toContain('ha-workflows: DR promotion ended without cleaning up - lock released');
+    // AND the event delivered twice changes nothing more
+    const again = await w.release(w.statusEvent(stopped), 'release-2');
+    expect(again.result?.status).toBe('SUCCEEDED');
+    expect(again.result?.timeline.at(-2)?.state).toBe('The ended execution held no lock');
+    // AND the refused start's own FAILED event does not touch a lock it never held
+    const ignored = await w.release(w.statusEvent(refused), 'release-3');
+    expect(ignored.result?.timeline.at(-2)?.state).toBe('The ended execution held no lock');
+    // AND a new start goes all the way
+    const next = await w.start('dr-next');
+    expect(next.result?.status).toBe('SUCCEEDED');
+  });
+
+  it('releases the lock of a promotion that timed out waiting for approval', async () => {
+    // GIVEN a promotion whose execution times out before anyone decides (its TimeoutSeconds shortened to 30 min)
+    const template = structuredClone(site.template) as CfnTemplate;
+    const machine = Object.values(template.Resources ?? {}).find(
+      (r) => r.Type === 'AWS::StepFunctions::StateMachine' && r.Metadata?.[WORKFLOW_METADATA_KEY] === 'dr-promotion',
+    )!;
+    const text = JSON.stringify(machine.Properties!.DefinitionString);
+    const shortened = text.replace(
+      /\\"TimeoutSeconds\\":\d+,(\\"Comment\\":\\"Promote the DR member)/,
+      '\\"TimeoutSeconds\\":1800,$1',
+    );
+    expect(shortened).not.toBe(text);
+    machine.Properties!.DefinitionString = JSON.parse(shortened);
+    const w = world({ approvals: [{ decision: 'never', afterSeconds: 0 }], template });
+    const timedOut = await w.start('dr-timed-out');
+    expect(timedOut.result).toMatchObject({ status: 'TIMED_OUT' });
+    expect(w.lock()?.owner?.S).toBe(timedOut.executionArn);
+    // WHEN its TIMED_OUT event reaches the release machine
+    await w.release(w.statusEvent(timedOut), 'release-timed-out');
+    // THEN the lock is free again
+    expect(w.lock()?.owner).toBeUndefined();
+    expect(w.lock()?.drLastError?.S).toBe('execution TIMED_OUT');
+  });
+
+  it('never releases a lock another execution holds now', async () => {
+    // GIVEN a stopped promotion, a stale lock cleared, and a new promotion holding the lock (stopped too)
+    const w = world({ approvals: [], stopAt: ASK });
+    const first = await w.start('dr-first');
+    await w.release(w.statusEvent(first), 'release-first');
+    const second = await w.start('dr-second');
+    expect(w.lock()?.owner?.S).toBe(second.executionArn);
+    // WHEN the first execution's event arrives again (late)
+    const late = await w.release(w.statusEvent(first), 'release-late');
+    // THEN the second's lock stays
+    expect(late.result?.timeline.at(-2)?.state).toBe('The ended execution held no lock');
+    expect(w.lock()?.owner?.S).toBe(second.executionArn);
+  });
+
+  describe('the unlock request (ha-workflows dr unlock)', () => {
+    const unlock = (force: boolean) => ({ unlock: { mirrorSet: 'db-1', by: 'sam', reason: 'stale lock', force } });
+
+    it('refuses while the holding execution still runs, unless forced, and records who cleared it', async () => {
+      // GIVEN a promotion waiting for approval (settled only by SendTaskSuccess, which never comes)
+      const w = world({ approvals: [], live: true });
+      const waiting = w.sfn.start(w.promotion, JSON.stringify(base.triggers[0].input), 'dr-waiting');
+      while (w.sfn.pendingTokens().length === 0) await new Promise((r) => setImmediate(r));
+      expect(w.lock()?.owner?.S).toBe(waiting.executionArn);
+      // WHEN an operator asks to unlock without --force
+      const refused = w.sfn.start(w.releaseArn, JSON.stringify(unlock(false)), 'unlock-1');
+      await refused.done;
+      // THEN it is refused, naming the running holder, and the lock stays
+      expect(refused.result).toMatchObject({ status: 'FAILED', error: Errors.LOCK_HOLDER_RUNNING });
+      expect(refused.result?.cause).toContain(
+        `${waiting.executionArn} holds the lock of mirror set db-1 and is RUNNING`,
+      );
+      expect(w.lock()?.owner?.S).toBe(waiting.executionArn);
+      // WHEN forced
+      const forced = w.sfn.start(w.releaseArn, JSON.stringify(unlock(true)), 'unlock-2');
+      await forced.done;
+      // THEN the lock is released, an audit item names who did it and why, and the operators are told
+      expect(forced.result?.status).toBe('SUCCEEDED');
+      expect(w.lock()?.owner).toBeUndefined();
+      expect(w.item('DR-UNLOCK#unlock-2')).toMatchObject({
+        holder: { S: waiting.executionArn },
+        holderStatus: { S: 'RUNNING' },
+        by: { S: 'sam' },
+        reason: { S: 'stale lock' },
+        forced: { BOOL: true },
+      });
+      expect(w.subjects()).toContain('ha-workflows: DR promotion lock cleared by an operator');
+      // AND stopping the promotion afterwards, its event releases nothing (the lock is no longer its own)
+      await w.region.call('sfn', 'StopExecution', { executionArn: waiting.executionArn });
+      await w.sfn.idle();
+      const late = await w.release(w.statusEvent(waiting), 'release-after-unlock');
+      expect(late.result?.timeline.at(-2)?.state).toBe('The ended execution held no lock');
+    });
+
+    it('clears the lock of an ended execution without --force, and says so when nothing is locked', async () => {
+      // GIVEN a lock left by a promotion that ended (stopped) and whose event never arrived
+      const w = world({ approvals: [], stopAt: ASK });
+      const stopped = await w.start('dr-stopped');
+      expect(w.lock()?.owner?.S).toBe(stopped.executionArn);
+      // WHEN an operator unlocks it
+      const cleared = await w.release(unlock(false), 'unlock-ended');
+      // THEN it is released; a second unlock finds nothing to do
+      expect(cleared.result?.timeline.at(-2)?.state).toBe('The stale lock was released');
+      expect(w.lock()?.owner).toBeUndefined();
+      expect(w.item('DR-UNLOCK#unlock-ended')).toMatchObject({
+        holderStatus: { S: 'ABORTED' },
+        forced: { BOOL: false },
+      });
+      const again = await w.release(unlock(false), 'unlock-again');
+      expect(again.result?.timeline.at(-2)?.state).toBe('The mirror set is not locked');
+    });
   });
 });

@@ -16,6 +16,7 @@ import {
   INVOCATION_VISIBLE_RETRY,
   LAMBDA_SERVICE_RETRY,
   lambdaTask,
+  LOCK_ATTRIBUTES,
   notify,
   pollUntil,
   releaseLock,
@@ -166,10 +167,45 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
     .when(sfn.Condition.booleanEquals('$.validation.value.valid', true), useRequest)
     .otherwise(invalid);
 
+  // Refused: name the holder (read from the lock item) and how to clear a lock its holder left behind.
   const refused = new sfn.Fail(scope, 'Another promotion of the set is running', {
     error: Errors.PROMOTION_IN_PROGRESS,
-    cause: 'Another execution holds the mirror set lock (a promotion or a practice run); this start changed nothing',
+    causePath: '$.refusal.cause',
   });
+  const HOLDER = `$.holder.Item.${LOCK_ATTRIBUTES.owner}.S`;
+  const unlockHint =
+    'If that execution has ended (ABORTED, TIMED_OUT, FAILED) and the lock is stale, clear it with: ' +
+    'ha-workflows dr unlock --mirror-set {} --by <your name> --reason <why>';
+  const nameHolder = new sfn.Pass(scope, 'Name the execution holding the lock', {
+    parameters: {
+      'cause.$':
+        "States.Format('Execution {} holds the mirror set lock (a promotion or a practice run); this start changed " +
+        `nothing. ${unlockHint}', ${HOLDER}, ${SET}.name)`,
+    },
+    resultPath: '$.refusal',
+  }).next(refused);
+  const holderUnknown = new sfn.Pass(scope, 'Note the lock holder could not be read', {
+    parameters: {
+      'cause.$':
+        "States.Format('Another execution holds the mirror set lock (a promotion or a practice run); this start " +
+        `changed nothing. ${unlockHint}', ${SET}.name)`,
+    },
+    resultPath: '$.refusal',
+  }).next(refused);
+  const readHolder = new tasks.DynamoGetItem(scope, 'Read who holds the mirror set lock', {
+    table: deps.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(setKey) },
+    consistentRead: true,
+    resultPath: '$.holder',
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  readHolder.addRetry(THROTTLING_RETRY);
+  readHolder.addCatch(holderUnknown, { errors: [States.ALL], resultPath: '$.holderError' });
+  readHolder.next(
+    new sfn.Choice(scope, 'Is the holder recorded?')
+      .when(sfn.Condition.isPresent(HOLDER), nameHolder)
+      .otherwise(holderUnknown),
+  );
   const lockBroken = new sfn.Fail(scope, 'The mirror set lock could not be taken', {
     errorPath: '$.failure.Error',
     causePath: '$.failure.Cause',
@@ -183,25 +219,29 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
     names: { '#requestedBy': 'drRequestedBy' },
     values: { ':execution': str('$$.Execution.Name') },
   });
-  lock.addCatch(refused, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+  lock.addCatch(readHolder, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
   lock.addCatch(lockBroken, onFailure);
 
   // ── 2. Preflight: the DR member's mirror state (Run Command), then the checks and the decision ─────────────
+  // The same checks run before the approval is asked and again right after it, immediately before fencing.
+  const preflightPayload = (stage: 'request' | 'approved') => ({
+    'mirrorSet.$': `${SET}.name`,
+    'oldMembers.$': `${SET}.oldMembers`,
+    'drMember.$': `${SET}.drMember`,
+    'probeTimeoutSeconds.$': `${SET}.probeTimeoutSeconds`,
+    tableName: deps.table.tableName,
+    'key.$': sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(`${SET}.name`)),
+    'query.$': '$.queryResult',
+    'executionArn.$': '$$.Execution.Id',
+    region,
+    'force.$': `${REQ}.force`,
+    stage,
+    ...(stage === 'approved' ? { 'approval.$': '$.approval' } : {}),
+  });
   const preflight = setLambda(
     'Run the preflight checks',
     `${SET}.preflightFunctionArn`,
-    {
-      'mirrorSet.$': `${SET}.name`,
-      'oldMembers.$': `${SET}.oldMembers`,
-      'drMember.$': `${SET}.drMember`,
-      'probeTimeoutSeconds.$': `${SET}.probeTimeoutSeconds`,
-      tableName: deps.table.tableName,
-      'key.$': sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(`${SET}.name`)),
-      'query.$': '$.queryResult',
-      'executionArn.$': '$$.Execution.Id',
-      region,
-      'force.$': `${REQ}.force`,
-    },
+    preflightPayload('request'),
     '$.preflight',
   );
   preflight.addCatch(auditFailed, onFailure);
@@ -264,7 +304,9 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
         Subject: 'ha-workflows: APPROVE the DR promotion?',
         'Message.$':
           "States.Format('A DR promotion waits for your decision.\n\nMirror set: {}\nDR member to promote: {}\n" +
-          'Requested by: {}\nReason: {}\nPractice run (nothing will change): {}\n\nPreflight:\n{}\n\n' +
+          'Requested by: {}\nReason: {}\nPractice run (nothing will change): {}\n\n' +
+          'Preflight, as of this request (the data-loss window below is as of now; the old site is checked again ' +
+          'right after your approval, before anything changes):\n{}\n\n' +
           'Promoting an asynchronous DR member loses every transaction it had not yet received when the old primary ' +
           'stopped (see the mirror state above). Once approved, the old site is fenced, the member promoted and ' +
           "traffic switched, without another question.\n\nApprove: {}\nReject:  {}\n\nExecution: {}', " +
@@ -592,7 +634,41 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   const isPractice = new sfn.Choice(scope, 'Is this a practice run?')
     .when(sfn.Condition.booleanEquals(`${REQ}.practice`, true), wouldDo)
     .otherwise(fence);
-  askApproval.next(isPractice);
+
+  // ── 3b. Right after the approval, immediately before fencing: is it an approval, and is the old site still down? ─
+  const RECHECK = '$.recheck.value';
+  const recheck = setLambda(
+    'Check the approval and the old site again',
+    `${SET}.preflightFunctionArn`,
+    preflightPayload('approved'),
+    '$.recheck',
+  );
+  // A re-check that cannot run decides nothing: treated as a rejection (audited, released, notified).
+  recheck.addCatch(
+    failWith(
+      'Note the approval could not be checked',
+      Errors.APPROVAL_REJECTED,
+      "States.Format('The approval and the old site could not be checked after the approval ({}: {}); treated as a rejection, nothing was changed. Start again.', $.failure.Error, $.failure.Cause)",
+    ),
+    onFailure,
+  );
+  const afterApproval = new sfn.Choice(scope, 'Is it an approval, with the old site still down?')
+    .when(sfn.Condition.stringEquals(`${RECHECK}.decision`, 'PROCEED'), isPractice)
+    .when(
+      sfn.Condition.stringEquals(`${RECHECK}.decision`, Errors.PRIMARY_STILL_ACTIVE),
+      failWith('Note the old primary answers again', Errors.PRIMARY_STILL_ACTIVE, `${RECHECK}.cause`),
+    )
+    .when(
+      sfn.Condition.stringEquals(`${RECHECK}.decision`, Errors.ALREADY_PROMOTED),
+      failWith('Note a promotion was recorded meanwhile', Errors.ALREADY_PROMOTED, `${RECHECK}.cause`),
+    )
+    .when(
+      sfn.Condition.stringEquals(`${RECHECK}.decision`, Errors.DR_MEMBER_NOT_RUNNING),
+      failWith('Note the DR member stopped meanwhile', Errors.DR_MEMBER_NOT_RUNNING, `${RECHECK}.cause`),
+    )
+    .otherwise(failWith('Note the approval is not valid', Errors.APPROVAL_REJECTED, `${RECHECK}.cause`));
+  recheck.next(afterApproval);
+  askApproval.next(recheck);
 
   preflight.next(decide);
   useRequest.next(lock).next(sendQuery);

@@ -1,7 +1,10 @@
 import { CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { createHaStateMachine, type HaFoundation, PropsError, TaskFunction } from '../base';
@@ -16,6 +19,12 @@ import {
 } from './definition';
 import { PromotionDocuments } from './documents';
 import { type DrSetSettings, MAX_APPROVAL_TIMEOUT_MINUTES, type PromotionPreset } from './input';
+import {
+  DR_EXECUTION_STATUS_CHANGE,
+  DR_PROMOTION_RELEASE,
+  DR_RELEASED_STATUSES,
+  drReleaseDefinition,
+} from './release-definition';
 
 /** A member of a mirror set: its instance id and private IPv4 address (its status page's host). */
 export interface DrMember {
@@ -88,6 +97,13 @@ const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}
  */
 export class DrPromotionWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /**
+   * Releases the mirror set lock of a promotion that ended ABORTED, TIMED_OUT or FAILED without releasing it (started
+   * by the promotion's own status event), and clears a stale lock for an operator (`ha-workflows dr unlock`).
+   */
+  readonly releaseStateMachine: sfn.StateMachine;
+  /** Dead-letter queue of the rule that starts the release. */
+  readonly deadLetterQueue: sqs.Queue;
   readonly documents: Partial<Record<PromotionPreset, PromotionDocuments>> = {};
   /** The preflight/probe functions' security group of each set: egress only to the status ports. */
   readonly securityGroups: Record<string, ec2.SecurityGroup> = {};
@@ -277,6 +293,56 @@ export class DrPromotionWorkflow extends Construct {
         resources: [foundation.key.keyArn],
       }),
     );
+    // ── Every end releases the lock: the release machine, on the promotion's own status changes ──────────────
+    const releaseHolder = new Construct(this, 'Release');
+    const release = createHaStateMachine(releaseHolder, {
+      workflow: DR_PROMOTION_RELEASE,
+      comment: 'Release the mirror set lock of a DR promotion that ended without releasing it, or clear a stale lock',
+      logGroup: foundation.logGroup,
+      timeout: Duration.minutes(30),
+      definition: drReleaseDefinition(releaseHolder, {
+        table: foundation.table,
+        topic: foundation.topic,
+        describeExecutionPolicy: [
+          new iam.PolicyStatement({
+            actions: ['states:DescribeExecution'],
+            resources: [
+              `arn:${partition}:states:${region}:${account}:execution:${this.stateMachine.stateMachineName}:*`,
+            ],
+          }),
+        ],
+      }),
+    });
+    this.releaseStateMachine = release.stateMachine;
+    release.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: [foundation.key.keyArn],
+      }),
+    );
+    this.deadLetterQueue = new sqs.Queue(this, 'TriggerDeadLetters', {
+      encryptionMasterKey: foundation.key,
+      encryption: sqs.QueueEncryption.KMS,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    new events.Rule(this, 'OnPromotionEnded', {
+      description:
+        'ha-workflows: a DR promotion ended ABORTED, TIMED_OUT or FAILED → release its mirror set lock if it still holds it',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: [DR_EXECUTION_STATUS_CHANGE],
+        detail: { status: [...DR_RELEASED_STATUSES], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      targets: [
+        new eventTargets.SfnStateMachine(this.releaseStateMachine, {
+          deadLetterQueue: this.deadLetterQueue,
+          maxEventAge: Duration.hours(2),
+          retryAttempts: 8,
+        }),
+      ],
+    });
+
     for (const [name, sg] of Object.entries(this.securityGroups)) {
       new CfnOutput(this, `PreflightSecurityGroupId-${name}`, {
         description: `Allow inbound TCP on the status port from this group on the members of ${name} (both regions)`,

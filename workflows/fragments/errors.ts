@@ -118,4 +118,11 @@ export const Errors = {
   PRIMARY_MOVED: 'PrimaryMoved',
   /** mirror-failover: another execution held the mirror set, and the event could be neither handed to it nor run. */
   MIRROR_SET_BUSY: 'MirrorSetBusy',
+  /**
+   * dr-promotion: the approval task's output did not approve (anything but `approved: true` with a visible
+   * `approvedBy`), or could not be checked; treated as a rejection, nothing was changed.
+   */
+  APPROVAL_REJECTED: 'ApprovalRejected',
+  /** dr-promotion unlock: the execution holding the mirror set lock is still running; nothing was released. */
+  LOCK_HOLDER_RUNNING: 'LockHolderRunning',
 } as const;
