@@ -53,9 +53,15 @@ export interface DrMirrorSet {
   readonly oldMembers: readonly DrMember[];
   /** The DR members that may be promoted (this region). */
   readonly drMembers: readonly DrMember[];
-  /** @default 52773 */
+  /**
+   * Port of the members' mirror-status page.
+   * @default 52773 - the private web server's port, which serves the default path (see mirror-failover's docs)
+   */
   readonly statusPort?: number;
-  /** @default '/csp/bin/mirrorstatus.cwx' */
+  /**
+   * Path of the members' mirror-status page, as InterSystems documents it.
+   * @default '/csp/bin/mirror_status.cxw'
+   */
   readonly statusPath?: string;
   /** Target groups in this region that take the promoted member. */
   readonly drTargetGroupArns: readonly string[];
