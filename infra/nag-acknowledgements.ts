@@ -149,11 +149,14 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     ids: ['AwsSolutions-IAM5[Resource::*]'],
     reason:
       'Only actions without resource-level permissions are granted on "*": ec2:DescribeInstances, ec2:DescribeSubnets, ' +
-      'elasticloadbalancing:DescribeTargetHealth, cloudwatch:DescribeAlarms (Service Authorization Reference lists no ' +
-      'resource type for them), and the X-Ray and CloudWatch Logs delivery actions Step Functions tracing and logging need.',
+      'ec2:DescribeImages, ec2:DescribeInstanceTypeOfferings, elasticloadbalancing:DescribeTargetHealth, ' +
+      'cloudwatch:DescribeAlarms (Service Authorization Reference lists no resource type for them), and the X-Ray and ' +
+      'CloudWatch Logs delivery actions Step Functions tracing and logging need.',
     wildcardActions: [
       'ec2:DescribeInstances',
       'ec2:DescribeSubnets',
+      'ec2:DescribeImages',
+      'ec2:DescribeInstanceTypeOfferings',
       'elasticloadbalancing:DescribeTargetHealth',
       'cloudwatch:DescribeAlarms',
       ...LOG_DELIVERY_ACTIONS,
@@ -404,6 +407,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'The release machine (dr-promotion-release) is granted on "*" only the X-Ray and CloudWatch Logs delivery actions ' +
       'of tracing and logging, which have no resource-level permissions; its DynamoDB, SNS, KMS and ' +
       'states:DescribeExecution grants name their table, topic, key and state machine.',
+    wildcardActions: [...LOG_DELIVERY_ACTIONS, ...XRAY_ACTIONS],
     appliesTo: isDrReleaseRole,
   },
   {
@@ -419,6 +423,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'The release machine describes the execution that holds a mirror set lock before an operator clears it ' +
       '(states:DescribeExecution): only executions of the dr-promotion state machine (execution:<its name>:*), whose ' +
       'names are made when an operator starts one.',
+    wildcardActions: ['states:DescribeExecution'],
     appliesTo: isDrReleaseRole,
   },
   {
