@@ -12,6 +12,7 @@ describe.each([
   'snapshot-backup-instance',
   'snapshot-backup-rescue',
   'dr-promotion',
+  'dr-promotion-release',
 ])('docs/workflows/%s.md', (workflow) => {
   it('embeds the diagram generated from the synthesized ASL (run `npm run docs` after changing the workflow)', () => {
     const file = path.join(ROOT, 'docs', 'workflows', `${workflow}.md`);
