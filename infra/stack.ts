@@ -47,6 +47,7 @@ export class HaWorkflowsStack extends Stack {
         lockTtl: Duration.minutes(recovery.lockTtlMinutes),
         runningTimeout: Duration.minutes(recovery.runningTimeoutMinutes),
         healthyTimeout: Duration.minutes(recovery.healthyTimeoutMinutes),
+        terminatedTimeout: Duration.minutes(recovery.terminatedTimeoutMinutes),
       });
     }
     if (props.site === 'primary' && config.mirrorSets) {

@@ -81,10 +81,24 @@ export const instanceRecoverySchema = z
     /** How long to wait for the replacement to run, then to be healthy (minutes). */
     runningTimeoutMinutes: z.number().int().min(1).max(30).default(3),
     healthyTimeoutMinutes: z.number().int().min(1).max(60).default(10),
+    /** How long to wait for the failed instance to reach `terminated` (the fence's confirmation), in minutes. */
+    terminatedTimeoutMinutes: z.number().int().min(1).max(60).default(5),
     groups: z.array(recoveryGroupSchema).min(1, 'must list at least one recovery group'),
   })
   .strict()
   .superRefine((c, ctx) => {
+    // The execution's timeout covers the three waits plus 15 min (InstanceRecoveryWorkflow); a lease shorter than
+    // a running execution would let a second recovery of the group take the lock over.
+    const timeout = Math.max(30, c.runningTimeoutMinutes + c.terminatedTimeoutMinutes + c.healthyTimeoutMinutes + 15);
+    if (c.lockTtlMinutes < timeout) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lockTtlMinutes'],
+        message:
+          `must be at least the recovery's timeout, ${timeout} min (30, or runningTimeoutMinutes + ` +
+          'terminatedTimeoutMinutes + healthyTimeoutMinutes + 15), so that no second recovery takes over a running one',
+      });
+    }
     const seen = new Set<string>();
     c.groups.forEach((g, i) => {
       if (seen.has(g.id)) ctx.addIssue({ code: 'custom', path: ['groups', i, 'id'], message: 'must be unique' });

@@ -72,8 +72,47 @@ export interface InstanceRecoveryWorkflowProps {
    * @default Duration.minutes(5)
    */
   readonly terminatedTimeout?: Duration;
-  /** @default Duration.minutes(30) */
+  /**
+   * The state machine's TimeoutSeconds. Must cover the three waits (running, terminated, healthy) plus 15 minutes
+   * for everything else, and must not exceed `lockTtl` (a lease shorter than a running execution would let a second
+   * recovery of the same group take the lock over).
+   * @default - the longer of 30 minutes and the three waits plus 15 minutes
+   */
   readonly timeout?: Duration;
+}
+
+/** What a recovery needs besides its three waits: inspect, fence, checks, launch, alarms, notifications, retries. */
+export const RECOVERY_WORK_MARGIN = Duration.minutes(15);
+
+/** The waits and the state machine's timeout a recovery runs with (defaults filled in). */
+export function recoveryTimings(props: InstanceRecoveryWorkflowProps): {
+  runningTimeout: Duration;
+  healthyTimeout: Duration;
+  terminatedTimeout: Duration;
+  lockTtl: Duration;
+  /** The least TimeoutSeconds that covers the waits. */
+  minimumTimeout: Duration;
+  timeout: Duration;
+} {
+  const runningTimeout = props.runningTimeout ?? Duration.minutes(3);
+  const healthyTimeout = props.healthyTimeout ?? Duration.minutes(10);
+  const terminatedTimeout = props.terminatedTimeout ?? Duration.minutes(5);
+  const minimumTimeout = Duration.seconds(
+    runningTimeout.toSeconds() +
+      healthyTimeout.toSeconds() +
+      terminatedTimeout.toSeconds() +
+      RECOVERY_WORK_MARGIN.toSeconds(),
+  );
+  const timeout =
+    props.timeout ?? Duration.seconds(Math.max(Duration.minutes(30).toSeconds(), minimumTimeout.toSeconds()));
+  return {
+    runningTimeout,
+    healthyTimeout,
+    terminatedTimeout,
+    lockTtl: props.lockTtl ?? Duration.hours(1),
+    minimumTimeout,
+    timeout,
+  };
 }
 
 export const DEFAULT_RECOVERY_TAG_KEY = 'ha-workflows:recovery-group';
@@ -190,11 +229,12 @@ export class InstanceRecoveryWorkflow extends Construct {
       subnetPreference: g.subnetPreference ?? [],
       impairedZones: g.impairedZones ?? [],
     }));
+    const timings = recoveryTimings(props);
     const machine = createHaStateMachine(this, {
       workflow: 'instance-recovery',
       comment: 'Relaunch a failed single-node instance in another Availability Zone',
       logGroup: foundation.logGroup,
-      timeout: props.timeout ?? Duration.minutes(30),
+      timeout: timings.timeout,
       definition: instanceRecoveryDefinition(this, {
         table: foundation.table,
         topic: foundation.topic,
@@ -202,12 +242,12 @@ export class InstanceRecoveryWorkflow extends Construct {
         launchFunction: launch.fn,
         alarmsFunction: alarms.fn,
         tagKey,
-        lockTtl: props.lockTtl ?? Duration.hours(1),
+        lockTtl: timings.lockTtl,
         groups,
         denyAllGroups: Object.fromEntries(Object.entries(this.denyAllGroups).map(([v, sg]) => [v, sg.attrGroupId])),
-        runningTimeout: props.runningTimeout ?? Duration.minutes(3),
-        healthyTimeout: props.healthyTimeout ?? Duration.minutes(10),
-        terminatedTimeout: props.terminatedTimeout ?? Duration.minutes(5),
+        runningTimeout: timings.runningTimeout,
+        healthyTimeout: timings.healthyTimeout,
+        terminatedTimeout: timings.terminatedTimeout,
       }),
     });
     this.stateMachine = machine.stateMachine;
@@ -278,6 +318,19 @@ function validate(props: InstanceRecoveryWorkflowProps): void {
   const lockTtl = props.lockTtl?.toSeconds();
   if (lockTtl !== undefined && (lockTtl < 60 || lockTtl > 86400)) {
     problems.push(`lockTtl: got ${lockTtl} s; between 60 s and 86400 s`);
+  }
+  const timings = recoveryTimings(props);
+  if (props.timeout !== undefined && timings.timeout.toSeconds() < timings.minimumTimeout.toSeconds()) {
+    problems.push(
+      `timeout: got ${timings.timeout.toSeconds()} s; must be at least runningTimeout + terminatedTimeout + ` +
+        `healthyTimeout + ${RECOVERY_WORK_MARGIN.toMinutes()} min = ${timings.minimumTimeout.toSeconds()} s`,
+    );
+  }
+  if (timings.lockTtl.toSeconds() < timings.timeout.toSeconds()) {
+    problems.push(
+      `lockTtl: got ${timings.lockTtl.toSeconds()} s; must be at least the state machine's timeout ` +
+        `(${timings.timeout.toSeconds()} s), or a second recovery of the group could take over the lock of a running one`,
+    );
   }
   PropsError.throwIfAny('InstanceRecoveryWorkflow', problems);
 }
