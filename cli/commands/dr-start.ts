@@ -84,30 +84,50 @@ export function consoleLink(executionArn: string): string {
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 }
 
-/** The DR promotion state machine: given, from the stack's output, or the one listed whose name says so. */
-export async function drStateMachine(
+/** How to find one of the DR stack's state machines when the caller does not name it. */
+export interface StateMachineLookup {
+  /** The DR stack's output that holds its ARN. */
+  readonly output: string;
+  /** What it is, for the error: "DR promotion state machines". */
+  readonly what: string;
+  /** Whether a listed state machine's name is this one. */
+  readonly nameMatches: (name: string) => boolean;
+}
+
+/** A DR stack's state machine: given, from the stack's output, or the one listed whose name says so. */
+export async function findStateMachine(
   client: SFNClient,
   aws: AwsOptions,
   opts: { readonly stateMachine?: string; readonly stack?: string },
+  lookup: StateMachineLookup,
 ): Promise<string> {
   if (opts.stateMachine) return opts.stateMachine;
   if (opts.stack) {
     const out = await cloudFormationClient(aws).send(new DescribeStacksCommand({ StackName: opts.stack }));
-    const arn = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === DR_PROMOTION_OUTPUT)?.OutputValue;
-    if (!arn) throw new Error(`Stack ${opts.stack} has no output ${DR_PROMOTION_OUTPUT}: is it the DR stack?`);
+    const arn = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === lookup.output)?.OutputValue;
+    if (!arn) throw new Error(`Stack ${opts.stack} has no output ${lookup.output}: is it the DR stack?`);
     return arn;
   }
   const listed = await client.send(new ListStateMachinesCommand({}));
-  // (the release machine, DrPromotionRelease…, is not the promotion)
-  const found = (listed.stateMachines ?? []).filter(
-    (m) => /DrPromotion/.test(m.name ?? '') && !/DrPromotion.*Release/.test(m.name ?? ''),
-  );
+  const found = (listed.stateMachines ?? []).filter((m) => lookup.nameMatches(m.name ?? ''));
   if (found.length !== 1) {
-    throw new Error(
-      `Found ${found.length} DR promotion state machines; pass --state-machine <arn> or --stack <DR stack name>.`,
-    );
+    throw new Error(`Found ${found.length} ${lookup.what}; pass --state-machine <arn> or --stack <DR stack name>.`);
   }
   return found[0].stateMachineArn!;
+}
+
+/** The DR promotion state machine: given, from the stack's output, or the one listed whose name says so. */
+export function drStateMachine(
+  client: SFNClient,
+  aws: AwsOptions,
+  opts: { readonly stateMachine?: string; readonly stack?: string },
+): Promise<string> {
+  return findStateMachine(client, aws, opts, {
+    output: DR_PROMOTION_OUTPUT,
+    what: 'DR promotion state machines',
+    // (the release machine, DrPromotionRelease…, is not the promotion)
+    nameMatches: (name) => /DrPromotion/.test(name) && !/DrPromotion.*Release/.test(name),
+  });
 }
 
 export interface DrStarted {

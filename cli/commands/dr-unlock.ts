@@ -1,15 +1,14 @@
-import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
-  ListStateMachinesCommand,
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { STATE_MACHINE_OUTPUT_SUFFIX } from '../../workflows/base/ha-state-machine';
 import type { DrUnlockRequest } from '../../workflows/dr-promotion/release-definition';
-import { type AwsOptions, cloudFormationClient } from '../aws';
+import type { AwsOptions } from '../aws';
 import { deciderName, UsageError } from './approve';
+import { findStateMachine } from './dr-start';
 
 /** The stack output naming the dr-promotion-release state machine. */
 export const DR_RELEASE_OUTPUT = `DrPromotionRelease${STATE_MACHINE_OUTPUT_SUFFIX}`;
@@ -30,26 +29,16 @@ export function buildUnlockRequest(flags: DrUnlockFlags): DrUnlockRequest {
 }
 
 /** The release state machine: given, from the DR stack's output, or the one listed whose name says so. */
-export async function drReleaseStateMachine(
+export function drReleaseStateMachine(
   client: SFNClient,
   aws: AwsOptions,
   opts: { readonly stateMachine?: string; readonly stack?: string },
 ): Promise<string> {
-  if (opts.stateMachine) return opts.stateMachine;
-  if (opts.stack) {
-    const out = await cloudFormationClient(aws).send(new DescribeStacksCommand({ StackName: opts.stack }));
-    const arn = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === DR_RELEASE_OUTPUT)?.OutputValue;
-    if (!arn) throw new Error(`Stack ${opts.stack} has no output ${DR_RELEASE_OUTPUT}: is it the DR stack?`);
-    return arn;
-  }
-  const listed = await client.send(new ListStateMachinesCommand({}));
-  const found = (listed.stateMachines ?? []).filter((m) => /DrPromotion.*Release/.test(m.name ?? ''));
-  if (found.length !== 1) {
-    throw new Error(
-      `Found ${found.length} DR promotion release state machines; pass --state-machine <arn> or --stack <DR stack name>.`,
-    );
-  }
-  return found[0].stateMachineArn!;
+  return findStateMachine(client, aws, opts, {
+    output: DR_RELEASE_OUTPUT,
+    what: 'DR promotion release state machines',
+    nameMatches: (name) => /DrPromotion.*Release/.test(name),
+  });
 }
 
 export interface DrUnlockResult {

@@ -23,6 +23,7 @@
  */
 import type { CfnTemplate } from '../../local/template';
 import { type CheckOptions, type Finding, isRecord } from './findings';
+import { actionMatches } from './sdk-model';
 
 /** EC2 action name prefixes that destroy, stop, change or re-tag what they act on. */
 export const DESTRUCTIVE_EC2_ACTION =
@@ -71,20 +72,9 @@ export function flatten(v: unknown): string {
   return JSON.stringify(v);
 }
 
-function patternMatches(pattern: string, action: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    'i',
-  );
-  return re.test(action);
-}
-
 /** The destructive EC2 actions an `Action` entry grants (itself, or the samples a wildcard matches). */
 export function destructiveActions(action: string): string[] {
-  if (/[*?]/.test(action)) return DESTRUCTIVE_SAMPLES.filter((a) => patternMatches(action, a));
+  if (/[*?]/.test(action)) return DESTRUCTIVE_SAMPLES.filter((a) => actionMatches(action, a));
   return DESTRUCTIVE_EC2_ACTION.test(action) ? [action] : [];
 }
 

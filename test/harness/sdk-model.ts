@@ -338,7 +338,8 @@ function roleStatements(template: CfnTemplate, roleId: string): RoleStatement[] 
 
 const asList = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-function actionMatches(pattern: string, action: string): boolean {
+/** An IAM action pattern (`*`, `?`) matches an action, case-insensitively as IAM does. */
+export function actionMatches(pattern: string, action: string): boolean {
   const re = new RegExp(
     `^${pattern
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')

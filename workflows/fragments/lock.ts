@@ -71,17 +71,22 @@ export interface ReleaseProps {
   readonly key: string;
   /** `SET` clauses recorded with the release (the resource's new state). */
   readonly set: readonly string[];
+  /** An extra condition, ANDed with "this execution holds the lock" (e.g. "no event was handed over"). */
+  readonly condition?: string;
   readonly names?: Record<string, string>;
   readonly values?: Record<string, tasks.DynamoAttributeValue>;
 }
 
-/** Records the resource's state and releases the lock, only if this execution still holds it. */
+/**
+ * Records the resource's state and releases the lock, only if this execution still holds it (and `condition` holds):
+ * otherwise `DynamoDB.ConditionalCheckFailedException`.
+ */
 export function releaseLock(scope: Construct, id: string, props: ReleaseProps): tasks.DynamoUpdateItem {
   const task = new tasks.DynamoUpdateItem(scope, id, {
     table: props.table,
     key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(props.key) },
     updateExpression: `SET ${props.set.join(', ')} REMOVE #owner, #expiresAt`,
-    conditionExpression: '#owner = :me',
+    conditionExpression: '#owner = :me' + (props.condition ? ` AND ${props.condition}` : ''),
     expressionAttributeNames: { ...baseNames, ...props.names },
     expressionAttributeValues: {
       ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),

@@ -654,29 +654,14 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
 }
 
 /**
- * Records the set's state and releases the lock (as `releaseLock` does), only if this execution still holds it AND
- * no other execution handed an event over since the last "Clear the hand-off mark": one conditional write, so an
- * event handed over after the last probe makes it fail with `DynamoDB.ConditionalCheckFailedException` (go round).
+ * Records the set's state and releases the lock, only if this execution still holds it AND no other execution handed
+ * an event over since the last "Clear the hand-off mark": one conditional write, so an event handed over after the
+ * last probe makes it fail with `DynamoDB.ConditionalCheckFailedException` (go round).
  */
 function releaseUnlessHandedOff(scope: Construct, id: string, props: ReleaseProps): tasks.DynamoUpdateItem {
-  const task = new tasks.DynamoUpdateItem(scope, id, {
-    table: props.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(props.key) },
-    updateExpression: `SET ${props.set.join(', ')} REMOVE #owner, #expiresAt`,
-    conditionExpression: '#owner = :me AND attribute_not_exists(#handOff)',
-    expressionAttributeNames: {
-      '#owner': LOCK_ATTRIBUTES.owner,
-      '#expiresAt': LOCK_ATTRIBUTES.expiresAt,
-      '#handOff': HAND_OFF_ATTRIBUTE,
-      ...props.names,
-    },
-    expressionAttributeValues: {
-      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
-      ...props.values,
-    },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  return releaseLock(scope, id, {
+    ...props,
+    condition: 'attribute_not_exists(#handOff)',
+    names: { '#handOff': HAND_OFF_ATTRIBUTE, ...props.names },
   });
-  task.addRetry(THROTTLING_RETRY);
-  return task;
 }
