@@ -1,9 +1,10 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { PropsError } from './props-error';
@@ -98,6 +99,30 @@ export class HaFoundation extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       encryptionKey: this.key,
       removalPolicy,
+    });
+  }
+
+  /**
+   * The statement a state machine role needs to use the foundation's key: publishing to the encrypted topic needs
+   * GenerateDataKey + Decrypt, reading and writing the encrypted table Encrypt + Decrypt (named one by one).
+   */
+  keyUseStatement(): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+      resources: [this.key.keyArn],
+    });
+  }
+
+  /**
+   * A dead-letter queue for a workflow's EventBridge rule targets (`TriggerDeadLetters` in `scope`): KMS-encrypted
+   * with the foundation's key, SSL only, kept 14 days (the SQS maximum).
+   */
+  triggerDeadLetterQueue(scope: Construct): sqs.Queue {
+    return new sqs.Queue(scope, 'TriggerDeadLetters', {
+      encryptionMasterKey: this.key,
+      encryption: sqs.QueueEncryption.KMS,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
     });
   }
 }

@@ -293,12 +293,7 @@ export class DrPromotionWorkflow extends Construct {
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [foundation.topic.topicArn] }),
     );
     // The operators' topic and the state table are encrypted with the foundation's key (see instance-recovery).
-    machine.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-        resources: [foundation.key.keyArn],
-      }),
-    );
+    machine.role.addToPolicy(foundation.keyUseStatement());
     // ── Every end releases the lock: the release machine, on the promotion's own status changes ──────────────
     const releaseHolder = new Construct(this, 'Release');
     const release = createHaStateMachine(releaseHolder, {
@@ -320,18 +315,8 @@ export class DrPromotionWorkflow extends Construct {
       }),
     });
     this.releaseStateMachine = release.stateMachine;
-    release.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-        resources: [foundation.key.keyArn],
-      }),
-    );
-    this.deadLetterQueue = new sqs.Queue(this, 'TriggerDeadLetters', {
-      encryptionMasterKey: foundation.key,
-      encryption: sqs.QueueEncryption.KMS,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    release.role.addToPolicy(foundation.keyUseStatement());
+    this.deadLetterQueue = foundation.triggerDeadLetterQueue(this);
     new events.Rule(this, 'OnPromotionEnded', {
       description:
         'ha-workflows: a DR promotion ended ABORTED, TIMED_OUT or FAILED → release its mirror set lock if it still holds it',

@@ -229,20 +229,10 @@ export class MirrorFailoverWorkflow extends Construct {
       }),
     );
     // The operators' topic and the state table are encrypted with the foundation's key (see instance-recovery).
-    machine.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-        resources: [foundation.key.keyArn],
-      }),
-    );
+    machine.role.addToPolicy(foundation.keyUseStatement());
 
     // ── Triggers ─────────────────────────────────────────────────────────────────────────────────────
-    this.deadLetterQueue = new sqs.Queue(this, 'TriggerDeadLetters', {
-      encryptionMasterKey: foundation.key,
-      encryption: sqs.QueueEncryption.KMS,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.deadLetterQueue = foundation.triggerDeadLetterQueue(this);
     const target = () =>
       new targets.SfnStateMachine(this.stateMachine, {
         deadLetterQueue: this.deadLetterQueue,

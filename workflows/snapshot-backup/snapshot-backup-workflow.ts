@@ -338,10 +338,7 @@ export class SnapshotBackupWorkflow extends Construct {
       Duration.seconds(280),
     );
 
-    const kms = new iam.PolicyStatement({
-      actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-      resources: [foundation.key.keyArn],
-    });
+    const kms = foundation.keyUseStatement();
 
     // ── The per-instance machine ─────────────────────────────────────────────────────────────────────────
     const maxCompletion = Duration.seconds(longestCompletion);
@@ -433,12 +430,7 @@ export class SnapshotBackupWorkflow extends Construct {
     run.role.addToPolicy(kms);
 
     // ── Triggers: one schedule per policy, and the rescue rule ──────────────────────────────────────────
-    this.deadLetterQueue = new sqs.Queue(this, 'TriggerDeadLetters', {
-      encryptionMasterKey: foundation.key,
-      encryption: sqs.QueueEncryption.KMS,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.deadLetterQueue = foundation.triggerDeadLetterQueue(this);
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': account } },
