@@ -34,6 +34,7 @@ export function snapshotBackupFromConfig(
       concurrency: p.concurrency,
       notifyOnSuccess: p.notifyOnSuccess,
       completionTimeout: Duration.minutes(p.completionTimeoutMinutes),
+      lockWait: Duration.minutes(p.lockWaitMinutes),
       enabled: p.enabled,
     };
   });

@@ -325,6 +325,8 @@ export const backupPolicySchema = z
     notifyOnSuccess: z.boolean().default(false),
     /** How long to wait for the snapshots to complete (minutes). */
     completionTimeoutMinutes: z.number().int().min(5).max(1440).default(360),
+    /** How long a backup waits for another backup of the same instance to release it, then is reported skipped (minutes; 0: skip at once). */
+    lockWaitMinutes: z.number().int().min(0).max(720).default(60),
     /** The schedule runs (the policy can always be run on demand). */
     enabled: z.boolean().default(true),
   })

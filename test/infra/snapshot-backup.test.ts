@@ -5,6 +5,7 @@
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { snapshotBackupFromConfig } from '../../infra/backup-policies';
 import { parseConfig } from '../../infra/config/load';
 import { resolveStateMachines } from '../../local/template';
 import { HaFoundation, PropsError } from '../../workflows/base';
@@ -296,10 +297,20 @@ describe('the snapshotBackup configuration', () => {
           concurrency: 5,
           notifyOnSuccess: false,
           completionTimeoutMinutes: 360,
+          lockWaitMinutes: 60,
           enabled: true,
         },
       ],
     });
+  });
+
+  it('passes the lock wait on to the construct (0: a held instance is skipped at once)', () => {
+    // GIVEN a policy that waits 0 minutes, and one that keeps the default
+    const waits = [{ lockWaitMinutes: 0 }, {}].map(
+      (policy) => snapshotBackupFromConfig(parseConfig(config(policy)).snapshotBackup!).policies[0].lockWait,
+    );
+    // THEN the construct gets 0 s and one hour
+    expect(waits.map((w) => w?.toSeconds())).toEqual([0, 3600]);
   });
 
   it.each([
