@@ -12,7 +12,8 @@ import { ScriptedApprovals } from './engine/approvals';
 import { localClients } from './engine/clients';
 import { type ExecutionResult, type LambdaHandler, LocalStateMachine, type TimelineEntry } from './engine/runner';
 import { endState } from './engine/timeline';
-import { StepFunctionsSimulator, type StepFunctionsOptions } from './engine/stepfunctions';
+import { executionStatusEvent, matchesEventPattern, statusChangeRules } from './engine/eventbridge';
+import { type ExecutionRecord, StepFunctionsSimulator, type StepFunctionsOptions } from './engine/stepfunctions';
 import type { Predicate, Scenario } from './scenario/schema';
 import { silentLogger, TASK_HANDLERS } from './tasks-registry';
 import { type CfnTemplate, DEFAULT_ENV, type ResolveEnv, TemplateResolver, resolveStateMachines } from './template';
@@ -169,7 +170,13 @@ export function buildWorld(
   template: CfnTemplate,
   env: ResolveEnv,
   environment: Scenario['environment'],
-  sfnOptions: Omit<StepFunctionsOptions, 'lambdas'>,
+  sfnOptions: Omit<StepFunctionsOptions, 'lambdas'> & {
+    /**
+     * Deliver each ended execution's status-change event to the template's rules (default true). Off only for
+     * tests that deliver the event by hand, e.g. twice, to show a target is idempotent.
+     */
+    readonly statusEvents?: boolean;
+  },
 ): StepFunctionsSimulator {
   const resolver = new TemplateResolver(template, env);
   const e = provision(template, resolver, environment);
@@ -180,7 +187,26 @@ export function buildWorld(
   region.register(new CloudWatchSimulator(region, e.cloudwatch ?? {}));
   region.register(new SnsSimulator(region, e.sns ?? {}));
   region.register(new HttpSimulator(region, e.http ?? {}));
-  const sfn = new StepFunctionsSimulator(region, { ...sfnOptions, lambdas: lambdasFor(template, resolver, region) });
+  // An execution that ends ABORTED, TIMED_OUT or FAILED emits its status-change event; the template's rules on it
+  // (snapshot-backup's rescue, dr-promotion's release) start their state machine, as EventBridge would.
+  const rules = statusChangeRules(template, resolver);
+  const onEnd = (record: ExecutionRecord) => {
+    sfnOptions.onEnd?.(record);
+    if (sfnOptions.statusEvents === false) return;
+    const event = executionStatusEvent(record, region);
+    const stopMs = (event.detail as { stopDate: number }).stopDate;
+    for (const rule of rules.filter((r) => matchesEventPattern(event, r.pattern))) {
+      for (const arn of rule.stateMachineArns) {
+        const at = new VirtualClock(stopMs + region.latency['events.delivery'] * 1000, region.baseClock.originMs);
+        executionClock.run(at, () => sfn.start(arn, JSON.stringify(event)));
+      }
+    }
+  };
+  const sfn = new StepFunctionsSimulator(region, {
+    ...sfnOptions,
+    onEnd,
+    lambdas: lambdasFor(template, resolver, region),
+  });
   for (const m of resolveStateMachines(template, env)) {
     const workflow = m.resource.Metadata?.[WORKFLOW_METADATA_KEY];
     sfn.addBuiltMachine(machineFor(m.arn, m.definition), m.definition, {

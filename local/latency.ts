@@ -17,6 +17,8 @@ export const DEFAULT_LATENCY = {
   'lambda.invoke': 0.1,
   /** Extra on the first invocation of each function in a drill (init + SDK client set-up). */
   'lambda.coldStart': 0.35,
+  /** An event (an execution's status change) reaching its rule's target (EventBridge PutEvents → target, §6). */
+  'events.delivery': 0.15,
 
   // EC2 API calls and instance lifecycle (§1)
   /** Any EC2 Describe, Modify or CreateTags call without its own entry. */

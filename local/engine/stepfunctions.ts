@@ -59,6 +59,8 @@ export interface StepFunctionsOptions {
   readonly broker: TaskTokenBroker | 'live';
   /** Called for every timeline entry of every execution. */
   readonly onTimeline?: (execution: ExecutionRecord, entry: TimelineEntry) => void;
+  /** Called once when an execution has ended (its status and result set), e.g. to emit its status-change event. */
+  readonly onEnd?: (execution: ExecutionRecord) => void;
 }
 
 /** Execution names: 1-80 characters, none of whitespace, brackets, wildcards, `" # % \ ^ | ~ ` $ & , ; : /` or controls. */
@@ -252,6 +254,7 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
       .then((result) => {
         record.result = result;
         record.status = result.status;
+        this.options.onEnd?.(record);
         return result;
       });
     this.executions.set(executionArn, record);

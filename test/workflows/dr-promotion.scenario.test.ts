@@ -185,7 +185,7 @@ describe('dr-promotion scenarios', () => {
     expect(d.calls('elasticloadbalancingv2', 'RegisterTargets')).toEqual([]);
   });
 
-  it('fails with InvalidInput listing every problem, and calls no AWS API', async () => {
+  it('fails with InvalidInput listing every problem, and changes nothing', async () => {
     const d = await Drilled.of('invalid-input');
     expect(d.failedExpectations).toEqual([]);
     for (const field of [
@@ -201,7 +201,11 @@ describe('dr-promotion scenarios', () => {
     ]) {
       expect(d.result.cause).toContain(`$.${field}:`);
     }
-    expect(d.result.apiCalls).toBe(0);
+    // The promotion itself calls nothing; its FAILED status event starts the release machine, whose one conditional
+    // write finds no lock of that execution to release (as on AWS).
+    expect(d.result.executions[0].apiCalls).toBe(0);
+    expect(d.result.calls.map((c) => `${c.service}:${c.action}`)).toEqual(['dynamodb:UpdateItem']);
+    expect(d.result.calls[0].error).toBe('ConditionalCheckFailedException');
   });
 
   it('runs the checks and the approval in practice mode, describes the changes and makes none', async () => {
@@ -341,6 +345,8 @@ describe('every end of a promotion releases the mirror set lock', () => {
     live?: boolean;
     /** The executions `stopAt` stops (default: every promotion). */
     stopOnly?: readonly string[];
+    /** Let the engine deliver each ended execution's status event to the release rule (default: by hand here). */
+    statusEvents?: boolean;
   }) {
     const template = options.template ?? site.template;
     const region = new SimulatedRegion({
@@ -353,6 +359,8 @@ describe('every end of a promotion releases the mirror set lock', () => {
     const arnOf = (w: string) => machines.find((m) => m.resource.Metadata?.[WORKFLOW_METADATA_KEY] === w)!.arn;
     const promotion = arnOf('dr-promotion');
     const sfn: StepFunctionsSimulator = buildWorld(region, template, site.env, base.environment, {
+      // These tests deliver the status events by hand (also twice, and foreign ones) unless told otherwise.
+      statusEvents: options.statusEvents ?? false,
       broker: options.live ? 'live' : new ScriptedApprovals(region, options.approvals),
       onTimeline: (execution, entry) => {
         if (
@@ -407,6 +415,21 @@ describe('every end of a promotion releases the mirror set lock', () => {
     const releaseArn = arnOf(DR_PROMOTION_RELEASE);
     return { region, sfn, promotion, releaseArn, start, statusEvent, release, lock, item, subjects };
   }
+
+  it("releases the lock from the stopped execution's own status event, with nobody delivering it by hand", async () => {
+    // GIVEN the engine delivers status events to the template's rules, as EventBridge does
+    const w = world({ approvals: [APPROVE], stopAt: ASK, stopOnly: ['dr-stopped'], statusEvents: true });
+    // WHEN an operator stops a promotion while it waits for approval
+    const stopped = await w.start('dr-stopped');
+    expect(stopped.status).toBe('ABORTED');
+    // THEN the release machine ran on its ABORTED event and released the lock, and a new start goes all the way
+    const releases = [...w.sfn.executions.values()].filter((e) => e.stateMachineArn === w.releaseArn);
+    expect(releases.map((e) => e.result?.status)).toEqual(['SUCCEEDED']);
+    expect(w.lock()?.owner).toBeUndefined();
+    expect(w.item('DR-PROMOTION#dr-stopped')).toMatchObject({ endedWith: { S: 'ABORTED' } });
+    const next = await w.start('dr-next');
+    expect(next.result?.status).toBe('SUCCEEDED');
+  });
 
   it('releases the lock of a promotion stopped while waiting for approval, and a new start goes through', async () => {
     // GIVEN a promotion an operator stops (StopExecution) while it waits for approval

@@ -523,7 +523,8 @@ describe('the rescue', () => {
   });
 
   /** A world with the instance, its freeze and thaw scripted; `stopWhen` stops the child at a state. */
-  function world(options: { stopAt?: string; thawFails?: number } = {}) {
+  /** `statusEvents`: the engine delivers status events to the rescue rule (default: the tests deliver them by hand). */
+  function world(options: { stopAt?: string; thawFails?: number; statusEvents?: boolean } = {}) {
     const region = new SimulatedRegion({
       regionName: site!.env.region,
       accountId: site!.env.account,
@@ -557,6 +558,7 @@ describe('the rescue', () => {
       },
     }) as Scenario['environment'];
     const sfn: StepFunctionsSimulator = buildWorld(region, site!.template, site!.env, environment, {
+      statusEvents: options.statusEvents ?? false,
       broker: new ScriptedApprovals(region, []),
       onTimeline: (execution, entry) => {
         if (
@@ -621,6 +623,20 @@ describe('the rescue', () => {
     (region.snapshot().ec2 as Environment['ec2']).instances.find((i) => i.instanceId === DB)!.workload;
   const thaws = (region: SimulatedRegion) =>
     (region.snapshot().ssm as Environment['ssm']).commands.filter((c) => c.documentName === THAW_DOC);
+
+  it("thaws from the aborted backup's own status event, with nobody delivering it by hand", async () => {
+    // GIVEN the engine delivers status events to the template's rules, as EventBridge does
+    const { region, sfn } = world({ stopAt: 'Take the snapshot set', statusEvents: true });
+    // WHEN an operator stops the backup right after the freeze
+    const child = await backUpOnce(sfn);
+    expect(child.status).toBe('ABORTED');
+    // THEN the rescue ran on the ABORTED event, thawed the database and released the lock
+    const rescues = [...sfn.executions.values()].filter((e) => e.stateMachineArn === rescueArn);
+    expect(rescues.map((e) => e.result?.status)).toEqual(['SUCCEEDED']);
+    expect(thaws(region)).toHaveLength(1);
+    expect(workload(region)).toMatchObject({ frozen: false });
+    expect(item(region)?.owner).toBeUndefined();
+  });
 
   it('thaws an instance whose backup was aborted while its database was frozen', async () => {
     // GIVEN a backup that an operator stops right after the freeze is confirmed (as CreateSnapshots starts)
