@@ -88,7 +88,7 @@ let stateTableName: string;
 /** The example app's primary site, synthesized once (drills of many seeds reuse it). */
 let primarySite: NonNullable<ReturnType<typeof synthesize>['primary']>;
 /** The instance-recovery state machine's ASL. */
-let definition: { States: Record<string, AslState> };
+let definition: { StartAt: string; States: Record<string, AslState> };
 
 interface AslState {
   readonly Type: string;
@@ -647,6 +647,13 @@ describe('instance-recovery scenarios', () => {
       expect(silent).toEqual([]);
     });
 
+    it('reaches no Fail state from the start without a notification, the input checks included', () => {
+      // GIVEN the synthesized state machine, WHEN every path from its StartAt is followed
+      const silent = silentFails(definition.States, definition.StartAt).map((p) => p.join(' → '));
+      // THEN every Fail state is reached only after publishing to the operators' topic
+      expect(silent).toEqual([]);
+    });
+
     it('gives every Task and Map a Catch for States.ALL (a state inside a Map fails its iteration to the Map)', () => {
       const uncaught = Object.entries(definition.States)
         .filter(([, s]) => s.Type === 'Task' || s.Type === 'Map')
@@ -958,7 +965,7 @@ describe('instance-recovery scenarios', () => {
       expect(drilled.messages[0].message).toContain('(operator)');
     });
 
-    it('fails with InvalidInput, touching nothing, for a trigger that names no instance', async () => {
+    it('fails with InvalidInput, touching nothing but telling the operators, for a trigger that names no instance', async () => {
       // GIVEN an alarm on a metric without InstanceId, an EC2 state change without an instance id and an
       //       operator input with a misspelt key
       // WHEN  each starts an execution
@@ -968,9 +975,13 @@ describe('instance-recovery scenarios', () => {
       expect(drilled.result.executions.map((e) => [e.status, e.error, endState(e)])).toEqual(
         Array.from({ length: 3 }, () => ['FAILED', Errors.INVALID_INPUT, 'Trigger names no instance']),
       );
-      // AND   nothing was called or changed
+      // AND   nothing was changed: the only call of each is the operators' notification naming the execution
       expect(drilled.result.lambdaInvocations).toBe(0);
-      expect(drilled.result.apiCalls).toBe(0);
+      expect(drilled.result.calls.map((c) => `${c.service}:${c.action}`)).toEqual(Array(3).fill('sns:Publish'));
+      expect(drilled.messages.map((m) => m.subject)).toEqual(
+        Array(3).fill('ha-workflows: instance recovery started without an instance'),
+      );
+      drilled.result.executions.forEach((e, i) => expect(drilled.messages[i].message).toContain(e.executionArn));
       expect(drilled.replacements).toEqual([]);
       expect(drilled.stateTable.items).toEqual([]);
     });

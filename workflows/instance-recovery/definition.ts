@@ -241,11 +241,24 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     parameters: { 'instanceId.$': '$.instanceId', trigger: 'operator' },
   });
   const notProtected = new sfn.Succeed(scope, 'Instance is not protected');
-  const unrecognized = new sfn.Fail(scope, 'Trigger names no instance', {
+  const unrecognizedFail = new sfn.Fail(scope, 'Trigger names no instance', {
     error: Errors.INVALID_INPUT,
     cause:
       'Expected an EC2 state-change event, a CloudWatch alarm event on an InstanceId metric, or {"instanceId": "i-…"}',
   });
+  // Not silent either: an alarm wired to a metric without an InstanceId would otherwise never recover anything.
+  const unrecognized = notify(scope, 'Notify trigger names no instance', {
+    topic: deps.topic,
+    subject: 'ha-workflows: instance recovery started without an instance',
+    message: sfn.JsonPath.format(
+      'Execution {} was started by a trigger that names no instance: expected an EC2 state-change event, a ' +
+        'CloudWatch alarm event on a metric with an InstanceId dimension, or an input with instanceId. Nothing was ' +
+        'changed. Check the alarm, rule or input that started it.',
+      sfn.JsonPath.stringAt('$$.Execution.Id'),
+    ),
+  });
+  unrecognized.addCatch(unrecognizedFail, { errors: [States.ALL], resultPath: '$.notifyError' });
+  unrecognized.next(unrecognizedFail);
 
   const inspect = recoveryLambda(
     'Inspect failed instance',
