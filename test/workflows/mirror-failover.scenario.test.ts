@@ -407,7 +407,7 @@ describe('mirror-failover scenarios', () => {
   });
 
   describe('a mirror set that is not configured', () => {
-    it('fails with UnknownMirrorSet before probing, locking or changing anything', async () => {
+    it('fails with UnknownMirrorSet before probing, locking or changing anything, telling the operators', async () => {
       // GIVEN a hook that names mirror set db-9
       // WHEN  its event arrives
       const drilled = await Drilled.of('unknown-set');
@@ -415,7 +415,11 @@ describe('mirror-failover scenarios', () => {
       expect(drilled.result.status).toBe('FAILED');
       expect(drilled.result.error).toBe(Errors.UNKNOWN_MIRROR_SET);
       expect(drilled.failedExpectations).toEqual([]);
-      expect(drilled.result.calls).toEqual([]);
+      // AND   its only call is the operators' notification naming the execution and the configured sets
+      expect(drilled.result.calls.map((c) => `${c.service}:${c.action}`)).toEqual(['sns:Publish']);
+      const message = (drilled.result.calls[0].input as { Message: string }).Message;
+      expect(message).toContain(drilled.result.executions[0].executionArn);
+      expect(message).toContain('configured: db-1');
       expect(drilled.result.lambdaInvocations).toBe(0);
     });
   });

@@ -119,16 +119,39 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
   const fromOperator = new sfn.Pass(scope, 'Take mirror set from input', {
     parameters: { 'mirrorSet.$': '$.mirrorSet', trigger: 'operator' },
   });
-  const unrecognized = new sfn.Fail(scope, 'Trigger names no mirror set', {
-    error: Errors.INVALID_INPUT,
-    cause:
-      `Expected a "${BECAME_PRIMARY}" event with detail.mirrorSet, a no-healthy-host alarm of a mirror set, ` +
-      'or {"mirrorSet": "<name>"}',
-  });
-  const unknownSet = new sfn.Fail(scope, 'Mirror set is not configured', {
-    error: Errors.UNKNOWN_MIRROR_SET,
-    cause: `The trigger names a mirror set this workflow does not know (configured: ${deps.sets.map((s) => s.name).join(', ')})`,
-  });
+  // Neither ends silently: a hook or alarm wired to a wrong name would otherwise never move traffic.
+  const notifyThen = (fail: sfn.Fail, id: string, what: string) => {
+    const task = notify(scope, id, {
+      topic: deps.topic,
+      subject: 'ha-workflows: mirror failover started for no known mirror set',
+      message: sfn.JsonPath.format(
+        `Execution {} was started by a trigger that ${what}. Nothing was probed or changed. ` +
+          'Check the become-primary hook, alarm or input that started it.',
+        sfn.JsonPath.stringAt('$$.Execution.Id'),
+      ),
+    });
+    task.addCatch(fail, { errors: [States.ALL], resultPath: '$.notifyError' });
+    task.next(fail);
+    return task;
+  };
+  const unrecognized = notifyThen(
+    new sfn.Fail(scope, 'Trigger names no mirror set', {
+      error: Errors.INVALID_INPUT,
+      cause:
+        `Expected a "${BECAME_PRIMARY}" event with detail.mirrorSet, a no-healthy-host alarm of a mirror set, ` +
+        'or {"mirrorSet": "<name>"}',
+    }),
+    'Notify trigger names no mirror set',
+    'names no mirror set',
+  );
+  const unknownSet = notifyThen(
+    new sfn.Fail(scope, 'Mirror set is not configured', {
+      error: Errors.UNKNOWN_MIRROR_SET,
+      cause: `The trigger names a mirror set this workflow does not know (configured: ${deps.sets.map((s) => s.name).join(', ')})`,
+    }),
+    'Notify mirror set is not configured',
+    `names a mirror set this workflow does not know (configured: ${deps.sets.map((s) => s.name).join(', ')})`,
+  );
 
   // ── Probe (read-only), then lock ──────────────────────────────────────────────────────────────────────
   const probe = (id: string) => {
