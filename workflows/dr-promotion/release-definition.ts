@@ -13,6 +13,7 @@ import {
   LOCK_ATTRIBUTES,
   notify,
   notifyThenFail,
+  releaseLock,
   States,
   THROTTLING_RETRY,
 } from '../fragments';
@@ -60,10 +61,9 @@ const HOLDER = '$.holder.Item';
  */
 export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.IChainable {
   const onFailure = { errors: [States.ALL], resultPath: '$.failure' };
-  const key = (setPath: string) =>
-    tasks.DynamoAttributeValue.fromString(sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(setPath)));
+  const setKey = (setPath: string) => sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(setPath));
+  const key = (setPath: string) => tasks.DynamoAttributeValue.fromString(setKey(setPath));
   const str = (path: string) => tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(path));
-  const lockNames = { '#owner': LOCK_ATTRIBUTES.owner, '#expiresAt': LOCK_ATTRIBUTES.expiresAt };
 
   const releaseFailed = notifyThenFail(scope, 'Notify the lock could not be released', {
     failStateId: 'The lock could not be released',
@@ -126,24 +126,20 @@ export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.
   // The lock is released either way; the notification still goes out.
   auditEnded.addCatch(notifyReleased, { errors: [States.ALL], resultPath: '$.auditError' });
   auditEnded.next(notifyReleased);
-  const releaseEnded = new tasks.DynamoUpdateItem(scope, 'Release the lock of the ended execution', {
+  // Only the ended execution's own lock: another promotion may hold the set by now.
+  const releaseEnded = releaseLock(scope, 'Release the lock of the ended execution', {
     table: deps.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: key(`${ENDED}.request.mirrorSet`) },
-    updateExpression: 'SET #lastError = :status, #lastExecution = :name REMOVE #owner, #expiresAt',
-    // Only the ended execution's own lock: another promotion may hold the set by now.
-    conditionExpression: '#owner = :ended',
-    expressionAttributeNames: { ...lockNames, '#lastError': 'drLastError', '#lastExecution': 'drLastExecution' },
-    expressionAttributeValues: {
-      ':ended': str(`${ENDED}.executionArn`),
+    key: setKey(`${ENDED}.request.mirrorSet`),
+    ownerPath: `${ENDED}.executionArn`,
+    set: ['#lastError = :status', '#lastExecution = :name'],
+    names: { '#lastError': 'drLastError', '#lastExecution': 'drLastExecution' },
+    values: {
       ':status': tasks.DynamoAttributeValue.fromString(
         sfn.JsonPath.format('execution {}', sfn.JsonPath.stringAt(`${ENDED}.status`)),
       ),
       ':name': str(`${ENDED}.name`),
     },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  releaseEnded.addRetry(THROTTLING_RETRY);
   releaseEnded.addCatch(nothingHeld, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
   releaseEnded.addCatch(releaseFailed, onFailure);
   releaseEnded.next(auditEnded);
@@ -216,14 +212,14 @@ export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.
   auditUnlock.addRetry(THROTTLING_RETRY);
   auditUnlock.addCatch(notifyUnlocked, { errors: [States.ALL], resultPath: '$.auditError' });
   auditUnlock.next(notifyUnlocked);
-  const releaseStale = new tasks.DynamoUpdateItem(scope, 'Release the stale lock', {
+  // Only the holder just read and described: if the lock changed hands meanwhile, nothing is released.
+  const releaseStale = releaseLock(scope, 'Release the stale lock', {
     table: deps.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: key(`${UNLOCK}.mirrorSet`) },
-    updateExpression: 'SET #lastUnlock = :unlock REMOVE #owner, #expiresAt',
-    conditionExpression: '#owner = :holder',
-    expressionAttributeNames: { ...lockNames, '#lastUnlock': 'drLastUnlock' },
-    expressionAttributeValues: {
-      ':holder': str(`${HOLDER}.${LOCK_ATTRIBUTES.owner}.S`),
+    key: setKey(`${UNLOCK}.mirrorSet`),
+    ownerPath: `${HOLDER}.${LOCK_ATTRIBUTES.owner}.S`,
+    set: ['#lastUnlock = :unlock'],
+    names: { '#lastUnlock': 'drLastUnlock' },
+    values: {
       ':unlock': tasks.DynamoAttributeValue.fromString(
         sfn.JsonPath.format(
           '{} by {}: {}',
@@ -233,10 +229,7 @@ export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.
         ),
       ),
     },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  releaseStale.addRetry(THROTTLING_RETRY);
   releaseStale.addCatch(changed, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
   releaseStale.addCatch(releaseFailed, onFailure);
   releaseStale.next(auditUnlock);

@@ -71,15 +71,22 @@ export interface ReleaseProps {
   readonly key: string;
   /** `SET` clauses recorded with the release (the resource's new state). */
   readonly set: readonly string[];
-  /** An extra condition, ANDed with "this execution holds the lock" (e.g. "no event was handed over"). */
+  /** An extra condition, ANDed with "the owner holds the lock" (e.g. "no event was handed over"). */
   readonly condition?: string;
+  /**
+   * Where the owner whose lock is released is: another execution's ARN, for a cleanup that releases what an ended
+   * execution left (a rescue, a release on a status event, an operator's unlock).
+   * @default '$$.Execution.Id' - this execution's own lock
+   */
+  readonly ownerPath?: string;
   readonly names?: Record<string, string>;
   readonly values?: Record<string, tasks.DynamoAttributeValue>;
 }
 
 /**
- * Records the resource's state and releases the lock, only if this execution still holds it (and `condition` holds):
- * otherwise `DynamoDB.ConditionalCheckFailedException`.
+ * Records the resource's state and releases the lock, only if its owner (this execution, or `ownerPath`) still holds
+ * it (and `condition` holds): otherwise `DynamoDB.ConditionalCheckFailedException`. Never releases a lock another
+ * execution took meanwhile; a second release of the same lock fails the condition (idempotent).
  */
 export function releaseLock(scope: Construct, id: string, props: ReleaseProps): tasks.DynamoUpdateItem {
   const task = new tasks.DynamoUpdateItem(scope, id, {
@@ -89,7 +96,7 @@ export function releaseLock(scope: Construct, id: string, props: ReleaseProps): 
     conditionExpression: '#owner = :me' + (props.condition ? ` AND ${props.condition}` : ''),
     expressionAttributeNames: { ...baseNames, ...props.names },
     expressionAttributeValues: {
-      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
+      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(props.ownerPath ?? '$$.Execution.Id')),
       ...props.values,
     },
     resultPath: sfn.JsonPath.DISCARD,

@@ -11,6 +11,7 @@ import {
   LOCK_ATTRIBUTES,
   notify,
   notifyThenFail,
+  releaseLock,
   States,
   THROTTLING_RETRY,
 } from '../fragments';
@@ -90,27 +91,19 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
   notifyRescued.next(rescued);
 
   // Releases the dead execution's lock, and only its: another backup may hold the instance by now.
-  const recordRescue = new tasks.DynamoUpdateItem(scope, 'Record the rescue', {
+  const recordRescue = releaseLock(scope, 'Record the rescue', {
     table: deps.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(key) },
-    updateExpression: 'SET #state = :rescued, #thawedAt = :at REMOVE #owner, #expiresAt',
-    conditionExpression: '#owner = :dead AND #state = :frozen',
-    expressionAttributeNames: {
-      '#state': BACKUP_RECORD.state,
-      '#thawedAt': BACKUP_RECORD.thawedAt,
-      '#owner': LOCK_ATTRIBUTES.owner,
-      '#expiresAt': LOCK_ATTRIBUTES.expiresAt,
-    },
-    expressionAttributeValues: {
+    key,
+    ownerPath: dead,
+    condition: '#state = :frozen',
+    set: ['#state = :rescued', '#thawedAt = :at'],
+    names: { '#state': BACKUP_RECORD.state, '#thawedAt': BACKUP_RECORD.thawedAt },
+    values: {
       ':rescued': tasks.DynamoAttributeValue.fromString(BackupState.THAWED_BY_RESCUE),
       ':frozen': tasks.DynamoAttributeValue.fromString(BackupState.FROZEN),
       ':at': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.thawResult.endedAt')),
-      ':dead': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(dead)),
     },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  recordRescue.addRetry(THROTTLING_RETRY);
   // The database is thawed either way; the notification says so.
   recordRescue.addCatch(notifyRescued, { errors: [States.ALL], resultPath: '$.recordError' });
   recordRescue.next(notifyRescued);
