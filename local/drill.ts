@@ -1,12 +1,14 @@
 import { CloudWatchSimulator } from './region/cloudwatch';
 import { DynamoDbSimulator } from './region/dynamodb';
 import { Ec2Simulator } from './region/ec2';
+import { rulesFromTemplate } from './region/ec2-network';
 import { Elbv2Simulator } from './region/elbv2';
 import { deepPartialMatch } from './region/faults';
 import { HttpSimulator } from './region/http';
 import { type ApiCallRecord, SimulatedRegion } from './region/region';
 import { SnsSimulator } from './region/sns';
 import { SsmSimulator } from './region/ssm';
+import { checkNeverTwoWriters, type WriterRow } from './region/writers';
 import { executionClock, VirtualClock } from './clock';
 import { ScriptedApprovals } from './engine/approvals';
 import { localClients } from './engine/clients';
@@ -93,7 +95,13 @@ function provision(template: CfnTemplate, resolver: TemplateResolver, environmen
       const groupId = resolver.ref(logicalId);
       const groups = (ec2.securityGroups ??= []);
       if (!groups.some((g) => g.groupId === groupId)) {
-        groups.push({ groupId, vpcId: p.VpcId, groupName: logicalId, description: String(p.GroupDescription ?? '') });
+        groups.push({
+          groupId,
+          vpcId: p.VpcId,
+          groupName: logicalId,
+          description: String(p.GroupDescription ?? ''),
+          ...rulesFromTemplate(p),
+        });
       }
     } else if (r.Type === 'AWS::SSM::Document' && p.DocumentType === 'Command') {
       // The stack's command documents (freeze/thaw), with the parameters their content declares.
@@ -325,6 +333,10 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
         });
     });
     for (const p of exp.environment) expectations.push(checkPredicate(p, environment));
+    if (exp.neverTwoWriters !== undefined && exp.neverTwoWriters !== false) {
+      const rows = (environment.ec2 as { writers?: WriterRow[] } | undefined)?.writers;
+      expectations.push(checkNeverTwoWriters(rows, exp.neverTwoWriters));
+    }
   }
   const ran = [...sfn.executions.values()].flatMap((e) => (e.result ? [e.result] : []));
   const first = executions[0];

@@ -43,6 +43,16 @@ import type {
 } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { applyFilters, toTagList } from './ec2-filters';
+import {
+  admitsClients,
+  allowsEgress,
+  type GroupRules,
+  groupRulesSchema,
+  networkInterfaceSchema,
+  type SecurityGroupRule,
+  toIpPermission,
+} from './ec2-network';
+import { writerIntervals, type WriterRow } from './writers';
 import { AwsApiError } from './errors';
 import type { ActionHandler, ServiceSimulator, SimulatedRegion } from './region';
 import type { InstanceInspector, InstanceView, WorkloadState } from './types';
@@ -97,6 +107,7 @@ export const ec2EnvironmentSchema = z.strictObject({
         groupName: z.string(),
         description: z.string().optional(),
         tags,
+        ...groupRulesSchema,
       }),
     )
     .default([]),
@@ -127,6 +138,8 @@ export const ec2EnvironmentSchema = z.strictObject({
         subnetId: z.string(),
         privateIpAddress: z.string().optional(),
         securityGroupIds: z.array(z.string()).default([]),
+        /** Interfaces beyond the primary one (device index 0 is `subnetId` + `securityGroupIds`), each with its groups. */
+        networkInterfaces: z.array(networkInterfaceSchema).default([]),
         /** Instance profile ARN. */
         iamInstanceProfile: z.string().optional(),
         tags,
@@ -258,6 +271,16 @@ interface GroupRecord {
   readonly groupName: string;
   readonly description: string;
   tags: Record<string, string>;
+  readonly ingress: SecurityGroupRule[];
+  readonly egress: SecurityGroupRule[];
+}
+/** A secondary network interface (device index ≥ 1) with its own subnet, address and groups. */
+interface InterfaceRecord {
+  readonly networkInterfaceId: string;
+  readonly deviceIndex: number;
+  readonly subnet: SubnetRecord;
+  readonly privateIpAddress: string;
+  securityGroupIds: string[];
 }
 interface InstanceRecord {
   readonly instanceId: string;
@@ -277,6 +300,10 @@ interface InstanceRecord {
   readonly rootDeviceName: string;
   readonly bootFails: boolean;
   securityGroupIds: string[];
+  /** Secondary interfaces, by device index. */
+  readonly extraInterfaces: InterfaceRecord[];
+  /** The groups of every interface (by interface id) from each moment on, in time order (writers.ts reads it). */
+  groupHistory: { at: number; byInterface: Record<string, string[]> }[];
   tags: Record<string, string>;
   disableApiTermination: boolean;
   /** Seconds from `shutting-down` to `terminated` (the latency model's, unless the scenario sets one). */
@@ -354,7 +381,10 @@ const numberToIp = (n: number) => [24, 16, 8, 0].map((shift) => Math.floor(n / 2
  * `DryRun` is modeled for RunInstances (validated like the real call, then `DryRunOperation`, HTTP 412; the
  * simulator has no IAM, so `UnauthorizedOperation` comes only from a scenario's fault); any other action called
  * with `DryRun: true` is refused as not modeled rather than performed.
- * Not modeled: pagination (MaxResults/NextToken are ignored), public IPs, several ENIs per instance.
+ * Several network interfaces per instance (device index, subnet, own groups): `ModifyInstanceAttribute Groups` changes
+ * the primary one only, `ModifyNetworkInterfaceAttribute` any of them. Security-group rules decide whether the SSM
+ * agent comes online (HTTPS egress, ec2-network.ts) and whether a workload takes clients (writers.ts).
+ * Not modeled: pagination (MaxResults/NextToken are ignored), public IPs.
  */
 export class Ec2Simulator implements ServiceSimulator, InstanceInspector, InstanceTimeline {
   readonly name = 'ec2' as const;
@@ -486,6 +516,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
             : [e.at],
       ),
       ...rec.workload.map((w) => w.at),
+      ...rec.groupHistory.map((g) => g.at),
       ...this.impairments.filter((i) => i.zone === rec.subnet.availabilityZone).map((i) => i.fromMs),
     ];
     const times = [...new Set(points.filter((t) => t > fromMs && t <= toMs))].sort((a, b) => a - b);
@@ -592,6 +623,8 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         rootDeviceName: '/dev/xvda',
         bootFails: this.takeBootFailure(subnet.availabilityZone, imageId),
         securityGroupIds: groupIds.length > 0 ? [...groupIds] : defaultGroup ? [defaultGroup.groupId] : [],
+        extraInterfaces: [],
+        groupHistory: [],
         tags: { ...instanceTags },
         disableApiTermination: req.DisableApiTermination ?? false,
         shuttingDownSeconds: this.region.latency['ec2.shuttingDownToTerminated'],
@@ -603,6 +636,8 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
       };
       this.instances.set(instanceId, rec);
       this.addVolume(rec, '/dev/xvda', 8, 'gp3', true, { ...volumeTags }, `vol-${this.region.random.hex(17)}`);
+      for (const extra of req.NetworkInterfaces?.slice(1) ?? []) this.launchInterface(rec, extra);
+      this.recordGroups(rec, -Infinity);
       created.push(rec);
     }
     if (token !== undefined)
@@ -702,10 +737,21 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
   private stopInstances(req: StopInstancesRequest): Json<StopInstancesResult> {
     const recs = this.lookupInstances(required(req.InstanceIds, 'InstanceIds'));
     this.requireStates(recs, ['pending', 'running', 'stopping', 'stopped'], 'stopped');
-    // `Force` is accepted; a forced stop takes the same modeled time.
+    // On an impaired host (an instance in an impaired AZ) a stop without `Force` stays `stopping` (item 10); a
+    // forced stop completes in the modeled time, also for an instance already stuck in `stopping`.
     const delay = this.region.latency['ec2.stoppingToStopped'];
+    const now = this.now();
     return {
-      StoppingInstances: recs.map((rec) => this.transition(rec, ['stopping', 'stopped'], 'stopping', 'stopped', delay)),
+      StoppingInstances: recs.map((rec) => {
+        const before = this.entryAt(rec, now).state;
+        const stuck = req.Force !== true && this.zoneImpaired(rec.subnet.availabilityZone, now);
+        if (req.Force === true) this.unstick(rec, now, delay);
+        const change = this.transition(rec, ['stopping', 'stopped'], 'stopping', 'stopped', delay);
+        if (stuck && before !== 'stopping' && before !== 'stopped') {
+          rec.timeline = rec.timeline.filter((e) => !(e.at > now && e.state === 'stopped'));
+        }
+        return change;
+      }),
     };
   }
 
@@ -724,7 +770,11 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
 
   private modifyInstanceAttribute(req: ModifyInstanceAttributeRequest): Record<string, never> {
     const [rec] = this.lookupInstances([required(req.InstanceId, 'InstanceId')]);
-    if (req.Groups) rec.securityGroupIds = this.checkGroups(req.Groups, rec.subnet.vpcId);
+    // "Replaces the security groups of the instance": of its primary network interface only (item 12).
+    if (req.Groups) {
+      rec.securityGroupIds = this.checkGroups(req.Groups, rec.subnet.vpcId);
+      this.recordGroups(rec, this.now());
+    }
     if (req.DisableApiTermination?.Value !== undefined) rec.disableApiTermination = req.DisableApiTermination.Value;
     if (req.Attribute === 'disableApiTermination' && req.Value !== undefined)
       rec.disableApiTermination = req.Value === 'true';
@@ -736,10 +786,19 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     const eni = required(req.NetworkInterfaceId, 'NetworkInterfaceId');
     const now = this.now();
     const rec = [...this.instances.values()].find(
-      (r) => r.networkInterfaceId === eni && this.viewAt(r, now) && this.entryAt(r, now).state !== 'terminated',
+      (r) =>
+        (r.networkInterfaceId === eni || r.extraInterfaces.some((x) => x.networkInterfaceId === eni)) &&
+        this.viewAt(r, now) &&
+        this.entryAt(r, now).state !== 'terminated',
     );
     if (!rec) throw ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${eni}' does not exist`);
-    if (req.Groups) rec.securityGroupIds = this.checkGroups(req.Groups, rec.subnet.vpcId);
+    if (req.Groups) {
+      const extra = rec.extraInterfaces.find((x) => x.networkInterfaceId === eni);
+      const groups = this.checkGroups(req.Groups, (extra?.subnet ?? rec.subnet).vpcId);
+      if (extra) extra.securityGroupIds = groups;
+      else rec.securityGroupIds = groups;
+      this.recordGroups(rec, now);
+    }
     return {};
   }
 
@@ -898,8 +957,8 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         VpcId: g.vpcId,
         OwnerId: this.region.accountId,
         SecurityGroupArn: `arn:aws:ec2:${this.region.regionName}:${this.region.accountId}:security-group/${g.groupId}`,
-        IpPermissions: [],
-        IpPermissionsEgress: [],
+        IpPermissions: g.ingress.map(toIpPermission),
+        IpPermissionsEgress: g.egress.map(toIpPermission),
         Tags: toTagList(g.tags),
       })),
     };
@@ -1115,6 +1174,13 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
           subnetId: rec.subnet.subnetId,
           privateIpAddress: rec.privateIpAddress,
           securityGroupIds: [...rec.securityGroupIds],
+          networkInterfaces: this.interfacesOf(rec).map((x) => ({
+            networkInterfaceId: x.networkInterfaceId,
+            deviceIndex: x.deviceIndex,
+            subnetId: x.subnet.subnetId,
+            privateIpAddress: x.privateIpAddress,
+            securityGroupIds: [...x.securityGroupIds],
+          })),
           iamInstanceProfile: rec.iamInstanceProfileArn,
           tags: { ...rec.tags },
           workload: { ...this.workloadAt(rec, now) },
@@ -1123,6 +1189,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
           launchTime: iso(rec.launchTime),
         };
       }),
+      writers: this.writers(),
       subnets: [...this.subnets.values()].map((s) => ({ ...s, tags: { ...s.tags } })),
       securityGroups: [...this.groups.values()].map((g) => ({ ...g, tags: { ...g.tags } })),
       volumes: [...this.volumes.values()].map((v) => ({
@@ -1160,7 +1227,13 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
       this.subnets.set(s.subnetId, { ...s, cidrBlock: s.cidrBlock ?? `10.0.${index}.0/24`, tags: { ...s.tags } }),
     );
     for (const g of this.env.securityGroups) {
-      this.groups.set(g.groupId, { ...g, description: g.description ?? g.groupName, tags: { ...g.tags } });
+      this.groups.set(g.groupId, {
+        ...g,
+        description: g.description ?? g.groupName,
+        tags: { ...g.tags },
+        ingress: [...g.ingress],
+        egress: [...g.egress],
+      });
     }
     for (const p of this.env.instanceProfiles) this.profiles.set(p.arn, this.profileId());
     for (const i of this.env.instances) {
@@ -1222,6 +1295,8 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         rootDeviceName: volumes.find((v) => v.boot)?.device ?? '/dev/xvda',
         bootFails: false,
         securityGroupIds: [...i.securityGroupIds],
+        extraInterfaces: [],
+        groupHistory: [],
         tags: { ...i.tags },
         disableApiTermination: i.disableApiTermination,
         shuttingDownSeconds,
@@ -1229,6 +1304,8 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         workload: [{ at: -Infinity, state: { ...i.workload } }],
       };
       this.instances.set(rec.instanceId, rec);
+      problems.push(...this.loadInterfaces(rec, i.networkInterfaces));
+      this.recordGroups(rec, -Infinity);
       for (const v of volumes)
         this.addVolume(rec, v.device, v.sizeGiB, v.volumeType, v.boot, { ...v.tags }, v.volumeId);
     }
@@ -1368,6 +1445,106 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     return [...groupIds];
   }
 
+  /** A forced stop of an instance stuck in `stopping` (nothing scheduled): it reaches `stopped` after `delay`. */
+  private unstick(rec: InstanceRecord, now: number, delaySeconds: number): void {
+    const entry = this.entryAt(rec, now);
+    if (entry.state !== 'stopping' || rec.timeline.some((e) => e.at > now)) return;
+    rec.timeline.push({ at: now + delaySeconds * 1000, state: 'stopped', reason: entry.reason });
+  }
+
+  /** Records the groups of every interface of `rec` as they are now, from `at` on. */
+  private recordGroups(rec: InstanceRecord, at: number): void {
+    const byInterface: Record<string, string[]> = { [rec.networkInterfaceId]: [...rec.securityGroupIds] };
+    for (const x of rec.extraInterfaces) byInterface[x.networkInterfaceId] = [...x.securityGroupIds];
+    const index = rec.groupHistory.findIndex((g) => g.at > at);
+    if (index === -1) rec.groupHistory.push({ at, byInterface });
+    else rec.groupHistory.splice(index, 0, { at, byInterface });
+  }
+
+  /** The groups of each interface at `t`. */
+  private groupsAt(rec: InstanceRecord, t: number): Record<string, string[]> {
+    let current = rec.groupHistory[0]?.byInterface ?? {};
+    for (const g of rec.groupHistory) if (g.at <= t) current = g.byInterface;
+    return current;
+  }
+
+  private groupRulesOf(groupIds: readonly string[]): (GroupRules | undefined)[] {
+    return groupIds.map((id) => this.groups.get(id));
+  }
+
+  /** A secondary interface of a RunInstances request (`NetworkInterfaces[1…]`). */
+  private launchInterface(
+    rec: InstanceRecord,
+    spec: NonNullable<RunInstancesRequest['NetworkInterfaces']>[number],
+  ): void {
+    const subnet = spec.SubnetId ? this.subnets.get(spec.SubnetId) : rec.subnet;
+    if (!subnet) throw ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${spec.SubnetId}' does not exist`);
+    rec.extraInterfaces.push({
+      networkInterfaceId: `eni-${this.region.random.hex(17)}`,
+      deviceIndex: spec.DeviceIndex ?? rec.extraInterfaces.length + 1,
+      subnet,
+      privateIpAddress: this.allocateIp(subnet),
+      securityGroupIds: this.checkGroups(spec.Groups ?? [], subnet.vpcId),
+    });
+  }
+
+  /** A scenario instance's secondary interfaces; returns the problems found. */
+  private loadInterfaces(rec: InstanceRecord, specs: Env['instances'][number]['networkInterfaces']): string[] {
+    const problems: string[] = [];
+    for (const spec of specs) {
+      const subnet = spec.subnetId ? this.subnets.get(spec.subnetId) : rec.subnet;
+      const where = `instance ${rec.instanceId} interface ${spec.deviceIndex}`;
+      if (!subnet) {
+        problems.push(`${where}: unknown subnetId '${spec.subnetId}'`);
+        continue;
+      }
+      if (subnet.availabilityZone !== rec.subnet.availabilityZone) {
+        problems.push(`${where}: subnet ${subnet.subnetId} is not in ${rec.subnet.availabilityZone}`);
+      }
+      if (spec.deviceIndex === 0 || rec.extraInterfaces.some((x) => x.deviceIndex === spec.deviceIndex)) {
+        problems.push(`${where}: device index ${spec.deviceIndex} is already used`);
+      }
+      const unknown = spec.securityGroupIds.filter((g) => this.groups.get(g)?.vpcId !== subnet.vpcId);
+      if (unknown.length > 0) problems.push(`${where}: unknown securityGroupIds in its VPC: ${unknown.join(', ')}`);
+      rec.extraInterfaces.push({
+        networkInterfaceId: spec.networkInterfaceId ?? `eni-${this.region.random.hex(17)}`,
+        deviceIndex: spec.deviceIndex,
+        subnet,
+        privateIpAddress: spec.privateIpAddress ?? this.allocateIp(subnet),
+        securityGroupIds: [...spec.securityGroupIds],
+      });
+    }
+    return problems;
+  }
+
+  /** The writers timeline of every instance (writers.ts), from the drill's start. */
+  private writers(): WriterRow[] {
+    this.applyDueWorkloadChanges();
+    const start = this.region.clock.startMs;
+    const bootMs = this.region.latency['ec2.runningToSsmOnline'] * 1000;
+    return [...this.instances.values()].flatMap((rec) =>
+      writerIntervals(
+        {
+          instanceId: rec.instanceId,
+          tags: rec.tags,
+          timeline: rec.timeline,
+          changes: [...rec.workload.map((w) => w.at), ...rec.groupHistory.map((g) => g.at)],
+          workloadAt: (t) => this.recordedWorkloadAt(rec, t),
+          admitsClientsAt: (t) =>
+            Object.values(this.groupsAt(rec, t)).some((ids) => admitsClients(this.groupRulesOf(ids))),
+          bootFails: rec.bootFails,
+        },
+        start,
+        bootMs,
+      ).map((w) => ({
+        instanceId: w.instanceId,
+        tags: { ...w.tags },
+        from: iso(w.fromMs),
+        to: w.toMs === null ? null : iso(w.toMs),
+      })),
+    );
+  }
+
   private entryAt(rec: InstanceRecord, t: number): InstanceRecord['timeline'][number] {
     let current = rec.timeline[0];
     for (const e of rec.timeline) if (e.at <= t) current = e;
@@ -1426,8 +1603,12 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
       availabilityZone: rec.subnet.availabilityZone,
       subnetId: rec.subnet.subnetId,
       privateIpAddress: rec.privateIpAddress,
+      // The agent reaches the SSM endpoints over HTTPS through the primary interface (item 9).
       ssmOnline:
-        entry.state === 'running' && !impaired && t >= entry.at + this.region.latency['ec2.runningToSsmOnline'] * 1000,
+        entry.state === 'running' &&
+        !impaired &&
+        t >= entry.at + this.region.latency['ec2.runningToSsmOnline'] * 1000 &&
+        allowsEgress(this.groupRulesOf(this.groupsAt(rec, t)[rec.networkInterfaceId] ?? [])),
       impaired,
       securityGroupIds: [...rec.securityGroupIds],
       tags: { ...rec.tags },
@@ -1549,25 +1730,26 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
             SubnetId: rec.subnet.subnetId,
             VpcId: rec.subnet.vpcId,
             SecurityGroups: groups,
-            NetworkInterfaces: [
-              {
-                NetworkInterfaceId: rec.networkInterfaceId,
-                SubnetId: rec.subnet.subnetId,
-                VpcId: rec.subnet.vpcId,
-                PrivateIpAddress: rec.privateIpAddress,
-                Groups: groups,
+            NetworkInterfaces: this.interfacesOf(rec).map((x) => {
+              const xGroups = x.securityGroupIds.map((id) => ({ GroupId: id, GroupName: this.groups.get(id)?.groupName }));
+              return {
+                NetworkInterfaceId: x.networkInterfaceId,
+                SubnetId: x.subnet.subnetId,
+                VpcId: x.subnet.vpcId,
+                PrivateIpAddress: x.privateIpAddress,
+                Groups: xGroups,
                 Status: 'in-use',
                 SourceDestCheck: true,
                 OwnerId: this.region.accountId,
                 Attachment: {
-                  AttachmentId: `eni-attach-${rec.networkInterfaceId.slice(4)}`,
-                  DeviceIndex: 0,
+                  AttachmentId: `eni-attach-${x.networkInterfaceId.slice(4)}`,
+                  DeviceIndex: x.deviceIndex,
                   Status: 'attached',
                   AttachTime: iso(rec.launchTime),
-                  DeleteOnTermination: true,
+                  DeleteOnTermination: x.deviceIndex === 0,
                 },
-              },
-            ],
+              };
+            }),
             BlockDeviceMappings: [...this.volumes.values()]
               .filter((v) => v.instanceId === rec.instanceId)
               .map((v) => ({
@@ -1591,6 +1773,20 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
       ClientToken: rec.clientToken ?? '',
       Tags: toTagList(rec.tags),
     };
+  }
+
+  /** Every interface of the instance, the primary one (device index 0) first. */
+  private interfacesOf(rec: InstanceRecord): InterfaceRecord[] {
+    return [
+      {
+        networkInterfaceId: rec.networkInterfaceId,
+        deviceIndex: 0,
+        subnet: rec.subnet,
+        privateIpAddress: rec.privateIpAddress,
+        securityGroupIds: rec.securityGroupIds,
+      },
+      ...[...rec.extraInterfaces].sort((a, b) => a.deviceIndex - b.deviceIndex),
+    ];
   }
 
   private volumeAttached(v: VolumeRecord, t: number): boolean {

@@ -131,6 +131,11 @@ export const scenarioSchema = z.strictObject({
       /** Expectations per trigger, in order. */
       executions: z.array(executionExpectSchema).optional(),
       environment: z.array(predicateSchema).default([]),
+      /**
+       * Fails the drill when two instances write at the same moment anywhere on the timeline (`ec2.writers`): `true`
+       * for all instances, or `{ "groupByTag": "<tag key>" }` for instances sharing that tag's value.
+       */
+      neverTwoWriters: z.union([z.boolean(), z.strictObject({ groupByTag: z.string().min(1) })]).optional(),
     })
     .optional(),
 });
