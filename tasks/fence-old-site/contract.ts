@@ -12,6 +12,13 @@ export const inputSchema = z.object({
     .max(20),
   /** The deny-all ("blackhole") security group of the old members' VPC, in the primary region. */
   denyAllGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/),
+  /** `check`: which check this is (1, 2, …), the workflow's poll counter. */
+  checkNumber: z.number().int().min(1).optional(),
+  /**
+   * `check`: from this check on, a member not yet `stopped` is stopped with `Force: true` (a stop on an impaired
+   * host can stay `stopping` for ever). Omitted: never forced.
+   */
+  forceStopAfterChecks: z.number().int().min(1).optional(),
 });
 export type FenceOldSiteInput = z.infer<typeof inputSchema>;
 

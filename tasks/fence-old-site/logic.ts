@@ -9,12 +9,17 @@ import type { FenceOldSiteInput, FenceOldSiteOutput, MemberFence } from './contr
  * write until the OS is down), and neither is the deny-all group alone (it does not cut tracked connections).
  */
 export const FENCED_STATES: readonly string[] = ['stopped', 'terminated'];
+/** States from which a forced stop can still take a member down. */
+const FORCEABLE_STATES: ReadonlySet<string> = new Set(['pending', 'running', 'stopping']);
 
 /**
  * Fences the old site from the DR region, best effort: for each old member, StopInstances and a swap to the
  * deny-all security group (two independent attempts: either may fail while the other works), then one
  * DescribeInstances to confirm. Every call is bounded by the client's own retries; an error is recorded, never
- * thrown, so the workflow decides what an unconfirmed fence means. `check` only reads the states.
+ * thrown, so the workflow decides what an unconfirmed fence means. `check` reads the states and, from check
+ * `forceStopAfterChecks` on, stops each member still running or `stopping` with `Force: true`: on an impaired host a
+ * graceful stop can stay `stopping` (EC2 User Guide, "Troubleshoot Amazon EC2 instance stop issues"), and the
+ * database there may still write. The forced stop is confirmed by a later check.
  */
 export async function fenceOldSite(ec2ForRegion: Ec2ForRegion, input: FenceOldSiteInput): Promise<FenceOldSiteOutput> {
   const ec2 = ec2ForRegion(input.region);
@@ -46,6 +51,24 @@ export async function fenceOldSite(ec2ForRegion: Ec2ForRegion, input: FenceOldSi
     }
   } catch (e) {
     for (const id of input.instanceIds) actions.get(id)!.push(`DescribeInstances ${errorName(e) ?? 'error'}`);
+  }
+  const force =
+    input.mode === 'check' &&
+    input.forceStopAfterChecks !== undefined &&
+    (input.checkNumber ?? 0) >= input.forceStopAfterChecks;
+  if (force) {
+    await Promise.all(
+      input.instanceIds
+        .filter((id) => FORCEABLE_STATES.has(states.get(id) ?? ''))
+        .map(async (id) => {
+          try {
+            await send(ec2, new StopInstancesCommand({ InstanceIds: [id], Force: true }));
+            actions.get(id)!.push('StopInstances Force=true ok');
+          } catch (e) {
+            actions.get(id)!.push(`StopInstances Force=true ${errorName(e) ?? 'error'}`);
+          }
+        }),
+    );
   }
   const members: MemberFence[] = input.instanceIds.map((id) => {
     const state = states.get(id) ?? 'unknown';

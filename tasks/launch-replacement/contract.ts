@@ -9,8 +9,14 @@ export const inputSchema = z.object({
   tagKey: z.string().min(1).max(128),
   /** The failed instance, as "Inspect failed instance" described it. */
   source: sourceInstanceSchema,
-  /** The VPC's deny-all security group: the replacement is launched fenced. */
+  /** The VPC's deny-all security group (the failed instance's fence). */
   denyAllGroupId: z.string().min(1),
+  /**
+   * The boot security group of each VPC, by VPC id: no ingress, HTTPS (443) egress only. The replacement is launched
+   * with it alone, so that its SSM agent and user data reach their endpoints while no client reaches it and it reaches
+   * no data-tier port; a deny-all group would leave the agent offline and the boot unable to fetch anything.
+   */
+  bootGroups: z.record(z.string().min(1), z.string().min(1)),
   /** Subnets to try, in order. */
   candidateSubnets: z.array(candidateSubnetSchema).min(1),
   /**

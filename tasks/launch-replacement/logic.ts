@@ -57,7 +57,7 @@ export function replacementTags(input: LaunchReplacementInput): Tag[] {
 }
 
 /**
- * Launches the replacement, fenced (deny-all security group only), in the first candidate subnet with capacity.
+ * Launches the replacement, with the boot security group only, in the first candidate subnet with capacity.
  * Idempotent: an instance this execution already launched in any candidate subnet (found by its `replaces` tag
  * and client token) is returned instead of launching another, so a retried task never leaves two replacements
  * even when an earlier attempt fell through to a later zone; the per-subnet ClientToken covers the rest
@@ -100,7 +100,23 @@ export async function launchReplacement(
   );
 }
 
-/** The replacement's RunInstances request in one subnet, fenced (deny-all group only); no ClientToken. */
+/**
+ * The boot security group of the source's VPC: the replacement's only group until the failed instance is confirmed
+ * gone (no client reaches it, it reaches nothing but HTTPS endpoints).
+ */
+export function bootGroupOf(input: LaunchReplacementInput): string {
+  const { source } = input;
+  const group = Object.hasOwn(input.bootGroups, source.vpcId) ? input.bootGroups[source.vpcId] : undefined;
+  if (!group) {
+    throw new ReplacementNotLaunchable(
+      `No replacement for ${source.instanceId} can be launched: no boot security group is configured for its VPC ` +
+        `${source.vpcId} (known: ${Object.keys(input.bootGroups).join(', ') || 'none'})`,
+    );
+  }
+  return group;
+}
+
+/** The replacement's RunInstances request in one subnet, with the boot security group only; no ClientToken. */
 function runRequest(input: LaunchReplacementInput, subnet: CandidateSubnet, tags: Tag[]): RunInstancesCommandInput {
   const { source } = input;
   return {
@@ -108,7 +124,7 @@ function runRequest(input: LaunchReplacementInput, subnet: CandidateSubnet, tags
     InstanceType: source.instanceType as _InstanceType,
     ...(source.keyName !== null ? { KeyName: source.keyName } : {}),
     SubnetId: subnet.subnetId,
-    SecurityGroupIds: [input.denyAllGroupId],
+    SecurityGroupIds: [bootGroupOf(input)],
     ...(source.iamInstanceProfileArn !== null ? { IamInstanceProfile: { Arn: source.iamInstanceProfileArn } } : {}),
     MinCount: 1,
     MaxCount: 1,
@@ -161,6 +177,7 @@ export async function checkLaunchable(
   const tags = replacementTags(input);
   const refuse = (why: string) =>
     new ReplacementNotLaunchable(`No replacement for ${source.instanceId} can be launched: ${why}`);
+  bootGroupOf(input);
 
   let images;
   try {

@@ -42,6 +42,7 @@ function input(overrides: Partial<LaunchReplacementInput> = {}): LaunchReplaceme
       ],
     },
     denyAllGroupId: 'sg-deny',
+    bootGroups: { 'vpc-1': 'sg-boot', 'vpc-2': 'sg-boot-2' },
     candidateSubnets: [
       { subnetId: 'subnet-b1', availabilityZone: 'us-east-1b' },
       { subnetId: 'subnet-c1', availabilityZone: 'us-east-1c' },
@@ -85,14 +86,14 @@ describe('launch-replacement', () => {
     return ec2.commandCalls(RunInstancesCommand).map((c) => c.args[0].input);
   }
 
-  it('launches the replacement fenced in the first candidate subnet with the source settings and tags', async () => {
+  it('launches the replacement with its VPC boot group only, in the first candidate subnet, with the source settings and tags', async () => {
     // GIVEN capacity in the first candidate zone
     ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0new' }] });
 
     // WHEN the replacement is launched
     const out = await launch(input());
 
-    // THEN one instance runs there, with only the deny-all group, the source's settings and tags
+    // THEN one instance runs there, with only the boot group (HTTPS out, nothing in), the source's settings and tags
     expect(out).toEqual({
       instanceId: 'i-0new',
       subnetId: 'subnet-b1',
@@ -112,7 +113,7 @@ describe('launch-replacement', () => {
         InstanceType: 'r6i.large',
         KeyName: 'ops',
         SubnetId: 'subnet-b1',
-        SecurityGroupIds: ['sg-deny'],
+        SecurityGroupIds: ['sg-boot'],
         IamInstanceProfile: { Arn: 'arn:aws:iam::123456789012:instance-profile/iris' },
         MinCount: 1,
         MaxCount: 1,
@@ -331,6 +332,22 @@ describe('launch-replacement', () => {
     expect(ec2).not.toHaveReceivedAnyCommand();
   });
 
+  it('refuses to check or launch when no boot group is configured for the source VPC (a deny-all group would leave it unable to boot)', async () => {
+    // GIVEN boot groups for other VPCs only
+    const event = input({ bootGroups: { 'vpc-9': 'sg-boot-9' } });
+
+    // WHEN the launch is checked, and when it is launched
+    const checked = failure(launch({ ...event, mode: 'check' }));
+    const launched = failure(launch(event));
+
+    // THEN both fail ReplacementNotLaunchable naming the VPC, and no RunInstances is sent
+    for (const error of [await checked, await launched]) {
+      expect(error).toMatchObject({ name: TaskErrorNames.ReplacementNotLaunchable });
+      expect(error.message).toContain('no boot security group is configured for its VPC vpc-1');
+    }
+    expect(ec2).not.toHaveReceivedCommand(RunInstancesCommand);
+  });
+
   it('rejects an input without candidate subnets or with a malformed source', async () => {
     // GIVEN no candidates and a source without an image
     const base = input();
@@ -384,7 +401,7 @@ describe('launch-replacement', () => {
         DryRun: true,
         ImageId: 'ami-123',
         SubnetId: 'subnet-c1',
-        SecurityGroupIds: ['sg-deny'],
+        SecurityGroupIds: ['sg-boot'],
       });
       expect(request).not.toHaveProperty('ClientToken');
       expect(ec2.commandCalls(DescribeInstanceTypeOfferingsCommand)[0].args[0].input).toEqual({

@@ -29,6 +29,7 @@ const APP_SECURITY_GROUP = 'sg-0aaaaaaaaaaaaaaa1';
 const TARGET_GROUP = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/app-1/0123456789abcdef';
 const FAILED_ZONE = 'eu-west-1a';
 const DENY_ALL_DESCRIPTION = 'ha-workflows fence: no inbound and no outbound traffic';
+const BOOT_DESCRIPTION = 'ha-workflows replacement during boot: no inbound, HTTPS outbound only';
 
 /** What the state machine ends in when the group is recovered / needs an operator. */
 const RECOVERED = 'Recovery complete';
@@ -47,6 +48,12 @@ interface Ec2Instance {
   readonly securityGroupIds: readonly string[];
   readonly iamInstanceProfile?: string;
   readonly tags: Readonly<Record<string, string>>;
+  readonly ssmOnline: boolean;
+}
+interface Writer {
+  readonly instanceId: string;
+  readonly from: string;
+  readonly to: string | null;
 }
 interface Target {
   readonly id: string;
@@ -70,6 +77,7 @@ interface Environment {
   readonly ec2: {
     readonly instances: readonly Ec2Instance[];
     readonly securityGroups: readonly { readonly groupId: string; readonly description: string }[];
+    readonly writers: readonly Writer[];
   };
   readonly elasticloadbalancingv2: {
     readonly targetGroups: readonly { readonly targetGroupArn: string; readonly targets: readonly Target[] }[];
@@ -174,6 +182,12 @@ class Drilled {
     return group.groupId;
   }
 
+  get bootGroupId(): string {
+    const group = this.env.ec2.securityGroups.find((g) => g.description === BOOT_DESCRIPTION);
+    if (!group) throw new Error('the stack provisioned no boot security group');
+    return group.groupId;
+  }
+
   /** The group's item in the state table, attribute values unwrapped; undefined when none was written. */
   get groupItem(): Record<string, string> | undefined {
     const item = this.stateTable.items.find((i) => i.pk?.S === GROUP_KEY);
@@ -263,6 +277,32 @@ describe('instance-recovery scenarios', () => {
       });
       expect(Object.keys(tags).filter(isAwsTag)).toEqual([]);
       expect(tags).not.toHaveProperty(FENCED_BY_TAG);
+    });
+
+    it('never has two writers: the replacement writes only from its unfence, after the failed instance is terminated', () => {
+      // THEN  the writers timeline has the failed instance up to its termination, then the replacement
+      const writers = drilled.env.ec2.writers;
+      const failed = writers.filter((w) => w.instanceId === FAILED);
+      const replacement = writers.filter((w) => w.instanceId === drilled.replacement.instanceId);
+      expect(failed).toHaveLength(1);
+      expect(replacement).toHaveLength(1);
+      expect(failed[0].to).not.toBeNull();
+      expect(Date.parse(replacement[0].from)).toBeGreaterThanOrEqual(Date.parse(failed[0].to!));
+      expect(replacement[0].to).toBeNull();
+      expect(drilled.result.expectations).toContainEqual(
+        expect.objectContaining({ description: 'never two writers at any moment', ok: true }),
+      );
+    });
+
+    it('launches the replacement with the boot group only, so that its SSM agent can come online during boot', () => {
+      // GIVEN the launch request the workflow sent
+      const launch = drilled.result.calls
+        .filter((c) => c.action === 'RunInstances')
+        .map((c) => c.input as { DryRun?: boolean; SecurityGroupIds?: string[] })
+        .find((input) => input.DryRun !== true);
+      // THEN it names the VPC's boot group (no ingress, HTTPS egress), not the deny-all group
+      expect(launch?.SecurityGroupIds).toEqual([drilled.bootGroupId]);
+      expect(drilled.replacement.ssmOnline).toBe(true);
     });
 
     it('fences, marks and terminates the failed instance', () => {
@@ -817,7 +857,7 @@ describe('instance-recovery scenarios', () => {
       expect(states).not.toContain('Unfence replacement');
       expect(states).not.toContain('Register replacement');
       const replacement = drilled.replacement;
-      expect(replacement.securityGroupIds).toEqual([drilled.denyAllGroupId]);
+      expect(replacement.securityGroupIds).toEqual([drilled.bootGroupId]);
       expect(drilled.targets().map((t) => t.id)).not.toContain(replacement.instanceId);
       expect(drilled.instance(FAILED).state).toBe('shutting-down');
     });
@@ -846,7 +886,7 @@ describe('instance-recovery scenarios', () => {
       expect(drilled.failedExpectations).toEqual([]);
       expect(drilled.result.modeledSeconds).toBeLessThan(30 * 60);
       const replacement = drilled.replacement;
-      expect(replacement.securityGroupIds).toEqual([drilled.denyAllGroupId]);
+      expect(replacement.securityGroupIds).toEqual([drilled.bootGroupId]);
       expect(drilled.targets().map((t) => t.id)).not.toContain(replacement.instanceId);
       expect(drilled.groupItem).toMatchObject({
         state: 'NEEDS_ATTENTION',

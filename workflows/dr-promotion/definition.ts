@@ -52,6 +52,12 @@ export const FENCE_CHECK_INTERVAL = Duration.seconds(10);
 export const FENCE_TASK_TIMEOUT = Duration.seconds(70);
 /** Checks of the fence: 18 × 10 s = 3 minutes for the old members to reach `stopped`. */
 export const FENCE_CHECKS = 18;
+/**
+ * From this check on (6 × 10 s = 1 minute after the graceful stop), members not yet stopped are stopped with
+ * `Force: true`: on an impaired host a graceful stop stays `stopping`. A forced stop (45 s modeled) still fits in the
+ * remaining 12 checks.
+ */
+export const FORCE_STOP_AFTER_CHECKS = 6;
 export const COMMAND_POLL_INTERVAL = Duration.seconds(5);
 export const VERIFY_INTERVAL = Duration.seconds(5);
 /** Reads of the mirror-state query: 12 × 2 s (its answer is only information for the approvers). */
@@ -350,7 +356,7 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   // ── Practice: describe steps 4-7 with their exact API calls, change nothing ───────────────────────────────
   const wouldDo = new sfn.Pass(scope, 'Describe what the promotion would do', {
     parameters: {
-      'fence.$': `States.Format('in {}: ec2:ModifyInstanceAttribute InstanceId=<each of {}> Groups=["{}"]; ec2:StopInstances InstanceIds={}; then ec2:DescribeInstances until each is stopped', ${SET}.primaryRegion, States.JsonToString(${SET}.oldMemberIds), ${SET}.denyAllGroupId, States.JsonToString(${SET}.oldMemberIds))`,
+      'fence.$': `States.Format('in {}: ec2:ModifyInstanceAttribute InstanceId=<each of {}> Groups=["{}"]; ec2:StopInstances InstanceIds={}; then ec2:DescribeInstances until each is stopped, with ec2:StopInstances Force=true from check ${FORCE_STOP_AFTER_CHECKS} on', ${SET}.primaryRegion, States.JsonToString(${SET}.oldMemberIds), ${SET}.denyAllGroupId, States.JsonToString(${SET}.oldMemberIds))`,
       'promote.$': `States.Format('ssm:SendCommand DocumentName={} InstanceIds=["{}"] Parameters={}; then ssm:GetCommandInvocation until it ends', ${SET}.promoteDocument, ${SET}.drMember.instanceId, States.JsonToString(${SET}.promoteParameters))`,
       'verify.$': `States.Format('GET {} until it answers 200 SUCCESS', ${SET}.drMember.url)`,
       'switchTraffic.$': `States.Format('elasticloadbalancing:RegisterTargets TargetGroupArn=<each of {}> Targets=[\\{"Id": "{}"\\}]', States.JsonToString(${SET}.drTargetGroupArns), ${SET}.drMember.instanceId)`,
@@ -403,7 +409,11 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   const checkFence = lambdaTask(scope, 'Check the old site is fenced', {
     fn: deps.fenceFunction,
     timeout: FENCE_TASK_TIMEOUT,
-    payload: fencePayload('check'),
+    payload: {
+      ...fencePayload('check'),
+      'checkNumber.$': '$.polls.fence.attempts',
+      forceStopAfterChecks: FORCE_STOP_AFTER_CHECKS,
+    },
     resultPath: '$.fence',
   });
 

@@ -50,6 +50,8 @@ export interface InstanceRecoveryDeps {
   readonly groups: readonly RecoveryGroupSettings[];
   /** The deny-all security group of each VPC, by VPC id. */
   readonly denyAllGroups: Readonly<Record<string, string>>;
+  /** The boot security group of each VPC, by VPC id: a replacement's only group until the fence is confirmed. */
+  readonly bootGroups: Readonly<Record<string, string>>;
   /** How long to wait for the replacement to be running, and then healthy. */
   readonly runningTimeout: Duration;
   readonly healthyTimeout: Duration;
@@ -386,6 +388,7 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     tagKey: deps.tagKey,
     'source.$': SOURCE,
     'denyAllGroupId.$': `${PLAN}.denyAllGroupId`,
+    bootGroups: deps.bootGroups,
   };
   const checkLaunch = recoveryLambda(
     'Check a replacement can be launched',
@@ -409,7 +412,7 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
   });
   terminate.addCatch(needsAttention, onFailure);
 
-  // ── Launch the replacement (fenced) in another AZ ─────────────────────────────────────────────────
+  // ── Launch the replacement (boot group only: it boots, takes no clients) in another AZ ────────────────
   // Past this point the old instance is gone: every step keeps trying within its time budget. The launch is
   // idempotent (ClientToken per subnet, and an earlier attempt's instance is found by its tags), so a launch
   // whose response was lost is retried and adopts the instance already launched.

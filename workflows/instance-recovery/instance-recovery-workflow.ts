@@ -126,6 +126,12 @@ export class InstanceRecoveryWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   /** The deny-all security group of each VPC, by VPC id. */
   readonly denyAllGroups: Record<string, ec2.CfnSecurityGroup> = {};
+  /**
+   * The boot security group of each VPC, by VPC id: a replacement's only group until the failed instance is confirmed
+   * gone. No ingress (no client reaches it, it takes no writes) and HTTPS egress only, which is what boot needs (SSM
+   * agent registration, S3 and package repositories); with the deny-all group alone its agent never comes online.
+   */
+  readonly bootGroups: Record<string, ec2.CfnSecurityGroup> = {};
   readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: InstanceRecoveryWorkflowProps) {
@@ -154,6 +160,14 @@ export class InstanceRecoveryWorkflow extends Construct {
           },
         ],
         tags: [{ key: 'ha-workflows:role', value: 'deny-all' }],
+      });
+      this.bootGroups[vpcId] = new ec2.CfnSecurityGroup(this, `Boot-${vpcId}`, {
+        vpcId,
+        groupDescription: 'ha-workflows replacement during boot: no inbound, HTTPS outbound only',
+        securityGroupEgress: [
+          { cidrIp: '0.0.0.0/0', description: 'HTTPS to AWS endpoints', ipProtocol: 'tcp', fromPort: 443, toPort: 443 },
+        ],
+        tags: [{ key: 'ha-workflows:role', value: 'boot' }],
       });
     }
 
@@ -245,6 +259,7 @@ export class InstanceRecoveryWorkflow extends Construct {
         lockTtl: timings.lockTtl,
         groups,
         denyAllGroups: Object.fromEntries(Object.entries(this.denyAllGroups).map(([v, sg]) => [v, sg.attrGroupId])),
+        bootGroups: Object.fromEntries(Object.entries(this.bootGroups).map(([v, sg]) => [v, sg.attrGroupId])),
         runningTimeout: timings.runningTimeout,
         healthyTimeout: timings.healthyTimeout,
         terminatedTimeout: timings.terminatedTimeout,
