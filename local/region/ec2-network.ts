@@ -40,7 +40,10 @@ export const groupRulesSchema = {
 
 /** One extra network interface of a scenario instance (the primary one, device index 0, is the instance's own). */
 export const networkInterfaceSchema = z.strictObject({
-  networkInterfaceId: z.string().regex(/^eni-([0-9a-f]{8}|[0-9a-f]{17})$/).optional(),
+  networkInterfaceId: z
+    .string()
+    .regex(/^eni-([0-9a-f]{8}|[0-9a-f]{17})$/)
+    .optional(),
   deviceIndex: z.number().int().min(1).max(31),
   /** A subnet in the instance's availability zone. @default the instance's subnet */
   subnetId: z.string().optional(),

@@ -45,6 +45,7 @@ import { z } from 'zod';
 import { applyFilters, toTagList } from './ec2-filters';
 import {
   admitsClients,
+  ALLOW_ALL,
   allowsEgress,
   type GroupRules,
   groupRulesSchema,
@@ -1468,7 +1469,12 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     return current;
   }
 
+  /**
+   * The rules of these groups. An interface the scenario gave no group stands for its VPC's default group, as
+   * an instance always has one: all traffic in (from the group) and out.
+   */
   private groupRulesOf(groupIds: readonly string[]): (GroupRules | undefined)[] {
+    if (groupIds.length === 0) return [{ ingress: [ALLOW_ALL], egress: [ALLOW_ALL] }];
     return groupIds.map((id) => this.groups.get(id));
   }
 
@@ -1731,7 +1737,10 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
             VpcId: rec.subnet.vpcId,
             SecurityGroups: groups,
             NetworkInterfaces: this.interfacesOf(rec).map((x) => {
-              const xGroups = x.securityGroupIds.map((id) => ({ GroupId: id, GroupName: this.groups.get(id)?.groupName }));
+              const xGroups = x.securityGroupIds.map((id) => ({
+                GroupId: id,
+                GroupName: this.groups.get(id)?.groupName,
+              }));
               return {
                 NetworkInterfaceId: x.networkInterfaceId,
                 SubnetId: x.subnet.subnetId,

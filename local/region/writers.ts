@@ -55,13 +55,19 @@ export function writerIntervals(source: WriterSource, startMs: number, bootMs: n
     for (const e of source.timeline) if (e.at <= t) state = e.state;
     return state;
   };
-  const points = new Set<number>([startMs]);
-  for (const e of source.timeline) {
-    points.add(Math.max(startMs, e.at));
-    if (e.state === 'running') points.add(Math.max(startMs, e.at + bootMs));
-  }
-  for (const t of source.changes) if (t > startMs) points.add(t);
   const out: WriterInterval[] = [];
+  // From the instance's own past (a workload writing since before the drill keeps writing through a group swap at
+  // the drill's first moment); intervals are clipped to the drill's start.
+  const points = new Set<number>();
+  for (const e of source.timeline) {
+    points.add(e.at);
+    if (e.state === 'running') points.add(e.at + bootMs);
+  }
+  for (const t of source.changes) if (Number.isFinite(t)) points.add(t);
+  const push = (fromMs: number, toMs: number | null) => {
+    if (toMs !== null && toMs <= startMs) return;
+    out.push({ instanceId: source.instanceId, tags: source.tags, fromMs: Math.max(startMs, fromMs), toMs });
+  };
   let writingSince: number | undefined;
   for (const t of [...points].sort((a, b) => a - b)) {
     const state = stateAt(t) ?? '';
@@ -83,13 +89,11 @@ export function writerIntervals(source: WriterSource, startMs: number, bootMs: n
     }
     if (writing && writingSince === undefined) writingSince = t;
     if (!writing && writingSince !== undefined) {
-      out.push({ instanceId: source.instanceId, tags: source.tags, fromMs: writingSince, toMs: t });
+      push(writingSince, t);
       writingSince = undefined;
     }
   }
-  if (writingSince !== undefined) {
-    out.push({ instanceId: source.instanceId, tags: source.tags, fromMs: writingSince, toMs: null });
-  }
+  if (writingSince !== undefined) push(writingSince, null);
   return out;
 }
 
