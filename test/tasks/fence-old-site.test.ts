@@ -46,6 +46,30 @@ describe('fence-old-site', () => {
     expect(out).toMatchObject({ allConfirmed: false, confirmed: B, unconfirmed: A });
   });
 
+  it('force-stops members still stopping or running from check forceStopAfterChecks on, and not before', async () => {
+    // GIVEN A stuck stopping (an impaired host) and B already stopped
+    const states = { [A]: 'stopping', [B]: 'stopped' };
+    const early = ec2(states);
+    // WHEN an early check runs THEN nothing is forced
+    await fenceOldSite(() => early.client, { mode: 'check', ...INPUT, checkNumber: 5, forceStopAfterChecks: 6 });
+    expect(early.calls.map((c) => c.action)).toEqual(['DescribeInstances']);
+    // WHEN the sixth check runs THEN A (only) is stopped with Force: true, and the action is recorded
+    const late = ec2(states);
+    const out = await fenceOldSite(() => late.client, {
+      mode: 'check',
+      ...INPUT,
+      checkNumber: 6,
+      forceStopAfterChecks: 6,
+    });
+    expect(late.calls).toContainEqual({ action: 'StopInstances', input: { InstanceIds: [A], Force: true } });
+    expect(late.calls.filter((c) => c.action === 'StopInstances')).toHaveLength(1);
+    expect(out.members[0]).toMatchObject({
+      state: 'stopping',
+      confirmed: false,
+      actions: ['StopInstances Force=true ok'],
+    });
+  });
+
   it('records every failed call, throws nothing, and confirms nothing when the region does not answer', async () => {
     const down = {
       StopInstances: 'ServiceUnavailable',

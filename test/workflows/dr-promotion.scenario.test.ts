@@ -20,6 +20,7 @@ import type { ApiCallRecord } from '../../local/region/region';
 import type { Scenario } from '../../local/scenario/schema';
 import { secondsUntil } from '../../local/engine/timeline';
 import { DR_EXECUTION_STATUS_CHANGE, DR_PROMOTION_RELEASE } from '../../workflows/dr-promotion';
+import { FORCE_STOP_AFTER_CHECKS } from '../../workflows/dr-promotion/definition';
 import { Errors } from '../../workflows/fragments';
 
 const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'dr-promotion');
@@ -167,6 +168,28 @@ describe('dr-promotion scenarios', () => {
     expect(d.result.cause).toContain(`not confirmed: ${A}, ${B}`);
     expect(d.result.cause).toContain('ServiceUnavailable');
     expect(d.calls('elasticloadbalancingv2', 'RegisterTargets')).toEqual([]);
+  });
+
+  it('force-stops old members stuck stopping on impaired hosts after FORCE_STOP_AFTER_CHECKS checks, then promotes', async () => {
+    // GIVEN the old site's zones are impaired (a graceful stop stays stopping), WHEN the promotion is approved
+    const d = await Drilled.of('old-member-stuck-stopping');
+    // THEN it succeeds, the old members stopped, and never two writers (the scenario's expectations)
+    expect(d.failedExpectations).toEqual([]);
+    // AND the first stops were graceful; the forced ones came from the FORCE_STOP_AFTER_CHECKS-th check on
+    const stops = d.calls('ec2', 'StopInstances').map((c) => c.input as { InstanceIds: string[]; Force?: boolean });
+    expect(stops.slice(0, 2).map((s) => s.Force)).toEqual([undefined, undefined]);
+    const forced = stops.filter((s) => s.Force === true).flatMap((s) => s.InstanceIds);
+    expect(forced.sort()).toEqual([A, B]);
+    const checks = d.result.timeline.filter(
+      (e) => e.kind === 'state' && e.state === 'Check the old site is fenced',
+    ).length;
+    expect(checks).toBeGreaterThan(FORCE_STOP_AFTER_CHECKS);
+    // AND the promotion command was sent only after the forced stops
+    const forcedCall = d.calls('ec2', 'StopInstances').find((c) => (c.input as { Force?: boolean }).Force === true);
+    const promote = d
+      .calls('ssm', 'SendCommand')
+      .find((c) => (c.input as { DocumentName: string }).DocumentName === PROMOTE_DOCUMENT);
+    expect(d.result.calls.indexOf(forcedCall!)).toBeLessThan(d.result.calls.indexOf(promote!));
   });
 
   it('promotes with the fence recorded as unconfirmed when allowUnfenced is set', async () => {
