@@ -18,6 +18,7 @@ import { resolveStateMachines } from '../../local/template';
 import { loadScenario } from '../../local/scenario/load';
 import type { ApiCallRecord } from '../../local/region/region';
 import type { Scenario } from '../../local/scenario/schema';
+import { checkNeverTwoWriters, type WriterRow } from '../../local/region/writers';
 import { secondsUntil } from '../../local/engine/timeline';
 import { DR_EXECUTION_STATUS_CHANGE, DR_PROMOTION_RELEASE } from '../../workflows/dr-promotion';
 import { FORCE_STOP_AFTER_CHECKS } from '../../workflows/dr-promotion/definition';
@@ -178,8 +179,9 @@ describe('dr-promotion scenarios', () => {
     // AND the first stops were graceful; the forced ones came from the FORCE_STOP_AFTER_CHECKS-th check on
     const stops = d.calls('ec2', 'StopInstances').map((c) => c.input as { InstanceIds: string[]; Force?: boolean });
     expect(stops.slice(0, 2).map((s) => s.Force)).toEqual([undefined, undefined]);
-    const forced = stops.filter((s) => s.Force === true).flatMap((s) => s.InstanceIds);
-    expect(forced.sort()).toEqual([A, B]);
+    // (repeated on each later check while a member is still stopping: idempotent, and robust to a lost call)
+    const forced = new Set(stops.filter((s) => s.Force === true).flatMap((s) => s.InstanceIds));
+    expect([...forced].sort()).toEqual([A, B]);
     const checks = d.result.timeline.filter(
       (e) => e.kind === 'state' && e.state === 'Check the old site is fenced',
     ).length;
@@ -198,6 +200,12 @@ describe('dr-promotion scenarios', () => {
     const trail = d.audit!.trail;
     expect(trail).toContain(`"allConfirmed":false`);
     expect(trail).toContain(`"unconfirmed":"${A}, ${B}"`);
+    // AND the writers timeline shows what the operator accepted: the unfenced old primary and the promoted member
+    // both write from the promotion on (this scenario therefore does not set expect.neverTwoWriters)
+    const writers = (d.result.environment.ec2 as { writers: WriterRow[] }).writers;
+    const overlap = checkNeverTwoWriters(writers, true);
+    expect(overlap.ok).toBe(false);
+    expect(overlap.detail).toMatch(new RegExp(`^(${A} and ${C}|${C} and ${A}) both write from`));
   });
 
   it('fails with PromotionFailed naming the exit code, and leaves traffic untouched, when the command fails', async () => {
