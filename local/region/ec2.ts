@@ -589,6 +589,15 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         );
       }
     }
+    for (const extra of req.NetworkInterfaces?.slice(1) ?? []) {
+      // Every interface of an instance is in the instance's AZ (message inferred).
+      const extraSubnet = extra.SubnetId ? this.subnets.get(extra.SubnetId) : subnet;
+      if (!extraSubnet) throw ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${extra.SubnetId}' does not exist`);
+      if (extraSubnet.availabilityZone !== subnet.availabilityZone) {
+        throw ec2Error('InvalidParameterCombination', 'All network interfaces must be in the same availability zone');
+      }
+      this.checkGroups(extra.Groups ?? [], extraSubnet.vpcId);
+    }
     const defaultGroup = [...this.groups.values()].find((g) => g.vpcId === subnet.vpcId && g.groupName === 'default');
     const profileArn = this.resolveProfile(req.IamInstanceProfile);
     const instanceTags = tagsFor(req.TagSpecifications, 'instance');

@@ -260,6 +260,32 @@ describe('item 12: several network interfaces per instance', () => {
     expect(nics.map((n) => n.Groups?.map((g) => g.GroupId))).toEqual([['sg-deny'], ['sg-deny']]);
   });
 
+  it('launches an instance with several interfaces, and refuses one in another AZ', async () => {
+    const { call, describe, region, lat } = setup();
+    const request = (secondSubnet: string) => ({
+      ImageId: 'ami-0123456789abcdef0',
+      InstanceType: 'm7i.large',
+      MinCount: 1,
+      MaxCount: 1,
+      NetworkInterfaces: [
+        { DeviceIndex: 0, SubnetId: 'subnet-a', Groups: ['sg-boot'] },
+        { DeviceIndex: 1, SubnetId: secondSubnet, Groups: ['sg-data'] },
+      ],
+    });
+    // WHEN launched with a data interface in the same AZ THEN both are described with their own groups
+    const out = await call<{ Instances: { InstanceId: string }[] }>('RunInstances', request('subnet-a2'));
+    region.clock.advanceSeconds(lat['ec2.eventualConsistency']);
+    const nics = (await describe(out.Instances[0].InstanceId)).NetworkInterfaces!;
+    expect(nics.map((n) => [n.Attachment?.DeviceIndex, n.SubnetId, n.Groups?.map((g) => g.GroupId)])).toEqual([
+      [0, 'subnet-a', ['sg-boot']],
+      [1, 'subnet-a2', ['sg-data']],
+    ]);
+    // WHEN the second interface is in another AZ THEN the launch is refused
+    await expect(call('RunInstances', request('subnet-b'))).rejects.toMatchObject({
+      code: 'InvalidParameterCombination',
+    });
+  });
+
   it('rejects a scenario interface in another AZ or on a used device index', () => {
     const bad = () =>
       setup({
