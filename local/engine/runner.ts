@@ -278,7 +278,10 @@ export class LocalStateMachine {
         return await region.call(service, action, (params ?? {}) as Record<string, unknown>);
       } catch (e) {
         if (e instanceof AwsApiError) {
-          throw new TaskFailure(sdkIntegrationErrorName(e, optimized), sdkIntegrationCause(e, region.nextRequestId()));
+          throw new TaskFailure(
+            sdkIntegrationErrorName(e, optimized),
+            sdkIntegrationCause(e, region.nextRequestId(), optimized),
+          );
         }
         throw e;
       }
