@@ -26,7 +26,7 @@ export class AwsApiError extends Error {
     readonly statusCode = 400,
   ) {
     super(message);
-    // The JavaScript SDK v3 names a service exception after its error code.
+    // The engine's Lambda-task clients rename it as the JavaScript SDK v3 does (local/engine/clients.ts).
     this.name = code;
   }
 

@@ -98,9 +98,8 @@ describe('throttling names per integration are what the service model makes of i
   const integrations = Object.keys(THROTTLING_ERRORS) as Integration[];
   it.each(integrations.filter((i) => i !== 'lambda'))('%s', (integration) => {
     const optimized = !integration.startsWith('aws-sdk:');
-    const service = optimized
-      ? { dynamodb: 'dynamodb', sns: 'sns', states: 'sfn' }[integration]!
-      : integration.slice(8);
+    const optimizedService: Record<string, string> = { dynamodb: 'dynamodb', sns: 'sns', states: 'sfn' };
+    const service = optimized ? optimizedService[integration] : integration.slice('aws-sdk:'.length);
     const derived = new Set(
       SDK_SERVICES[service].throttlingCodes.map((code) => integrationErrorName(service, code, optimized)),
     );
