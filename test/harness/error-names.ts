@@ -37,8 +37,17 @@ export const STATES_ERRORS: ReadonlySet<string> = new Set([
   'States.BranchFailed',
 ]);
 
-/** Errors of the Lambda runtime a `lambda:invoke` Task reports besides the function's own (a function timeout). */
-export const LAMBDA_RUNTIME_ERRORS: readonly string[] = ['Sandbox.Timedout'];
+/**
+ * Errors a `lambda:invoke` Task reports besides the function's own and the Lambda model's shapes: the client's
+ * `Lambda.ClientExecutionTimeoutException` and `Lambda.Unknown` (unhandled: out of memory, function timeout) from
+ * "Handle Lambda service exceptions" (docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html),
+ * and the runtime's `Sandbox.Timedout` (a function that ran past its own timeout).
+ */
+export const LAMBDA_RUNTIME_ERRORS: readonly string[] = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.Unknown',
+  'Sandbox.Timedout',
+];
 
 /** What a state can fail with, as names a Retry/Catch may list; undefined when the check does not know. */
 export interface ErrorSources {

@@ -44,10 +44,12 @@ export const Aws = {
   /** Every `states:startExecution` error the model has no shape for (throttling included), and the client's own. */
   SFN_START_UNMODELED: ['StepFunctions.AWSStepFunctionsException', 'StepFunctions.SdkClientException'],
   /**
-   * Lambda service-side failures worth retrying (not the function's own errors): the names the Step Functions
-   * documentation lists for `lambda:invoke` (and CDK's LambdaInvoke retries by default).
+   * Lambda service-side and client-side failures worth retrying (not the function's own errors): the names "Handle
+   * Lambda service exceptions" (docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html) lists,
+   * and the throttling it names.
    */
   LAMBDA_SERVICE: [
+    'Lambda.ClientExecutionTimeoutException',
     'Lambda.ServiceException',
     'Lambda.AWSLambdaException',
     'Lambda.SdkClientException',
