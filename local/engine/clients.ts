@@ -1,46 +1,61 @@
 import { AwsApiError, type ServiceName } from '../region/errors';
 import type { SimulatedRegion } from '../region/region';
+import { operationOutput, sdkV3ErrorName, withDates } from '../region/sdk-model';
 
 /** Anything with the SDK v3 client's `send(command)`: what a Lambda task's logic is given. */
 export interface CommandLike {
   readonly input: object;
 }
 
-/** Error codes the SDK's standard retry strategy treats as throttling (plus every 5xx). */
-const THROTTLING_CODES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'RequestThrottledException',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'TransactionInProgressException',
-  'RequestLimitExceeded',
-  'BandwidthLimitExceeded',
-  'LimitExceededException',
-  'RequestThrottled',
-  'SlowDown',
-  'PriorRequestNotComplete',
-  'EC2ThrottledException',
-]);
-
 /**
- * The SDK v3 default ("standard") retry strategy: 3 attempts in all, retrying throttling errors and 5xx
- * server errors after a full-jitter delay of random × min(20 s, 0.1 s × 2^attempt).
- * Source: @smithy/util-retry (DEFAULT_MAX_ATTEMPTS 3, DEFAULT_RETRY_DELAY_BASE 100 ms, MAXIMUM_RETRY_DELAY 20 s,
- * THROTTLING_ERROR_CODES) — the deployed tasks' clients behave this way, so the engine's do too.
+ * The SDK v3 default ("standard") retry strategy as installed: @smithy/core 3.41 `StandardRetryStrategy`
+ * (submodules/retry/util-retry) with its `Retry` config (`retries-2026-config.js`): 3 attempts in all
+ * (`DEFAULT_MAX_ATTEMPTS`), retrying THROTTLING and TRANSIENT errors only, after
+ * `random × min(MAXIMUM_RETRY_DELAY 20 s, base × 2^retryCount)`, base = `Retry.throttlingDelay()` 1000 ms for
+ * throttling and `Retry.delay()` 50 ms otherwise. (The older `THROTTLING_RETRY_DELAY_BASE` 500 ms /
+ * `DEFAULT_RETRY_DELAY_BASE` 100 ms constants are read only by the deprecated pre-SRA strategy.)
+ * test/local/engine/clients.test.ts runs the installed strategy to pin these numbers.
  */
 export const SDK_MAX_ATTEMPTS = 3;
+export const SDK_THROTTLING_BASE_DELAY_MS = 1000;
+export const SDK_BASE_DELAY_MS = 50;
+export const SDK_MAX_DELAY_MS = 20_000;
 
-function retryable(e: AwsApiError): boolean {
-  return e.statusCode >= 500 || THROTTLING_CODES.has(e.code);
+/** @smithy/core service-error-classification THROTTLING_ERROR_CODES, compared with the error's `name`. */
+const THROTTLING_ERROR_NAMES = new Set([
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TransactionInProgressException',
+]);
+/** TRANSIENT_ERROR_CODES and TRANSIENT_ERROR_STATUS_CODES of the same module. */
+const TRANSIENT_ERROR_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const TRANSIENT_STATUS_CODES = new Set([500, 502, 503, 504]);
+
+/** The SDK's classification of an error (`getRetryErrorType` of @smithy/core's retry middleware). */
+export function retryErrorType(name: string, statusCode: number): 'THROTTLING' | 'TRANSIENT' | undefined {
+  if (statusCode === 429 || THROTTLING_ERROR_NAMES.has(name)) return 'THROTTLING';
+  if (TRANSIENT_ERROR_NAMES.has(name) || TRANSIENT_STATUS_CODES.has(statusCode)) return 'TRANSIENT';
+  return undefined;
 }
 
 /**
  * An AWS SDK v3 client look-alike that sends every command to the simulated region: the command's class
  * name gives the action (`DescribeInstancesCommand` → `DescribeInstances`), its `input` the request.
- * It retries like the SDK's standard strategy, in modeled time. Errors are thrown the way the SDK throws
- * them: `name` = the API's error code, `$fault`, `$metadata` (with the attempts made).
+ * It retries like the SDK's standard strategy, in modeled time. Outputs carry `Date`s where the model types a member
+ * as a timestamp. Errors are thrown the way the SDK throws them: `name` = the modeled exception class (CloudWatch's
+ * `InvalidFormat` code → `InvalidFormatFault`, SNS `Throttled` → `ThrottledException`), or the API's code when the
+ * model has no shape for it (every EC2 error), with `$fault` and `$metadata` (with the attempts made).
  */
 export class LocalClient {
   constructor(
@@ -53,16 +68,22 @@ export class LocalClient {
     for (let attempt = 1; ; attempt++) {
       try {
         const output = (await this.region.call(this.service, action, { ...command.input })) as object;
+        const typed = this.service === 'http' ? output : withDates(output, operationOutput(this.service, action));
         return {
-          ...output,
+          ...(typed as object),
           $metadata: { httpStatusCode: 200, requestId: this.region.nextRequestId(), attempts: attempt },
         };
       } catch (e) {
         if (!(e instanceof AwsApiError)) throw e;
-        if (attempt < SDK_MAX_ATTEMPTS && retryable(e)) {
-          this.region.clock.advanceSeconds(this.region.random.next() * Math.min(20, 0.1 * 2 ** attempt));
+        const name = this.service === 'http' ? e.code : sdkV3ErrorName(this.service, e.code);
+        const type = retryErrorType(name, e.statusCode);
+        if (attempt < SDK_MAX_ATTEMPTS && type !== undefined) {
+          const base = type === 'THROTTLING' ? SDK_THROTTLING_BASE_DELAY_MS : SDK_BASE_DELAY_MS;
+          const delayMs = this.region.random.next() * Math.min(SDK_MAX_DELAY_MS, base * 2 ** (attempt - 1));
+          this.region.clock.advanceSeconds(Math.floor(delayMs) / 1000);
           continue;
         }
+        e.name = name;
         Object.assign(e, {
           $fault: e.fault,
           $metadata: { httpStatusCode: e.statusCode, requestId: this.region.nextRequestId(), attempts: attempt },

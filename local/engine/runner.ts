@@ -278,7 +278,10 @@ export class LocalStateMachine {
         return await region.call(service, action, (params ?? {}) as Record<string, unknown>);
       } catch (e) {
         if (e instanceof AwsApiError) {
-          throw new TaskFailure(sdkIntegrationErrorName(e, optimized), sdkIntegrationCause(e, region.nextRequestId()));
+          throw new TaskFailure(
+            sdkIntegrationErrorName(e, optimized),
+            sdkIntegrationCause(e, region.nextRequestId(), optimized),
+          );
         }
         throw e;
       }
@@ -355,7 +358,8 @@ export class LocalStateMachine {
         coldStarted.add(fnKey);
         log({ kind: 'lambda', state: stateName, detail: `invoke ${fnKey.split(':').pop()}` });
         try {
-          const payload = await handler(p.Payload ?? {});
+          // The Lambda runtime serializes the function's result to JSON (an SDK output's Dates become ISO strings).
+          const payload: unknown = JSON.parse(JSON.stringify((await handler(p.Payload ?? {})) ?? null));
           result = kind.callback ? payload : { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 };
         } catch (e) {
           const err = e as Error;

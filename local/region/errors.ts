@@ -1,12 +1,18 @@
 /**
- * API errors of the simulated region, and the one table that says under which name each reaches a
- * Step Functions Retry/Catch.
+ * API errors of the simulated region, and under which name and Cause each reaches a Step Functions Retry/Catch.
  *
- * Convention (docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html): an AWS SDK
- * integration error is `ServiceName.ErrorName`, both PascalCase, and the error name always carries the
- * `Exception` suffix even where the service's own code does not (S3 `BucketAlreadyExists` →
- * `S3.BucketAlreadyExistsException`).
+ * The names are derived from the installed SDK service models (local/region/sdk-model.ts), not from the code:
+ * - `aws-sdk:<service>:*` (docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html: "ServiceName.
+ *   ErrorName", both PascalCase, with the `Exception` suffix): Step Functions calls the service with the AWS SDK for
+ *   Java 2.x, so the name is `<Java service name>.<Java exception class>`: a code the model defines as an error shape
+ *   keeps the shape's name (`ElasticLoadBalancingV2.TargetGroupNotFoundException`, CloudWatch's `InternalServiceFault`
+ *   → `CloudWatch.InternalServiceException`), a code it does not define arrives as the service's base exception
+ *   (`ServiceName.ServiceNameException`: every EC2 error is `Ec2.Ec2Exception`, ELBv2 throttling is
+ *   `ElasticLoadBalancingV2.ElasticLoadBalancingV2Exception`).
+ * - optimized integrations (`arn:aws:states:::dynamodb:putItem`, `sns:publish`, `states:startExecution`) use the Java
+ *   1.x names: `DynamoDB.ConditionalCheckFailedException`, and `DynamoDB.AmazonDynamoDBException` when unmodeled.
  */
+import { SDK_SERVICES, integrationErrorName } from './sdk-model';
 
 export type ServiceName = 'ec2' | 'elasticloadbalancingv2' | 'ssm' | 'dynamodb' | 'cloudwatch' | 'sns' | 'sfn' | 'http';
 
@@ -20,7 +26,7 @@ export class AwsApiError extends Error {
     readonly statusCode = 400,
   ) {
     super(message);
-    // The JavaScript SDK v3 names a service exception after its error code.
+    // The engine's Lambda-task clients rename it as the JavaScript SDK v3 does (local/engine/clients.ts).
     this.name = code;
   }
 
@@ -30,71 +36,28 @@ export class AwsApiError extends Error {
   }
 }
 
-/**
- * The prefix Step Functions gives each service's SDK-integration errors, with how sure we are.
- * `generic`: the service's Java SDK has no modeled error shapes, so every error arrives as one generic
- * exception and the API's code is only in the Cause.
- */
-export const SDK_ERROR_NAMING: Record<
-  Exclude<ServiceName, 'http'>,
-  { prefix: string; generic?: string; source: string; certainty: 'documented' | 'observed' | 'inferred' }
-> = {
-  ec2: {
-    prefix: 'Ec2',
-    generic: 'Ec2.Ec2Exception',
-    source:
-      'EC2 (query protocol) models no error shapes; public Step Functions projects report every EC2 error as `Ec2.Ec2Exception` and match the code in the Cause',
-    certainty: 'observed',
-  },
-  elasticloadbalancingv2: {
-    prefix: 'ElasticLoadBalancingV2',
-    source: 'ServiceName.ErrorName rule; the service model names errors e.g. TargetGroupNotFoundException',
-    certainty: 'inferred',
-  },
-  ssm: {
-    prefix: 'Ssm',
-    source: 'ServiceName.ErrorName rule (e.g. Ssm.InvocationDoesNotExistException)',
-    certainty: 'inferred',
-  },
-  dynamodb: {
-    prefix: 'DynamoDb',
-    source: 'ServiceName.ErrorName rule; the optimized integration uses `DynamoDB.` instead (see OPTIMIZED_PREFIX)',
-    certainty: 'documented',
-  },
-  cloudwatch: { prefix: 'CloudWatch', source: 'ServiceName.ErrorName rule', certainty: 'inferred' },
-  sns: { prefix: 'Sns', source: 'ServiceName.ErrorName rule', certainty: 'inferred' },
-  sfn: { prefix: 'Sfn', source: 'ServiceName.ErrorName rule (aws-sdk:sfn:*)', certainty: 'inferred' },
-};
-
-/**
- * Optimized integrations (`arn:aws:states:::dynamodb:putItem`, `arn:aws:states:::sns:publish`) use the
- * service's own capitalisation: `DynamoDB.ConditionalCheckFailedException`, `SNS.…`.
- * Source: docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html (error handling examples).
- */
-export const OPTIMIZED_PREFIX: Partial<Record<ServiceName, string>> = {
-  dynamodb: 'DynamoDB',
-  sns: 'SNS',
-  // arn:aws:states:::states:startExecution — e.g. StepFunctions.ExecutionAlreadyExistsException
-  // (docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html).
-  sfn: 'StepFunctions',
-};
-
-function withExceptionSuffix(code: string): string {
-  const bare = code.replace(/\./g, '');
-  return bare.endsWith('Exception') ? bare : `${bare}Exception`;
-}
-
-/** The `Error` a Retry/Catch sees for an API error raised through an SDK-integration Task. */
+/** The `Error` a Retry/Catch sees for an API error raised through an SDK-integration (or optimized) Task. */
 export function sdkIntegrationErrorName(error: AwsApiError, optimized = false): string {
   if (error.service === 'http') return error.code;
-  const naming = SDK_ERROR_NAMING[error.service];
-  if (naming.generic && !optimized) return naming.generic;
-  const prefix = (optimized && OPTIMIZED_PREFIX[error.service]) || naming.prefix;
-  return `${prefix}.${withExceptionSuffix(error.code)}`;
+  return integrationErrorName(error.service, error.code, optimized);
 }
 
-/** The `Cause` Step Functions reports: the message plus the service's code and status, as the Java SDK formats it. */
-export function sdkIntegrationCause(error: AwsApiError, requestId: string): string {
-  const naming = error.service === 'http' ? 'Http' : SDK_ERROR_NAMING[error.service].prefix;
-  return `${error.message} (Service: ${naming}, Status Code: ${error.statusCode}, Request ID: ${requestId}, Error Code: ${error.code})`;
+/**
+ * The `Cause` Step Functions reports: the message and the Java SDK's request details, which do not carry the error
+ * code for `aws-sdk:*` (Java 2.x: `<message> (Service: Ec2, Status Code: 400, Request ID: <id>)`), and do for the
+ * optimized integrations (Java 1.x: `<message> (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: <code>;
+ * Request ID: <id>; Proxy: null)`).
+ */
+export function sdkIntegrationCause(error: AwsApiError, requestId: string, optimized = false): string {
+  if (error.service === 'http') {
+    return `${error.message} (Service: Http, Status Code: ${error.statusCode}, Request ID: ${requestId})`;
+  }
+  const known = SDK_SERVICES[error.service];
+  if (optimized && known.optimized) {
+    return (
+      `${error.message} (Service: ${known.optimized.serviceName}; Status Code: ${error.statusCode}; ` +
+      `Error Code: ${error.code}; Request ID: ${requestId}; Proxy: null)`
+    );
+  }
+  return `${error.message} (Service: ${known.javaV2Name}, Status Code: ${error.statusCode}, Request ID: ${requestId})`;
 }

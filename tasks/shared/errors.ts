@@ -4,7 +4,10 @@ import { describeIssues } from './validation';
 /**
  * The names of the errors the Lambda tasks throw. Step Functions sees an error's `name` as the Lambda
  * `errorType`, so these are what a Retry/Catch matches: part of the API, never renamed.
- * AWS SDK errors are not listed: they propagate unchanged, named by the API's error code.
+ * AWS SDK errors are not listed: they propagate unchanged, named as SDK v3 names them (the modeled exception class,
+ * else the API's error code). A workflow may Retry/Catch a Lambda task's error only if it is declared here or in
+ * `LAMBDA_TASK_ERRORS` (workflows/fragments/errors.ts), which test/harness/error-names.ts checks: a new task error is
+ * one line here.
  */
 export const TaskErrorNames = {
   /** The task's input failed its schema; the message lists every problem. */
@@ -151,7 +154,10 @@ function article(word: string): string {
   return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
 }
 
-/** The `name` of a thrown error: for an AWS SDK v3 error, the API's error code (e.g. `InvalidInstanceID.NotFound`). */
+/**
+ * The `name` of a thrown error: for an AWS SDK v3 error, the modeled exception class, or the API's error code when the
+ * model has none (every EC2 error, e.g. `InvalidInstanceID.NotFound`).
+ */
 export function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }

@@ -29,7 +29,8 @@ export type RuleId =
   | 'iam-missing-action'
   | 'iam-wildcard-action'
   | 'iam-destructive-action'
-  | 'iam-unknown-role';
+  | 'iam-unknown-role'
+  | 'error-name-unknown';
 
 export interface Finding {
   /** The state machine, e.g. its construct path `ha-workflows-eu-west-1/InstanceRecovery`. */

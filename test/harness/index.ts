@@ -7,15 +7,18 @@
  *    role grants each call without wildcard actions;
  * 4. intrinsic functions (intrinsics.ts): every intrinsic call parses, escapes its literals, fits States.Format's arity;
  * 5. IAM (iam.ts): no destructive EC2 action on a wildcard resource without a tag or VPC condition, in any policy of
- *    the template.
+ *    the template;
+ * 6. error names (error-names.ts): every Retry/Catch name is one its state can produce (issue #13 item 6).
  */
 import { checkStateMachine } from './asl-rules';
 import { validateAsl } from './asl-validation';
+import { checkErrorNames } from './error-names';
 import type { Finding } from './findings';
 import { checkIntrinsics } from './intrinsics';
 import { checkIamGrants, checkSdkParameters } from './sdk-model';
 import type { SynthesizedStateMachine } from './synth';
 
+export { checkErrorNames } from './error-names';
 export * from './findings';
 export { checkStateMachine } from './asl-rules';
 export { validateAsl } from './asl-validation';
@@ -33,5 +36,6 @@ export function checkEverything(machine: SynthesizedStateMachine): Finding[] {
     ...checkSdkParameters(machine.definition, options),
     ...checkIntrinsics(machine.definition, options),
     ...checkIamGrants(machine.template, machine.logicalId, machine.definition, options),
+    ...checkErrorNames(machine.definition, options),
   ];
 }

@@ -14,30 +14,18 @@
  * model's operation and member names are compared with their first letter upper-cased. IAM action names are
  * case-insensitive and compared that way.
  */
-import { createRequire } from 'node:module';
+import {
+  type ModelShape,
+  SDK_SERVICES,
+  type SdkModule,
+  isSchema,
+  loadSdk,
+  modelShape,
+  upperFirst,
+} from '../../local/region/sdk-model';
 import type { CfnTemplate } from '../../local/template';
+export { type ModelShape, SDK_SERVICES, type SdkService, modelShape } from '../../local/region/sdk-model';
 import { type CheckOptions, type Finding, type RuleId, allStates, isRecord } from './findings';
-
-/** A service Step Functions can call, the SDK client that holds its model, and its IAM prefix. */
-export interface SdkService {
-  readonly sdkPackage: string;
-  /** The IAM service prefix (differs from the Step Functions service name for elasticloadbalancingv2 and sfn). */
-  readonly iamPrefix: string;
-}
-
-/** Step Functions service name (as in `aws-sdk:<service>:…`) → model and IAM prefix. Add a row per new service. */
-export const SDK_SERVICES: Readonly<Record<string, SdkService>> = {
-  ec2: { sdkPackage: '@aws-sdk/client-ec2', iamPrefix: 'ec2' },
-  elasticloadbalancingv2: {
-    sdkPackage: '@aws-sdk/client-elastic-load-balancing-v2',
-    iamPrefix: 'elasticloadbalancing',
-  },
-  ssm: { sdkPackage: '@aws-sdk/client-ssm', iamPrefix: 'ssm' },
-  dynamodb: { sdkPackage: '@aws-sdk/client-dynamodb', iamPrefix: 'dynamodb' },
-  cloudwatch: { sdkPackage: '@aws-sdk/client-cloudwatch', iamPrefix: 'cloudwatch' },
-  sns: { sdkPackage: '@aws-sdk/client-sns', iamPrefix: 'sns' },
-  sfn: { sdkPackage: '@aws-sdk/client-sfn', iamPrefix: 'states' },
-};
 
 /** Optimized integrations whose `Parameters` are the API's request, checked the same way. */
 const OPTIMIZED_INTEGRATIONS: ReadonlySet<string> = new Set([
@@ -90,88 +78,11 @@ export interface LookupProblem {
   readonly message: string;
 }
 
-type StaticSchema = readonly unknown[];
-type SdkModule = Readonly<Record<string, unknown>>;
-
-const load = createRequire(__filename);
-const modules = new Map<string, { module: SdkModule; version: string } | null>();
-
-function loadSdk(sdkPackage: string): { module: SdkModule; version: string } | null {
-  if (!modules.has(sdkPackage)) {
-    try {
-      const module = load(sdkPackage) as SdkModule;
-      let version = 'unknown version';
-      try {
-        version = (load(`${sdkPackage}/package.json`) as { version: string }).version;
-      } catch {
-        // The package does not export its package.json; the version is only for messages.
-      }
-      modules.set(sdkPackage, { module, version });
-    } catch {
-      modules.set(sdkPackage, null);
-    }
-  }
-  return modules.get(sdkPackage) ?? null;
-}
-
-const isSchema = (v: unknown, kind: number): v is StaticSchema => Array.isArray(v) && v[0] === kind;
-
 /** The operations a loaded SDK module knows (PascalCase). */
 function operationsOf(module: SdkModule): string[] {
   return Object.entries(module)
     .filter(([k, v]) => k.endsWith('$') && isSchema(v, 9))
     .map(([k]) => k.slice(0, -1));
-}
-
-/** One shape of the model, resolved from its static schema (only what the parameter check needs). */
-export type ModelShape =
-  | {
-      readonly kind: 'structure';
-      readonly name: string;
-      /** Member names with the first letter upper-cased, in model order. */
-      readonly members: readonly string[];
-      readonly required: readonly string[];
-      /** The member's shape, by upper-cased member name. */
-      readonly memberShape: (member: string) => ModelShape;
-    }
-  | { readonly kind: 'list'; readonly member: () => ModelShape }
-  | { readonly kind: 'map'; readonly value: () => ModelShape }
-  | { readonly kind: 'simple' };
-
-/** Bits of a numeric schema (@smithy/core's schema encoding): a list or a map of the simple type in the low bits. */
-const LIST_BIT = 64;
-const MAP_BIT = 128;
-
-/**
- * Resolves a member's schema: a number (simple type, or list/map of one), a thunk `() => Shape$`, a member with
- * traits `[schema, traits]`, or a static schema array: `[3 | 4, ns, name, traits, names, schemas, requiredCount?]`
- * (structure / union), `[1, ns, name, traits, member]` (list), `[2, ns, name, traits, key, value]` (map).
- */
-export function modelShape(schema: unknown): ModelShape {
-  if (typeof schema === 'function') return modelShape((schema as () => unknown)());
-  if (typeof schema === 'number') {
-    if (schema & LIST_BIT) return { kind: 'list', member: () => ({ kind: 'simple' }) };
-    if (schema & MAP_BIT) return { kind: 'map', value: () => ({ kind: 'simple' }) };
-    return { kind: 'simple' };
-  }
-  if (!Array.isArray(schema)) return { kind: 'simple' };
-  if (schema.length === 2) return modelShape(schema[0]);
-  const [kind] = schema as unknown[];
-  if ((kind === 3 || kind === 4) && Array.isArray(schema[4])) {
-    const names = (schema[4] as string[]).map(upperFirst);
-    const schemas = Array.isArray(schema[5]) ? (schema[5] as unknown[]) : [];
-    const requiredCount = kind === 3 && typeof schema[6] === 'number' ? schema[6] : 0;
-    return {
-      kind: 'structure',
-      name: String(schema[2]),
-      members: names,
-      required: names.slice(0, requiredCount),
-      memberShape: (member) => modelShape(schemas[names.indexOf(member)]),
-    };
-  }
-  if (kind === 1) return { kind: 'list', member: () => modelShape(schema[4]) };
-  if (kind === 2) return { kind: 'map', value: () => modelShape(schema[5]) };
-  return { kind: 'simple' };
 }
 
 /** Looks up the request shape of `<service>:<operation>` in the installed SDK model. */
@@ -420,10 +331,6 @@ export function checkIamGrants(
     );
   }
   return findings;
-}
-
-function upperFirst(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** Up to three candidates within a small edit distance of `word` (case-insensitive). */

@@ -6,6 +6,7 @@ import { buildGoodWorkflowApp } from '../fixtures/good-workflow';
 import {
   type SynthesizedExampleApp,
   type SynthesizedStateMachine,
+  checkErrorNames,
   checkDestructiveEc2Grants,
   checkIamGrants,
   checkIntrinsics,
@@ -44,6 +45,10 @@ function describeChecks(machines: readonly SynthesizedStateMachine[]): void {
 
     it("passes only parameters the SDK's service model knows, and every required one", () => {
       expect(checkSdkParameters(machine.definition, options).map(formatFinding)).toEqual([]);
+    });
+
+    it('retries and catches only error names its states can produce (issue #13 item 6)', () => {
+      expect(checkErrorNames(machine.definition, options).map(formatFinding)).toEqual([]);
     });
 
     it('is granted each service action it calls, and no wildcard action', () => {

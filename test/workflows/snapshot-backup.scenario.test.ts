@@ -241,10 +241,11 @@ describe('snapshot-backup scenarios', () => {
     expect(d.metric('FreezeWindow')[0]).toBeLessThanOrEqual(happy + 2.2 + 3);
   });
 
-  it('thaws after CreateSnapshots fails for good and fails naming the EC2 error', async () => {
+  it('thaws after CreateSnapshots fails for good and fails naming the EC2 error and its message', async () => {
     // GIVEN every CreateSnapshots call fails with IncorrectInstanceState
     const d = await Drilled.of('create-snapshots-fails');
-    // THEN one call and three retries, the thaw next, and SnapshotNotCreated with the code in the cause
+    // THEN one call and three retries, the thaw next, and SnapshotNotCreated with EC2's error and message in the cause
+    // (AWS's Cause carries the message, not the code: issue #13 item 5)
     expect(d.failedExpectations).toEqual([]);
     expect(d.result.calls.filter((c) => c.action === 'CreateSnapshots')).toHaveLength(4);
     expect(name(callAfter(d.result.calls, 'GetCommandInvocation') as ApiCallRecord)).not.toBe('ec2:CreateSnapshots');
@@ -253,7 +254,8 @@ describe('snapshot-backup scenarios', () => {
     );
     expect(name(afterLastCreate[0])).toBe('ssm:SendCommand');
     expect(d.execution(CHILD).error).toBe(Errors.SNAPSHOT_NOT_CREATED);
-    expect(d.childCause()).toContain('IncorrectInstanceState');
+    expect(d.childCause()).toContain('Ec2.Ec2Exception');
+    expect(d.childCause()).toContain('is not in a state from which snapshots can be created');
   });
 
   it('sends the thaw again when it fails, and completes when the third attempt works', async () => {

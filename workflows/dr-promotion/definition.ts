@@ -22,7 +22,7 @@ import {
   releaseLock,
   States,
   takeLock,
-  THROTTLING_RETRY,
+  throttlingRetry,
 } from '../fragments';
 import type { DrSetSettings } from './input';
 
@@ -133,7 +133,7 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
       },
     });
     task.addRetry(LAMBDA_SERVICE_RETRY);
-    task.addRetry(THROTTLING_RETRY);
+    task.addRetry(throttlingRetry(task));
     return task;
   };
 
@@ -205,7 +205,7 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
     resultPath: '$.holder',
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  readHolder.addRetry(THROTTLING_RETRY);
+  readHolder.addRetry(throttlingRetry(readHolder));
   readHolder.addCatch(holderUnknown, { errors: [States.ALL], resultPath: '$.holderError' });
   readHolder.next(
     new sfn.Choice(scope, 'Is the holder recorded?')
@@ -327,7 +327,7 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
       ResultPath: '$.approval',
     },
   });
-  askApproval.addRetry(THROTTLING_RETRY);
+  askApproval.addRetry(throttlingRetry(askApproval));
   const timedOut = failWith(
     'Note nobody decided in time',
     Errors.APPROVAL_TIMED_OUT,
@@ -707,6 +707,6 @@ function audit(scope: Construct, deps: DrPromotionDeps, id: string, outcome: str
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  task.addRetry(THROTTLING_RETRY);
+  task.addRetry(throttlingRetry(task));
   return task;
 }

@@ -15,7 +15,7 @@ import {
   notifyThenFail,
   releaseLock,
   States,
-  THROTTLING_RETRY,
+  throttlingRetry,
 } from '../fragments';
 
 /** The workflow id (template metadata) of the machine that releases what a DR promotion left locked. */
@@ -122,7 +122,7 @@ export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  auditEnded.addRetry(THROTTLING_RETRY);
+  auditEnded.addRetry(throttlingRetry(auditEnded));
   // The lock is released either way; the notification still goes out.
   auditEnded.addCatch(notifyReleased, { errors: [States.ALL], resultPath: '$.auditError' });
   auditEnded.next(notifyReleased);
@@ -209,7 +209,7 @@ export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  auditUnlock.addRetry(THROTTLING_RETRY);
+  auditUnlock.addRetry(throttlingRetry(auditUnlock));
   auditUnlock.addCatch(notifyUnlocked, { errors: [States.ALL], resultPath: '$.auditError' });
   auditUnlock.next(notifyUnlocked);
   // Only the holder just read and described: if the lock changed hands meanwhile, nothing is released.
@@ -284,7 +284,7 @@ export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.
     resultPath: '$.holder',
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  readLock.addRetry(THROTTLING_RETRY);
+  readLock.addRetry(throttlingRetry(readLock));
   readLock.addCatch(releaseFailed, onFailure);
   readLock.next(
     new sfn.Choice(scope, 'Is the mirror set locked?')

@@ -1,8 +1,9 @@
 /**
  * Error names are part of the API: Retry and Catch use these constants, and operators match them in alarms
  * and runbooks. How each AWS name is formed (and how sure we are) is in local/region/errors.ts and
- * docs/errors.md.
+ * docs/engine.md ("Error names").
  */
+import { TaskErrorNames } from '../../tasks/shared/errors';
 
 /** Step Functions' own errors. */
 export const States = {
@@ -12,24 +13,43 @@ export const States = {
   HEARTBEAT_TIMEOUT: 'States.HeartbeatTimeout',
 } as const;
 
-/** Errors AWS services raise through Step Functions integrations. */
+/**
+ * Errors AWS services raise through Step Functions integrations. Only names AWS emits (test/harness/error-names.ts
+ * checks every Retry/Catch against the installed SDK models): `aws-sdk:*` tasks get the AWS SDK for Java 2.x names
+ * (a modeled error shape's name, else the service's generic `ServiceName.ServiceNameException`), optimized tasks
+ * (`dynamodb:*`, `sns:publish`, `states:startExecution`, `lambda:invoke`) the Java 1.x names.
+ */
 export const Aws = {
-  /** Every EC2 error through an SDK integration: EC2 models no error shapes, the code is in the Cause. */
+  /** Every EC2 error through an SDK integration: EC2 models no error shapes, the code is only in the message. */
   EC2: 'Ec2.Ec2Exception',
   /** A failed condition on the optimized DynamoDB integration (`arn:aws:states:::dynamodb:*`). */
   DYNAMODB_CONDITION_FAILED: 'DynamoDB.ConditionalCheckFailedException',
   DYNAMODB_THROUGHPUT: 'DynamoDB.ProvisionedThroughputExceededException',
+  DYNAMODB_REQUEST_LIMIT: 'DynamoDB.RequestLimitExceededException',
   DYNAMODB_THROTTLING: 'DynamoDB.ThrottlingException',
-  ELB_THROTTLING: 'ElasticLoadBalancingV2.ThrottlingException',
-  CLOUDWATCH_THROTTLING: 'CloudWatch.ThrottlingException',
+  /** Every ELBv2 error its model has no shape for, throttling (`Throttling`) included. */
+  ELB_UNMODELED: 'ElasticLoadBalancingV2.ElasticLoadBalancingV2Exception',
+  /** Every CloudWatch error its model has no shape for, throttling (`Throttling`) included. */
+  CLOUDWATCH_UNMODELED: 'CloudWatch.CloudWatchException',
   SNS_THROTTLED: 'SNS.ThrottledException',
   SSM_THROTTLING: 'Ssm.ThrottlingException',
+  /** Every Step Functions error through `aws-sdk:sfn:*` its model has no shape for, throttling included. */
+  SFN_UNMODELED: 'Sfn.SfnException',
   /** GetCommandInvocation before the invocation is visible (about a second after SendCommand). */
   SSM_INVOCATION_DOES_NOT_EXIST: 'Ssm.InvocationDoesNotExistException',
   /** `states:startExecution` with a name already used by a closed execution (or by a running one with other input). */
   SFN_EXECUTION_ALREADY_EXISTS: 'StepFunctions.ExecutionAlreadyExistsException',
-  /** Lambda service-side failures worth retrying (not the function's own errors). */
+  /** `states:startExecution` over the open-executions quota. */
+  SFN_EXECUTION_LIMIT_EXCEEDED: 'StepFunctions.ExecutionLimitExceededException',
+  /** Every `states:startExecution` error the model has no shape for (throttling included), and the client's own. */
+  SFN_START_UNMODELED: ['StepFunctions.AWSStepFunctionsException', 'StepFunctions.SdkClientException'],
+  /**
+   * Lambda service-side and client-side failures worth retrying (not the function's own errors): the names "Handle
+   * Lambda service exceptions" (docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html) lists,
+   * and the throttling it names.
+   */
   LAMBDA_SERVICE: [
+    'Lambda.ClientExecutionTimeoutException',
     'Lambda.ServiceException',
     'Lambda.AWSLambdaException',
     'Lambda.SdkClientException',
@@ -40,9 +60,51 @@ export const Aws = {
    * Task's `TimeoutSeconds`, which is `States.Timeout`).
    */
   LAMBDA_TIMED_OUT: 'Sandbox.Timedout',
-  /** Throttling codes as a Lambda task's SDK client names them (the error's `name` is the API code). */
-  SDK_THROTTLING: ['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException'],
+  /**
+   * Throttling as a Lambda task's SDK v3 clients name it once their own retries gave up: the modeled exception class
+   * (DynamoDB `ProvisionedThroughputExceededException`, `ThrottlingException`; SNS `ThrottledException`; SSM
+   * `ThrottlingException`), else the API's code (EC2 `RequestLimitExceeded`, ELBv2 and CloudWatch `Throttling`).
+   */
+  SDK_THROTTLING: [
+    'RequestLimitExceeded',
+    'Throttling',
+    'ThrottlingException',
+    'ProvisionedThroughputExceededException',
+    'ThrottledException',
+  ],
 } as const;
+
+/**
+ * How a Task reaches AWS, for the error names it can see: `aws-sdk:<service>`, or an optimized integration
+ * (`dynamodb`, `sns`, `states` for startExecution, `lambda` for invoke).
+ */
+export type Integration =
+  | 'aws-sdk:ec2'
+  | 'aws-sdk:elasticloadbalancingv2'
+  | 'aws-sdk:ssm'
+  | 'aws-sdk:cloudwatch'
+  | 'aws-sdk:sfn'
+  | 'dynamodb'
+  | 'sns'
+  | 'states'
+  | 'lambda';
+
+/**
+ * The names throttling reaches a Retry under, per integration (test/harness/error-names.test.ts derives each from the
+ * service's throttling codes and its SDK model). Where throttling is unmodeled, the name is the service's generic one,
+ * so a throttling retry also retries that service's other unmodeled errors a bounded number of times.
+ */
+export const THROTTLING_ERRORS: Readonly<Record<Integration, readonly string[]>> = {
+  'aws-sdk:ec2': [Aws.EC2],
+  'aws-sdk:elasticloadbalancingv2': [Aws.ELB_UNMODELED],
+  'aws-sdk:ssm': [Aws.SSM_THROTTLING],
+  'aws-sdk:cloudwatch': [Aws.CLOUDWATCH_UNMODELED],
+  'aws-sdk:sfn': [Aws.SFN_UNMODELED],
+  dynamodb: [Aws.DYNAMODB_THROUGHPUT, Aws.DYNAMODB_REQUEST_LIMIT, Aws.DYNAMODB_THROTTLING],
+  sns: [Aws.SNS_THROTTLED],
+  states: [Aws.SFN_START_UNMODELED[0]],
+  lambda: Aws.SDK_THROTTLING,
+};
 
 /** Errors ha-workflows raises; an execution that fails names one of these. */
 export const Errors = {
@@ -126,3 +188,13 @@ export const Errors = {
   /** dr-promotion unlock: the execution holding the mirror set lock is still running; nothing was released. */
   LOCK_HOLDER_RUNNING: 'LockHolderRunning',
 } as const;
+
+/**
+ * Every error a Lambda task may end with, as its `errorType` (test/harness/error-names.ts accepts these, and nothing
+ * else, in a Lambda task's Retry/Catch besides the Lambda service's own names): the errors the tasks throw on purpose
+ * (`TaskErrorNames`; declaring a new one there is the one-line change) and the SDK errors they let through.
+ */
+export const LAMBDA_TASK_ERRORS: readonly string[] = [...Object.values(TaskErrorNames), ...Aws.SDK_THROTTLING];
+
+/** Errors a callback (`.waitForTaskToken`) can be failed with: what `ha-workflows reject` sends (SendTaskFailure). */
+export const CALLBACK_ERRORS: readonly string[] = [Errors.REJECTED];

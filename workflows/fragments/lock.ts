@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../base/foundation';
-import { API_CALL_TIMEOUT, THROTTLING_RETRY } from './retry';
+import { API_CALL_TIMEOUT, throttlingRetry } from './retry';
 
 /**
  * Names the lock's attributes in the state table. The lease (`expiresAt`) is deliberately NOT the table's TTL
@@ -62,7 +62,7 @@ export function takeLock(scope: Construct, id: string, props: LockProps): tasks.
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  task.addRetry(THROTTLING_RETRY);
+  task.addRetry(throttlingRetry(task));
   return task;
 }
 
@@ -102,6 +102,6 @@ export function releaseLock(scope: Construct, id: string, props: ReleaseProps): 
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  task.addRetry(THROTTLING_RETRY);
+  task.addRetry(throttlingRetry(task));
   return task;
 }

@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { States } from './errors';
-import { API_CALL_TIMEOUT, THROTTLING_RETRY } from './retry';
+import { API_CALL_TIMEOUT, throttlingRetry } from './retry';
 
 export interface NotifyProps {
   readonly topic: sns.ITopic;
@@ -22,7 +22,7 @@ export function notify(scope: Construct, id: string, props: NotifyProps): tasks.
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  task.addRetry(THROTTLING_RETRY);
+  task.addRetry(throttlingRetry(task));
   return task;
 }
 

@@ -1,30 +1,56 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Aws, States } from './errors';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Aws, type Integration, States, THROTTLING_ERRORS } from './errors';
 
 /**
- * Retry on throttling and EC2's generic error: 5 retries × backoff 2 from 1 s, capped at 20 s, full
- * jitter → at most 1 + 2 + 4 + 8 + 16 = 31 s of waiting (less with jitter).
- * EC2 errors all arrive as `Ec2.Ec2Exception`, so this also retries EC2's non-transient errors a bounded
- * number of times before the Catch sees them.
+ * The throttling retry of one Task: the names its integration reports throttling under (`THROTTLING_ERRORS`), 5
+ * retries × backoff 2 from 1 s, capped at 20 s, full jitter → at most 1 + 2 + 4 + 8 + 16 = 31 s of waiting (less with
+ * jitter). Where throttling is unmodeled (every EC2 error is `Ec2.Ec2Exception`, ELBv2's and CloudWatch's throttling
+ * arrive under their generic name), the service's other unmodeled errors are retried too, a bounded number of times,
+ * before the Catch sees them. Pass the Task itself or its integration.
  */
-export const THROTTLING_RETRY: sfn.RetryProps = {
-  errors: [
-    Aws.EC2,
-    Aws.DYNAMODB_THROUGHPUT,
-    Aws.DYNAMODB_THROTTLING,
-    Aws.ELB_THROTTLING,
-    Aws.CLOUDWATCH_THROTTLING,
-    Aws.SNS_THROTTLED,
-    Aws.SSM_THROTTLING,
-    ...Aws.SDK_THROTTLING,
-  ],
-  interval: Duration.seconds(1),
-  maxAttempts: 5,
-  backoffRate: 2,
-  maxDelay: Duration.seconds(20),
-  jitterStrategy: sfn.JitterType.FULL,
-};
+export function throttlingRetry(target: Integration | sfn.TaskStateBase | sfn.CustomState): sfn.RetryProps {
+  const integration = typeof target === 'string' ? target : integrationOf(target);
+  return {
+    errors: [...THROTTLING_ERRORS[integration]],
+    interval: Duration.seconds(1),
+    maxAttempts: 5,
+    backoffRate: 2,
+    maxDelay: Duration.seconds(20),
+    jitterStrategy: sfn.JitterType.FULL,
+  };
+}
+
+/** The integration a CDK Task state uses; throws for a kind of Task this project does not use. */
+export function integrationOf(task: sfn.TaskStateBase | sfn.CustomState): Integration {
+  if (task instanceof sfn.CustomState) {
+    const resource = String((task as unknown as { stateJson: { Resource?: unknown } }).stateJson.Resource ?? '');
+    const m = /:states:::(aws-sdk:\w+|\w+):/.exec(resource);
+    if (m && m[1] in THROTTLING_ERRORS) return m[1] as Integration;
+    throw new Error(
+      `throttlingRetry: no throttling error names are known for the resource ${resource} (THROTTLING_ERRORS)`,
+    );
+  }
+  if (task instanceof tasks.CallAwsService) {
+    const service = (task as unknown as { props: tasks.CallAwsServiceProps }).props.service;
+    const integration = `aws-sdk:${service}`;
+    if (integration in THROTTLING_ERRORS) return integration as Integration;
+    throw new Error(`throttlingRetry: no throttling error names are known for ${integration} (THROTTLING_ERRORS)`);
+  }
+  if (
+    task instanceof tasks.DynamoGetItem ||
+    task instanceof tasks.DynamoPutItem ||
+    task instanceof tasks.DynamoUpdateItem ||
+    task instanceof tasks.DynamoDeleteItem
+  ) {
+    return 'dynamodb';
+  }
+  if (task instanceof tasks.SnsPublish) return 'sns';
+  if (task instanceof tasks.StepFunctionsStartExecution) return 'states';
+  if (task instanceof tasks.LambdaInvoke) return 'lambda';
+  throw new Error(`throttlingRetry: unknown kind of Task ${task.node.path}; pass its Integration`);
+}
 
 /** Lambda service errors: 3 retries × backoff 2 from 1 s, cap 10 s, full jitter → at most 1 + 2 + 4 = 7 s. */
 export const LAMBDA_SERVICE_RETRY: sfn.RetryProps = {
@@ -38,7 +64,7 @@ export const LAMBDA_SERVICE_RETRY: sfn.RetryProps = {
 
 /**
  * An EC2 call made while a database is frozen (CreateSnapshots): 3 retries × backoff 2 from 1 s, cap 4 s, full
- * jitter → at most 1 + 2 + 4 = 7 s more of freeze. Shorter than THROTTLING_RETRY (31 s) because every second
+ * jitter → at most 1 + 2 + 4 = 7 s more of freeze. Shorter than throttlingRetry (31 s) because every second
  * here is a second of suspended database writes, and EC2's errors all share one name, so a hard error is
  * retried too before the thaw.
  */
@@ -64,17 +90,14 @@ export const INVOCATION_VISIBLE_RETRY: sfn.RetryProps = {
 };
 
 /**
- * Starting a child execution (`states:startExecution`): Step Functions' own throttling and transient errors, 5
+ * Starting a child execution (`states:startExecution`): the open-executions quota, and every unmodeled error (its
+ * throttling, `ThrottlingException`, has no shape in the model, so it arrives as `AWSStepFunctionsException`) or
+ * client-side one, 5
  * retries × backoff 2 from 1 s, cap 20 s, full jitter → at most 31 s. A retried start with the same name and
  * input finds the child already running (StartExecution is idempotent for it).
  */
 export const START_CHILD_RETRY: sfn.RetryProps = {
-  errors: [
-    'StepFunctions.ExecutionLimitExceededException',
-    'StepFunctions.ThrottlingException',
-    'StepFunctions.AWSStepFunctionsException',
-    'StepFunctions.SdkClientException',
-  ],
+  errors: [Aws.SFN_EXECUTION_LIMIT_EXCEEDED, ...Aws.SFN_START_UNMODELED],
   interval: Duration.seconds(1),
   maxAttempts: 5,
   backoffRate: 2,

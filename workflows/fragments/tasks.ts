@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { API_CALL_TIMEOUT, LAMBDA_SERVICE_RETRY, LAMBDA_TASK_TIMEOUT, THROTTLING_RETRY } from './retry';
+import { API_CALL_TIMEOUT, LAMBDA_SERVICE_RETRY, LAMBDA_TASK_TIMEOUT, throttlingRetry } from './retry';
 
 export interface AwsCallProps {
   /** Step Functions' service name: `ec2`, `elasticloadbalancingv2`, `cloudwatch`, `ssm`, `sns`. */
@@ -20,7 +20,7 @@ export interface AwsCallProps {
   /** @default API_CALL_TIMEOUT */
   readonly timeout?: Duration;
   readonly comment?: string;
-  /** @default THROTTLING_RETRY */
+  /** @default throttlingRetry(this task) */
   readonly retry?: sfn.RetryProps;
 }
 
@@ -44,7 +44,7 @@ export class AwsCall extends tasks.CallAwsService {
     });
     // The statements the graph grants to the state machine role for this task.
     (this as unknown as { taskPolicies: iam.PolicyStatement[] }).taskPolicies = [...props.policy];
-    this.addRetry(props.retry ?? THROTTLING_RETRY);
+    this.addRetry(props.retry ?? throttlingRetry(this));
   }
 }
 
@@ -71,7 +71,7 @@ export function lambdaTask(scope: Construct, id: string, props: LambdaTaskProps)
     taskTimeout: sfn.Timeout.duration(props.timeout ?? LAMBDA_TASK_TIMEOUT),
   });
   task.addRetry(LAMBDA_SERVICE_RETRY);
-  task.addRetry(THROTTLING_RETRY);
+  task.addRetry(throttlingRetry(task));
   return task;
 }
 

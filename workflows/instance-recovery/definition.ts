@@ -25,7 +25,7 @@ import {
   releaseLock,
   States,
   takeLock,
-  THROTTLING_RETRY,
+  throttlingRetry,
 } from '../fragments';
 import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE, type RecoveryGroupSettings } from './input';
 
@@ -129,7 +129,7 @@ export function instanceRecoveryDefinition(scope: Construct, deps: InstanceRecov
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  recordNotStarted.addRetry(THROTTLING_RETRY);
+  recordNotStarted.addRetry(throttlingRetry(recordNotStarted));
   recordNotStarted.addCatch(notifyNotStarted, { errors: [States.ALL], resultPath: '$.recordError' });
   recordNotStarted.next(notifyNotStarted);
 

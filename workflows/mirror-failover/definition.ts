@@ -23,7 +23,7 @@ import {
   releaseLock,
   States,
   takeLock,
-  THROTTLING_RETRY,
+  throttlingRetry,
 } from '../fragments';
 import { ALARM_STATE_CHANGE, BECAME_PRIMARY, type MirrorSetSettings } from './input';
 
@@ -177,7 +177,7 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
       },
     });
     task.addRetry(LAMBDA_SERVICE_RETRY);
-    task.addRetry(THROTTLING_RETRY);
+    task.addRetry(throttlingRetry(task));
     return task;
   };
   /** True when the last probe found exactly one SUCCESS, and it is the member this round switches to. */
@@ -233,7 +233,7 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  handOff.addRetry(THROTTLING_RETRY);
+  handOff.addRetry(throttlingRetry(handOff));
   const countLockAttempt = new sfn.Pass(scope, 'Count the lock attempts', {
     parameters: { 'attempts.$': 'States.MathAdd($.lockAttempts.attempts, 1)' },
     resultPath: '$.lockAttempts',
@@ -454,7 +454,7 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  clearHandOff.addRetry(THROTTLING_RETRY);
+  clearHandOff.addRetry(throttlingRetry(clearHandOff));
   clearHandOff.addCatch(recordNeedsAttention, onFailure);
   const probeBeforeReleasing = probe('Probe before releasing the lock');
   probeBeforeReleasing.addCatch(recordNeedsAttention, onFailure);

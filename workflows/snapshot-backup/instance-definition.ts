@@ -22,7 +22,7 @@ import {
   releaseLock,
   States,
   takeLock,
-  THROTTLING_RETRY,
+  throttlingRetry,
 } from '../fragments';
 import { BACKUP_TAG_KEYS, CREATED_BY } from './input';
 import { COMMAND_DELIVERY_TIMEOUT_SECONDS, COMMAND_POLL_INTERVAL, stillRunning, thawChain } from './thaw';
@@ -250,7 +250,7 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  recordSkipped.addRetry(THROTTLING_RETRY);
+  recordSkipped.addRetry(throttlingRetry(recordSkipped));
   recordSkipped.addCatch(notifySkipped, { errors: [States.ALL], resultPath: '$.recordError' });
   recordSkipped.next(notifySkipped);
   const holderUnknown = new sfn.Pass(scope, 'Note the holder is unknown', {
@@ -265,7 +265,7 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
     resultPath: '$.holder',
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  readHolder.addRetry(THROTTLING_RETRY);
+  readHolder.addRetry(throttlingRetry(readHolder));
   readHolder.addCatch(holderUnknown, { errors: [States.ALL], resultPath: '$.holderError' });
   readHolder.next(
     new sfn.Choice(scope, 'Is the holder recorded?')
@@ -541,7 +541,7 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
     then: keepIds,
   });
 
-  const takeCrashSet = createSnapshots('Take a crash-consistent set', undefined, THROTTLING_RETRY);
+  const takeCrashSet = createSnapshots('Take a crash-consistent set', undefined, throttlingRetry('aws-sdk:ec2'));
   takeCrashSet.addCatch(findLostSet, { errors: [States.TIMEOUT], resultPath: '$.failure' });
   takeCrashSet.addCatch(
     failWith(
@@ -618,7 +618,7 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  recordThaw.addRetry(THROTTLING_RETRY);
+  recordThaw.addRetry(throttlingRetry(recordThaw));
   // The database is thawed; a record that cannot be written only means the rescue may thaw it once more.
   recordThaw.addCatch(afterThaw, { errors: [States.ALL], resultPath: '$.recordThawError' });
   recordThaw.next(afterThaw);

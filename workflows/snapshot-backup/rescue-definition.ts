@@ -13,7 +13,7 @@ import {
   notifyThenFail,
   releaseLock,
   States,
-  THROTTLING_RETRY,
+  throttlingRetry,
 } from '../fragments';
 import { BACKUP_RECORD, backupKey, BackupState } from './instance-definition';
 import { thawChain } from './thaw';
@@ -146,7 +146,7 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
     resultPath: '$.record',
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  read.addRetry(THROTTLING_RETRY);
+  read.addRetry(throttlingRetry(read));
   read.addCatch(notifyRescueFailed, onFailure);
   read.next(isFrozen);
 

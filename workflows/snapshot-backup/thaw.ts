@@ -24,7 +24,7 @@ export const THAW_RETRY_PAUSE = Duration.seconds(5);
  */
 export function thawWorstCaseSeconds(maxPolls: number): number {
   const call = API_CALL_TIMEOUT.toSeconds();
-  const send = 6 * call + 31; // THROTTLING_RETRY: 5 retries, at most 31 s of backoff
+  const send = 6 * call + 31; // throttlingRetry: 5 retries, at most 31 s of backoff
   const perAttempt = send + maxPolls * (COMMAND_POLL_INTERVAL.toSeconds() + call) + THAW_RETRY_PAUSE.toSeconds();
   return THAW_ATTEMPTS * perAttempt;
 }

@@ -1,5 +1,19 @@
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { LocalClient, SDK_MAX_ATTEMPTS } from '../../../local/engine/clients';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  MAXIMUM_RETRY_DELAY,
+  Retry,
+  isThrottlingError,
+  isTransientError,
+} from '@smithy/core/retry';
+import {
+  LocalClient,
+  SDK_BASE_DELAY_MS,
+  SDK_MAX_ATTEMPTS,
+  SDK_MAX_DELAY_MS,
+  SDK_THROTTLING_BASE_DELAY_MS,
+  retryErrorType,
+} from '../../../local/engine/clients';
 import { AwsApiError } from '../../../local/region/errors';
 import { type ServiceSimulator, SimulatedRegion } from '../../../local/region/region';
 
@@ -44,9 +58,9 @@ describe('LocalClient', () => {
     const out = await client.send(new DescribeInstancesCommand({}));
     expect(out).toMatchObject({ $metadata: { attempts: 3 } });
     expect(region.calls.map((c) => c.error)).toEqual(['RequestLimitExceeded', 'RequestLimitExceeded', undefined]);
-    // three latencies plus up to 0.2 s + 0.4 s of jittered backoff
+    // three latencies plus up to 1 s + 2 s of jittered throttling backoff
     expect(region.clock.elapsedSeconds()).toBeGreaterThanOrEqual(0.9);
-    expect(region.clock.elapsedSeconds()).toBeLessThanOrEqual(1.5);
+    expect(region.clock.elapsedSeconds()).toBeLessThanOrEqual(3.9);
   });
 
   it('gives up after the SDK attempts with the error named by its code, carrying $fault and $metadata', async () => {
@@ -65,5 +79,80 @@ describe('LocalClient', () => {
       $fault: 'client',
     });
     expect(region.calls).toHaveLength(1);
+  });
+});
+
+describe('LocalClient follows the installed SDK v3 (issue #13 item 7)', () => {
+  it('uses the delays and attempts of the installed @smithy/core standard retry strategy', () => {
+    expect(SDK_MAX_ATTEMPTS).toBe(DEFAULT_MAX_ATTEMPTS);
+    expect(SDK_THROTTLING_BASE_DELAY_MS).toBe(Retry.throttlingDelay());
+    expect(SDK_BASE_DELAY_MS).toBe(Retry.delay());
+    expect(SDK_MAX_DELAY_MS).toBe(MAXIMUM_RETRY_DELAY);
+  });
+
+  it.each([
+    ['RequestLimitExceeded', 503],
+    ['Throttling', 400],
+    ['ThrottledException', 400],
+    ['SomeCode', 429],
+    ['InternalError', 500],
+    ['ServiceUnavailable', 503],
+    ['InvalidInstanceID.NotFound', 400],
+    ['InternalServiceError', 501],
+  ])('classifies %s (%i) as the SDK does', (name, status) => {
+    const sdkError = { name, message: 'x', $metadata: { httpStatusCode: status } };
+    const expected = isThrottlingError(sdkError) ? 'THROTTLING' : isTransientError(sdkError) ? 'TRANSIENT' : undefined;
+    expect(retryErrorType(name, status)).toBe(expected);
+  });
+
+  it('GIVEN throttling twice WHEN the jitter draws its maximum THEN it waits 1 s then 2 s (throttling base 1000 ms)', async () => {
+    const { client, region } = setup(throttled(), throttled());
+    region.random.next = () => 0.999;
+    await client.send(new DescribeInstancesCommand({}));
+    // three latencies of 0.3 s plus floor(0.999 × 1000) ms + floor(0.999 × 2000) ms
+    expect(region.clock.elapsedSeconds()).toBeCloseTo(0.9 + 0.999 + 1.998, 3);
+  });
+
+  it('GIVEN a modeled error WHEN it is thrown THEN its name is the modeled exception class, not the wire code', async () => {
+    const region = new SimulatedRegion({ seed: 1 });
+    region.register({
+      name: 'cloudwatch',
+      actions: {
+        PutMetricAlarm: () => {
+          throw new AwsApiError('cloudwatch', 'InvalidFormat', 'bad');
+        },
+      },
+      latencyOf: () => 0.1,
+      snapshot: () => ({}),
+    } as unknown as ServiceSimulator);
+    const cw = new LocalClient(region, 'cloudwatch');
+    class PutMetricAlarmCommand {
+      constructor(readonly input: object) {}
+    }
+    await expect(cw.send(new PutMetricAlarmCommand({}))).rejects.toMatchObject({
+      name: 'InvalidFormatFault',
+      code: 'InvalidFormat',
+    });
+  });
+
+  it('GIVEN an output with timestamp members WHEN it is returned THEN they are Dates, as the SDK deserializes them', async () => {
+    const region = new SimulatedRegion({ seed: 1 });
+    region.register({
+      name: 'ec2',
+      actions: {
+        DescribeInstances: () => ({
+          Reservations: [{ Instances: [{ InstanceId: 'i-1', LaunchTime: '2026-01-02T03:04:05.000Z' }] }],
+        }),
+      },
+      latencyOf: () => 0.1,
+      snapshot: () => ({}),
+    } as unknown as ServiceSimulator);
+    const out = (await new LocalClient(region, 'ec2').send(new DescribeInstancesCommand({}))) as {
+      Reservations: { Instances: { InstanceId: string; LaunchTime: unknown }[] }[];
+    };
+    const instance = out.Reservations[0].Instances[0];
+    expect(instance.LaunchTime).toBeInstanceOf(Date);
+    expect((instance.LaunchTime as Date).toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    expect(instance.InstanceId).toBe('i-1');
   });
 });

@@ -106,10 +106,12 @@ describe('SimulatedRegion', () => {
 });
 
 describe('Step Functions error names', () => {
-  it('reports every EC2 error as the generic Ec2.Ec2Exception with the code in the Cause', () => {
+  it('reports every EC2 error as the generic Ec2.Ec2Exception, with a Cause that does not name the code', () => {
     const e = new AwsApiError('ec2', 'InvalidInstanceID.NotFound', "The instance ID 'i-1' does not exist");
     expect(sdkIntegrationErrorName(e)).toBe('Ec2.Ec2Exception');
-    expect(sdkIntegrationCause(e, 'req-1')).toContain('Error Code: InvalidInstanceID.NotFound');
+    expect(sdkIntegrationCause(e, 'req-1')).toBe(
+      "The instance ID 'i-1' does not exist (Service: Ec2, Status Code: 400, Request ID: req-1)",
+    );
   });
 
   it('prefixes the service and adds the Exception suffix for modeled errors', () => {
