@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Aws, States } from './errors';
+import { Aws, Errors, States } from './errors';
 
 /**
  * Retry on throttling and EC2's generic error: 5 retries × backoff 2 from 1 s, capped at 20 s, full
@@ -111,6 +111,22 @@ export const RECOVERY_LAMBDA_THROTTLING_RETRY: sfn.RetryProps = {
   maxDelay: Duration.seconds(15),
   jitterStrategy: sfn.JitterType.FULL,
 };
+
+/**
+ * A cross-region snapshot copy refused because the destination region already has its 20 concurrent copies in
+ * progress (EBS quota, not adjustable; a copy takes minutes to hours): 8 retries × backoff 2 from 60 s, capped at
+ * 600 s, no jitter → 60 + 120 + 240 + 480 + 4 × 600 = 3,300 s of waiting before the Catch sees it. Only for a
+ * task that starts just the copies still missing (copy-snapshots).
+ */
+export const COPY_LIMIT_RETRY: sfn.RetryProps = {
+  errors: [Errors.SNAPSHOT_COPY_LIMIT_REACHED],
+  interval: Duration.seconds(60),
+  maxAttempts: 8,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(600),
+};
+/** COPY_LIMIT_RETRY's worst-case waiting, in seconds. */
+export const COPY_LIMIT_RETRY_WAIT_SECONDS = 3300;
 
 /**
  * An idempotent Lambda task whose response may be lost: the Task's own timeout (`States.Timeout`) or the
