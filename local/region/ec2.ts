@@ -738,9 +738,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
       }
       if (!this.knownImage(id)) throw ec2Error('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
     }
-    const known = ids.length
-      ? [...new Set(ids)]
-      : this.images.ids();
+    const known = ids.length ? [...new Set(ids)] : this.images.ids();
     const images = known.flatMap((imageId) => {
       const state = this.imageState(imageId);
       if (state === undefined || state === 'deregistered') return [];
@@ -1063,7 +1061,9 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
       // Code from the EC2 error list; the message wording is inferred.
       throw ec2Error('IncorrectState', `Snapshot '${source.snapshotId}' is in invalid state - ${state}`);
     }
-    const copying = [...this.snapshots.values()].filter((s) => s.copiedFrom && this.snapshotState(s, now) === 'pending');
+    const copying = [...this.snapshots.values()].filter(
+      (s) => s.copiedFrom && this.snapshotState(s, now) === 'pending',
+    );
     checkCopyLimit(copying.length, this.region.regionName);
     const snap: SnapshotRecord = {
       snapshotId: `snap-${this.region.random.hex(17)}`,
