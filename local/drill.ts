@@ -6,6 +6,7 @@ import { Elbv2Simulator } from './region/elbv2';
 import { deepPartialMatch } from './region/faults';
 import { HttpSimulator } from './region/http';
 import { type ApiCallRecord, SimulatedRegion } from './region/region';
+import { RequestRates } from './region/request-rates';
 import { SnsSimulator } from './region/sns';
 import { SsmSimulator } from './region/ssm';
 import { checkNeverTwoWriters, type WriterRow } from './region/writers';
@@ -189,6 +190,7 @@ export function buildWorld(
   const resolver = new TemplateResolver(template, env);
   const e = provision(template, resolver, environment);
   region.register(new Ec2Simulator(region, e.ec2 ?? {}));
+  if (e.requestRates?.enabled) region.useRequestRates(new RequestRates(e.requestRates, region.baseClock.startMs));
   region.register(new Elbv2Simulator(region, e.elasticloadbalancingv2 ?? {}));
   region.register(new SsmSimulator(region, e.ssm ?? {}));
   region.register(new DynamoDbSimulator(region, e.dynamodb ?? {}));

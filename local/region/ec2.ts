@@ -55,7 +55,9 @@ import {
 } from './ec2-network';
 import { writerIntervals, type WriterRow } from './writers';
 import { AwsApiError } from './errors';
+import { AMI_ID, ImageCatalog, type ImageStateName, imagesSchema } from './images';
 import type { ActionHandler, ServiceSimulator, SimulatedRegion } from './region';
+import { checkCopyLimit, checkSnapshotNotInUse } from './snapshot-rules';
 import type { InstanceInspector, InstanceView, WorkloadState } from './types';
 
 /**
@@ -72,18 +74,6 @@ export type Json<T> = T extends Date
 
 const tags = z.record(z.string(), z.string()).default({});
 const instanceStates = ['pending', 'running', 'shutting-down', 'terminated', 'stopping', 'stopped'] as const;
-/** EC2's `ImageState` values. */
-const imageStates = [
-  'available',
-  'pending',
-  'invalid',
-  'deregistered',
-  'transient',
-  'failed',
-  'error',
-  'disabled',
-] as const;
-type ImageStateName = (typeof imageStates)[number];
 
 /** The starting EC2 world of a scenario. */
 export const ec2EnvironmentSchema = z.strictObject({
@@ -112,21 +102,8 @@ export const ec2EnvironmentSchema = z.strictObject({
       }),
     )
     .default([]),
-  /**
-   * Known AMIs. Omitted: any AMI id is accepted (and described as `available`). Given: others fail with
-   * InvalidAMIID.NotFound (except the AMIs of `instances`, which exist unless listed here with another state).
-   * `deregistered`: launches fail InvalidAMIID.NotFound and DescribeImages no longer returns it; any other state
-   * but `available`: launches fail InvalidAMIID.Unavailable.
-   */
-  images: z
-    .array(
-      z.strictObject({
-        imageId: z.string(),
-        name: z.string().optional(),
-        state: z.enum(imageStates).default('available'),
-      }),
-    )
-    .optional(),
+  /** Known AMIs: only these exist (local/region/images.ts). */
+  images: imagesSchema,
   /** Instance profiles RunInstances accepts (those of `instances` are added). */
   instanceProfiles: z.array(z.strictObject({ name: z.string(), arn: z.string() })).default([]),
   instances: z
@@ -396,6 +373,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly volumes = new Map<string, VolumeRecord>();
   private readonly snapshots = new Map<string, SnapshotRecord>();
+  private readonly images: ImageCatalog;
   /** Instance profile ARN → its id (`AIPA…`). */
   private readonly profiles = new Map<string, string>();
   private readonly clientTokens = new Map<string, { fingerprint: string; instanceIds: string[] }>();
@@ -411,6 +389,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
   ) {
     this.env = ec2EnvironmentSchema.parse(environment);
     const start = region.clock.startMs;
+    this.images = new ImageCatalog(this.env.images, start);
     this.impairments = this.env.impairedAvailabilityZones.map((z) => ({
       zone: z.zone,
       fromMs: start + z.fromSeconds * 1000,
@@ -565,7 +544,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     const subnet = this.subnets.get(subnetId);
     if (!subnet) throw ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
     const imageId = req.ImageId!;
-    if (!/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(imageId) && !this.knownImage(imageId)) {
+    if (!AMI_ID.test(imageId) && !this.knownImage(imageId)) {
       throw ec2Error('InvalidAMIID.Malformed', `Invalid id: "${imageId}" (expecting "ami-...")`);
     }
     const imageState = this.imageState(imageId);
@@ -823,19 +802,17 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
   private describeImages(req: DescribeImagesRequest): Json<DescribeImagesResult> {
     const ids = req.ImageIds ?? [];
     for (const id of ids) {
-      if (!/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id) && !this.knownImage(id)) {
+      if (!AMI_ID.test(id) && !this.knownImage(id)) {
         throw ec2Error('InvalidAMIID.Malformed', `Invalid id: "${id}" (expecting "ami-...")`);
       }
       if (!this.knownImage(id)) throw ec2Error('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
     }
-    const known = ids.length
-      ? [...new Set(ids)]
-      : [...new Set([...(this.env.images ?? []).map((i) => i.imageId), ...this.env.instances.map((i) => i.imageId)])];
+    const known = ids.length ? [...new Set(ids)] : this.images.ids();
     const images = known.flatMap((imageId) => {
       const state = this.imageState(imageId);
       if (state === undefined || state === 'deregistered') return [];
       if (state === 'disabled' && req.IncludeDisabled !== true) return [];
-      return [{ imageId, state, name: this.env.images?.find((i) => i.imageId === imageId)?.name }];
+      return [{ imageId, state, name: this.images.name(imageId) }];
     });
     const matched = applyFilters(images, req.Filters, ['image-id', 'state', 'name'], (i) => ({
       tags: {},
@@ -849,6 +826,9 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         ImageType: 'machine',
         OwnerId: this.region.accountId,
         Public: false,
+        RootDeviceType: 'ebs',
+        RootDeviceName: '/dev/xvda',
+        BlockDeviceMappings: this.images.blockDeviceMappings(i.imageId),
       })),
     };
   }
@@ -1131,6 +1111,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
 
   private deleteSnapshot(req: DeleteSnapshotRequest): Record<string, never> {
     const [snap] = this.lookupSnapshots([required(req.SnapshotId, 'SnapshotId')]);
+    checkSnapshotNotInUse(snap.snapshotId, this.images.imageUsingSnapshot(snap.snapshotId, this.now()));
     this.snapshots.delete(snap.snapshotId);
     return {};
   }
@@ -1149,6 +1130,10 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
       // Code from the EC2 error list; the message wording is inferred.
       throw ec2Error('IncorrectState', `Snapshot '${source.snapshotId}' is in invalid state - ${state}`);
     }
+    const copying = [...this.snapshots.values()].filter(
+      (s) => s.copiedFrom && this.snapshotState(s, now) === 'pending',
+    );
+    checkCopyLimit(copying.length, this.region.regionName);
     const snap: SnapshotRecord = {
       snapshotId: `snap-${this.region.random.hex(17)}`,
       volumeId: 'vol-ffffffff',
@@ -1368,12 +1353,9 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     });
   }
 
-  /** The AMI's state; undefined for an AMI this region does not know. */
+  /** The AMI's state now; undefined for an AMI this region does not know (local/region/images.ts). */
   private imageState(imageId: string): ImageStateName | undefined {
-    const listed = this.env.images?.find((i) => i.imageId === imageId);
-    if (listed) return listed.state;
-    if (!this.env.images || this.env.instances.some((i) => i.imageId === imageId)) return 'available';
-    return undefined;
+    return this.images.stateAt(imageId, this.now());
   }
 
   private knownImage(imageId: string): boolean {

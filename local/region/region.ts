@@ -3,6 +3,7 @@ import { type LatencyModel, latencyModel } from '../latency';
 import { Random } from '../random';
 import { AwsApiError, type ServiceName } from './errors';
 import { type ApiFault, deepPartialMatch } from './faults';
+import type { RequestRates } from './request-rates';
 
 /** One API call as the region saw it. */
 export interface ApiCallRecord {
@@ -57,6 +58,8 @@ export class SimulatedRegion {
   private readonly services = new Map<ServiceName, ServiceSimulator>();
   private readonly faults: { fault: ApiFault; remaining: number }[];
   private requestCounter = 0;
+  /** The account's EC2 request-rate buckets, when a scenario turns them on (local/region/request-rates.ts). */
+  private requestRates?: RequestRates;
 
   constructor(options: SimulatedRegionOptions = {}) {
     this.regionName = options.regionName ?? 'us-east-1';
@@ -92,6 +95,11 @@ export class SimulatedRegion {
 
   addFault(fault: ApiFault): void {
     this.faults.push({ fault, remaining: fault.times ?? Infinity });
+  }
+
+  /** Throttles EC2 requests with the account's token buckets from now on. */
+  useRequestRates(rates: RequestRates): void {
+    this.requestRates = rates;
   }
 
   /** A request id in the AWS format, deterministic for the seed. */
@@ -130,6 +138,7 @@ export class SimulatedRegion {
     const record = (error?: string) =>
       this.calls.push({ at, service, action, input: structuredClone(input), latency, ...(error ? { error } : {}) });
     try {
+      if (service === 'ec2') this.requestRates?.admit(action, input, this.clock.now());
       if (injected) {
         throw new AwsApiError(
           service,

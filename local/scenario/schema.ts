@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cloudwatchEnvironmentSchema } from '../region/cloudwatch';
 import { dynamodbEnvironmentSchema } from '../region/dynamodb';
 import { ec2EnvironmentSchema } from '../region/ec2';
+import { requestRatesSchema } from '../region/request-rates';
 import { elbv2EnvironmentSchema } from '../region/elbv2';
 import { httpEnvironmentSchema } from '../region/http';
 import { snsEnvironmentSchema } from '../region/sns';
@@ -66,6 +67,11 @@ export const environmentSchema = z
     cloudwatch: cloudwatchEnvironmentSchema.optional(),
     sns: snsEnvironmentSchema.optional(),
     http: httpEnvironmentSchema.optional(),
+    /**
+     * The account's EC2 API request rates (token buckets, `RequestLimitExceeded`), e.g. `{ "enabled": true }`.
+     * @default no request-rate throttling (only the scenario's `faults`)
+     */
+    requestRates: requestRatesSchema.optional(),
   })
   .default({});
 

@@ -1,7 +1,7 @@
 import { CopySnapshotCommand, DescribeSnapshotsCommand, type Snapshot, type Tag } from '@aws-sdk/client-ec2';
 import { BACKUP_TAGS, CREATED_BY_VALUE, tagsOf } from '../shared/backup-tags';
 import { send } from '../shared/clients';
-import { UnexpectedApiResponse } from '../shared/errors';
+import { SnapshotCopyLimitReached, UnexpectedApiResponse, errorName } from '../shared/errors';
 import type { Ec2ForRegion } from '../shared/regional-clients';
 import type { CopySnapshotsInput, CopySnapshotsOutput } from './contract';
 
@@ -9,6 +9,10 @@ import type { CopySnapshotsInput, CopySnapshotsOutput } from './contract';
  * Starts one cross-region copy per snapshot of the set, in the destination region, carrying the set's own tags
  * (CopySnapshot does not copy tags) plus where it was copied from. Idempotent: a snapshot that already has a copy
  * tagged as its copy is not copied again. Does not wait for the copies to complete.
+ *
+ * EBS allows 20 concurrent copies per destination region: a copy refused with `ResourceLimitExceeded` ends the
+ * call with `SnapshotCopyLimitReached` (the copies started so far stand; the workflow retries later and a retry
+ * starts only the missing ones). No copy is ever dropped silently.
  */
 export async function copySnapshots(ec2For: Ec2ForRegion, input: CopySnapshotsInput): Promise<CopySnapshotsOutput> {
   const source = ec2For(input.sourceRegion);
@@ -39,15 +43,24 @@ export async function copySnapshots(ec2For: Ec2ForRegion, input: CopySnapshotsIn
     })
       .filter(([k]) => !k.startsWith('aws:'))
       .map(([Key, Value]) => ({ Key, Value }));
-    await send(
-      destination,
-      new CopySnapshotCommand({
-        SourceRegion: input.sourceRegion,
-        SourceSnapshotId: id,
-        Description: `ha-workflows ${input.backupId}: copy of ${id} (${input.instanceId}) from ${input.sourceRegion}`,
-        TagSpecifications: [{ ResourceType: 'snapshot', Tags: carried }],
-      }),
-    );
+    try {
+      await send(
+        destination,
+        new CopySnapshotCommand({
+          SourceRegion: input.sourceRegion,
+          SourceSnapshotId: id,
+          Description: `ha-workflows ${input.backupId}: copy of ${id} (${input.instanceId}) from ${input.sourceRegion}`,
+          TagSpecifications: [{ ResourceType: 'snapshot', Tags: carried }],
+        }),
+      );
+    } catch (e) {
+      if (errorName(e) !== 'ResourceLimitExceeded') throw e;
+      const left = originals.length - copied.size - started;
+      throw new SnapshotCopyLimitReached(
+        `${input.destinationRegion} has its 20 concurrent snapshot copies in progress: backup ${input.backupId} ` +
+          `has ${started} copies started by this call and ${left} still to start`,
+      );
+    }
     started += 1;
   }
   return { started, existing: copied.size };

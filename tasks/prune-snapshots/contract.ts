@@ -25,10 +25,23 @@ export interface RegionPruned {
   /** Backup ids of the sets deleted. */
   readonly deletedSets: readonly string[];
   readonly deletedSnapshots: number;
-  /** Sets left (completed, pending or failed). */
+  /** Sets left (completed, pending or failed, or expired but holding a snapshot an AMI uses). */
   readonly keptSets: number;
+  /** Expired snapshots kept because a registered AMI uses them (DeleteSnapshot `InvalidSnapshot.InUse`). */
+  readonly inUse: readonly InUseSnapshot[];
+}
+
+/** A snapshot retention let go that EC2 refused to delete: a registered AMI uses it. */
+export interface InUseSnapshot {
+  readonly region: string;
+  readonly backupId: string;
+  readonly snapshotId: string;
+  /** EC2's message, naming the AMI. */
+  readonly reason: string;
 }
 
 export interface PruneSnapshotsOutput {
   readonly regions: readonly RegionPruned[];
+  /** Every region's in-use snapshots, for the operators' notification. */
+  readonly inUse: readonly InUseSnapshot[];
 }

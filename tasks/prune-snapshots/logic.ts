@@ -3,7 +3,7 @@ import { BACKUP_TAGS, CREATED_BY_VALUE, tagsOf } from '../shared/backup-tags';
 import { send } from '../shared/clients';
 import { errorName } from '../shared/errors';
 import type { Ec2ForRegion } from '../shared/regional-clients';
-import type { PruneSnapshotsInput, PruneSnapshotsOutput, RegionPruned, Retention } from './contract';
+import type { InUseSnapshot, PruneSnapshotsInput, PruneSnapshotsOutput, RegionPruned, Retention } from './contract';
 
 const DAY_MS = 86_400_000;
 
@@ -49,7 +49,7 @@ export async function pruneSnapshots(ec2For: Ec2ForRegion, input: PruneSnapshots
   const { retention, copy } = input.settings;
   const regions: RegionPruned[] = [await pruneRegion(ec2For, input, input.region, retention, false, asOf)];
   if (copy) regions.push(await pruneRegion(ec2For, input, copy.region, copy.retention, true, asOf));
-  return { regions };
+  return { regions, inUse: regions.flatMap((r) => r.inUse) };
 }
 
 async function pruneRegion(
@@ -68,22 +68,32 @@ async function pruneRegion(
   const sets = groupSets(own, asOf);
   const expired = expiredSets(sets, retention, asOf);
   let deletedSnapshots = 0;
+  const inUse: InUseSnapshot[] = [];
   for (const set of expired) {
     for (const snapshotId of set.snapshotIds) {
       try {
         await send(client, new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
         deletedSnapshots += 1;
       } catch (e) {
+        const name = errorName(e);
+        // A registered AMI uses it: keep it, tell the operators (deregistering the AMI is their decision).
+        if (name === 'InvalidSnapshot.InUse') {
+          inUse.push({ region, backupId: set.backupId, snapshotId, reason: (e as Error).message });
+          continue;
+        }
         // Deleted meanwhile (an earlier attempt of this task): nothing left to do.
-        if (errorName(e) !== 'InvalidSnapshot.NotFound') throw e;
+        if (name !== 'InvalidSnapshot.NotFound') throw e;
       }
     }
   }
+  const partly = new Set(inUse.map((s) => s.backupId));
+  const deletedSets = expired.map((s) => s.backupId).filter((id) => !partly.has(id));
   return {
     region,
-    deletedSets: expired.map((s) => s.backupId),
+    deletedSets,
     deletedSnapshots,
-    keptSets: sets.length - expired.length,
+    keptSets: sets.length - deletedSets.length,
+    inUse,
   };
 }
 

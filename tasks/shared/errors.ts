@@ -38,6 +38,11 @@ export const TaskErrorNames = {
   /** plan-instance-backup: the instance has no volume the policy would snapshot (none, or only an excluded boot volume). */
   NothingToSnapshot: 'NothingToSnapshot',
   /**
+   * copy-snapshots: CopySnapshot failed `ResourceLimitExceeded` (20 concurrent copies per destination region);
+   * the copies started so far stand (a retry skips them), the rest wait for a retry.
+   */
+  SnapshotCopyLimitReached: 'SnapshotCopyLimitReached',
+  /**
    * dr-preflight (after the approval): the approval task's output did not approve (`approved: true` with a visible
    * `approvedBy`); returned as the preflight's decision, the workflow fails with it.
    */
@@ -109,6 +114,10 @@ export class ReplacementNotLaunchable extends NamedTaskError {
 
 export class NothingToSnapshot extends NamedTaskError {
   override readonly name = TaskErrorNames.NothingToSnapshot;
+}
+
+export class SnapshotCopyLimitReached extends NamedTaskError {
+  override readonly name = TaskErrorNames.SnapshotCopyLimitReached;
 }
 
 /**

@@ -160,7 +160,7 @@ describe('own only what it made (IAM)', () => {
 });
 
 describe('the state machines', () => {
-  it('are bounded: the run by a day, one instance by the completion timeout and the lock wait plus an hour, the rescue by its worst-case thaw', () => {
+  it('are bounded: the run by a day, one instance by the completion timeout, the lock wait, the copy-limit retries plus an hour, the rescue by its worst-case thaw', () => {
     const timeouts = Object.fromEntries(
       synthExampleApp()
         .stateMachines.filter((m) => m.logicalId.startsWith('SnapshotBackup'))
@@ -168,8 +168,23 @@ describe('the state machines', () => {
     );
     expect(timeouts).toEqual({
       'snapshot-backup': 86400,
-      'snapshot-backup-instance': 6 * 3600 + 3600 + 3600,
+      // completion 6 h, lock wait 1 h, copy limit: 3,300 s of retry waits + 9 attempts × 120 s, and an hour
+      'snapshot-backup-instance': 6 * 3600 + 3600 + 3300 + 9 * 120 + 3600,
       'snapshot-backup-rescue': thawWorstCaseSeconds(60 + 10) + 600,
+    });
+  });
+
+  it('retries the copy when the copy region has its 20 concurrent copies in progress: 8 times, 60 s doubling to 600 s', () => {
+    const instance = synthExampleApp().stateMachines.find(
+      (m) => m.resource.Metadata?.['ha-workflows:workflow'] === 'snapshot-backup-instance',
+    )!;
+    const states = instance.definition.States as Record<string, { Retry?: Record<string, unknown>[] }>;
+    expect(states['Copy the set to the other region'].Retry).toContainEqual({
+      ErrorEquals: ['SnapshotCopyLimitReached'],
+      IntervalSeconds: 60,
+      MaxAttempts: 8,
+      BackoffRate: 2,
+      MaxDelaySeconds: 600,
     });
   });
 

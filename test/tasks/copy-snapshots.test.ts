@@ -102,4 +102,25 @@ describe('copy-snapshots', () => {
     expect((await failure(copy(event))).name).toBe(TaskErrorNames.UnexpectedApiResponse);
     expect(ec2).not.toHaveReceivedCommand(CopySnapshotCommand);
   });
+
+  it('ends with SnapshotCopyLimitReached when the destination has 20 copies in progress, keeping the copies it started', async () => {
+    // GIVEN the destination region accepts one copy, then refuses with ResourceLimitExceeded
+    const limit = Object.assign(new Error('You have reached the limit of 20 concurrent snapshot copies'), {
+      name: 'ResourceLimitExceeded',
+    });
+    ec2
+      .on(DescribeSnapshotsCommand, { SnapshotIds: event.snapshotIds })
+      .resolves({ Snapshots: event.snapshotIds.map(source) })
+      .on(DescribeSnapshotsCommand, { OwnerIds: ['self'] })
+      .resolves({ Snapshots: [] })
+      .on(CopySnapshotCommand)
+      .resolvesOnce({ SnapshotId: 'snap-0000000000000000c' })
+      .rejects(limit);
+    // WHEN the set is copied
+    const error = await failure(copy(event));
+    // THEN the task fails with its own declared name (the workflow retries it later), saying what is left
+    expect(error.name).toBe(TaskErrorNames.SnapshotCopyLimitReached);
+    expect(error.message).toMatch(/1 copies started by this call and 1 still to start/);
+    expect(ec2).toHaveReceivedCommandTimes(CopySnapshotCommand, 2);
+  });
 });

@@ -94,7 +94,9 @@ describe('prune-snapshots', () => {
     // WHEN the instance's sets are pruned (keep 1)
     const out = await prune(event);
     // THEN the old set's two snapshots are deleted, and only they
-    expect(out.regions).toEqual([{ region: 'eu-west-1', deletedSets: ['old'], deletedSnapshots: 2, keptSets: 1 }]);
+    expect(out.regions).toEqual([
+      { region: 'eu-west-1', deletedSets: ['old'], deletedSnapshots: 2, keptSets: 1, inUse: [] },
+    ]);
     expect(ec2).toHaveReceivedCommandTimes(DeleteSnapshotCommand, 2);
     expect(ec2).not.toHaveReceivedCommandWith(DeleteSnapshotCommand, { SnapshotId: 'snap-0000000000000000e' });
     expect(ec2).toHaveReceivedCommandWith(DescribeSnapshotsCommand, {
@@ -141,5 +143,30 @@ describe('prune-snapshots', () => {
       .resolves({ Snapshots: [snap('snap-0000000000000000a', 'new', 0), snap('snap-0000000000000000b', 'old', 3)] });
     ec2.on(DeleteSnapshotCommand).rejects(ec2Error('InvalidSnapshot.NotFound', 'gone'));
     expect((await prune(event)).regions[0]).toMatchObject({ deletedSets: ['old'], deletedSnapshots: 0 });
+  });
+
+  it('keeps a snapshot a registered AMI uses, prunes the rest, and lists it for the operators instead of failing', async () => {
+    // GIVEN an expired set of two snapshots, one of which an AMI was registered from
+    ec2.on(DescribeSnapshotsCommand).resolves({
+      Snapshots: [
+        snap('snap-0000000000000000a', 'new', 0),
+        snap('snap-0000000000000000b', 'old', 3),
+        snap('snap-0000000000000000c', 'old', 3),
+      ],
+    });
+    const inUse = 'The snapshot snap-0000000000000000b is currently in use by ami-0123456789abcdef0';
+    ec2
+      .on(DeleteSnapshotCommand)
+      .resolves({})
+      .on(DeleteSnapshotCommand, { SnapshotId: 'snap-0000000000000000b' })
+      .rejects(ec2Error('InvalidSnapshot.InUse', inUse));
+    // WHEN the instance's sets are pruned (keep 1)
+    const out = await prune(event);
+    // THEN the other snapshot is deleted, the set is kept (not reported deleted), and the AMI's snapshot is listed
+    const kept = { region: 'eu-west-1', backupId: 'old', snapshotId: 'snap-0000000000000000b', reason: inUse };
+    expect(out).toEqual({
+      regions: [{ region: 'eu-west-1', deletedSets: [], deletedSnapshots: 1, keptSets: 2, inUse: [kept] }],
+      inUse: [kept],
+    });
   });
 });

@@ -992,4 +992,18 @@ describe('instance-recovery scenarios', () => {
       expect(drilled.stateTable.items).toEqual([]);
     });
   });
+
+  describe("the account's EC2 request rates", () => {
+    it('recovers twelve groups that fail in the same second, each once, retrying what the token buckets refuse', async () => {
+      // GIVEN twelve single-node groups, the account's EC2 token buckets on (RunInstances: 5, refilling 2 a second)
+      // WHEN all twelve status-check alarms fire at once
+      const drilled = await Drilled.of('request-rates-twelve');
+      // THEN every recovery succeeds with one replacement per group (the scenario's own expectations)
+      expect(drilled.failedExpectations).toEqual([]);
+      // AND the recoveries contended: EC2 refused some requests with RequestLimitExceeded, and they were retried
+      const throttled = drilled.result.calls.filter((c) => c.error === 'RequestLimitExceeded');
+      expect(throttled.length).toBeGreaterThan(0);
+      expect(new Set(throttled.map((c) => c.action))).toContain('RunInstances');
+    });
+  });
 });

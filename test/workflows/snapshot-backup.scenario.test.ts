@@ -320,6 +320,44 @@ describe('snapshot-backup scenarios', () => {
     }
   });
 
+  it('keeps an expired snapshot a registered AMI uses, prunes the rest and tells the operators, without failing', async () => {
+    // GIVEN the retention world, where an AMI was registered from the 65-day-old set's snapshot
+    const d = await Drilled.of('prune-in-use');
+    // THEN the backup succeeds and the scenario's expectations hold
+    expect(d.failedExpectations).toEqual([]);
+    // AND the AMI's snapshot was refused with InvalidSnapshot.InUse, the other expired set deleted
+    const deletes = d.result.calls.filter((c) => c.action === 'DeleteSnapshot');
+    expect(deletes.map((c) => [(c.input as { SnapshotId: string }).SnapshotId, c.error ?? 'deleted'])).toEqual(
+      expect.arrayContaining([
+        ['snap-0000000000000000b', 'deleted'],
+        ['snap-0000000000000000c', 'InvalidSnapshot.InUse'],
+      ]),
+    );
+    // AND the notification names the snapshot and the AMI
+    const kept = d.env.sns.messages.find((m) => m.subject?.includes('in use by an AMI'));
+    expect(kept?.message).toContain('snap-0000000000000000c');
+    expect(kept?.message).toContain('ami-0fedcba9876543210');
+  });
+
+  it('copies all 30 snapshots of a set although the copy region takes 20 at a time, retrying the rest later', async () => {
+    // GIVEN an instance with 30 volumes and a policy that copies its sets to eu-central-1
+    const d = await Drilled.of('copy-limit');
+    // THEN every snapshot has its copy (the scenario's expectations)
+    expect(d.failedExpectations).toEqual([]);
+    // AND the 21st copy was refused with ResourceLimitExceeded, and each snapshot was copied exactly once
+    const copies = d.result.calls.filter((c) => c.action === 'CopySnapshot');
+    expect(copies.filter((c) => c.error === 'ResourceLimitExceeded').length).toBeGreaterThan(0);
+    const started = copies
+      .filter((c) => !c.error)
+      .map((c) => (c.input as { SourceSnapshotId: string }).SourceSnapshotId);
+    expect(started).toHaveLength(30);
+    expect(new Set(started).size).toBe(30);
+    // AND the copies after the limit were started only once the first ones had completed (600 s)
+    const firstStart = copies[0].at;
+    const lastStart = copies.filter((c) => !c.error).at(-1)?.at as number;
+    expect(lastStart - firstStart).toBeGreaterThanOrEqual(600);
+  });
+
   it('makes one backup of a schedule delivered twice at once and once more later', async () => {
     // GIVEN the same scheduled invocation delivered three times
     const d = await Drilled.of('duplicate-schedule');

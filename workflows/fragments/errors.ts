@@ -138,6 +138,11 @@ export const Errors = {
   SNAPSHOT_NOT_CREATED: 'SnapshotNotCreated',
   /** snapshot-backup: a snapshot of the set ended in state `error`. */
   SNAPSHOT_FAILED: 'SnapshotFailed',
+  /**
+   * snapshot-backup (copy-snapshots): the copy region had its 20 concurrent snapshot copies in progress; retried
+   * (COPY_LIMIT_RETRY), then the backup fails with it: a copy is never dropped silently.
+   */
+  SNAPSHOT_COPY_LIMIT_REACHED: 'SnapshotCopyLimitReached',
   /** snapshot-backup: the set was not completed within the completion timeout. */
   SNAPSHOT_NOT_COMPLETED: 'SnapshotNotCompleted',
   /** snapshot-backup: the backup of one or more instances of a scheduled run failed (each child execution names why). */

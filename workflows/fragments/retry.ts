@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Aws, type Integration, States, THROTTLING_ERRORS } from './errors';
+import { Aws, Errors, type Integration, States, THROTTLING_ERRORS } from './errors';
 
 /**
  * The throttling retry of one Task: the names its integration reports throttling under (`THROTTLING_ERRORS`), 5
@@ -134,6 +134,22 @@ export const RECOVERY_LAMBDA_THROTTLING_RETRY: sfn.RetryProps = {
   maxDelay: Duration.seconds(15),
   jitterStrategy: sfn.JitterType.FULL,
 };
+
+/**
+ * A cross-region snapshot copy refused because the destination region already has its 20 concurrent copies in
+ * progress (EBS quota, not adjustable; a copy takes minutes to hours): 8 retries × backoff 2 from 60 s, capped at
+ * 600 s, no jitter → 60 + 120 + 240 + 480 + 4 × 600 = 3,300 s of waiting before the Catch sees it. Only for a
+ * task that starts just the copies still missing (copy-snapshots).
+ */
+export const COPY_LIMIT_RETRY: sfn.RetryProps = {
+  errors: [Errors.SNAPSHOT_COPY_LIMIT_REACHED],
+  interval: Duration.seconds(60),
+  maxAttempts: 8,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(600),
+};
+/** COPY_LIMIT_RETRY's worst-case waiting, in seconds. */
+export const COPY_LIMIT_RETRY_WAIT_SECONDS = 3300;
 
 /**
  * An idempotent Lambda task whose response may be lost: the Task's own timeout (`States.Timeout`) or the

@@ -11,6 +11,7 @@ import {
   API_CALL_TIMEOUT,
   Aws,
   AwsCall,
+  COPY_LIMIT_RETRY,
   Errors,
   FROZEN_CALL_RETRY,
   INVOCATION_VISIBLE_RETRY,
@@ -26,6 +27,9 @@ import {
 } from '../fragments';
 import { BACKUP_TAG_KEYS, CREATED_BY } from './input';
 import { COMMAND_DELIVERY_TIMEOUT_SECONDS, COMMAND_POLL_INTERVAL, stillRunning, thawChain } from './thaw';
+
+/** The copy task's own timeout (each attempt). */
+export const COPY_TASK_TIMEOUT = Duration.minutes(2);
 
 /** The state table item of an instance's backups: its lock, and what it is frozen with while it may be. */
 export const backupKey = (instanceIdPath: string) =>
@@ -354,12 +358,35 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
       region,
       'settings.$': '$.settings',
     },
-    resultSelector: { 'regions.$': '$.Payload.regions' },
+    resultSelector: {
+      'regions.$': '$.Payload.regions',
+      'inUse.$': '$.Payload.inUse',
+      'inUseCount.$': 'States.ArrayLength($.Payload.inUse)',
+    },
     resultPath: '$.prune',
     timeout: Duration.minutes(5),
   });
   prune.addCatch(recordFailed, onFailure);
-  prune.next(release);
+  // An expired snapshot a registered AMI uses cannot be deleted: the backup still succeeds, the operators are told.
+  const notifyInUse = notify(scope, 'Notify snapshots kept for an AMI', {
+    topic: deps.topic,
+    subject: 'ha-workflows: expired backup snapshots kept (in use by an AMI)',
+    message: sfn.JsonPath.format(
+      'The backup {} of instance {} (policy {}) could not prune {} expired snapshot(s): a registered AMI uses them. Deregister the AMI, or keep the snapshots on purpose: {}',
+      sfn.JsonPath.stringAt('$.runId'),
+      sfn.JsonPath.stringAt('$.instanceId'),
+      sfn.JsonPath.stringAt('$.policy'),
+      sfn.JsonPath.stringAt('$.prune.inUseCount'),
+      sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.prune.inUse')),
+    ),
+  });
+  notifyInUse.addCatch(release, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifyInUse.next(release);
+  prune.next(
+    new sfn.Choice(scope, 'Were expired snapshots kept for an AMI?')
+      .when(sfn.Condition.numberGreaterThan('$.prune.inUseCount', 0), notifyInUse)
+      .otherwise(release),
+  );
 
   let afterCompletion: sfn.IChainable = prune;
   if (deps.copyFunction) {
@@ -374,8 +401,10 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
         'expiry.$': `${PLAN}.copyExpiry`,
       },
       resultPath: '$.copy',
-      timeout: Duration.minutes(2),
+      timeout: COPY_TASK_TIMEOUT,
     });
+    // The copy region's 20 concurrent copies: wait for some to complete, then start the missing ones.
+    copy.addRetry(COPY_LIMIT_RETRY);
     copy.addCatch(recordFailed, onFailure);
     copy.next(prune);
     afterCompletion = new sfn.Choice(scope, 'Copy the set to another region?')

@@ -9,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { createHaStateMachine, type HaFoundation, PropsError, TaskFunction } from '../base';
+import { COPY_LIMIT_RETRY, COPY_LIMIT_RETRY_WAIT_SECONDS } from '../fragments';
 import { snapshotBackupDefinition } from './definition';
 import { FreezeThawDocuments } from './documents';
 import {
@@ -22,7 +23,7 @@ import {
   SNAPSHOT_BACKUP_INSTANCE,
   SNAPSHOT_BACKUP_RESCUE,
 } from './input';
-import { instanceBackupDefinition, LOCK_RETRY_INTERVAL } from './instance-definition';
+import { COPY_TASK_TIMEOUT, instanceBackupDefinition, LOCK_RETRY_INTERVAL } from './instance-definition';
 import { rescueDefinition } from './rescue-definition';
 import { thawWorstCaseSeconds } from './thaw';
 
@@ -342,10 +343,15 @@ export class SnapshotBackupWorkflow extends Construct {
 
     // ── The per-instance machine ─────────────────────────────────────────────────────────────────────────
     const maxCompletion = Duration.seconds(longestCompletion);
-    // The longest completion wait, the longest lock wait, and an hour for everything else.
+    // The longest completion wait, the longest lock wait, the copy's waits for the copy region's 20 concurrent
+    // copies (every attempt as slow as its timeout allows), and an hour for everything else.
     const longestLockWait = Math.max(...props.policies.map((p) => lockWaitOf(p).toSeconds()));
+    const copyLimitWait =
+      copyRegions.length === 0
+        ? 0
+        : COPY_LIMIT_RETRY_WAIT_SECONDS + ((COPY_LIMIT_RETRY.maxAttempts ?? 0) + 1) * COPY_TASK_TIMEOUT.toSeconds();
     const instanceTimeout = Duration.seconds(
-      maxCompletion.toSeconds() + longestLockWait + Duration.hours(1).toSeconds(),
+      maxCompletion.toSeconds() + longestLockWait + copyLimitWait + Duration.hours(1).toSeconds(),
     );
     const instance = createHaStateMachineIn(this, 'Instance', {
       workflow: SNAPSHOT_BACKUP_INSTANCE,

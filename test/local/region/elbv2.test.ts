@@ -16,6 +16,7 @@ const ec2Environment: Ec2Environment = {
     { subnetId: 'subnet-b', vpcId: 'vpc-1', availabilityZone: 'us-east-1b' },
   ],
   securityGroups: [{ groupId: 'sg-app', vpcId: 'vpc-1', groupName: 'db' }],
+  images: [{ imageId: 'ami-1' }],
   instances: [
     {
       instanceId: PRIMARY,
