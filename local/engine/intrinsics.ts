@@ -224,7 +224,6 @@ export function intrinsicProblems(node: IntrinsicNode): string[] {
   return out;
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // Evaluation. Source: the same page, each function's "Input validation": argument counts and types; a value that
 // does not fit fails the state with States.Runtime (never retried or caught). Numbers that must be integers are
@@ -240,6 +239,12 @@ const fail = (name: string, message: string): never => {
 };
 
 const kind = (v: Json): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/**
+ * Reads a JSONPath argument. Once hooked, the library's own JSONPath evaluation (jsonpath-plus: wildcards,
+ * filters) is used, through its States.Array, which returns its arguments unchanged; before, simple paths only.
+ */
+let readPath = (path: string, input: Json, context: Json): Json => readReferencePath(path, input, context);
 
 /** One argument as aws-local-stepfunctions split it: a literal, a path, or a nested call's result as JSON text. */
 function argumentValue(name: string, raw: string, index: number, input: Json, context: Json): Json {
@@ -259,7 +264,7 @@ function argumentValue(name: string, raw: string, index: number, input: Json, co
     return literal.value;
   }
   if (raw.startsWith('$')) {
-    const value = readReferencePath(raw, input, context);
+    const value = readPath(raw, input, context);
     if (value === undefined) fail(name, `the path ${raw} (argument ${index + 1}) does not point to a value`);
     return value;
   }
@@ -361,14 +366,21 @@ export function evaluateIntrinsicCall(name: string, rawArgs: readonly string[], 
   if (!arity) return fail(name, 'unknown intrinsic function');
   const args = rawArgs.map((raw, i) => argumentValue(name, raw, i, input, context));
   if (args.length < arity[0] || args.length > arity[1]) {
-    const expected = arity[0] === arity[1] ? `${arity[0]}` : arity[1] === Infinity ? `at least ${arity[0]}` : `${arity[0]} to ${arity[1]}`;
+    const expected =
+      arity[0] === arity[1]
+        ? `${arity[0]}`
+        : arity[1] === Infinity
+          ? `at least ${arity[0]}`
+          : `${arity[0]} to ${arity[1]}`;
     fail(name, `expected ${expected} argument(s), got ${args.length}`);
   }
   switch (name) {
     case 'States.Format': {
       const template = string(name, args[0], 1);
       // A literal template keeps its escapes in the raw text; a template read from a path has none.
-      const raw = rawArgs[0].startsWith("'") ? rawArgs[0] : `'${template.replace(/[\\'{}]/g, (c) => (c === '{' || c === '}' ? c : `\\${c}`))}'`;
+      const raw = rawArgs[0].startsWith("'")
+        ? rawArgs[0]
+        : `'${template.replace(/[\\'{}]/g, (c) => (c === '{' || c === '}' ? c : `\\${c}`))}'`;
       const placeholders = (raw.slice(1, -1).replace(/\\./g, '').match(/\{\}/g) ?? []).length;
       if (placeholders !== args.length - 1) {
         fail(name, `the template has ${placeholders} {} placeholder(s) and ${args.length - 1} value(s) follow it`);
@@ -412,7 +424,8 @@ export function evaluateIntrinsicCall(name: string, rawArgs: readonly string[], 
     case 'States.ArrayGetItem': {
       const items = array(name, args[0], 1);
       const index = integer(name, args[1], 2);
-      if (index < 0 || index >= items.length) fail(name, `index ${index} is outside the array (length ${items.length})`);
+      if (index < 0 || index >= items.length)
+        fail(name, `index ${index} is outside the array (length ${items.length})`);
       return items[index];
     }
     case 'States.ArrayLength':
@@ -472,17 +485,24 @@ let hooked: Promise<void> | undefined;
 export function hookIntrinsics(): Promise<void> {
   hooked ??= (async () => {
     let table: IntrinsicTable | undefined;
+    const keep = (receiver: IntrinsicTable) => {
+      table = receiver;
+    };
     Object.defineProperty(Object.prototype, GRAB, {
       configurable: true,
       get(this: IntrinsicTable) {
-        table = this;
+        keep(this);
         return { call: () => null };
       },
     });
     try {
-      const probe = { StartAt: 'Grab', States: { Grab: { Type: 'Pass', Parameters: { 'x.$': `${GRAB}()` }, End: true } } };
-      await new StateMachine(probe as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } }).run({})
-        .result;
+      const probe = {
+        StartAt: 'Grab',
+        States: { Grab: { Type: 'Pass', Parameters: { 'x.$': `${GRAB}()` }, End: true } },
+      };
+      await new StateMachine(probe as unknown as StateMachineDefinition, {
+        validationOptions: { noValidate: true },
+      }).run({}).result;
     } finally {
       delete (Object.prototype as Record<string, unknown>)[GRAB];
     }
@@ -490,6 +510,8 @@ export function hookIntrinsics(): Promise<void> {
       throw new Error('cannot hook intrinsic evaluation: aws-local-stepfunctions no longer looks functions up by name');
     }
     const hookedTable = table;
+    const libraryArray = hookedTable['States.Array'];
+    readPath = (path, input, context) => (libraryArray.call(input, context, path) as Json[])[0];
     for (const name of INTRINSIC_FUNCTIONS) {
       hookedTable[name] = { call: (input, context, ...args) => evaluateIntrinsicCall(name, args, input, context) };
     }

@@ -333,7 +333,7 @@ export class LocalStateMachine {
       if (!refPath) return undefined;
       const v = Number(readReferencePath(refPath, stateInputs.get(stateName), context));
       if (!Number.isInteger(v) || v < 1) {
-        throw new TaskFailure('States.Runtime', `${refPath} of state "${stateName}" is not a positive integer`);
+        throw new StatesRuntimeFailure(`${refPath} of state "${stateName}" is not a positive integer`);
       }
       return v;
     };
@@ -546,12 +546,12 @@ export class LocalStateMachine {
       if (state.Type !== 'Task') continue;
       handlers[stateName] = ((params: unknown) => {
         const fireLibraryTimeout = takeLibraryTaskTimer();
-        return (async () => {
+        const task = (async () => {
           await nextTick(); // let the event consumer account for the Waits and retries before this call
           checkMachineTimeout();
           if (timedOut) throw new TaskFailure('States.Timeout', 'The execution timed out');
           // A stopped execution makes no more calls (the library stops at the next state, not inside this one).
-          if (aborted) throw new TaskFailure('States.Runtime', 'The execution was stopped');
+          if (aborted) throw new StatesRuntimeFailure('The execution was stopped');
           if (terminal) throw terminal;
           notePayload(checkPayload(params, `input of Task "${stateName}" after Parameters`));
           const timeoutSeconds =
@@ -567,6 +567,9 @@ export class LocalStateMachine {
           notePayload(checkPayload(out, `result of Task "${stateName}"`));
           return out;
         })();
+        // The library may fail the state before it awaits this (a bad TimeoutSecondsPath): not an unhandled rejection.
+        task.catch(() => undefined);
+        return task;
       }) as (input: unknown) => Promise<never>;
     }
 

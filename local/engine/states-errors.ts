@@ -96,7 +96,9 @@ export function errorMatcherProblems(stateName: string, state: ErrorMatchers): s
         out.push(`state "${stateName}": ${field}[${i}] names States.ALL with other errors; States.ALL must be alone`);
       }
       if (i !== list.length - 1) {
-        out.push(`state "${stateName}": ${field}[${i}] names States.ALL but is not the last ${field === 'Retry' ? 'retrier' : 'catcher'}`);
+        out.push(
+          `state "${stateName}": ${field}[${i}] names States.ALL but is not the last ${field === 'Retry' ? 'retrier' : 'catcher'}`,
+        );
       }
     });
   }

@@ -24,7 +24,14 @@ import {
 import { type CheckOptions, type Finding, allStates, isRecord } from './findings';
 
 // The parser lives with the engine, which evaluates intrinsics at run time; the harness re-exports it.
-export { type IntrinsicNode, IntrinsicSyntaxError, INTRINSIC_FUNCTIONS, intrinsicProblems, MAX_INTRINSIC_NESTING, parseIntrinsic };
+export {
+  type IntrinsicNode,
+  IntrinsicSyntaxError,
+  INTRINSIC_FUNCTIONS,
+  intrinsicProblems,
+  MAX_INTRINSIC_NESTING,
+  parseIntrinsic,
+};
 
 /** The fields of a JSONPath state in which Step Functions evaluates intrinsics. */
 export const INTRINSIC_FIELDS = ['Parameters', 'ResultSelector', 'ItemSelector', 'Assign'] as const;
