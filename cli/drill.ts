@@ -28,7 +28,11 @@ export function formatTimeline(result: DrillResult): string {
       return `${t}  ${x}${pad(e.kind, 9)} ${e.state ? `${e.state}: ` : ''}${e.detail}`;
     });
   const outcome = result.executions
-    .map((r, i) => `execution ${i + 1}: ${r.status}${r.error ? ` ${r.error}${r.cause ? ` — ${r.cause}` : ''}` : ''}`)
+    .map(
+      (r, i) =>
+        `execution ${i + 1}: ${r.status}${r.error ? ` ${r.error}${r.cause ? ` — ${r.cause}` : ''}` : ''}` +
+        ` (history ${r.historyEvents}/25000 events, largest payload ${r.largestPayloadBytes} of 262144 bytes)`,
+    )
     .join('\n');
   const checks = result.expectations.map(
     (x) => `  ${x.ok ? 'ok  ' : 'FAIL'} ${x.description}${x.ok ? '' : ` (${x.detail})`}`,

@@ -35,6 +35,20 @@ export class VirtualClock {
     this.ms += Math.round(seconds * 1000);
   }
 
+  /**
+   * Epoch milliseconds after which the code running on this clock is dead (a Lambda function past its own
+   * `Timeout`): `checkAlive` throws from then on, so a killed function makes no more API calls.
+   */
+  killAtMs?: number;
+  killError?: () => Error;
+
+  /** Throws `killError()` once the clock has passed `killAtMs` (the region calls it before each API call). */
+  checkAlive(): void {
+    if (this.killAtMs !== undefined && this.ms > this.killAtMs) {
+      throw this.killError?.() ?? new Error('the caller is past its deadline');
+    }
+  }
+
   /** Moves to `ms` if that is later than now; time never runs backwards. */
   advanceTo(ms: number): void {
     if (ms > this.ms) this.ms = ms;

@@ -13,7 +13,13 @@ import { checkNeverTwoWriters, type WriterRow } from './region/writers';
 import { executionClock, VirtualClock } from './clock';
 import { ScriptedApprovals } from './engine/approvals';
 import { localClients } from './engine/clients';
-import { type ExecutionResult, type LambdaHandler, LocalStateMachine, type TimelineEntry } from './engine/runner';
+import {
+  type ExecutionResult,
+  type LambdaHandler,
+  LocalStateMachine,
+  type TimelineEntry,
+  withFunctionTimeout,
+} from './engine/runner';
 import { endState } from './engine/timeline';
 import { executionStatusEvent, matchesEventPattern, statusChangeRules } from './engine/eventbridge';
 import { type ExecutionRecord, StepFunctionsSimulator, type StepFunctionsOptions } from './engine/stepfunctions';
@@ -127,7 +133,7 @@ function lambdasFor(template: CfnTemplate, resolver: TemplateResolver, region: S
     if (r.Type !== 'AWS::Lambda::Function' || typeof task !== 'string') continue;
     const make = TASK_HANDLERS[task];
     if (!make) throw new Error(`function ${logicalId} runs task "${task}", which the engine has no handler for`);
-    out.set(resolver.ref(logicalId), make(clients, logger));
+    out.set(resolver.ref(logicalId), withFunctionTimeout(make(clients, logger), r.Properties?.Timeout));
   }
   return out;
 }

@@ -6,10 +6,36 @@ import { executionClock, VirtualClock } from '../clock';
 import { AwsApiError, sdkIntegrationCause, sdkIntegrationErrorName, type ServiceName } from '../region/errors';
 import type { ServiceSimulator, SimulatedRegion } from '../region/region';
 import { type AslDefinition, type AslRetrier, type AslState, allStates } from './asl';
+import { hookIntrinsics } from './intrinsics';
 import { readReferencePath } from './json-path';
+import {
+  checkPayload,
+  errorMatcherProblems,
+  HISTORY_EVENT_LIMIT,
+  PAYLOAD_LIMIT_BYTES,
+  StatesRuntimeFailure,
+  TaskFailure,
+} from './states-errors';
 
-/** A Lambda function as the engine runs it: the real task handler, given clients that reach the region. */
-export type LambdaHandler = (event: unknown) => Promise<unknown>;
+export { TaskFailure } from './states-errors';
+
+/**
+ * A Lambda function as the engine runs it: the real task handler, given clients that reach the region, and the
+ * function's `Timeout` in seconds (CloudFormation's default when absent: 3 s).
+ */
+export type LambdaHandler = ((event: unknown) => Promise<unknown>) & { readonly timeoutSeconds?: number };
+
+/** CloudFormation's default `Timeout` of an AWS::Lambda::Function. */
+export const DEFAULT_LAMBDA_TIMEOUT_SECONDS = 3;
+
+/** The handler with the function's configured `Timeout` (from the template) attached. */
+export function withFunctionTimeout(
+  handler: (event: unknown) => Promise<unknown>,
+  timeoutSeconds: unknown,
+): LambdaHandler {
+  const seconds = typeof timeoutSeconds === 'number' ? timeoutSeconds : DEFAULT_LAMBDA_TIMEOUT_SECONDS;
+  return Object.assign((event: unknown) => handler(event), { timeoutSeconds: seconds });
+}
 
 /** How a `.waitForTaskToken` task is settled in a drill. */
 export interface ScriptedApproval {
@@ -83,6 +109,10 @@ export interface ExecutionResult {
   readonly timeline: readonly TimelineEntry[];
   /** The execution history as `GetExecutionHistory` would return it. */
   readonly history: readonly HistoryEvent[];
+  /** The largest state input, state output, Parameters result or task result, in UTF-8 bytes (limit 256 KiB). */
+  readonly largestPayloadBytes: number;
+  /** Events in the execution history (limit 25,000). */
+  readonly historyEvents: number;
 }
 
 export interface RunOptions {
@@ -103,14 +133,6 @@ export interface RunOptions {
   readonly roleArn?: string;
 }
 
-/** An error a Task raises, under the name Retry/Catch match and with the Cause Step Functions reports. */
-export class TaskFailure extends Error {
-  constructor(name: string, cause: string) {
-    super(cause);
-    this.name = name;
-  }
-}
-
 const SDK_SERVICES: Record<string, ServiceName> = {
   ec2: 'ec2',
   elasticloadbalancingv2: 'elasticloadbalancingv2',
@@ -128,6 +150,43 @@ const START_EXECUTION = /^arn:aws:states:::states:startExecution(\.sync(?::2)?|\
 
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * aws-local-stepfunctions races each Task against `setTimeout(() => reject(new StatesTimeoutError()), timeout)`,
+ * set right after it calls the Task's handler. Called at the top of a handler, this takes that timer: it never
+ * fires in wall time, and firing it (at the modeled deadline) makes the library fail the Task with its own
+ * StatesTimeoutError, the one error its `States.TaskFailed` matching skips (as AWS does for States.Timeout).
+ * Returns the function that fires it (false when no timer was taken).
+ */
+function takeLibraryTaskTimer(): () => boolean {
+  const real = globalThis.setTimeout;
+  let fire: (() => void) | undefined;
+  const restore = () => {
+    globalThis.setTimeout = real;
+  };
+  globalThis.setTimeout = ((callback: () => void) => {
+    restore();
+    fire = callback;
+    return real(() => undefined, 0);
+  }) as typeof setTimeout;
+  queueMicrotask(restore);
+  return () => {
+    if (!fire) return false;
+    fire();
+    return true;
+  };
+}
+
+/** A task that ended at a moment other than its clock's (a Lambda function killed at its timeout). */
+class EndedAt extends TaskFailure {
+  constructor(
+    name: string,
+    cause: string,
+    readonly endMs: number,
+  ) {
+    super(name, cause);
+  }
+}
 
 /** Runs the fake-`Date` section synchronously so `$$.Execution.StartTime` is the modeled start time. */
 function withModeledDate<T>(ms: number, fn: () => T): T {
@@ -170,6 +229,8 @@ export class LocalStateMachine {
     readonly definition: AslDefinition,
   ) {
     this.states = allStates(definition);
+    const refused = [...this.states].flatMap(([name, state]) => errorMatcherProblems(name, state));
+    if (refused.length > 0) throw new Error(`Invalid state machine definition: ${refused.join('; ')}`);
     for (const [name, state] of this.states) {
       if (state.Type === 'Task' && !state.Resource) throw new Error(`Task state "${name}" has no Resource`);
       if (state.Type === 'Task' && !classify(state.Resource as string)) {
@@ -196,6 +257,7 @@ export class LocalStateMachine {
   async run(input: unknown, options: RunOptions): Promise<ExecutionResult> {
     const { region } = options;
     const own = new VirtualClock(region.clock.now(), region.baseClock.originMs);
+    await hookIntrinsics();
     const result = await executionClock.run(own, () => this.runOnClock(input, options, own));
     region.baseClock.advanceTo(own.now());
     return result;
@@ -207,7 +269,9 @@ export class LocalStateMachine {
     const name = options.executionName ?? `local-${region.random.hex(12)}`;
     const executionArn = options.executionArn ?? this.arn.replace(':stateMachine:', ':execution:') + `:${name}`;
     const startMs = clock.now();
-    const elapsed = () => (clock.now() - startMs) / 1000;
+    // Inside a Task the code runs on the task's own clock (forked from the execution's, see `invoke`).
+    const current = () => executionClock.getStore() ?? clock;
+    const elapsed = () => (current().now() - startMs) / 1000;
     const timeline: TimelineEntry[] = [];
     const log = (entry: Omit<TimelineEntry, 'at'>) => {
       const e = { at: Math.round(elapsed() * 1000) / 1000, ...entry };
@@ -215,9 +279,30 @@ export class LocalStateMachine {
       options.onTimeline?.(e);
     };
     const history: HistoryEvent[] = [];
+    // A failure Step Functions raises on the execution itself (history or payload limit): the execution fails.
+    let terminal: TaskFailure | undefined;
+    const failExecution = (failure: TaskFailure) => {
+      if (terminal) return;
+      terminal = failure;
+      execution.abort();
+    };
+    let largestPayloadBytes = 0;
+    const notePayload = (bytes: number) => {
+      if (bytes > largestPayloadBytes) largestPayloadBytes = bytes;
+    };
     const emit = (type: HistoryEventType, details: Record<string, unknown> = {}) => {
+      // "When an execution reaches 24,999 events … if the event number 25,000 isn't ExecutionSucceeded, the
+      // ExecutionFailed event is logged and the state machine execution fails" (bp-history-limit.html).
+      if (history.length >= HISTORY_EVENT_LIMIT - 1 && type !== 'ExecutionSucceeded' && type !== 'ExecutionFailed') {
+        failExecution(
+          new StatesRuntimeFailure(
+            `The execution reached the maximum number of history events (${HISTORY_EVENT_LIMIT}).`,
+          ),
+        );
+        return;
+      }
       const event = {
-        timestamp: clock.now(),
+        timestamp: current().now(),
         type,
         id: history.length + 1,
         previousEventId: history.length,
@@ -248,7 +333,7 @@ export class LocalStateMachine {
       if (!refPath) return undefined;
       const v = Number(readReferencePath(refPath, stateInputs.get(stateName), context));
       if (!Number.isInteger(v) || v < 1) {
-        throw new TaskFailure('States.Runtime', `${refPath} of state "${stateName}" is not a positive integer`);
+        throw new StatesRuntimeFailure(`${refPath} of state "${stateName}" is not a positive integer`);
       }
       return v;
     };
@@ -292,7 +377,7 @@ export class LocalStateMachine {
       const arn = (started as { ExecutionArn: string }).ExecutionArn;
       const child = await region.service<ServiceSimulator & ChildExecutions>('sfn').waitForExecution(arn);
       // The child ran on its own clock: this execution has waited until the child stopped.
-      clock.advanceTo(Date.parse(child.stopDate));
+      current().advanceTo(Date.parse(child.stopDate));
       const description = {
         ExecutionArn: arn,
         StateMachineArn: arn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, ''),
@@ -307,7 +392,17 @@ export class LocalStateMachine {
       return description;
     };
 
-    const invoke = async (stateName: string, state: AslState, params: unknown): Promise<unknown> => {
+    /**
+     * Runs a Task on a clock of its own, forked from the execution's: the call's side effects happen on it, but the
+     * execution's clock never moves past the Task's deadline. A call still running at `TimeoutSeconds` ends the
+     * Task there with States.Timeout (its effect in the region has happened: a lost response).
+     */
+    const invoke = async (
+      stateName: string,
+      state: AslState,
+      params: unknown,
+      timeoutSeconds: number,
+    ): Promise<unknown> => {
       const resource = state.Resource as string;
       const kind = classify(resource);
       let result: unknown;
@@ -324,16 +419,32 @@ export class LocalStateMachine {
         },
       });
       emit('TaskStarted', { taskStartedEventDetails: task });
+      const taskClock = new VirtualClock(clock.now(), clock.originMs);
+      const deadlineMs = taskClock.now() + timeoutSeconds * 1000;
+      let failure: Error | undefined;
       try {
-        result = await invokeTask(stateName, state, params, kind, task);
+        result = await executionClock.run(taskClock, () => invokeTask(stateName, state, params, kind, task));
       } catch (e) {
-        const f = e as Error;
+        failure = e as Error;
+      }
+      const endMs = failure instanceof EndedAt ? failure.endMs : taskClock.now();
+      if (!kind?.callback && endMs > deadlineMs) {
+        clock.advanceTo(deadlineMs);
+        failure = new TaskFailure(
+          'States.Timeout',
+          `Task "${stateName}" did not finish within its TimeoutSeconds (${timeoutSeconds} s)`,
+        );
+      } else {
+        clock.advanceTo(endMs);
+      }
+      if (failure) {
+        const f = failure;
         if (f.name === 'States.Timeout' || f.name === 'States.HeartbeatTimeout') {
           emit('TaskTimedOut', { taskTimedOutEventDetails: { ...task, error: f.name, cause: f.message } });
         } else {
           emit('TaskFailed', { taskFailedEventDetails: { ...task, error: f.name, cause: f.message } });
         }
-        throw e;
+        throw failure;
       }
       emit('TaskSucceeded', { taskSucceededEventDetails: { ...task, output: JSON.stringify(result ?? null) } });
       return result;
@@ -352,25 +463,47 @@ export class LocalStateMachine {
         const handler = lambdaFor(p.FunctionName);
         lambdaInvocations += 1;
         const fnKey = String(p.FunctionName);
-        clock.advanceSeconds(
+        const taskClock = current();
+        taskClock.advanceSeconds(
           region.latency['lambda.invoke'] + (coldStarted.has(fnKey) ? 0 : region.latency['lambda.coldStart']),
         );
         coldStarted.add(fnKey);
         log({ kind: 'lambda', state: stateName, detail: `invoke ${fnKey.split(':').pop()}` });
+        // The function runs for at most its own Timeout; past it, it is frozen (makes no more calls) and Lambda
+        // reports Sandbox.Timedout (FunctionError "Unhandled", errorMessage "RequestId: … Error: Task timed out after
+        // N.NN seconds"), which Step Functions' lambda:invoke surfaces as the error Sandbox.Timedout.
+        const fnTimeout = handler.timeoutSeconds ?? DEFAULT_LAMBDA_TIMEOUT_SECONDS;
+        const killAtMs = taskClock.now() + fnTimeout * 1000;
+        const timedOut = () =>
+          new EndedAt(
+            'Sandbox.Timedout',
+            JSON.stringify({
+              errorType: 'Sandbox.Timedout',
+              errorMessage: `RequestId: ${region.nextRequestId()} Error: Task timed out after ${fnTimeout.toFixed(2)} seconds`,
+            }),
+            killAtMs,
+          );
+        taskClock.killAtMs = killAtMs;
+        taskClock.killError = () => new Error(`Task timed out after ${fnTimeout.toFixed(2)} seconds`);
         try {
           // The Lambda runtime serializes the function's result to JSON (an SDK output's Dates become ISO strings).
           const payload: unknown = JSON.parse(JSON.stringify((await handler(p.Payload ?? {})) ?? null));
+          if (taskClock.now() > killAtMs) throw timedOut();
           result = kind.callback ? payload : { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 };
         } catch (e) {
+          if (e instanceof EndedAt) throw e;
+          if (taskClock.now() > killAtMs) throw timedOut();
           const err = e as Error;
           // A function error reaches Retry/Catch as its errorType; the Cause is the Lambda error payload.
           throw new TaskFailure(
             err.name || 'Error',
             JSON.stringify({ errorType: err.name || 'Error', errorMessage: err.message, trace: [] }),
           );
+        } finally {
+          taskClock.killAtMs = undefined;
         }
       } else if (kind) {
-        clock.advanceSeconds(region.latency['sfn.sdkTaskOverhead']);
+        current().advanceSeconds(region.latency['sfn.sdkTaskOverhead']);
         result = await callApi(kind.service, kind.action, params, kind.type === 'optimized');
         // Step Functions returns its own API's results to a Task in PascalCase.
         if (kind.service === 'sfn' && result && typeof result === 'object') {
@@ -415,24 +548,32 @@ export class LocalStateMachine {
       if (state.Retry) retryOverrides[stateName] = 0;
       if (state.Type === 'Wait') waitOverrides[stateName] = 0;
       if (state.Type !== 'Task') continue;
-      handlers[stateName] = (async (params: unknown) => {
-        await nextTick(); // let the event consumer account for the Waits and retries before this call
-        checkMachineTimeout();
-        if (timedOut) throw new TaskFailure('States.Timeout', 'The execution timed out');
-        // A stopped execution makes no more calls (the library stops at the next state, not inside this one).
-        if (aborted) throw new TaskFailure('States.Runtime', 'The execution was stopped');
-        const before = clock.now();
-        const timeoutSeconds =
-          state.TimeoutSeconds ?? secondsFrom(undefined, state.TimeoutSecondsPath, stateName) ?? 60;
-        const out = await invoke(stateName, state, params);
-        const took = (clock.now() - before) / 1000;
-        if (!classify(state.Resource as string)?.callback && took > timeoutSeconds) {
-          throw new TaskFailure(
-            'States.Timeout',
-            `Task "${stateName}" took ${took} s, longer than its TimeoutSeconds ${timeoutSeconds}`,
-          );
-        }
-        return out;
+      handlers[stateName] = ((params: unknown) => {
+        const fireLibraryTimeout = takeLibraryTaskTimer();
+        const task = (async () => {
+          await nextTick(); // let the event consumer account for the Waits and retries before this call
+          checkMachineTimeout();
+          if (timedOut) throw new TaskFailure('States.Timeout', 'The execution timed out');
+          // A stopped execution makes no more calls (the library stops at the next state, not inside this one).
+          if (aborted) throw new StatesRuntimeFailure('The execution was stopped');
+          if (terminal) throw terminal;
+          notePayload(checkPayload(params, `input of Task "${stateName}" after Parameters`));
+          const timeoutSeconds =
+            state.TimeoutSeconds ?? secondsFrom(undefined, state.TimeoutSecondsPath, stateName) ?? 60;
+          let out: unknown;
+          try {
+            out = await invoke(stateName, state, params, timeoutSeconds);
+          } catch (e) {
+            // The library's own States.Timeout, which its States.TaskFailed matching skips as AWS does.
+            if ((e as Error).name === 'States.Timeout' && fireLibraryTimeout()) return new Promise<never>(() => {});
+            throw e;
+          }
+          notePayload(checkPayload(out, `result of Task "${stateName}"`));
+          return out;
+        })();
+        // The library may fail the state before it awaits this (a bad TimeoutSecondsPath): not an unhandled rejection.
+        task.catch(() => undefined);
+        return task;
       }) as (input: unknown) => Promise<never>;
     }
 
@@ -459,6 +600,18 @@ export class LocalStateMachine {
     clock.advanceSeconds(region.latency['sfn.startExecution']);
     log({ kind: 'execution', detail: `started ${name}` });
 
+    // A state's input or output over 256 KiB fails the execution with States.DataLimitExceeded.
+    const checkStatePayload = (json: string, what: string) => {
+      const bytes = Buffer.byteLength(json, 'utf8');
+      notePayload(bytes);
+      if (bytes > PAYLOAD_LIMIT_BYTES) {
+        try {
+          checkPayload(JSON.parse(json), what);
+        } catch (e) {
+          failExecution(e as TaskFailure);
+        }
+      }
+    };
     const consume = (async () => {
       for await (const event of execution.eventLogs) {
         switch (event.type) {
@@ -467,8 +620,10 @@ export class LocalStateMachine {
             transitions += 1;
             const state = this.states.get(event.state.name);
             log({ kind: 'state', state: event.state.name, detail: `entered ${event.state.type}` });
+            const input = JSON.stringify(event.state.input ?? null);
+            checkStatePayload(input, `input of state "${event.state.name}"`);
             emit(`${event.state.type}StateEntered` as HistoryEventType, {
-              stateEnteredEventDetails: { name: event.state.name, input: JSON.stringify(event.state.input ?? null) },
+              stateEnteredEventDetails: { name: event.state.name, input },
             });
             if (state?.Type === 'Wait') {
               const seconds = waitSeconds(state, event.state.input, context, clock.now());
@@ -490,8 +645,10 @@ export class LocalStateMachine {
           }
           case 'StateExited':
             if (event.state.type !== 'Fail') {
+              const output = JSON.stringify(event.state.output ?? null);
+              checkStatePayload(output, `output of state "${event.state.name}"`);
               emit(`${event.state.type}StateExited` as HistoryEventType, {
-                stateExitedEventDetails: { name: event.state.name, output: JSON.stringify(event.state.output ?? null) },
+                stateExitedEventDetails: { name: event.state.name, output },
               });
             }
             break;
@@ -523,7 +680,11 @@ export class LocalStateMachine {
       output = await execution.result;
       status = 'SUCCEEDED';
     } catch (e) {
-      if (timedOut) {
+      if (terminal) {
+        status = 'FAILED';
+        error = terminal.name;
+        cause = terminal.message;
+      } else if (timedOut) {
         status = 'TIMED_OUT';
         error = 'States.Timeout';
         cause = `The execution ran longer than its TimeoutSeconds (${machineTimeout} s)`;
@@ -541,6 +702,13 @@ export class LocalStateMachine {
       }
     }
     await consume;
+    if (terminal && status === 'SUCCEEDED') {
+      // The last state's output was over a limit: the execution fails instead of succeeding.
+      status = 'FAILED';
+      error = terminal.name;
+      cause = terminal.message;
+      output = undefined;
+    }
     log({ kind: 'execution', detail: `${status.toLowerCase()}${error ? ` ${error}` : ''}` });
     switch (status) {
       case 'SUCCEEDED':
@@ -571,6 +739,8 @@ export class LocalStateMachine {
       apiCalls: region.calls.length - callsBefore,
       timeline,
       history,
+      largestPayloadBytes,
+      historyEvents: history.length,
     };
   }
 }

@@ -12,6 +12,7 @@ import {
   type TaskTokenBroker,
   type TimelineEntry,
 } from './runner';
+import { StatesRuntimeFailure } from './states-errors';
 
 /** A state machine the simulated Step Functions service knows. */
 export interface MachineEntry {
@@ -342,7 +343,7 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
         if (p.timer) clearTimeout(p.timer);
         this.tokens.delete(token);
         this.settledTokens.add(token);
-        p.reject(new TaskFailure('States.Runtime', 'The execution was stopped'));
+        p.reject(new StatesRuntimeFailure('The execution was stopped'));
       }
     }
     return { stopDate: this.region.clock.now() / 1000 };
@@ -355,7 +356,7 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
     return new Promise((resolve, reject) => {
       const executionArn = request.token.split('#')[0];
       if (this.executions.get(executionArn)?.status !== 'RUNNING') {
-        reject(new TaskFailure('States.Runtime', 'The execution is no longer running'));
+        reject(new StatesRuntimeFailure('The execution is no longer running'));
         return;
       }
       const pending: PendingToken = { executionArn, state: request.state, resolve, reject, wallStart: Date.now() };

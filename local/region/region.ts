@@ -114,6 +114,7 @@ export class SimulatedRegion {
    * when the region does not implement it.
    */
   async call(service: ServiceName, action: string, input: Record<string, unknown> = {}): Promise<unknown> {
+    this.clock.checkAlive(); // a Lambda function past its timeout is frozen: it makes no more calls
     const at = this.clock.elapsedSeconds();
     const sim = this.services.get(service);
     const handler = sim?.actions[action];

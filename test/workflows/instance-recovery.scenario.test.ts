@@ -759,7 +759,8 @@ describe('instance-recovery scenarios', () => {
 
   describe('a lost RunInstances response', () => {
     it('retries the launch, adopts the instance EC2 launched, and names it everywhere', async () => {
-      // GIVEN EC2 launches the replacement but its response arrives after the launch task's timeout
+      // GIVEN EC2 launches the replacement but its response arrives after the launch function's timeout (110 s,
+      //       before the task's 120 s: Lambda ends the function with Sandbox.Timedout)
       // WHEN  the node's status-check alarm fires
       const drilled = await Drilled.of('lost-launch-response');
       // THEN  the launch task timed out once, was retried, and exactly one replacement exists
@@ -767,7 +768,7 @@ describe('instance-recovery scenarios', () => {
       expect(drilled.failedExpectations).toEqual([]);
       const timeline = drilled.execution(0).timeline;
       expect(
-        timeline.filter((e) => e.state === 'Launch replacement' && e.detail === 'failed States.Timeout'),
+        timeline.filter((e) => e.state === 'Launch replacement' && e.detail === 'failed Sandbox.Timedout'),
       ).toHaveLength(1);
       expect(timeline.filter((e) => e.kind === 'retry' && e.state === 'Launch replacement')).not.toEqual([]);
       const launches = drilled.result.calls.filter(
