@@ -572,7 +572,7 @@ export class CloudWatchSimulator implements ServiceSimulator {
   }
 
   private elapsed(ms: number): number {
-    return (ms - this.region.clock.startMs) / 1000;
+    return (ms - this.region.baseClock.originMs) / 1000;
   }
 }
 
