@@ -21,7 +21,7 @@ import {
   withFunctionTimeout,
 } from './engine/runner';
 import { endState } from './engine/timeline';
-import { executionStatusEvent, matchesEventPattern, statusChangeRules } from './engine/eventbridge';
+import { EventBus, eventRules, executionStatusEvent } from './engine/eventbridge';
 import { type ExecutionRecord, StepFunctionsSimulator, type StepFunctionsOptions } from './engine/stepfunctions';
 import type { Predicate, Scenario } from './scenario/schema';
 import { silentLogger, TASK_HANDLERS } from './tasks-registry';
@@ -141,7 +141,7 @@ function lambdasFor(template: CfnTemplate, resolver: TemplateResolver, region: S
 function eventEnvelope(event: Record<string, unknown>, region: SimulatedRegion): Record<string, unknown> {
   return {
     version: '0',
-    id: region.random.uuid(),
+    id: event.id ?? region.random.uuid(),
     account: region.accountId,
     time: region.clock.nowIso().replace(/\.\d{3}Z$/, 'Z'),
     region: region.regionName,
@@ -203,21 +203,16 @@ export function buildWorld(
   region.register(new CloudWatchSimulator(region, e.cloudwatch ?? {}));
   region.register(new SnsSimulator(region, e.sns ?? {}));
   region.register(new HttpSimulator(region, e.http ?? {}));
-  // An execution that ends ABORTED, TIMED_OUT or FAILED emits its status-change event; the template's rules on it
-  // (snapshot-backup's rescue, dr-promotion's release) start their state machine, as EventBridge would.
-  const rules = statusChangeRules(template, resolver);
+  // The default event bus: an execution's status change (snapshot-backup's rescue, dr-promotion's release), an
+  // alarm's state change and a scenario's events go through the template's rules to the state machines they start.
+  const bus = new EventBus(eventRules(template, resolver), region, (arn, input) => sfn.start(arn, input).executionArn);
   const onEnd = (record: ExecutionRecord) => {
     sfnOptions.onEnd?.(record);
     if (sfnOptions.statusEvents === false) return;
     const event = executionStatusEvent(record, region);
-    const stopMs = (event.detail as { stopDate: number }).stopDate;
-    for (const rule of rules.filter((r) => matchesEventPattern(event, r.pattern))) {
-      for (const arn of rule.stateMachineArns) {
-        const at = new VirtualClock(stopMs + region.latency['events.delivery'] * 1000, region.baseClock.originMs);
-        executionClock.run(at, () => sfn.start(arn, JSON.stringify(event)));
-      }
-    }
+    bus.emit(event, 'stepfunctions', (event.detail as { stopDate: number }).stopDate);
   };
+  region.service<CloudWatchSimulator>('cloudwatch').onStateChangeEvent((event) => bus.emit(event, 'cloudwatch'));
   const sfn = new StepFunctionsSimulator(region, {
     ...sfnOptions,
     onEnd,
@@ -230,7 +225,17 @@ export function buildWorld(
     });
   }
   region.register(sfn);
+  buses.set(sfn, bus);
   return sfn;
+}
+
+const buses = new WeakMap<StepFunctionsSimulator, EventBus>();
+
+/** The event bus of a world built by `buildWorld`. */
+export function eventBusOf(sfn: StepFunctionsSimulator): EventBus {
+  const bus = buses.get(sfn);
+  if (!bus) throw new Error('eventBusOf: this Step Functions service was not built by buildWorld');
+  return bus;
 }
 
 export interface DrillOptions {
@@ -292,25 +297,56 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     }
   };
 
-  for (const trigger of scenario.triggers) {
+  const bus = eventBusOf(sfn);
+  const alarmNames = new Set((scenario.environment.cloudwatch?.alarms ?? []).map((a) => a.AlarmName));
+  scenario.triggers.forEach((t, n) => {
+    if (t.alarm && !alarmNames.has(t.alarm.name)) {
+      throw new Error(
+        `scenario "${scenario.name}": trigger ${n + 1} changes alarm "${t.alarm.name}", which environment.cloudwatch.alarms does not have`,
+      );
+    }
+  });
+  const cloudwatch = region.service<CloudWatchSimulator>('cloudwatch');
+  for (const [n, trigger] of scenario.triggers.entries()) {
     if (trigger.start === 'after-previous') await sfn.idle();
-    const begin = () => {
-      const input = trigger.event ? eventEnvelope(trigger.event, region) : trigger.input;
-      return sfn.start(found[0].arn, JSON.stringify(input), trigger.name).executionArn;
+    // One event (one id), delivered `times` times: at-least-once delivery.
+    let eventId: string | undefined;
+    const begin = (): string[] => {
+      if (trigger.alarm) {
+        const before = bus.deliveries.length;
+        // An alarm a workflow has deleted meanwhile changes nothing (and emits nothing).
+        cloudwatch.setAlarmState(trigger.alarm.name, trigger.alarm.state, trigger.alarm.reason);
+        return bus.deliveries.slice(before).map((d) => d.executionArn);
+      }
+      if (!trigger.event) return [sfn.start(found[0].arn, JSON.stringify(trigger.input), trigger.name).executionArn];
+      eventId ??= region.random.uuid();
+      const event = eventEnvelope({ id: eventId, ...trigger.event }, region);
+      const started = bus.put(event, 'scenario');
+      if (started.length === 0) {
+        throw new Error(
+          `scenario "${scenario.name}": trigger ${n + 1}'s event (source "${String(event.source)}", detail-type ` +
+            `"${String(event['detail-type'])}") matches no rule of the ${scenario.site} stack, so EventBridge would ` +
+            `start nothing. Rules tried: ${bus.describeRules()}`,
+        );
+      }
+      return started;
     };
-    if (trigger.atSeconds === undefined) {
-      triggered.push(begin());
-    } else {
-      // Started on a clock set to that second: the event's time, the execution's start and its own clock.
-      await reach(trigger.atSeconds);
-      const at = new VirtualClock(startMs + trigger.atSeconds * 1000, region.baseClock.originMs);
-      triggered.push(executionClock.run(at, begin));
+    for (let k = 0; k < trigger.times; k++) {
+      const seconds = k === 0 ? trigger.atSeconds : (trigger.atSeconds ?? 0) + k * trigger.duplicateAfterSeconds;
+      if (seconds === undefined || (k > 0 && trigger.duplicateAfterSeconds === 0 && trigger.atSeconds === undefined)) {
+        triggered.push(...begin());
+      } else {
+        // Started on a clock set to that second: the event's time, the execution's start and its own clock.
+        await reach(seconds);
+        const at = new VirtualClock(startMs + seconds * 1000, region.baseClock.originMs);
+        triggered.push(...executionClock.run(at, begin));
+      }
     }
   }
   await sfn.idle();
   const executions = triggered.map((arn) => sfn.executions.get(arn)?.result as ExecutionResult);
 
-  const environment = region.snapshot();
+  const environment = { ...region.snapshot(), events: bus.snapshot() };
   const expectations: ExpectationResult[] = [];
   const exp = scenario.expect;
   if (exp) {

@@ -16,9 +16,13 @@
  *   targets must be idempotent: the scenario tests deliver twice by hand).
  * - Only state machine targets without Input/InputPath/InputTransformer (the whole event is the input).
  */
+import { executionClock, VirtualClock } from '../clock';
 import type { CfnTemplate, TemplateResolver } from '../template';
 import type { SimulatedRegion } from '../region/region';
+import { matchesEventPattern, validateEventPattern } from './event-pattern';
 import type { ExecutionRecord } from './stepfunctions';
+
+export { matchesEventPattern } from './event-pattern';
 
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
 
@@ -31,13 +35,26 @@ export interface EventRule {
 
 /** The enabled EventBridge rules of a template whose pattern names `aws.states` and whose targets are state machines. */
 export function statusChangeRules(template: CfnTemplate, resolver: TemplateResolver): EventRule[] {
+  return eventRules(template, resolver).filter((r) => asList(r.pattern.source).includes('aws.states'));
+}
+
+/**
+ * Every enabled EventBridge rule of a template that has an event pattern and a state machine target (schedules
+ * have no pattern). Each pattern is validated as PutRule would: a pattern the bus refuses fails here.
+ */
+export function eventRules(template: CfnTemplate, resolver: TemplateResolver): EventRule[] {
   const rules: EventRule[] = [];
   for (const [logicalId, r] of Object.entries(template.Resources ?? {})) {
     if (r.Type !== 'AWS::Events::Rule') continue;
     const p = r.Properties ?? {};
     if (p.State === 'DISABLED') continue;
     const pattern = resolver.resolve(p.EventPattern) as Record<string, unknown> | undefined;
-    if (!pattern || !asList(pattern.source).includes('aws.states')) continue;
+    if (!pattern) continue;
+    try {
+      validateEventPattern(pattern);
+    } catch (e) {
+      throw new Error(`rule ${logicalId}: ${(e as Error).message}`, { cause: e });
+    }
     const targets = (p.Targets as Record<string, unknown>[] | undefined) ?? [];
     const stateMachineArns: string[] = [];
     for (const t of targets) {
@@ -85,43 +102,93 @@ export function executionStatusEvent(record: ExecutionRecord, region: SimulatedR
   };
 }
 
-const CONTENT_FILTERS = new Set([
-  'prefix',
-  'suffix',
-  'anything-but',
-  'numeric',
-  'exists',
-  'cidr',
-  'equals-ignore-case',
-  'wildcard',
-]);
-
-/** True when `event` matches an EventBridge pattern of exact values (see the header for what is not supported). */
-export function matchesEventPattern(event: unknown, pattern: Record<string, unknown>): boolean {
-  return Object.entries(pattern).every(([key, expected]) => {
-    const value = isObject(event) ? event[key] : undefined;
-    if (Array.isArray(expected)) {
-      for (const e of expected) {
-        if (isObject(e)) {
-          const filter = Object.keys(e)[0];
-          throw new Error(
-            `event pattern field "${key}" uses the content filter ${JSON.stringify(filter)}, which the engine ` +
-              `does not simulate${CONTENT_FILTERS.has(filter) ? '' : ' (nor does EventBridge know it)'}`,
-          );
-        }
-      }
-      const values = Array.isArray(value) ? value : [value];
-      return values.some((v) => expected.some((e) => e === v));
-    }
-    if (isObject(expected)) return isObject(value) && matchesEventPattern(value, expected);
-    throw new Error(`event pattern field "${key}" must be an array or an object, got ${JSON.stringify(expected)}`);
-  });
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function asList(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [v];
+}
+
+/** Who put an event on the bus. */
+export type EventOrigin = 'scenario' | 'cloudwatch' | 'stepfunctions' | 'hook';
+
+/** One delivery of an event to one rule target (an execution started), as recorded for a drill. */
+export interface EventDelivery {
+  /** Modeled seconds since the drill started at which the target started. */
+  readonly at: number;
+  readonly eventId: string;
+  readonly origin: EventOrigin;
+  readonly source: string;
+  readonly detailType: string;
+  readonly rule: string;
+  readonly stateMachineArn: string;
+  readonly executionArn: string;
+}
+
+/**
+ * The default event bus of the simulated region: every event put on it (a scenario's trigger, an alarm's state
+ * change, an execution's status change, a database hook) is matched against every rule of the template, and each
+ * matching rule starts its state machine targets with the whole event as input. A duplicate delivery (same event
+ * id) starts the targets again, as EventBridge's at-least-once delivery may.
+ */
+export class EventBus {
+  readonly deliveries: EventDelivery[] = [];
+
+  constructor(
+    readonly rules: readonly EventRule[],
+    private readonly region: SimulatedRegion,
+    private readonly start: (stateMachineArn: string, input: string) => string,
+  ) {}
+
+  /** The rules whose pattern matches `event`. */
+  matching(event: Record<string, unknown>): EventRule[] {
+    return this.rules.filter((r) => matchesEventPattern(event, r.pattern));
+  }
+
+  /**
+   * Delivers `event` to each rule it matches: every target starts at `atMs` (epoch ms; omitted: now). Returns the
+   * executions started, in rule order.
+   */
+  put(event: Record<string, unknown>, origin: EventOrigin, atMs?: number): string[] {
+    const started: string[] = [];
+    for (const rule of this.matching(event)) {
+      for (const arn of rule.stateMachineArns) {
+        const begin = () => this.start(arn, JSON.stringify(event));
+        const executionArn =
+          atMs === undefined
+            ? begin()
+            : executionClock.run(new VirtualClock(atMs, this.region.baseClock.originMs), begin);
+        this.deliveries.push({
+          at: ((atMs ?? this.region.clock.now()) - this.region.baseClock.originMs) / 1000,
+          eventId: String(event.id),
+          origin,
+          source: String(event.source),
+          detailType: String(event['detail-type']),
+          rule: rule.logicalId,
+          stateMachineArn: arn,
+          executionArn,
+        });
+        started.push(executionArn);
+      }
+    }
+    return started;
+  }
+
+  /** Puts an event that arrives `events.delivery` seconds after `emittedMs` (a service's own event). */
+  emit(event: Record<string, unknown>, origin: EventOrigin, emittedMs = this.region.clock.now()): string[] {
+    return this.put(event, origin, emittedMs + this.region.latency['events.delivery'] * 1000);
+  }
+
+  /** Why an event matched nothing: the rules tried, for an error message. */
+  describeRules(): string {
+    return (
+      this.rules
+        .map(
+          (r) =>
+            `${r.logicalId} (source ${JSON.stringify(r.pattern.source)}, detail-type ${JSON.stringify(r.pattern['detail-type'])})`,
+        )
+        .join('; ') || 'none'
+    );
+  }
+
+  snapshot(): unknown {
+    return { rules: this.rules.map((r) => r.logicalId), deliveries: this.deliveries };
+  }
 }

@@ -126,6 +126,8 @@ export class CloudWatchSimulator implements ServiceSimulator {
   readonly stateChanges: AlarmStateChange[] = [];
   private readonly alarms = new Map<string, StoredAlarm>();
   private readonly listeners: ((change: AlarmStateChange) => void)[] = [];
+  private eventCount = 0;
+  private readonly eventListeners: ((event: Record<string, unknown>) => void)[] = [];
 
   constructor(
     private readonly region: SimulatedRegion,
@@ -169,11 +171,21 @@ export class CloudWatchSimulator implements ServiceSimulator {
     return () => this.listeners.splice(this.listeners.indexOf(listener) >>> 0, 1);
   }
 
+  /**
+   * Calls `listener` with the "CloudWatch Alarm State Change" event CloudWatch sends to EventBridge on every alarm
+   * state change (CloudWatch User Guide, "Alarm events and EventBridge": single metric alarm example).
+   */
+  onStateChangeEvent(listener: (event: Record<string, unknown>) => void): () => void {
+    this.eventListeners.push(listener);
+    return () => this.eventListeners.splice(this.eventListeners.indexOf(listener) >>> 0, 1);
+  }
+
   /** Sets an alarm's state, as a fault script or an alarm evaluation would. Returns false for an unknown alarm. */
   setAlarmState(alarmName: string, state: StateValue, reason: string, reasonData?: string): boolean {
     const alarm = this.alarms.get(alarmName);
     if (!alarm) return false;
     const from = alarm.state;
+    const previous = { value: from, reason: alarm.reason, timestamp: iso(alarm.stateUpdatedAt) };
     alarm.reason = reason;
     alarm.reasonData = reasonData;
     alarm.stateUpdatedAt = this.region.clock.now();
@@ -189,6 +201,10 @@ export class CloudWatchSimulator implements ServiceSimulator {
       };
       this.stateChanges.push(change);
       for (const listener of [...this.listeners]) listener(change);
+      if (this.eventListeners.length > 0) {
+        const event = this.stateChangeEvent(alarm, previous);
+        for (const listener of [...this.eventListeners]) listener(event);
+      }
     }
     return true;
   }
@@ -492,6 +508,54 @@ export class CloudWatchSimulator implements ServiceSimulator {
     };
   }
 
+  /** The event of a single metric alarm's state change, shaped as the CloudWatch User Guide's example. */
+  private stateChangeEvent(
+    a: StoredAlarm,
+    previousState: { value: string; reason: string; timestamp: string },
+  ): Record<string, unknown> {
+    const c = a.config;
+    const time = iso(a.stateUpdatedAt);
+    return {
+      version: '0',
+      // Not from the region's random stream, so that emitting events leaves every other generated id unchanged.
+      id: `c10dc0a7-0000-4000-8000-${String(++this.eventCount).padStart(12, '0')}`,
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account: this.region.accountId,
+      time: time.replace(/\.\d{3}/, ''),
+      region: this.region.regionName,
+      resources: [c.AlarmArn ?? this.arnOf(c.AlarmName ?? '')],
+      detail: {
+        alarmName: c.AlarmName,
+        state: {
+          value: a.state,
+          reason: a.reason,
+          ...(a.reasonData !== undefined ? { reasonData: a.reasonData } : {}),
+          timestamp: time,
+        },
+        previousState,
+        configuration: {
+          ...(c.AlarmDescription !== undefined ? { description: c.AlarmDescription } : {}),
+          metrics: [
+            {
+              id: 'm1',
+              metricStat: {
+                metric: {
+                  dimensions: Object.fromEntries((c.Dimensions ?? []).map((d) => [d.Name, d.Value])),
+                  name: c.MetricName,
+                  namespace: c.Namespace,
+                },
+                period: c.Period,
+                stat: c.Statistic,
+              },
+              returnData: true,
+            },
+          ],
+        },
+      },
+    };
+  }
+
   private sortedAlarms(): StoredAlarm[] {
     return [...this.alarms.values()].sort((a, b) => ((a.config.AlarmName ?? '') < (b.config.AlarmName ?? '') ? -1 : 1));
   }
@@ -508,8 +572,13 @@ export class CloudWatchSimulator implements ServiceSimulator {
   }
 
   private elapsed(ms: number): number {
-    return (ms - this.region.clock.startMs) / 1000;
+    return (ms - this.region.baseClock.originMs) / 1000;
   }
+}
+
+/** CloudWatch's event timestamps: ISO 8601 with milliseconds and a +0000 offset. */
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
 }
 
 function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Partial<Pick<T, K>> {

@@ -5,12 +5,13 @@
  *
  * Modeled differently from AWS, on purpose:
  * - Reads are always strongly consistent (ConsistentRead is accepted and ignored).
- * - TTL deletes an item at the EARLIEST moment AWS may: as soon as its TTL attribute (a Number, epoch seconds, on a
- *   table with `timeToLiveAttribute`) is in the past, the item is gone for every action. AWS deletes expired items
- *   lazily, typically within a few days, and until then still returns them; a workflow must never rely on an
- *   expired item either staying or going, and must never put the TTL attribute on an item that holds durable
- *   state. Values more than five years in the past are not deleted, as on AWS.
- *   Source: DynamoDB Developer Guide, "Using time to live (TTL) in DynamoDB" and "Working with expired items".
+ * - TTL: an item whose TTL attribute (a Number, epoch seconds, on a table with `timeToLiveAttribute`) is in the past
+ *   is expired but stays, visible to every read and every condition, until the background deletion removes the whole
+ *   item `ttlDeletionDelaySeconds` after its expiry (default 48 h: "DynamoDB typically deletes expired items within two
+ *   days of expiration … Items that have expired and not been deleted will still show up in reads, queries, and
+ *   scans", DynamoDB API Reference, UpdateTimeToLive; Developer Guide, "Working with expired items"). AWS's delay
+ *   varies from minutes to days: a scenario sets 0 to see the earliest deletion. A conditional write on a deleted item
+ *   sees it as absent. Values more than five years in the past are never deleted, as on AWS.
  * - Numbers: integers are exact (BigInt); non-integers go through a JavaScript number (DynamoDB keeps 38 digits).
  * - Binary values are base64 strings in and out (the JSON form Step Functions uses), not Uint8Array.
  * - UPDATED_OLD / UPDATED_NEW return whole top-level attributes that an action touched, not only the nested parts.
@@ -49,7 +50,16 @@ import type { ActionHandler, ServiceSimulator, SimulatedRegion } from './region'
 
 const keyType = z.enum(['S', 'N', 'B']);
 
+/** DynamoDB "typically deletes expired items within two days of expiration" (API Reference, UpdateTimeToLive). */
+export const TTL_DELETION_DELAY_SECONDS = 48 * 3600;
+
 export const dynamodbEnvironmentSchema = z.strictObject({
+  /**
+   * Seconds after an item's TTL expiry before DynamoDB's background process deletes it (until then it is still
+   * read and still seen by conditions). AWS: typically within two days; 0 shows the earliest deletion.
+   * @default 172800 (48 h)
+   */
+  ttlDeletionDelaySeconds: z.number().min(0).default(TTL_DELETION_DELAY_SECONDS),
   tables: z
     .array(
       z.strictObject({
@@ -114,12 +124,15 @@ export class DynamoDbSimulator implements ServiceSimulator {
     Query: (input) => this.query(input),
   };
   private readonly tables = new Map<string, Table>();
+  private readonly ttlDeletionDelaySeconds: number;
 
   constructor(
     private readonly region: SimulatedRegion,
     environment: DynamoDbEnvironment = {},
   ) {
-    for (const t of dynamodbEnvironmentSchema.parse(environment).tables) {
+    const env = dynamodbEnvironmentSchema.parse(environment);
+    this.ttlDeletionDelaySeconds = env.ttlDeletionDelaySeconds;
+    for (const t of env.tables) {
       const table: Table = { ...t, name: t.tableName, items: new Map() };
       this.tables.set(t.tableName, table);
       t.items.forEach((raw, i) => {
@@ -294,7 +307,7 @@ export class DynamoDbSimulator implements ServiceSimulator {
     return table;
   }
 
-  /** Deletes the items whose TTL has passed (see the header: the earliest moment AWS may delete them). */
+  /** Deletes the items whose TTL expired `ttlDeletionDelaySeconds` ago (see the header). */
   private expire(table: Table): void {
     const attribute = table.timeToLiveAttribute;
     if (attribute === undefined) return;
@@ -303,7 +316,9 @@ export class DynamoDbSimulator implements ServiceSimulator {
     for (const [key, item] of table.items) {
       const value = item[attribute] as { N?: string } | undefined;
       const expiry = value?.N === undefined ? NaN : Number(value.N);
-      if (expiry < nowSeconds && expiry > nowSeconds - fiveYears) table.items.delete(key);
+      if (expiry + this.ttlDeletionDelaySeconds < nowSeconds && expiry > nowSeconds - fiveYears) {
+        table.items.delete(key);
+      }
     }
   }
 

@@ -31,13 +31,28 @@ export const apiFaultSchema = z.strictObject({
 
 export const triggerSchema = z
   .strictObject({
-    /** An EventBridge event as the rule delivers it (missing envelope fields are filled in). */
+    /**
+     * An EventBridge event put on the default bus (missing envelope fields are filled in). It is matched against
+     * the event patterns of the stack's rules and starts each matching rule's state machine; an event that no rule
+     * matches fails the drill.
+     */
     event: z
       .looseObject({ source: z.string(), 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) })
       .optional(),
-    /** An execution input, as an operator starts it. */
+    /** An execution input, as an operator starts it: it starts the scenario's workflow directly. */
     input: z.record(z.string(), z.unknown()).optional(),
-    /** Execution name; omitted: generated. */
+    /**
+     * A CloudWatch alarm of the environment changes state (as its evaluation would): its "CloudWatch Alarm State
+     * Change" event goes through the rules, `events.delivery` seconds later. Matching no rule is not an error.
+     */
+    alarm: z
+      .strictObject({
+        name: z.string().min(1),
+        state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+        reason: z.string().default('Threshold Crossed (scenario)'),
+      })
+      .optional(),
+    /** Execution name (input triggers only: a rule's target cannot name the execution); omitted: generated. */
     name: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,80}$/)
@@ -49,13 +64,32 @@ export const triggerSchema = z
      * run): it starts once every execution still running has reached that second, at that second.
      */
     atSeconds: z.number().min(0).optional(),
+    /**
+     * How many times the event (or input) is delivered: EventBridge and EventBridge Scheduler deliver at least
+     * once, so a target may start twice for one event (same event id).
+     */
+    times: z.number().int().min(1).max(10).default(1),
+    /** Seconds between the deliveries of `times` (0: together). Later triggers come after the last duplicate. */
+    duplicateAfterSeconds: z.number().min(0).default(0),
   })
-  .refine((t) => (t.event === undefined) !== (t.input === undefined), {
-    message: 'give exactly one of "event" or "input"',
+  .refine((t) => [t.event, t.input, t.alarm].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of "event", "input" or "alarm"',
   })
   .refine((t) => !(t.atSeconds !== undefined && t.start === 'after-previous'), {
     message: 'give either "atSeconds" or "start": "after-previous", not both',
     path: ['atSeconds'],
+  })
+  .refine((t) => t.name === undefined || t.input !== undefined, {
+    message: 'only an "input" trigger can name its execution (a rule target cannot)',
+    path: ['name'],
+  })
+  .refine((t) => t.name === undefined || t.times === 1, {
+    message: 'a named execution cannot start twice: StartExecution with the same name returns the first one',
+    path: ['times'],
+  })
+  .refine((t) => t.alarm === undefined || t.times === 1, {
+    message: 'an alarm changes state once; repeat the trigger to make it flap',
+    path: ['times'],
   });
 
 export const environmentSchema = z

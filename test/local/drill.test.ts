@@ -67,6 +67,13 @@ describe('drill: a trigger at a given modeled second (atSeconds)', () => {
           }),
         },
       },
+      OnTick: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          EventPattern: { source: ['test'], 'detail-type': ['Tick'] },
+          Targets: [{ Id: 'Target0', Arn: { Ref: 'Waiter' } }],
+        },
+      },
     },
   };
   const event = { source: 'test', 'detail-type': 'Tick', detail: {} };

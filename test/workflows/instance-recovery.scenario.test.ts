@@ -973,8 +973,8 @@ describe('instance-recovery scenarios', () => {
     });
 
     it('fails with InvalidInput, touching nothing but telling the operators, for a trigger that names no instance', async () => {
-      // GIVEN an alarm on a metric without InstanceId, an EC2 state change without an instance id and an
-      //       operator input with a misspelt key
+      // GIVEN an alarm event on a metric without InstanceId started by hand (the OnAlarm rule filters it), an
+      //       EC2 state change without an instance id and an operator input with a misspelt key
       // WHEN  each starts an execution
       const drilled = await Drilled.of('event-without-instance');
       // THEN  each fails at once with InvalidInput in "Trigger names no instance"

@@ -408,8 +408,9 @@ describe('mirror-failover scenarios', () => {
 
   describe('a mirror set that is not configured', () => {
     it('fails with UnknownMirrorSet before probing, locking or changing anything, telling the operators', async () => {
-      // GIVEN a hook that names mirror set db-9
-      // WHEN  its event arrives
+      // GIVEN a become-primary event for mirror set db-9, started by hand (the OnBecamePrimary rule lists only the
+      //       configured sets, so EventBridge would not deliver it)
+      // WHEN  the execution starts
       const drilled = await Drilled.of('unknown-set');
       // THEN
       expect(drilled.result.status).toBe('FAILED');

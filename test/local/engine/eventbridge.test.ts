@@ -1,5 +1,6 @@
 import {
   EXECUTION_STATUS_CHANGE,
+  eventRules,
   executionStatusEvent,
   matchesEventPattern,
   statusChangeRules,
@@ -36,10 +37,11 @@ describe('matchesEventPattern', () => {
     expect(matchesEventPattern({ resources: ['a', 'b'] }, { resources: ['b'] })).toBe(true);
   });
 
-  it('refuses content filters it does not simulate instead of matching wrongly', () => {
-    expect(() =>
-      matchesEventPattern(event('FAILED'), { detail: { status: [{ 'anything-but': 'SUCCEEDED' }] } }),
-    ).toThrow(/content filter "anything-but", which the engine does not simulate/);
+  it('matches content filters (anything-but) instead of refusing them', () => {
+    expect(matchesEventPattern(event('FAILED'), { detail: { status: [{ 'anything-but': 'SUCCEEDED' }] } })).toBe(true);
+    expect(matchesEventPattern(event('SUCCEEDED'), { detail: { status: [{ 'anything-but': 'SUCCEEDED' }] } })).toBe(
+      false,
+    );
   });
 });
 
@@ -71,6 +73,16 @@ describe('statusChangeRules', () => {
         stateMachineArns: ['arn:aws:states:eu-west-1:123456789012:stateMachine:Rescue'],
       },
     ]);
+  });
+
+  it('refuses a rule whose pattern EventBridge would refuse, naming the rule', () => {
+    const bad = structuredClone(template) as unknown as {
+      Resources: { OnStopped: { Properties: { EventPattern: Record<string, unknown> } } };
+    };
+    bad.Resources.OnStopped.Properties.EventPattern.detail = { status: [{ 'anything-but-not': 'SUCCEEDED' }] };
+    expect(() => eventRules(bad as unknown as CfnTemplate, new TemplateResolver(bad as never, ENV))).toThrow(
+      /rule OnStopped: event pattern field "detail.status": unknown filter "anything-but-not"/,
+    );
   });
 
   it('refuses a target that reshapes the event (InputTransformer), which it does not simulate', () => {

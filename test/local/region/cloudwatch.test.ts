@@ -266,3 +266,48 @@ describe('CloudWatchSimulator', () => {
     });
   });
 });
+
+describe('CloudWatchSimulator: alarm state change events', () => {
+  it('sends the "CloudWatch Alarm State Change" event of a single metric alarm on every state change, and none otherwise', () => {
+    // GIVEN an alarm on an instance's status check, listened to as EventBridge would
+    const { region, cloudwatch } = setup();
+    const events: Record<string, unknown>[] = [];
+    cloudwatch.onStateChangeEvent((e) => events.push(e));
+    // WHEN it goes to ALARM, is set to ALARM again (no change), then back to OK
+    region.clock.advanceSeconds(30);
+    cloudwatch.setAlarmState('iris-1-system', 'ALARM', 'Threshold Crossed');
+    cloudwatch.setAlarmState('iris-1-system', 'ALARM', 'Threshold Crossed');
+    cloudwatch.setAlarmState('iris-1-system', 'OK', 'Threshold no longer crossed');
+    // THEN two events, shaped as the CloudWatch User Guide's example (InstanceId as a dimension of the metric)
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatchObject({
+      version: '0',
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      account: region.accountId,
+      region: region.regionName,
+      resources: [`arn:aws:cloudwatch:${region.regionName}:${region.accountId}:alarm:iris-1-system`],
+      detail: {
+        alarmName: 'iris-1-system',
+        state: { value: 'ALARM', reason: 'Threshold Crossed' },
+        previousState: { value: 'OK' },
+        configuration: {
+          metrics: [
+            {
+              metricStat: {
+                metric: {
+                  namespace: 'AWS/EC2',
+                  name: 'StatusCheckFailed_System',
+                  dimensions: { InstanceId: expect.any(String) },
+                },
+              },
+              returnData: true,
+            },
+          ],
+        },
+      },
+    });
+    expect(events[1]).toMatchObject({ detail: { state: { value: 'OK' }, previousState: { value: 'ALARM' } } });
+    expect(events[0].id).not.toEqual(events[1].id);
+  });
+});

@@ -42,26 +42,78 @@ function release(owner: string) {
 }
 
 describe('DynamoDbSimulator', () => {
-  describe('TTL (deletes an expired item at the earliest moment AWS may)', () => {
+  describe('TTL (deletes an expired item some time after it expires; until then it is still there)', () => {
     const TTL_TABLE = { tables: [{ tableName: LOCKS, timeToLiveAttribute: 'expiresAt' }] };
 
-    it('deletes the whole item once its TTL attribute is in the past, and keeps it until then', async () => {
-      // GIVEN a table with TTL on `expiresAt` and an item holding durable state that expires in 60 s
-      const { region } = setup(TTL_TABLE);
+    it('deletes the whole item ttlDeletionDelaySeconds after its TTL attribute passes, and keeps it until then', async () => {
+      // GIVEN a table with TTL on `expiresAt`, a deletion delay of 10 minutes, and an item that expires in 60 s
+      const { region } = setup({ ...TTL_TABLE, ttlDeletionDelaySeconds: 600 });
       const now = Math.floor(region.clock.now() / 1000);
       await region.call('dynamodb', 'PutItem', {
         TableName: LOCKS,
         Item: { ...LOCK_KEY, state: { S: 'NEEDS_ATTENTION' }, expiresAt: { N: String(now + 60) } },
       });
-      const before = (await region.call('dynamodb', 'GetItem', { TableName: LOCKS, Key: LOCK_KEY })) as GetItemOutput;
+      const get = async () =>
+        ((await region.call('dynamodb', 'GetItem', { TableName: LOCKS, Key: LOCK_KEY })) as GetItemOutput).Item;
 
-      // WHEN the clock passes the expiry
+      // WHEN the clock passes the expiry, and then the deletion delay
       region.clock.advanceSeconds(61);
-      const after = (await region.call('dynamodb', 'GetItem', { TableName: LOCKS, Key: LOCK_KEY })) as GetItemOutput;
+      const expired = await get();
+      region.clock.advanceSeconds(600);
+      const deleted = await get();
 
-      // THEN the item (and the state it held) is gone
-      expect(before.Item?.state).toEqual({ S: 'NEEDS_ATTENTION' });
-      expect(after.Item).toBeUndefined();
+      // THEN the expired item is still read (and the state it held), then the whole item is gone
+      expect(expired?.state).toEqual({ S: 'NEEDS_ATTENTION' });
+      expect(deleted).toBeUndefined();
+    });
+
+    it('by default (48 h) still shows an item expired an hour ago to reads and to conditions', async () => {
+      // GIVEN a lock that expired an hour ago, on a table with TTL and the default deletion delay
+      const { region } = setup({
+        tables: [
+          {
+            tableName: LOCKS,
+            timeToLiveAttribute: 'expiresAt',
+            items: [{ ...LOCK_KEY, owner: { S: 'exec-1' }, expiresAt: { N: '0' } }],
+          },
+        ],
+      });
+      const now = Math.floor(region.clock.now() / 1000);
+      await region.call('dynamodb', 'UpdateItem', {
+        TableName: LOCKS,
+        Key: LOCK_KEY,
+        UpdateExpression: 'SET expiresAt = :t',
+        ExpressionAttributeValues: { ':t': { N: String(now - 3600) } },
+      });
+
+      // WHEN a second owner takes the lock with `attribute_not_exists(pk)` alone, then with the expiry check
+      const naive = region.call('dynamodb', 'PutItem', {
+        ...acquire('exec-2', now),
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ExpressionAttributeValues: undefined,
+      });
+
+      // THEN the naive condition fails: the expired item is not deleted yet; the takeover that checks expiry works
+      await expect(naive).rejects.toMatchObject({ code: 'ConditionalCheckFailedException' });
+      await expect(region.call('dynamodb', 'PutItem', acquire('exec-2', now))).resolves.toBeDefined();
+    });
+
+    it('sees a deleted item as absent: attribute_not_exists holds once TTL has removed it', async () => {
+      // GIVEN an expired lock and a deletion delay of 0 (the earliest deletion)
+      const { region } = setup({ ...TTL_TABLE, ttlDeletionDelaySeconds: 0 });
+      const now = Math.floor(region.clock.now() / 1000);
+      await region.call('dynamodb', 'PutItem', acquire('exec-1', now, 60));
+      region.clock.advanceSeconds(61);
+
+      // WHEN a second owner takes the lock with `attribute_not_exists(pk)`
+      const put = region.call('dynamodb', 'PutItem', {
+        ...acquire('exec-2', now + 61),
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ExpressionAttributeValues: undefined,
+      });
+
+      // THEN it succeeds
+      await expect(put).resolves.toBeDefined();
     });
 
     it('keeps items whose expiry is not the TTL attribute, or is more than five years old, or on a table without TTL', async () => {

@@ -32,7 +32,7 @@ describe('scenario files', () => {
     expect(error?.message).toMatch(/\$\.faults\[0\]\.service: got "ec3"; .*"ec2"/);
     expect(error?.message).toContain('$.faults[0].action: got "runInstances"; must be a PascalCase API action');
     expect(error?.message).toContain('$.triggers[0]: got');
-    expect(error?.message).toContain('give exactly one of "event" or "input"');
+    expect(error?.message).toContain('give exactly one of "event", "input" or "alarm"');
     expect(error?.message).toContain('$.extra: unknown field');
   });
 

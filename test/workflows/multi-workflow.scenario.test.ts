@@ -1,0 +1,114 @@
+/**
+ * Several workflows in one drill: the events a drill emits (an alarm's state change, an execution's status change)
+ * and the scenario's own events go through the synthesized EventBridge rules to the state machines they start.
+ */
+import * as path from 'node:path';
+import { drillFile } from '../../cli/drill';
+import { synthesize } from '../../cli/template';
+import { type DrillResult, drill } from '../../local/drill';
+import type { EventDelivery } from '../../local/engine/eventbridge';
+import { loadScenario } from '../../local/scenario/load';
+import type { Scenario } from '../../local/scenario/schema';
+
+const SCENARIOS = path.join(__dirname, '..', 'scenarios');
+const EXAMPLE_CONFIG = path.join(__dirname, '..', '..', 'infra', 'config', 'example.json');
+const ALARM = 'app-1-i-0123456789abcdef0-status-check';
+
+interface Environment {
+  readonly events: { readonly rules: readonly string[]; readonly deliveries: readonly EventDelivery[] };
+  readonly cloudwatch: { readonly stateChanges: readonly { at: number; alarmName: string; to: string }[] };
+  readonly sfn: {
+    readonly executions: readonly { executionArn: string; status: string; stoppedAt?: number }[];
+  };
+}
+
+const env = (r: DrillResult) => r.environment as unknown as Environment;
+const failed = (r: DrillResult) => r.expectations.filter((x) => !x.ok).map((x) => `${x.description} (${x.detail})`);
+
+/** Synthesizing the two apps takes seconds (more on a busy machine): once, before the drills (cached by config). */
+beforeAll(() => {
+  synthesize(EXAMPLE_CONFIG);
+  synthesize(path.join(__dirname, '..', 'fixtures', 'snapshot-backup-config.json'));
+}, 180_000);
+
+describe('multi-workflow drills', () => {
+  it('an alarm that flaps during a recovery starts a second execution through the rule, which is a no-op', async () => {
+    // GIVEN the status-check alarm goes to ALARM at 0 s, OK at 5 s and ALARM again at 10 s
+    // WHEN  the scenario is drilled
+    const result = await drillFile(path.join(SCENARIOS, 'multi-workflow', 'alarm-flaps-during-recovery.json'));
+    // THEN  the scenario's expectations hold: one recovery, one replacement, the second execution quiet
+    expect(failed(result)).toEqual([]);
+    // AND   each ALARM change was an event delivered to OnAlarm events.delivery (0.15 s) after it; OK started nothing
+    expect(env(result).cloudwatch.stateChanges.map((c) => [c.at, c.to])).toEqual([
+      [0, 'ALARM'],
+      [5, 'OK'],
+      [10, 'ALARM'],
+    ]);
+    const deliveries = env(result).events.deliveries;
+    expect(deliveries.map((d) => [d.at, d.origin, d.rule.replace(/[0-9A-F]{8}$/, '')])).toEqual([
+      [0.15, 'cloudwatch', 'InstanceRecoveryOnAlarm'],
+      [10.15, 'cloudwatch', 'InstanceRecoveryOnAlarm'],
+    ]);
+    expect(result.executions.map((e) => e.executionArn)).toEqual(deliveries.map((d) => d.executionArn));
+  });
+
+  it('delivers one event twice (at-least-once): the duplicate, 30 s later, is a no-op', async () => {
+    // GIVEN an alarm event delivered twice, 30 s apart (`times: 2`, `duplicateAfterSeconds: 30`)
+    // WHEN  the scenario is drilled
+    const result = await drillFile(path.join(SCENARIOS, 'multi-workflow', 'duplicate-delivery.json'));
+    // THEN  one replacement; both deliveries carry the same event id, at 0 s and 30 s
+    expect(failed(result)).toEqual([]);
+    const deliveries = env(result).events.deliveries;
+    expect(deliveries.map((d) => d.at)).toEqual([0, 30]);
+    expect(new Set(deliveries.map((d) => d.eventId)).size).toBe(1);
+  });
+
+  it('a backup whose thaws all fail ends FAILED, and its own status event starts the rescue, which thaws', async () => {
+    // GIVEN every thaw the instance backup sends fails (5 attempts); the rescue's thaw works
+    // WHEN  the scenario is drilled
+    const result = await drillFile(path.join(SCENARIOS, 'multi-workflow', 'thaw-fails-rescue-thaws.json'));
+    // THEN  the scenario's expectations hold (the run FAILED, six thaws, nothing frozen at the end)
+    expect(failed(result)).toEqual([]);
+    // AND   the rescue started events.delivery after the child stopped, through OnInstanceBackupStopped
+    const [delivery] = env(result).events.deliveries;
+    expect(delivery.rule).toMatch(/^SnapshotBackupOnInstanceBackupStopped/);
+    const run = result.executions[0].executionArn;
+    const children = env(result).sfn.executions.filter((e) => e.status === 'FAILED' && e.executionArn !== run);
+    expect(children).toHaveLength(1);
+    expect(delivery.at).toBeCloseTo((children[0].stoppedAt ?? NaN) + 0.15, 3);
+  });
+
+  describe('events no rule matches', () => {
+    let site: { template: never; env: never };
+    beforeAll(() => {
+      site = synthesize(EXAMPLE_CONFIG).primary as never;
+    });
+
+    it('fails the drill naming the event and the rules tried (an alarm on a metric without InstanceId)', async () => {
+      // GIVEN the event-without-instance scenario with its first trigger delivered by EventBridge, not by hand
+      const scenario = structuredClone(
+        loadScenario(path.join(SCENARIOS, 'instance-recovery', 'event-without-instance.json')),
+      ) as Scenario & { triggers: Record<string, unknown>[] };
+      const first = scenario.triggers[0];
+      scenario.triggers = [{ ...first, event: first.input as Scenario['triggers'][number]['event'], input: undefined }];
+      // WHEN it is drilled
+      const run = drill(scenario, site);
+      // THEN it fails: OnAlarm requires an InstanceId dimension, so EventBridge would start nothing
+      await expect(run).rejects.toThrow(
+        /trigger 1's event \(source "aws.cloudwatch", detail-type "CloudWatch Alarm State Change"\) matches no rule .*Rules tried: InstanceRecoveryOnAlarm/,
+      );
+    });
+
+    it('refuses an alarm trigger that names an alarm the environment does not have', async () => {
+      // GIVEN the flap scenario with a misspelt alarm name
+      const scenario = structuredClone(
+        loadScenario(path.join(SCENARIOS, 'multi-workflow', 'alarm-flaps-during-recovery.json')),
+      );
+      scenario.triggers[0] = { ...scenario.triggers[0], alarm: { name: `${ALARM}-typo`, state: 'ALARM', reason: 'x' } };
+      // WHEN / THEN
+      await expect(drill(scenario, site)).rejects.toThrow(
+        /changes alarm ".*-typo", which environment.cloudwatch.alarms/,
+      );
+    });
+  });
+});
