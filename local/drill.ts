@@ -346,7 +346,7 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
   await sfn.idle();
   const executions = triggered.map((arn) => sfn.executions.get(arn)?.result as ExecutionResult);
 
-  const environment = { ...region.snapshot(), events: bus.snapshot() };
+  const environment: Record<string, unknown> = { ...region.snapshot(), events: bus.snapshot() };
   const expectations: ExpectationResult[] = [];
   const exp = scenario.expect;
   if (exp) {
