@@ -15,6 +15,8 @@ const DENY_ALL_EGRESS = { protocol: 'icmp' as const, fromPort: 252, toPort: 86, 
 function environment(overrides: Partial<Ec2Environment> = {}): Ec2Environment {
   return {
     vpcs: [{ vpcId: 'vpc-1' }],
+    // Only listed AMIs exist (item 11).
+    images: [{ imageId: 'ami-0123456789abcdef0' }],
     subnets: [
       { subnetId: 'subnet-a', vpcId: 'vpc-1', availabilityZone: 'us-east-1a', cidrBlock: '10.0.1.0/24' },
       { subnetId: 'subnet-a2', vpcId: 'vpc-1', availabilityZone: 'us-east-1a', cidrBlock: '10.0.9.0/24' },
