@@ -5,8 +5,8 @@
 import { DEFAULT_LATENCY as L } from '../local/latency';
 import { TARGET_GROUP_DEFAULTS as TG } from '../local/region/elbv2';
 
-/** An ALB target group with AWS's default health check: healthy after 5 × 30 s, unhealthy after 2 × 30 s. */
-const ALB_INITIAL_TO_HEALTHY = TG.healthyThreshold * TG.intervalSeconds;
+/** An ALB target group with AWS's default check: a new target is healthy at its first passing check (≤ 30 s), a failing one unhealthy after 2 × 30 s. */
+const ALB_INITIAL_TO_HEALTHY = TG.intervalSeconds;
 const ALB_HEALTHY_TO_UNHEALTHY = TG.unhealthyThreshold * TG.intervalSeconds;
 
 export interface Baseline {

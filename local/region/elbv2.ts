@@ -216,11 +216,12 @@ const elbError = (code: string, message: string) => new AwsApiError('elasticload
 /**
  * Simulated Elastic Load Balancing v2 target groups (instance targets behind an ALB or an NLB).
  *
- * Health is computed from the instance's history, not sampled: a target turns `healthy` once its instance has
- * passed the check continuously for HealthyThresholdCount × interval (since its checks began or since it came
- * back), and `unhealthy` once it has failed continuously for UnhealthyThresholdCount × interval. The checks of a
- * target new to an NLB begin only after its registration (`elb.nlbRegistration` s; `initial` with
- * `Elb.RegistrationInProgress` until then). A deregistered target is `draining` for the group's
+ * Health is computed from the instance's history, not sampled. A target new to an ALB turns `healthy` at its
+ * first passing check (checks run every interval from registration: "After your target is registered, it must pass
+ * one health check to be considered healthy", ALB user guide); a target new to an NLB is `initial`
+ * (`Elb.RegistrationInProgress`) for `elb.nlbRegistration` s, then needs HealthyThresholdCount passing checks
+ * (HealthyThresholdCount × interval). A target that was unhealthy turns healthy after HealthyThresholdCount ×
+ * interval of passing; a healthy one turns `unhealthy` after UnhealthyThresholdCount × interval of failing. A deregistered target is `draining` for the group's
  * `deregistration_delay.timeout_seconds`, then gone. A stopped or terminated instance is `unused`
  * (`Target.InvalidState`); so is one in an AZ no load balancer of the group is enabled in (`Target.NotInUse`).
  * Traffic goes to the healthy targets, or to every unhealthy one when none is healthy (fail open): `routedTargets`.
@@ -482,8 +483,15 @@ export class Elbv2Simulator implements ServiceSimulator {
     let failure: Verdict | undefined;
     let runStart = history[0].at;
     let run = healthCheckVerdict(group.config, history[0].view);
-    const closeRun = (end: number) => {
+    const intervalMs = settings.intervalSeconds * 1000;
+    const closeRun = (end: number, last: boolean) => {
       const from = Math.max(runStart, checksFrom);
+      // A target new to an ALB needs one passing check (checks every interval from its registration); one coming
+      // back from unhealthy, or new to an NLB once registered, needs HealthyThresholdCount passing checks in a row.
+      if (run.ok && state === 'initial' && settings.type === 'application') {
+        const tick = checksFrom + Math.max(1, Math.ceil((from - checksFrom) / intervalMs)) * intervalMs;
+        if (last ? tick <= end : tick < end) state = 'healthy';
+      }
       if (run.ok && end - from >= upMs) state = 'healthy';
       if (!run.ok && end - from >= downMs) {
         state = 'unhealthy';
@@ -493,10 +501,10 @@ export class Elbv2Simulator implements ServiceSimulator {
     for (const point of history.slice(1)) {
       const verdict = healthCheckVerdict(group.config, point.view);
       if (verdict.ok === run.ok) continue;
-      closeRun(point.at);
+      closeRun(point.at, false);
       [runStart, run] = [point.at, verdict];
     }
-    closeRun(now);
+    closeRun(now, true);
     if (state === 'healthy') return { State: 'healthy' };
     if (state === 'unhealthy') {
       // Why: the failing run that made it unhealthy, else (unhealthy from the start) today's failure.

@@ -49,7 +49,7 @@ const elbEnvironment: Elbv2Environment = {
   ],
 };
 
-/** AWS's default check (CreateTargetGroup): healthy after 5 passing checks 30 s apart, unhealthy after 2 failing. */
+/** AWS's default check (CreateTargetGroup): healthy again after 5 passing checks 30 s apart, unhealthy after 2 failing. */
 const ALB_UP = 5 * 30;
 const ALB_DOWN = 2 * 30;
 /** AWS's default deregistration delay (`deregistration_delay.timeout_seconds`). */
@@ -97,9 +97,11 @@ describe('Elbv2Simulator registration and health', () => {
     expect(region.calls.every((c) => c.latency === lat['elb.api'])).toBe(true);
   });
 
-  it('keeps a just-launched instance initial until its application answers', async () => {
-    // GIVEN an instance launched and registered as soon as it runs
-    const { call, health, region, lat } = setup();
+  it('keeps a just-launched instance initial until its application answers, then healthy at its first passing check', async () => {
+    // GIVEN an ALB target group checking every 10 s (3 failures make a target unhealthy), and an instance launched
+    // and registered as soon as it runs
+    const web = { targetGroupArn: MIRROR_TG, name: 'web', port: 80, unhealthyThresholdCount: 3 };
+    const { call, health, region, lat } = setup({}, { targetGroups: [{ ...web, healthCheckIntervalSeconds: 10 }] });
     const launched = (await region.call('ec2', 'RunInstances', {
       ImageId: 'ami-1',
       InstanceType: 'r6i.large',
@@ -110,15 +112,16 @@ describe('Elbv2Simulator registration and health', () => {
     const id = launched.Instances![0].InstanceId!;
     region.clock.advanceSeconds(lat['ec2.pendingToRunning']);
     await call('RegisterTargets', { TargetGroupArn: MIRROR_TG, Targets: [{ Id: id }] });
-    // WHEN the first health check (one 30 s interval) has run but the instance is still booting
-    region.clock.advanceSeconds(30);
+    expect(await health(MIRROR_TG)).toEqual({ [id]: 'initial (Elb.RegistrationInProgress)' });
+    // WHEN the first health checks have run but the instance is still booting (it answers after 27 s)
+    region.clock.advanceSeconds(20);
     // THEN it is still initial, in its initial health checks
-    expect((await health(MIRROR_TG))[id]).toBe('initial (Elb.InitialHealthChecking)');
-    // WHEN it has booted and passed 5 checks 30 s apart THEN it is healthy (and not one second before)
-    region.clock.advanceSeconds(lat['ec2.runningToSsmOnline'] - 30 + ALB_UP - 1);
-    expect((await health(MIRROR_TG))[id]).toBe('initial (Elb.InitialHealthChecking)');
+    expect(await health(MIRROR_TG)).toEqual({ [id]: 'initial (Elb.InitialHealthChecking)' });
+    // WHEN the first check after it booted has passed (at 30 s) THEN it is healthy, and not one second before
+    region.clock.advanceSeconds(9);
+    expect(await health(MIRROR_TG)).toEqual({ [id]: 'initial (Elb.InitialHealthChecking)' });
     region.clock.advanceSeconds(1);
-    expect((await health(MIRROR_TG))[id]).toBe('healthy');
+    expect(await health(MIRROR_TG)).toEqual({ [id]: 'healthy' });
   });
 
   it('refuses an unknown target group, an unknown instance and an instance that is not running', async () => {
@@ -315,7 +318,7 @@ describe('Elbv2Simulator target group types, zones, attributes and fail-open (is
     expect(out.TargetGroups![1].HealthCheckProtocol).toBe('TCP');
   });
 
-  it('makes a target new to an ALB healthy after HealthyThresholdCount × interval, an NLB target after its registration too', async () => {
+  it('makes a target new to an ALB healthy at its first passing check, one new to an NLB after its registration and HealthyThresholdCount × interval', async () => {
     // GIVEN the same 2 × 10 s check on an ALB target group and an NLB target group
     const check = { healthCheckIntervalSeconds: 10, healthyThresholdCount: 2 };
     const { call, health, region, lat } = setup(
@@ -330,12 +333,14 @@ describe('Elbv2Simulator target group types, zones, attributes and fail-open (is
     // WHEN a booted instance is registered in both
     await call('RegisterTargets', { TargetGroupArn: MIRROR_TG, Targets: [{ Id: SPARE }] });
     await call('RegisterTargets', { TargetGroupArn: TCP_TG, Targets: [{ Id: SPARE }] });
-    // THEN the ALB target is healthy after 20 s; the NLB target is still registering
-    region.clock.advanceSeconds(20);
+    // THEN the ALB target is healthy after one interval (10 s); the NLB target is still registering
+    region.clock.advanceSeconds(10);
     expect(await health(MIRROR_TG)).toEqual({ [SPARE]: 'healthy' });
     expect(await health(TCP_TG)).toEqual({ [SPARE]: 'initial (Elb.RegistrationInProgress)' });
-    // AND the NLB target is healthy 20 s after its registration completed
-    region.clock.advanceSeconds(lat['elb.nlbRegistration']);
+    // AND the NLB target is healthy 2 × 10 s after its registration completed
+    region.clock.advanceSeconds(lat['elb.nlbRegistration'] + 9);
+    expect(await health(TCP_TG)).toEqual({ [SPARE]: 'initial (Elb.InitialHealthChecking)' });
+    region.clock.advanceSeconds(1);
     expect(await health(TCP_TG)).toEqual({ [SPARE]: 'healthy' });
   });
 
