@@ -101,5 +101,6 @@ describe('WallClock (local serve keeps wall time, issue #13 item 20)', () => {
     expect(at(succeeded!)).toBe('2026-01-05T09:20');
     // AND the second still waits: the first's approval did not move it
     expect(sfn.pendingTokens().map((t) => t.executionArn)).toEqual([second]);
+    await region.call('sfn', 'StopExecution', { executionArn: second });
   });
 });
