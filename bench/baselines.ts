@@ -3,6 +3,11 @@
  * Each figure is a sum of named latencies, written out so a reader can check it.
  */
 import { DEFAULT_LATENCY as L } from '../local/latency';
+import { TARGET_GROUP_DEFAULTS as TG } from '../local/region/elbv2';
+
+/** An ALB target group with AWS's default check: a new target is healthy at its first passing check (≤ 30 s), a failing one unhealthy after 2 × 30 s. */
+const ALB_INITIAL_TO_HEALTHY = TG.intervalSeconds;
+const ALB_HEALTHY_TO_UNHEALTHY = TG.unhealthyThreshold * TG.intervalSeconds;
 
 export interface Baseline {
   readonly name: string;
@@ -21,7 +26,7 @@ export const ALARM_TO_EVENT_SECONDS = 1;
 export const ASG_HEALTH_CYCLE_SECONDS = 10;
 
 const launchToHealthy =
-  L['ec2.RunInstances'] + L['ec2.pendingToRunning'] + L['ec2.runningToSsmOnline'] + L['elb.initialToHealthy'];
+  L['ec2.RunInstances'] + L['ec2.pendingToRunning'] + L['ec2.runningToSsmOnline'] + ALB_INITIAL_TO_HEALTHY;
 
 /** The workflow's own figure, from a drill: failure → alarm → event → workflow (event → healthy). */
 export function instanceRecoveryFromFailure(eventToHealthy: number): Baseline {
@@ -35,27 +40,27 @@ export function instanceRecoveryFromFailure(eventToHealthy: number): Baseline {
 }
 
 export function baselines(): Baseline[] {
-  const asgElb = L['elb.healthyToUnhealthy'] + ASG_HEALTH_CYCLE_SECONDS + L['ec2.api'] + launchToHealthy;
+  const asgElb = ALB_HEALTHY_TO_UNHEALTHY + ASG_HEALTH_CYCLE_SECONDS + L['ec2.api'] + launchToHealthy;
   const ec2Recover =
     STATUS_CHECK_ALARM_SECONDS +
     L['ec2.stoppingToStopped'] +
     L['ec2.startToRunning'] +
     L['ec2.runningToSsmOnline'] +
-    L['elb.initialToHealthy'];
+    ALB_INITIAL_TO_HEALTHY;
   return [
     {
       name: 'Auto Scaling group, min = max = 1, ELB health checks (grace period 0 s via API; 300 s in the console)',
       covers:
         "an instance that fails ELB or EC2 health checks, in any of the group's AZs; launches from a launch template (no tags, alarms or fencing carried over; custom alarms need SetInstanceHealth)",
       failureToHealthySeconds: asgElb,
-      composition: `ELB unhealthy ${L['elb.healthyToUnhealthy']} + ASG health cycle ${ASG_HEALTH_CYCLE_SECONDS} (inferred) + terminate call ${L['ec2.api']} + launch→healthy ${launchToHealthy}; a grace period delays only the new instance's own checks`,
+      composition: `ELB unhealthy ${ALB_HEALTHY_TO_UNHEALTHY} + ASG health cycle ${ASG_HEALTH_CYCLE_SECONDS} (inferred) + terminate call ${L['ec2.api']} + launch→healthy ${launchToHealthy}; a grace period delays only the new instance's own checks`,
     },
     {
       name: 'EC2 automatic recovery (CloudWatch `recover` action)',
       covers:
         'system status-check failures only, same AZ only (keeps ID, IPs, EBS): an AZ outage or an application fault is NOT covered; ≤ 3 recoveries a day',
       failureToHealthySeconds: ec2Recover,
-      composition: `StatusCheckFailed_System alarm ${STATUS_CHECK_ALARM_SECONDS} + stop ${L['ec2.stoppingToStopped']} + start ${L['ec2.startToRunning']} + boot→app ${L['ec2.runningToSsmOnline']} + ELB healthy ${L['elb.initialToHealthy']}`,
+      composition: `StatusCheckFailed_System alarm ${STATUS_CHECK_ALARM_SECONDS} + stop ${L['ec2.stoppingToStopped']} + start ${L['ec2.startToRunning']} + boot→app ${L['ec2.runningToSsmOnline']} + ELB healthy ${ALB_INITIAL_TO_HEALTHY}`,
     },
     {
       name: 'EC2 automatic recovery during an AZ outage',

@@ -9,6 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { drillFile } from '../cli/drill';
 import type { DrillResult } from '../local/drill';
 import { DEFAULT_LATENCY, type LatencyKey } from '../local/latency';
+import { TARGET_GROUP_DEFAULTS } from '../local/region/elbv2';
+import { MIRROR_HEALTH_CHECK } from '../workflows/mirror-failover/mirror-failover-workflow';
 import { loadScenario } from '../local/scenario/load';
 import { extraFigures, extraMarkdown } from './extra';
 
@@ -80,7 +82,9 @@ async function instanceRecovery(): Promise<WorkflowFigures> {
     'ec2.RunInstances': DEFAULT_LATENCY['ec2.RunInstances'],
     'ec2.pendingToRunning': DEFAULT_LATENCY['ec2.pendingToRunning'],
     'ec2.runningToSsmOnline': DEFAULT_LATENCY['ec2.runningToSsmOnline'],
-    'elb.initialToHealthy': DEFAULT_LATENCY['elb.initialToHealthy'],
+    // The scenario's ALB target group keeps AWS's default check: HealthyThresholdCount × interval.
+    'elb healthy (threshold × interval)':
+      TARGET_GROUP_DEFAULTS.healthyThreshold * TARGET_GROUP_DEFAULTS.intervalSeconds,
   };
   const healthyAt = result.timeline.find((e) => e.state === 'Replacement is healthy')?.at ?? result.modeledSeconds;
   return figures(file, result, {
@@ -96,13 +100,14 @@ async function mirrorFailover(): Promise<WorkflowFigures> {
   const result = await drillOk(file);
   // Event → the new primary is the only healthy target (the old one is draining): the part no workflow can avoid
   // is reading the status pages, one registration call, and the load balancer's first passing health checks
-  // (the scenario models the configured check, 2 × 5 s, with its own elb.* latencies).
+  // (the NLB's registration, then the configured check, 2 × 5 s, from the scenario's target group).
   const latency = loadScenario(file).latency;
   const of = (key: LatencyKey) => latency[key] ?? DEFAULT_LATENCY[key];
   const floorParts = {
     'http.probe': of('http.probe'),
     'elb.api': of('elb.api'),
-    'elb.initialToHealthy': of('elb.initialToHealthy'),
+    'elb.nlbRegistration': of('elb.nlbRegistration'),
+    'elb healthy (2 × 5 s)': MIRROR_HEALTH_CHECK.healthyThresholdCount * MIRROR_HEALTH_CHECK.intervalSeconds,
   };
   const healthyAt = result.timeline.find((e) => e.state === 'Primary is healthy')?.at ?? result.modeledSeconds;
   return figures(file, result, {

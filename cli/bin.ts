@@ -270,12 +270,15 @@ local
   .option('--config <file>', 'app configuration', DEFAULT_CONFIG)
   .option('--site <site>', 'primary or dr', 'primary')
   .option('--scenario <file>', 'start from a scenario: its configuration, environment, latency and faults')
-  .action(async (opts: { port: number; config: string; site: 'primary' | 'dr'; scenario?: string }) => {
-    const { endpoint, machines } = await serve(opts);
-    console.log(`Step Functions endpoint on ${endpoint.url} — state machines:`);
-    for (const m of machines) console.log(`  ${m}`);
-    console.log(`Try: npx tsx cli/bin.ts status --endpoint ${endpoint.url}   (Ctrl-C stops)`);
-  });
+  .option('--time-scale <n>', 'modeled seconds per wall-clock second', Number, 1)
+  .action(
+    async (opts: { port: number; config: string; site: 'primary' | 'dr'; scenario?: string; timeScale: number }) => {
+      const { endpoint, machines } = await serve(opts);
+      console.log(`Step Functions endpoint on ${endpoint.url} — state machines:`);
+      for (const m of machines) console.log(`  ${m}`);
+      console.log(`Try: npx tsx cli/bin.ts status --endpoint ${endpoint.url}   (Ctrl-C stops)`);
+    },
+  );
 
 program.parseAsync().catch((e: unknown) => {
   console.error((e as Error).message);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { VirtualClock } from '../local/clock';
 import { buildWorld } from '../local/drill';
+import { WallClock } from '../local/engine/wall-clock';
 import { SimulatedRegion } from '../local/region/region';
 import { loadScenario } from '../local/scenario/load';
 import { environmentSchema } from '../local/scenario/schema';
@@ -13,6 +13,8 @@ export interface ServeOptions {
   readonly site: 'primary' | 'dr';
   /** A scenario whose configuration, environment, seed, latency and faults the world starts from. */
   readonly scenario?: string;
+  /** Modeled seconds per wall-clock second (default 1: executions and approvals follow the wall clock). */
+  readonly timeScale?: number;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function serve(opts: ServeOptions): Promise<{ endpoint: LocalEndpoi
     regionName: site.env.region,
     accountId: site.env.account,
     seed: scenario?.seed ?? 1,
-    clock: new VirtualClock(Date.now()),
+    clock: new WallClock(opts.timeScale ?? 1),
     latency: scenario?.latency,
     faults: scenario?.faults,
   });

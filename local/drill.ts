@@ -2,7 +2,7 @@ import { CloudWatchSimulator } from './region/cloudwatch';
 import { DynamoDbSimulator } from './region/dynamodb';
 import { Ec2Simulator } from './region/ec2';
 import { rulesFromTemplate } from './region/ec2-network';
-import { Elbv2Simulator } from './region/elbv2';
+import { applyDeployTimeCall, type Elbv2Environment, Elbv2Simulator } from './region/elbv2';
 import { deepPartialMatch } from './region/faults';
 import { HttpSimulator } from './region/http';
 import { type ApiCallRecord, SimulatedRegion } from './region/region';
@@ -94,6 +94,8 @@ function provision(template: CfnTemplate, resolver: TemplateResolver, environmen
           timeToLiveAttribute: ttl?.Enabled ? ttl.AttributeName : undefined,
         });
       }
+    } else if (r.Type === 'Custom::AWS' && typeof p.Create === 'string') {
+      applyDeployTimeCall((env.elasticloadbalancingv2 ??= {}) as Elbv2Environment, p.Create);
     } else if (r.Type === 'AWS::SNS::Topic') {
       const topicArn = resolver.ref(logicalId);
       const topics = (sns.topics ??= []);

@@ -40,14 +40,15 @@ export const DEFAULT_LATENCY = {
   /** Cross-region CopySnapshot of a small incremental snapshot. */
   'ebs.copySnapshotCompletion': 600,
 
-  // Elastic Load Balancing v2 (§2, ALB defaults)
+  // Elastic Load Balancing v2 (§2). Health-check timing (interval × thresholds) and the deregistration delay are
+  // each target group's own settings (local/region/elbv2.ts), with AWS's defaults.
   'elb.api': 0.2,
-  /** A registered target passes its first health check (ALB). */
-  'elb.initialToHealthy': 20,
-  /** A healthy target whose instance fails is marked unhealthy (2 × 30 s). */
-  'elb.healthyToUnhealthy': 60,
-  /** Deregistration delay (connection draining), the target-group attribute's default. */
-  'elb.deregistrationDelay': 300,
+  /**
+   * An NLB registers a new target before its health checks start (`initial`, `Elb.RegistrationInProgress`):
+   * ≈120 s before the first check (latency-model §2; AWS Support: registration plus threshold × interval, e.g.
+   * ≥ 270 s with the default 5 × 30 s checks). Range 60–300 s.
+   */
+  'elb.nlbRegistration': 120,
 
   // SSM Run Command (§4)
   'ssm.SendCommand': 0.2,

@@ -1,3 +1,4 @@
+import type { VirtualClock } from '../clock';
 import { AwsApiError } from '../region/errors';
 import type { ActionHandler, ServiceSimulator, SimulatedRegion } from '../region/region';
 import {
@@ -48,6 +49,8 @@ interface PendingToken {
   readonly resolve: (output: unknown) => void;
   readonly reject: (e: Error) => void;
   readonly wallStart: number;
+  /** The waiting execution's own modeled clock: the decision is stamped on it. */
+  readonly clock: VirtualClock;
   timer?: NodeJS.Timeout;
 }
 
@@ -359,12 +362,15 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
         reject(new StatesRuntimeFailure('The execution is no longer running'));
         return;
       }
-      const pending: PendingToken = { executionArn, state: request.state, resolve, reject, wallStart: Date.now() };
+      const pending: PendingToken = {
+        ...{ executionArn, state: request.state, resolve, reject },
+        ...{ wallStart: Date.now(), clock: this.region.clock },
+      };
       if (Number.isFinite(request.deadlineSeconds)) {
         pending.timer = setTimeout(() => {
           this.tokens.delete(request.token);
           this.settledTokens.add(request.token);
-          this.region.clock.advanceSeconds(request.deadlineSeconds);
+          pending.clock.advanceSeconds(request.deadlineSeconds);
           reject(new TaskFailure(request.deadlineError, `No decision arrived within ${request.deadlineSeconds} s`));
         }, request.deadlineSeconds * 1000);
         pending.timer.unref?.();
@@ -399,8 +405,10 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
     if (p.timer) clearTimeout(p.timer);
     this.tokens.delete(token);
     this.settledTokens.add(token);
-    // The person took real time to decide; modeled time follows it.
-    this.region.clock.advanceSeconds((Date.now() - p.wallStart) / 1000);
+    // The person took real time to decide; the waiting execution's modeled time follows it (the request arrives
+    // outside the execution, so `region.clock` here is the base clock, which under `local serve` is the wall clock).
+    p.clock.advanceSeconds((Date.now() - p.wallStart) / 1000);
+    p.clock.advanceTo(this.region.baseClock.now());
     if ('output' in result) p.resolve(output);
     else p.reject(new TaskFailure(result.error ?? '', result.cause ?? ''));
     return {};

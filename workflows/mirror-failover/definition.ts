@@ -42,6 +42,13 @@ export interface MirrorFailoverDeps {
 
 /** Pause between two reads of the primary's health in a target group. */
 export const HEALTHY_POLL_INTERVAL = Duration.seconds(5);
+/**
+ * Pause between two reads while the load balancer is still registering the primary (`initial`,
+ * `Elb.RegistrationInProgress`): an NLB takes minutes to register a target before its first health check
+ * (docs/latency-model.md §2), so reading and probing every 5 s would only add calls. A multiple of
+ * HEALTHY_POLL_INTERVAL: it counts as that many checks, so the healthy timeout still bounds the loop.
+ */
+export const REGISTRATION_POLL_INTERVAL = Duration.seconds(30);
 
 const SET = '$.set';
 const PROBE = '$.probe.value';
@@ -382,7 +389,11 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     action: 'describeTargetHealth',
     parameters: { 'TargetGroupArn.$': '$.targetGroupArn', Targets: [{ 'Id.$': '$.instanceId' }] },
     policy: [new iam.PolicyStatement({ actions: ['elasticloadbalancing:DescribeTargetHealth'], resources: ['*'] })],
-    resultSelector: { 'state.$': '$.TargetHealthDescriptions[0].TargetHealth.State' },
+    // The whole TargetHealth (State, and Reason unless healthy): a few dozen bytes.
+    resultSelector: {
+      'state.$': '$.TargetHealthDescriptions[0].TargetHealth.State',
+      'target.$': '$.TargetHealthDescriptions[0].TargetHealth',
+    },
     resultPath: '$.health',
   });
   failIterationOnError(scope, readHealth, 'Primary health not readable');
@@ -395,6 +406,14 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
   });
   const countHealthCheck = new sfn.Pass(scope, 'Count check of primary healthy', {
     parameters: { 'attempts.$': 'States.MathAdd($.polls.healthy.attempts, 1)' },
+    resultPath: '$.polls.healthy',
+  });
+  const checksPerRegistrationWait = REGISTRATION_POLL_INTERVAL.toSeconds() / HEALTHY_POLL_INTERVAL.toSeconds();
+  const waitRegistration = new sfn.Wait(scope, 'Wait while the load balancer registers the primary', {
+    time: sfn.WaitTime.duration(REGISTRATION_POLL_INTERVAL),
+  });
+  const countRegistrationWait = new sfn.Pass(scope, 'Count the registration wait as checks of primary healthy', {
+    parameters: { 'attempts.$': `States.MathAdd($.polls.healthy.attempts, ${checksPerRegistrationWait})` },
     resultPath: '$.polls.healthy',
   });
   const probeWhileUnhealthy = probe('Probe while the primary is not healthy yet');
@@ -424,9 +443,19 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
         cause: 'The primary was registered but not healthy in its target group within the healthy timeout',
       }),
     )
+    // While the load balancer registers the member (minutes on an NLB) it sends it nothing: wait longer, without
+    // probing; the probes resume with its first health checks, and the release re-probes in any case.
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.health.target.Reason'),
+        sfn.Condition.stringEquals('$.health.target.Reason', 'Elb.RegistrationInProgress'),
+      ),
+      waitRegistration,
+    )
     .otherwise(probeWhileUnhealthy);
   probeWhileUnhealthy.next(isMemberStillPrimary);
   waitHealthCheck.next(countHealthCheck).next(readHealth).next(isHealthy);
+  waitRegistration.next(countRegistrationWait).next(readHealth);
   waitHealthy.itemProcessor(startHealthChecks.next(readHealth));
 
   // The healthy wait gave up: re-probe, and go round if the primary moved; escalate only if it did not.
