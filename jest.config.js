@@ -8,4 +8,6 @@ module.exports = {
   },
   setupFiles: ['<rootDir>/local/polyfills.ts'],
   testTimeout: 60000,
+  // Two workers on the 2-core build machines: the suite is CPU-bound and jest's default (cores − 1) runs it in one.
+  maxWorkers: 2,
 };
