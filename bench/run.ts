@@ -82,9 +82,9 @@ async function instanceRecovery(): Promise<WorkflowFigures> {
     'ec2.RunInstances': DEFAULT_LATENCY['ec2.RunInstances'],
     'ec2.pendingToRunning': DEFAULT_LATENCY['ec2.pendingToRunning'],
     'ec2.runningToSsmOnline': DEFAULT_LATENCY['ec2.runningToSsmOnline'],
-    // The scenario's ALB target group keeps AWS's default check: HealthyThresholdCount × interval.
-    'elb healthy (threshold × interval)':
-      TARGET_GROUP_DEFAULTS.healthyThreshold * TARGET_GROUP_DEFAULTS.intervalSeconds,
+    // The scenario's ALB target group keeps AWS's default check; a newly registered ALB target is healthy at its
+    // first passing check (ALB user guide), which comes one interval after registration in the engine.
+    'elb first passing check (interval)': TARGET_GROUP_DEFAULTS.intervalSeconds,
   };
   const healthyAt = result.timeline.find((e) => e.state === 'Replacement is healthy')?.at ?? result.modeledSeconds;
   return figures(file, result, {
