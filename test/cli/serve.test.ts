@@ -15,10 +15,10 @@ import { buildWorld } from '../../local/drill';
 import { SimulatedRegion } from '../../local/region/region';
 import { environmentSchema } from '../../local/scenario/schema';
 import { type LocalEndpoint, serveStepFunctions } from '../../local/server';
-import type { CfnTemplate } from '../../local/template';
+import { APPROVAL_ENV, APPROVAL_MACHINE, approvalTemplate } from '../fixtures/approval-template';
 
-const ENV = { account: '123456789012', region: 'eu-west-1' };
-const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:ChangeApproval';
+const ENV = APPROVAL_ENV;
+const MACHINE = APPROVAL_MACHINE;
 
 /** A template with one workflow that waits for an approval, passing its token as an SNS message attribute. */
 const definition = {
@@ -41,25 +41,7 @@ const definition = {
     Done: { Type: 'Succeed' },
   },
 };
-const template: CfnTemplate = {
-  Resources: {
-    Topic: { Type: 'AWS::SNS::Topic' },
-    ChangeApproval: {
-      Type: 'AWS::StepFunctions::StateMachine',
-      Properties: {
-        DefinitionString: {
-          'Fn::Join': [
-            '',
-            JSON.stringify(definition)
-              .split('__TOPIC__')
-              .flatMap((part, i) => (i ? [{ Ref: 'Topic' }, part] : [part])),
-          ],
-        },
-      },
-      Metadata: { 'ha-workflows:workflow': 'change-approval' },
-    },
-  },
-};
+const template = approvalTemplate(definition);
 
 describe('ha-workflows local serve + watch / approve / reject / status', () => {
   let endpoint: LocalEndpoint;

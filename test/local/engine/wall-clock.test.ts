@@ -3,10 +3,10 @@ import { buildWorld } from '../../../local/drill';
 import { WallClock } from '../../../local/engine/wall-clock';
 import { SimulatedRegion } from '../../../local/region/region';
 import { environmentSchema } from '../../../local/scenario/schema';
-import type { CfnTemplate } from '../../../local/template';
+import { APPROVAL_ENV, APPROVAL_MACHINE, approvalTemplate } from '../../fixtures/approval-template';
 
-const ENV = { account: '123456789012', region: 'eu-west-1' };
-const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:ChangeApproval';
+const ENV = APPROVAL_ENV;
+const MACHINE = APPROVAL_MACHINE;
 const definition = {
   StartAt: 'Ask for approval',
   TimeoutSeconds: 7200,
@@ -23,24 +23,7 @@ const definition = {
     Done: { Type: 'Succeed' },
   },
 };
-const template: CfnTemplate = {
-  Resources: {
-    Topic: { Type: 'AWS::SNS::Topic' },
-    ChangeApproval: {
-      Type: 'AWS::StepFunctions::StateMachine',
-      Properties: {
-        DefinitionString: {
-          'Fn::Join': [
-            '',
-            JSON.stringify(definition)
-              .split('__TOPIC__')
-              .flatMap((part, i) => (i ? [{ Ref: 'Topic' }, part] : [part])),
-          ],
-        },
-      },
-    },
-  },
-};
+const template = approvalTemplate(definition);
 
 describe('WallClock (local serve keeps wall time, issue #13 item 20)', () => {
   it('follows the wall clock, scaled, and never runs backwards', () => {
