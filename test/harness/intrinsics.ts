@@ -13,14 +13,7 @@
  * - `States.Format`'s first argument may hold `{}` placeholders, and there must be as many remaining arguments as
  *   placeholders.
  */
-import {
-  type IntrinsicNode,
-  IntrinsicSyntaxError,
-  INTRINSIC_FUNCTIONS,
-  intrinsicProblems,
-  MAX_INTRINSIC_NESTING,
-  parseIntrinsic,
-} from '../../local/engine/intrinsics';
+import { IntrinsicSyntaxError, intrinsicProblems, parseIntrinsic } from '../../local/engine/intrinsics';
 import { type CheckOptions, type Finding, allStates, isRecord } from './findings';
 
 // The parser lives with the engine, which evaluates intrinsics at run time; the harness re-exports it.
@@ -31,7 +24,7 @@ export {
   intrinsicProblems,
   MAX_INTRINSIC_NESTING,
   parseIntrinsic,
-};
+} from '../../local/engine/intrinsics';
 
 /** The fields of a JSONPath state in which Step Functions evaluates intrinsics. */
 export const INTRINSIC_FIELDS = ['Parameters', 'ResultSelector', 'ItemSelector', 'Assign'] as const;
