@@ -198,15 +198,27 @@ export const ec2EnvironmentSchema = z.strictObject({
     .default([]),
   /**
    * Scripted workload changes: at `atSeconds` of modeled time, `set` is merged into the instance's workload
-   * (e.g. a mirror member becoming primary 20 s into the drill: `{ "mirrorRole": "primary" }`).
+   * (e.g. a mirror member becoming primary 20 s into the drill: `{ "mirrorRole": "primary" }`). With
+   * `everySeconds`, the change repeats at that period until `untilSeconds` (a flapping primary).
    */
   workloadChanges: z
     .array(
-      z.strictObject({
-        instanceId: z.string(),
-        atSeconds: z.number().nonnegative(),
-        set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
-      }),
+      z
+        .strictObject({
+          instanceId: z.string(),
+          atSeconds: z.number().nonnegative(),
+          set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+          everySeconds: z.number().positive().optional(),
+          untilSeconds: z.number().nonnegative().optional(),
+        })
+        .refine((c) => (c.everySeconds === undefined) === (c.untilSeconds === undefined), {
+          message: 'give "everySeconds" and "untilSeconds" together (a repeating change needs an end)',
+          path: ['everySeconds'],
+        })
+        .refine((c) => c.untilSeconds === undefined || c.untilSeconds >= c.atSeconds, {
+          message: '"untilSeconds" must not be before "atSeconds"',
+          path: ['untilSeconds'],
+        }),
     )
     .default([]),
 });
@@ -397,7 +409,12 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     this.capacityLeft = this.env.capacity.map((c) => c.times ?? Infinity);
     this.bootFailuresLeft = this.env.bootFailures.map((b) => b.count ?? Infinity);
     this.workloadChanges = this.env.workloadChanges
-      .map((c) => ({ at: start + c.atSeconds * 1000, instanceId: c.instanceId, set: { ...c.set } }))
+      .flatMap((c) => {
+        const times = [c.atSeconds];
+        if (c.everySeconds !== undefined && c.untilSeconds !== undefined)
+          for (let t = c.atSeconds + c.everySeconds; t <= c.untilSeconds; t += c.everySeconds) times.push(t);
+        return times.map((t) => ({ at: start + t * 1000, instanceId: c.instanceId, set: { ...c.set } }));
+      })
       .sort((a, b) => a.at - b.at);
     this.loadEnvironment();
     const on =

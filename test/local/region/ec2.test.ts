@@ -1019,6 +1019,39 @@ describe('Ec2Simulator scripted workload changes', () => {
     expect(ec2.inspectInstance(BACKUP)?.workload).toEqual({ mirrorRole: 'primary', frozen: true });
   });
 
+  it('repeats a change every everySeconds until untilSeconds (a flapping primary), and not after', () => {
+    // GIVEN the backup becomes primary at 1 s, 13 s, 25 s … and steps down at 7 s, 19 s, … until 30 s
+    const { region, ec2 } = setup({
+      workloadChanges: [
+        { instanceId: BACKUP, atSeconds: 1, set: { mirrorRole: 'primary' }, everySeconds: 12, untilSeconds: 30 },
+        { instanceId: BACKUP, atSeconds: 7, set: { mirrorRole: 'backup' }, everySeconds: 12, untilSeconds: 30 },
+      ],
+    });
+    const start = region.clock.now();
+
+    // WHEN the history is read at 60 s
+    region.clock.advanceSeconds(60);
+    const history = ec2.instanceHistory(BACKUP, start, region.clock.now());
+
+    // THEN the role changes at 1, 7, 13, 19, 25 s and never after 30 s
+    expect(history.map((h) => [(h.at - start) / 1000, h.view?.workload.mirrorRole])).toEqual([
+      [0, 'backup'],
+      [1, 'primary'],
+      [7, 'backup'],
+      [13, 'primary'],
+      [19, 'backup'],
+      [25, 'primary'],
+    ]);
+  });
+
+  it('rejects a repeating change without an end, naming the field', () => {
+    expect(() =>
+      setup({
+        workloadChanges: [{ instanceId: BACKUP, atSeconds: 1, set: { mirrorRole: 'primary' }, everySeconds: 12 }],
+      }),
+    ).toThrow(/everySeconds/);
+  });
+
   it('rejects a change for an instance the environment does not have', () => {
     expect(() =>
       setup({ workloadChanges: [{ instanceId: 'i-0nope', atSeconds: 1, set: { mirrorRole: 'primary' } }] }),
