@@ -59,15 +59,27 @@ export interface DrillResult {
 }
 
 const machines = new Map<string, LocalStateMachine>();
+const machinesByDefinition = new WeakMap<object, Map<string, LocalStateMachine>>();
 
-/** Builds each distinct definition once per process: construction validates it, runs are cheap. */
+/**
+ * Builds each distinct definition once per process: construction validates it, runs are cheap. A definition
+ * object seen before (resolveStateMachines keeps them) is found without serializing it; the library gets a copy,
+ * since its validator adds defaults to the definition it is given.
+ */
 function machineFor(arn: string, definition: Record<string, unknown>): LocalStateMachine {
+  const byArn = machinesByDefinition.get(definition) ?? new Map<string, LocalStateMachine>();
+  machinesByDefinition.set(definition, byArn);
+  const seen = byArn.get(arn);
+  if (seen) return seen;
   const key = `${arn}\n${JSON.stringify(definition)}`;
   let m = machines.get(key);
   if (!m) {
-    m = new LocalStateMachine(arn, definition as never);
+    // A JSON copy, not structuredClone: under jest that would make objects of another realm, which the library's
+    // plain-object checks do not recognize.
+    m = new LocalStateMachine(arn, JSON.parse(JSON.stringify(definition)) as never);
     machines.set(key, m);
   }
+  byArn.set(arn, m);
   return m;
 }
 

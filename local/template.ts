@@ -237,8 +237,48 @@ export interface ResolvedStateMachine {
   readonly resource: CfnResource;
 }
 
-/** Every `AWS::StepFunctions::StateMachine` in the template, resolved to runnable ASL. */
-export function resolveStateMachines(template: CfnTemplate, env: ResolveEnv = DEFAULT_ENV): ResolvedStateMachine[] {
+/** Freezes a parsed JSON value and everything in it, so a value shared between drills cannot be changed by one. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+interface MemoEntry<T> {
+  /** Each state machine's raw `DefinitionString`/`Definition` when resolved: a replaced one makes the entry stale. */
+  readonly sources: unknown[];
+  readonly value: T;
+}
+const resolvedMemo = new WeakMap<CfnTemplate, Map<string, MemoEntry<readonly ResolvedStateMachine[]>>>();
+
+const definitionSources = (template: CfnTemplate): unknown[] =>
+  Object.values(template.Resources ?? {})
+    .filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')
+    .map((r) => r.Properties?.DefinitionString ?? r.Properties?.Definition);
+
+/**
+ * Every `AWS::StepFunctions::StateMachine` in the template, resolved to runnable ASL. A drill calls this for each
+ * run of the same synthesized template, so the result is kept per template object and environment (its definitions
+ * frozen: callers share them) until a state machine's definition in the template is replaced.
+ */
+export function resolveStateMachines(
+  template: CfnTemplate,
+  env: ResolveEnv = DEFAULT_ENV,
+): readonly ResolvedStateMachine[] {
+  const key = `${env.partition ?? 'aws'}:${env.region}:${env.account}`;
+  const sources = definitionSources(template);
+  const perTemplate = resolvedMemo.get(template) ?? new Map<string, MemoEntry<readonly ResolvedStateMachine[]>>();
+  resolvedMemo.set(template, perTemplate);
+  const hit = perTemplate.get(key);
+  if (hit && hit.sources.length === sources.length && hit.sources.every((s, i) => s === sources[i])) return hit.value;
+  const value = Object.freeze(resolveAll(template, env));
+  perTemplate.set(key, { sources, value });
+  return value;
+}
+
+function resolveAll(template: CfnTemplate, env: ResolveEnv): readonly ResolvedStateMachine[] {
   const resolver = new TemplateResolver(template, env);
   return Object.entries(template.Resources ?? {})
     .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
@@ -254,6 +294,6 @@ export function resolveStateMachines(template: CfnTemplate, env: ResolveEnv = DE
         throw new TemplateError(`${logicalId}: DefinitionString is not JSON after resolving: ${(e as Error).message}`);
       }
       const arn = resolver.ref(logicalId);
-      return { logicalId, arn, name: arn.split(':').pop() as string, definition, resource: r };
+      return { logicalId, arn, name: arn.split(':').pop() as string, definition: deepFreeze(definition), resource: r };
     });
 }

@@ -18,8 +18,22 @@ export function parseScenario(data: unknown, file = '<inline>'): Scenario {
   return result.data;
 }
 
+/**
+ * A parsed scenario is plain JSON data; copied through JSON (not structuredClone, which under jest makes objects of
+ * another realm).
+ */
+const copyJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** Parsed scenarios by file and text: a campaign or a benchmark loads the same file thousands of times. */
+const parsed = new Map<string, { text: string; scenario: Scenario }>();
+
+/** Reads and validates a scenario file; each call returns its own copy, which the caller may change. */
 export function loadScenario(file: string): Scenario {
   const read = readJsonFile(file);
   if ('problem' in read) throw new ScenarioError(file, [read.problem]);
-  return parseScenario(read.data, file);
+  const hit = parsed.get(file);
+  if (hit?.text === read.text) return copyJson(hit.scenario);
+  const scenario = parseScenario(read.data, file);
+  parsed.set(file, { text: read.text, scenario: copyJson(scenario) });
+  return scenario;
 }
