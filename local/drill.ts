@@ -1,6 +1,7 @@
 import { CloudWatchSimulator } from './region/cloudwatch';
 import { DynamoDbSimulator } from './region/dynamodb';
-import { Ec2Simulator } from './region/ec2';
+import { Ec2Simulator, type HookFiring } from './region/ec2';
+import { BECAME_PRIMARY, type BecamePrimaryEvent, MIRROR_EVENT_SOURCE } from '../workflows/mirror-failover/input';
 import { rulesFromTemplate } from './region/ec2-network';
 import { applyDeployTimeCall, type Elbv2Environment, Elbv2Simulator } from './region/elbv2';
 import { deepPartialMatch } from './region/faults';
@@ -152,6 +153,16 @@ function lambdasFor(template: CfnTemplate, resolver: TemplateResolver, region: S
   return out;
 }
 
+/** The event a member's become-primary hook puts (the contract: BecamePrimaryEvent, workflows/mirror-failover). */
+function hookEvent(firing: HookFiring, region: SimulatedRegion): Record<string, unknown> {
+  const event: BecamePrimaryEvent = {
+    source: MIRROR_EVENT_SOURCE,
+    'detail-type': BECAME_PRIMARY,
+    detail: { mirrorSet: firing.mirrorSet, instanceId: firing.instanceId },
+  };
+  return eventEnvelope({ ...event, time: new Date(firing.atMs).toISOString().replace(/\.\d{3}Z$/, 'Z') }, region);
+}
+
 function eventEnvelope(event: Record<string, unknown>, region: SimulatedRegion): Record<string, unknown> {
   return {
     version: '0',
@@ -227,6 +238,10 @@ export function buildWorld(
     bus.emit(event, 'stepfunctions', (event.detail as { stopDate: number }).stopDate);
   };
   region.service<CloudWatchSimulator>('cloudwatch').onStateChangeEvent((event) => bus.emit(event, 'cloudwatch'));
+  // A become-primary hook run by a change the drill makes (a promotion command): its event, as the member puts it.
+  region
+    .service<Ec2Simulator>('ec2')
+    .onHookFiring((firing) => bus.emit(hookEvent(firing, region), 'hook', firing.atMs));
   const sfn = new StepFunctionsSimulator(region, {
     ...sfnOptions,
     onEnd,
@@ -283,18 +298,21 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     faults: scenario.faults,
   });
   const timeline: (TimelineEntry & { execution: number })[] = [];
+  /** The execution of each timeline entry; numbered once the drill knows which executions the triggers started. */
+  const timelineArns: string[] = [];
   const triggered: string[] = [];
   const startMs = region.baseClock.now();
   // The modeled second of the drill each execution has reached (its start plus its timeline), for `atSeconds`.
   const reached = new Map<string, number>();
-  let progressed: (() => void) | undefined;
+  // Who waits for an execution to progress: the triggers' loop and the hooks' loop, each at most once.
+  const progressed = new Set<() => void>();
   const sfn = buildWorld(region, options.template, env, scenario.environment, {
     broker: new ScriptedApprovals(region, scenario.approvals),
     onTimeline: (execution, entry) => {
-      const i = triggered.indexOf(execution.executionArn);
-      timeline.push({ ...entry, execution: i >= 0 ? i : triggered.length });
+      timeline.push({ ...entry, execution: -1 });
+      timelineArns.push(execution.executionArn);
       reached.set(execution.executionArn, (execution.startDate - startMs) / 1000 + entry.at);
-      progressed?.();
+      for (const resolve of [...progressed]) resolve();
     },
   });
 
@@ -303,11 +321,13 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     for (;;) {
       const running = [...sfn.executions.values()].filter((e) => e.status === 'RUNNING');
       if (running.every((e) => (reached.get(e.executionArn) ?? 0) >= seconds)) return;
+      let waiter: (() => void) | undefined;
       await new Promise<void>((resolve) => {
-        progressed = resolve;
+        waiter = resolve;
+        progressed.add(resolve);
         void Promise.race(running.map((e) => e.done)).then(() => resolve());
       });
-      progressed = undefined;
+      progressed.delete(waiter!);
     }
   };
 
@@ -321,43 +341,66 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     }
   });
   const cloudwatch = region.service<CloudWatchSimulator>('cloudwatch');
-  for (const [n, trigger] of scenario.triggers.entries()) {
-    if (trigger.start === 'after-previous') await sfn.idle();
-    // One event (one id), delivered `times` times: at-least-once delivery.
-    let eventId: string | undefined;
-    const begin = (): string[] => {
-      if (trigger.alarm) {
-        const before = bus.deliveries.length;
-        // An alarm a workflow has deleted meanwhile changes nothing (and emits nothing).
-        cloudwatch.setAlarmState(trigger.alarm.name, trigger.alarm.state, trigger.alarm.reason);
-        return bus.deliveries.slice(before).map((d) => d.executionArn);
-      }
-      if (!trigger.event) return [sfn.start(found[0].arn, JSON.stringify(trigger.input), trigger.name).executionArn];
-      eventId ??= region.random.uuid();
-      const event = eventEnvelope({ id: eventId, ...trigger.event }, region);
-      const started = bus.put(event, 'scenario');
-      if (started.length === 0) {
-        throw new Error(
-          `scenario "${scenario.name}": trigger ${n + 1}'s event (source "${String(event.source)}", detail-type ` +
-            `"${String(event['detail-type'])}") matches no rule of the ${scenario.site} stack, so EventBridge would ` +
-            `start nothing. Rules tried: ${bus.describeRules()}`,
-        );
-      }
-      return started;
-    };
-    for (let k = 0; k < trigger.times; k++) {
-      const seconds = k === 0 ? trigger.atSeconds : (trigger.atSeconds ?? 0) + k * trigger.duplicateAfterSeconds;
-      if (seconds === undefined || (k > 0 && trigger.duplicateAfterSeconds === 0 && trigger.atSeconds === undefined)) {
-        triggered.push(...begin());
-      } else {
-        // Started on a clock set to that second: the event's time, the execution's start and its own clock.
-        await reach(seconds);
-        const at = new VirtualClock(startMs + seconds * 1000, region.baseClock.originMs);
-        triggered.push(...executionClock.run(at, begin));
+  const runTriggers = async (): Promise<void> => {
+    for (const [n, trigger] of scenario.triggers.entries()) {
+      if (trigger.start === 'after-previous') await sfn.idle();
+      // One event (one id), delivered `times` times: at-least-once delivery.
+      let eventId: string | undefined;
+      const begin = (): string[] => {
+        if (trigger.alarm) {
+          const before = bus.deliveries.length;
+          // An alarm a workflow has deleted meanwhile changes nothing (and emits nothing).
+          cloudwatch.setAlarmState(trigger.alarm.name, trigger.alarm.state, trigger.alarm.reason);
+          return bus.deliveries.slice(before).map((d) => d.executionArn);
+        }
+        if (!trigger.event) return [sfn.start(found[0].arn, JSON.stringify(trigger.input), trigger.name).executionArn];
+        eventId ??= region.random.uuid();
+        const event = eventEnvelope({ id: eventId, ...trigger.event }, region);
+        const started = bus.put(event, 'scenario');
+        if (started.length === 0) {
+          throw new Error(
+            `scenario "${scenario.name}": trigger ${n + 1}'s event (source "${String(event.source)}", detail-type ` +
+              `"${String(event['detail-type'])}") matches no rule of the ${scenario.site} stack, so EventBridge would ` +
+              `start nothing. Rules tried: ${bus.describeRules()}`,
+          );
+        }
+        return started;
+      };
+      for (let k = 0; k < trigger.times; k++) {
+        const seconds = k === 0 ? trigger.atSeconds : (trigger.atSeconds ?? 0) + k * trigger.duplicateAfterSeconds;
+        if (
+          seconds === undefined ||
+          (k > 0 && trigger.duplicateAfterSeconds === 0 && trigger.atSeconds === undefined)
+        ) {
+          triggered.push(...begin());
+        } else {
+          // Started on a clock set to that second: the event's time, the execution's start and its own clock.
+          await reach(seconds);
+          const at = new VirtualClock(startMs + seconds * 1000, region.baseClock.originMs);
+          triggered.push(...executionClock.run(at, begin));
+        }
       }
     }
-  }
+  };
+  // The hooks the scripted workload changes run (a member becoming primary): each puts its event at its moment,
+  // like a trigger at that second; the executions they start are numbered with the triggers', in starting order.
+  const runHooks = async (): Promise<void> => {
+    for (const firing of region.service<Ec2Simulator>('ec2').scriptedHookFirings()) {
+      await reach((firing.atMs - startMs) / 1000);
+      const at = new VirtualClock(firing.atMs, region.baseClock.originMs);
+      triggered.push(...executionClock.run(at, () => bus.emit(hookEvent(firing, region), 'hook', firing.atMs)));
+    }
+  };
+  await Promise.all([runTriggers(), runHooks()]);
   await sfn.idle();
+  // Entries are numbered by execution: the triggered ones (scenario triggers and hooks) in starting order, then the
+  // others (child executions, executions started by status events or by hooks the workflows' changes ran).
+  const numbers = new Map(triggered.map((arn, i) => [arn, i]));
+  timeline.forEach((entry, i) => {
+    const arn = timelineArns[i];
+    if (!numbers.has(arn)) numbers.set(arn, numbers.size);
+    entry.execution = numbers.get(arn)!;
+  });
   const executions = triggered.map((arn) => sfn.executions.get(arn)?.result as ExecutionResult);
 
   const environment: Record<string, unknown> = { ...region.snapshot(), events: bus.snapshot() };

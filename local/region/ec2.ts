@@ -140,6 +140,20 @@ export const ec2EnvironmentSchema = z.strictObject({
           .optional(),
         /** The database's state, e.g. `{ "mirrorRole": "primary", "frozen": false }`. */
         workload: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+        /**
+         * The database's become-primary hook (an IRIS `^ZMIRROR` NotifyBecomePrimary entry point that runs
+         * `aws events put-events`): whenever the workload's `mirrorRole` changes to `primary` from another role, the
+         * member puts the mirror set's "Mirror Member Became Primary" event, `delaySeconds` later, `times` times
+         * `duplicateAfterSeconds` apart (a late or repeated hook).
+         */
+        becomePrimaryHook: z
+          .strictObject({
+            mirrorSet: z.string().min(1),
+            delaySeconds: z.number().nonnegative().default(0),
+            times: z.number().int().positive().default(1),
+            duplicateAfterSeconds: z.number().nonnegative().default(0),
+          })
+          .optional(),
         disableApiTermination: z.boolean().default(false),
         /**
          * Seconds this instance stays `shutting-down` once terminated (a bare-metal instance can take more than
@@ -302,7 +316,28 @@ interface InstanceRecord {
   timeline: { at: number; state: StateName; reason?: string }[];
   /** Workload states in time order. */
   workload: { at: number; state: WorkloadState }[];
+  /** The become-primary hook, on a mirror member that has one. */
+  readonly hook?: BecomePrimaryHook;
 }
+type BecomePrimaryHook = NonNullable<Env['instances'][number]['becomePrimaryHook']>;
+
+/** One run of a member's become-primary hook: it puts the event for `mirrorSet` at `atMs`. */
+export interface HookFiring {
+  readonly instanceId: string;
+  readonly mirrorSet: string;
+  readonly atMs: number;
+}
+
+/** The hook's runs for one change to primary at `atMs` (its delay, then its repeats). */
+function firings(instanceId: string, hook: BecomePrimaryHook, atMs: number): HookFiring[] {
+  return Array.from({ length: hook.times }, (_, k) => ({
+    instanceId,
+    mirrorSet: hook.mirrorSet,
+    atMs: atMs + (hook.delaySeconds + k * hook.duplicateAfterSeconds) * 1000,
+  }));
+}
+
+const PRIMARY = 'primary';
 interface VolumeRecord {
   readonly volumeId: string;
   readonly instanceId: string;
@@ -392,6 +427,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
   private readonly impairments: { zone: string; fromMs: number }[];
   private readonly capacityLeft: number[];
   private readonly bootFailuresLeft: number[];
+  private readonly hookListeners: ((firing: HookFiring) => void)[] = [];
   /** Scripted workload changes not yet applied, in time order (applied when the clock has reached them). */
   private readonly workloadChanges: { at: number; instanceId: string; set: WorkloadState }[];
 
@@ -479,10 +515,40 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     return undefined;
   }
 
+  /** Calls `listener` each time a member's become-primary hook runs because of a change made while the drill runs. */
+  onHookFiring(listener: (firing: HookFiring) => void): void {
+    this.hookListeners.push(listener);
+  }
+
+  /**
+   * The hook runs the scenario's scripted workload changes cause (each change that makes a hooked member primary
+   * from another role, in the order of the scripted changes), known before the drill starts, in time order.
+   */
+  scriptedHookFirings(): HookFiring[] {
+    const role = new Map<string, unknown>();
+    const out: HookFiring[] = [];
+    for (const change of this.workloadChanges) {
+      const rec = this.instances.get(change.instanceId);
+      if (!rec?.hook || !('mirrorRole' in change.set)) continue;
+      const before = role.has(rec.instanceId) ? role.get(rec.instanceId) : rec.workload[0].state.mirrorRole;
+      role.set(rec.instanceId, change.set.mirrorRole);
+      if (before !== PRIMARY && change.set.mirrorRole === PRIMARY)
+        out.push(...firings(rec.instanceId, rec.hook, change.at));
+    }
+    return out.sort((a, b) => a.atMs - b.atMs);
+  }
+
   updateWorkload(instanceId: string, changes: WorkloadState, atMs?: number): void {
     const rec = this.instances.get(instanceId);
     if (!rec) throw new Error(`updateWorkload: no instance ${instanceId}`);
     this.applyDueWorkloadChanges();
+    const at = atMs !== undefined && atMs < this.now() ? atMs : this.now();
+    if (rec.hook && changes.mirrorRole === PRIMARY && this.recordedWorkloadAt(rec, at).mirrorRole !== PRIMARY) {
+      const hook = rec.hook;
+      queueMicrotask(() => {
+        for (const f of firings(rec.instanceId, hook, at)) for (const listener of this.hookListeners) listener(f);
+      });
+    }
     if (atMs !== undefined && atMs < this.now()) {
       // An earlier moment (a command that ended before the caller's modeled time): keep the history in order.
       const state = { ...this.recordedWorkloadAt(rec, atMs), ...changes };
@@ -1314,6 +1380,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         shuttingDownSeconds,
         timeline: timelines[i.state],
         workload: [{ at: -Infinity, state: { ...i.workload } }],
+        hook: i.becomePrimaryHook,
       };
       this.instances.set(rec.instanceId, rec);
       problems.push(...this.loadInterfaces(rec, i.networkInterfaces));

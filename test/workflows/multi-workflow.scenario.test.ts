@@ -1,6 +1,6 @@
 /**
- * Several workflows in one drill: the events a drill emits (an alarm's state change, an execution's status change)
- * and the scenario's own events go through the synthesized EventBridge rules to the state machines they start.
+ * Several workflows in one drill: the events a drill emits (an alarm's state change, an execution's status change,
+ * a mirror member's become-primary hook) and the scenario's own events go through the synthesized EventBridge rules to the state machines they start.
  */
 import * as path from 'node:path';
 import { drillFile } from '../../cli/drill';
@@ -20,6 +20,11 @@ interface Environment {
   readonly sfn: {
     readonly executions: readonly { executionArn: string; status: string; stoppedAt?: number }[];
   };
+}
+
+interface SsmCommand {
+  readonly documentName: string;
+  readonly invocations: readonly { readonly endedAt: number }[];
 }
 
 const env = (r: DrillResult) => r.environment as unknown as Environment;
@@ -76,6 +81,31 @@ describe('multi-workflow drills', () => {
     const children = env(result).sfn.executions.filter((e) => e.status === 'FAILED' && e.executionArn !== run);
     expect(children).toHaveLength(1);
     expect(delivery.at).toBeCloseTo((children[0].stoppedAt ?? NaN) + 0.15, 3);
+  });
+
+  it("a mirror failover during a backup's freeze: the new primary's hook starts it through the rule, twice", async () => {
+    // GIVEN member A is frozen by the backup when B becomes primary (7 s); B's hook runs twice, 20 s apart
+    // WHEN  the scenario is drilled
+    const result = await drillFile(path.join(SCENARIOS, 'multi-workflow', 'failover-during-freeze.json'));
+    // THEN  the scenario's expectations hold: the backup thawed A, the failover moved the target, never two writers
+    expect(failed(result)).toEqual([]);
+    // AND   the hook's events went through OnBecamePrimary events.delivery after each run, and started executions
+    //       2 and 3 (numbered with the trigger, in starting order)
+    const deliveries = env(result).events.deliveries;
+    expect(deliveries.map((d) => [d.at, d.origin, d.rule.replace(/[0-9A-F]{8}$/, '')])).toEqual([
+      [7.15, 'hook', 'MirrorFailoverOnBecamePrimary'],
+      [27.15, 'hook', 'MirrorFailoverOnBecamePrimary'],
+    ]);
+    expect(new Set(deliveries.map((d) => d.eventId)).size).toBe(2);
+    expect(result.executions.slice(1).map((e) => e.executionArn)).toEqual(deliveries.map((d) => d.executionArn));
+    // AND   A was frozen when B became primary: its freeze had ended, its thaw had not
+    const commands = (result.environment as unknown as { ssm: { commands: SsmCommand[] } }).ssm.commands;
+    const endOf = (document: string) => commands.find((c) => c.documentName.endsWith(document))!.invocations[0].endedAt;
+    expect(endOf('iris-freeze')).toBeLessThan(7);
+    expect(endOf('iris-thaw')).toBeGreaterThan(7);
+    // AND   the timeline numbers the backup's child after the three triggered executions, never as one of them
+    expect([...new Set(result.timeline.map((e) => e.execution))].sort()).toEqual([0, 1, 2, 3]);
+    expect(result.timeline.filter((e) => e.execution === 3).some((e) => e.state === 'Freeze the database')).toBe(true);
   });
 
   describe('events no rule matches', () => {

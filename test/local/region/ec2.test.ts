@@ -1110,3 +1110,84 @@ describe('Ec2Simulator workload changes at an earlier moment', () => {
     expect(snapshots[0].workloadAtSnapshot).toMatchObject({ frozen: true });
   });
 });
+
+describe('Ec2Simulator become-primary hook', () => {
+  /** The environment with the backup member's hook installed (and `hook` overrides). */
+  const withHook = (hook: Record<string, unknown> = {}, overrides: Partial<Ec2Environment> = {}) => {
+    const env = environment(overrides);
+    const instances = env.instances!.map((i) =>
+      i.instanceId === BACKUP ? { ...i, becomePrimaryHook: { mirrorSet: 'db-1', ...hook } } : i,
+    );
+    return setup({ ...overrides, instances });
+  };
+
+  it('fires once for each scripted change that makes the member primary from another role', () => {
+    // GIVEN the backup becomes primary at 1 s, 13 s and 25 s and steps down in between; a repeated "primary" at 26 s
+    const { region, ec2 } = withHook(
+      {},
+      {
+        workloadChanges: [
+          { instanceId: BACKUP, atSeconds: 1, set: { mirrorRole: 'primary' }, everySeconds: 12, untilSeconds: 30 },
+          { instanceId: BACKUP, atSeconds: 7, set: { mirrorRole: 'backup' }, everySeconds: 12, untilSeconds: 30 },
+          { instanceId: BACKUP, atSeconds: 26, set: { mirrorRole: 'primary' } },
+          { instanceId: PRIMARY, atSeconds: 1, set: { mirrorRole: 'backup' } },
+        ],
+      },
+    );
+    const start = region.clock.now();
+
+    // WHEN the firings are listed
+    const firings = ec2.scriptedHookFirings();
+
+    // THEN one per change to primary (not the repeat at 26 s, not the member without a hook)
+    expect(firings.map((f) => [f.instanceId, f.mirrorSet, (f.atMs - start) / 1000])).toEqual([
+      [BACKUP, 'db-1', 1],
+      [BACKUP, 'db-1', 13],
+      [BACKUP, 'db-1', 25],
+    ]);
+  });
+
+  it('fires late and repeatedly as configured (delaySeconds, times, duplicateAfterSeconds)', () => {
+    // GIVEN a hook that runs 4 s late, twice 10 s apart
+    const { region, ec2 } = withHook(
+      { delaySeconds: 4, times: 2, duplicateAfterSeconds: 10 },
+      { workloadChanges: [{ instanceId: BACKUP, atSeconds: 20, set: { mirrorRole: 'primary' } }] },
+    );
+    const start = region.clock.now();
+
+    // WHEN / THEN at 24 s and 34 s
+    expect(ec2.scriptedHookFirings().map((f) => (f.atMs - start) / 1000)).toEqual([24, 34]);
+  });
+
+  it('fires when a command the drill runs makes the member primary, and not for a member already primary', async () => {
+    // GIVEN a listener, and the backup's hook
+    const { region, ec2 } = withHook();
+    const fired: number[] = [];
+    ec2.onHookFiring((f) => fired.push((f.atMs - region.clock.startMs) / 1000));
+
+    // WHEN a promotion command makes it primary at 5 s, and a later command sets primary again at 8 s
+    region.clock.advanceSeconds(5);
+    ec2.updateWorkload(BACKUP, { mirrorRole: 'primary' });
+    region.clock.advanceSeconds(3);
+    ec2.updateWorkload(BACKUP, { mirrorRole: 'primary', frozen: false });
+    await Promise.resolve();
+
+    // THEN the hook ran once, at 5 s
+    expect(fired).toEqual([5]);
+  });
+
+  it('never fires for a member without a hook', async () => {
+    // GIVEN no hook on any member
+    const { ec2 } = setup({ workloadChanges: [{ instanceId: BACKUP, atSeconds: 1, set: { mirrorRole: 'primary' } }] });
+    const fired: unknown[] = [];
+    ec2.onHookFiring((f) => fired.push(f));
+
+    // WHEN the backup becomes primary by a command as well
+    ec2.updateWorkload(BACKUP, { mirrorRole: 'primary' });
+    await Promise.resolve();
+
+    // THEN nothing
+    expect(ec2.scriptedHookFirings()).toEqual([]);
+    expect(fired).toEqual([]);
+  });
+});
