@@ -52,6 +52,7 @@ export function drSetsFromConfig(scope: Construct, sets: NonNullable<HaConfig['m
         statusPort: set.statusPort,
         statusPath: set.statusPath,
         drTargetGroupArns: dr.targetGroupArns,
+        primaryVpcId: set.vpcId,
         primaryDenyAllGroupId: dr.primaryDenyAllGroupId,
         promotion: dr.promotion,
         promotionTimeout: Duration.seconds(dr.promotion.timeoutSeconds),

@@ -406,8 +406,8 @@ const numberToIp = (n: number) => [24, 16, 8, 0].map((shift) => Math.floor(n / 2
  * `DryRun` is modeled for RunInstances (validated like the real call, then `DryRunOperation`, HTTP 412; the
  * simulator has no IAM, so `UnauthorizedOperation` comes only from a scenario's fault); any other action called
  * with `DryRun: true` is refused as not modeled rather than performed.
- * Several network interfaces per instance (device index, subnet, own groups): `ModifyInstanceAttribute Groups` changes
- * the primary one only, `ModifyNetworkInterfaceAttribute` any of them. Security-group rules decide whether the SSM
+ * Several network interfaces per instance (device index, subnet, own groups): `ModifyInstanceAttribute Groups` is
+ * refused for an instance with more than one (`InvalidInstanceID`), `ModifyNetworkInterfaceAttribute` changes any. Security-group rules decide whether the SSM
  * agent comes online (HTTPS egress, ec2-network.ts) and whether a workload takes clients (writers.ts).
  * Not modeled: pagination (MaxResults/NextToken are ignored), public IPs.
  */
@@ -842,7 +842,14 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
 
   private modifyInstanceAttribute(req: ModifyInstanceAttributeRequest): Record<string, never> {
     const [rec] = this.lookupInstances([required(req.InstanceId, 'InstanceId')]);
-    // "Replaces the security groups of the instance": of its primary network interface only (item 12).
+    // "Replaces the security groups of the instance", which only an instance with a single interface has: with more,
+    // EC2 refuses the call (recorded AWS responses: hashicorp/terraform#14299, NixOS/nixops-aws#55).
+    if (req.Groups && rec.extraInterfaces.length > 0) {
+      throw ec2Error(
+        'InvalidInstanceID',
+        `There are multiple interfaces attached to instance '${rec.instanceId}'. Please specify an interface ID for the operation instead.`,
+      );
+    }
     if (req.Groups) {
       rec.securityGroupIds = this.checkGroups(req.Groups, rec.subnet.vpcId);
       this.recordGroups(rec, this.now());

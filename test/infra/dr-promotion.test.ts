@@ -58,6 +58,19 @@ describe('dr-promotion in the example app', () => {
     const modify = JSON.stringify(granting(fence, 'ec2:ModifyInstanceAttribute'));
     expect(modify).toContain('security-group/sg-0eeeeeeeeeeeeeee1');
     expect(modify).not.toContain('instance/*');
+    // Each interface of an old member: only in the old members' VPC, only to the deny-all group
+    const perInterface = granting(fence, 'ec2:ModifyNetworkInterfaceAttribute');
+    const anyInterface = perInterface.filter((x) => JSON.stringify(x.Resource).includes('network-interface/*'));
+    expect(anyInterface).toHaveLength(1);
+    expect(JSON.stringify(anyInterface[0].Condition)).toMatch(
+      /ArnEquals.*ec2:Vpc.*:ec2:eu-west-1:.*:vpc\/vpc-0a1b2c3d4e5f60718/,
+    );
+    const granted = perInterface
+      .flatMap((x) => (Array.isArray(x.Resource) ? x.Resource : [x.Resource]))
+      .map((r) => JSON.stringify(r));
+    const groups = granted.filter((r) => r.includes('security-group/'));
+    expect(groups).toHaveLength(1);
+    expect(groups[0]).toContain('security-group/sg-0eeeeeeeeeeeeeee1');
     expect(granting(fence, 'ec2:TerminateInstances')).toEqual([]);
   });
 
@@ -192,6 +205,7 @@ describe('DrPromotionWorkflow props', () => {
               oldMembers: [],
               drMembers: [{ instanceId: 'i-1', address: '10.0.0.300' }],
               drTargetGroupArns: [],
+              primaryVpcId: 'vpc-0a1b2c3d4e5f60718',
               primaryDenyAllGroupId: 'sg-x',
               promotion: { preset: 'command' },
             },

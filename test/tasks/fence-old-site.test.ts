@@ -6,7 +6,11 @@ const B = 'i-0bbbbbbbbbbbbbbb2';
 const INPUT = { region: 'eu-west-1', instanceIds: [A, B], denyAllGroupId: 'sg-0eeeeeeeeeeeeeee1' };
 
 /** A fake EC2 of the primary region: states by instance, and the actions that fail with a code. */
-function ec2(states: Record<string, string>, failing: Record<string, string> = {}) {
+function ec2(
+  states: Record<string, string>,
+  failing: Record<string, string> = {},
+  interfaces: Record<string, string[]> = {},
+) {
   const calls: { action: string; input: object }[] = [];
   const client: AwsClient = {
     send: async (command) => {
@@ -16,7 +20,16 @@ function ec2(states: Record<string, string>, failing: Record<string, string> = {
       if (action === 'DescribeInstances') {
         return {
           Reservations: [
-            { Instances: Object.entries(states).map(([InstanceId, Name]) => ({ InstanceId, State: { Name } })) },
+            {
+              Instances: Object.entries(states).map(([InstanceId, Name]) => ({
+                InstanceId,
+                State: { Name },
+                // Listed out of device order, as nothing promises an order.
+                NetworkInterfaces: (interfaces[InstanceId] ?? [])
+                  .map((NetworkInterfaceId, DeviceIndex) => ({ NetworkInterfaceId, Attachment: { DeviceIndex } }))
+                  .reverse(),
+              })),
+            },
           ],
         };
       }
@@ -38,6 +51,58 @@ describe('fence-old-site', () => {
       input: { InstanceId: A, Groups: ['sg-0eeeeeeeeeeeeeee1'] },
     });
     expect(out).toMatchObject({ allConfirmed: true, confirmedCount: 2, unconfirmed: 'none' });
+  });
+
+  it('swaps the deny-all group onto every interface of a member, never with the instance-level call', async () => {
+    // GIVEN A has a primary and a data interface, B one
+    const { client, calls } = ec2(
+      { [A]: 'running', [B]: 'running' },
+      {},
+      { [A]: ['eni-0a0', 'eni-0a1'], [B]: ['eni-0b0'] },
+    );
+    // WHEN the old site is fenced
+    const out = await fenceOldSite(() => client, { mode: 'fence', ...INPUT });
+    // THEN each interface gets the deny-all group (with several, EC2 refuses ModifyInstanceAttribute Groups)
+    const swaps = calls.filter((c) => c.action === 'ModifyNetworkInterfaceAttribute').map((c) => c.input);
+    expect(swaps).toEqual(
+      expect.arrayContaining(
+        ['eni-0a0', 'eni-0a1', 'eni-0b0'].map((NetworkInterfaceId) => ({
+          NetworkInterfaceId,
+          Groups: ['sg-0eeeeeeeeeeeeeee1'],
+        })),
+      ),
+    );
+    expect(swaps).toHaveLength(3);
+    expect(calls.map((c) => c.action)).not.toContain('ModifyInstanceAttribute');
+    expect(out.members[0].actions).toEqual(
+      expect.arrayContaining([
+        'ModifyNetworkInterfaceAttribute eni-0a0 Groups=sg-0eeeeeeeeeeeeeee1 ok',
+        'ModifyNetworkInterfaceAttribute eni-0a1 Groups=sg-0eeeeeeeeeeeeeee1 ok',
+        'StopInstances ok',
+      ]),
+    );
+  });
+
+  it('still stops and tries the instance-level swap when the interfaces cannot be read, and records a failed swap', async () => {
+    // GIVEN DescribeInstances fails (the region answers the rest), then: interfaces readable, but one swap fails
+    const blind = ec2({ [A]: 'running', [B]: 'running' }, { DescribeInstances: 'ServiceUnavailable' });
+    const out = await fenceOldSite(() => blind.client, { mode: 'fence', ...INPUT });
+    expect(out.members[0].actions).toEqual([
+      'DescribeInstances (interfaces) failed',
+      'ModifyInstanceAttribute Groups=sg-0eeeeeeeeeeeeeee1 ok',
+      'StopInstances ok',
+      'DescribeInstances ServiceUnavailable',
+    ]);
+    const partial = ec2(
+      { [A]: 'running', [B]: 'running' },
+      { ModifyNetworkInterfaceAttribute: 'RequestLimitExceeded' },
+      { [A]: ['eni-0a0'], [B]: ['eni-0b0'] },
+    );
+    const out2 = await fenceOldSite(() => partial.client, { mode: 'fence', ...INPUT });
+    expect(out2.members[1].actions).toEqual([
+      'ModifyNetworkInterfaceAttribute eni-0b0 RequestLimitExceeded',
+      'StopInstances ok',
+    ]);
   });
 
   it('does not count a stopping instance as fenced', async () => {
@@ -81,6 +146,7 @@ describe('fence-old-site', () => {
     expect(out.allConfirmed).toBe(false);
     expect(out.confirmed).toBe('none');
     expect(out.members[0].actions).toEqual([
+      'DescribeInstances (interfaces) failed',
       'ModifyInstanceAttribute ServiceUnavailable',
       'StopInstances ServiceUnavailable',
       'DescribeInstances ServiceUnavailable',

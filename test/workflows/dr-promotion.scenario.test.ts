@@ -92,7 +92,9 @@ class Drilled {
   get changes(): ApiCallRecord[] {
     return this.result.calls.filter(
       (c) =>
-        ['StopInstances', 'ModifyInstanceAttribute', 'RegisterTargets'].includes(c.action) ||
+        ['StopInstances', 'ModifyInstanceAttribute', 'ModifyNetworkInterfaceAttribute', 'RegisterTargets'].includes(
+          c.action,
+        ) ||
         (c.action === 'SendCommand' && (c.input as { DocumentName?: string }).DocumentName === PROMOTE_DOCUMENT),
     );
   }
@@ -192,6 +194,21 @@ describe('dr-promotion scenarios', () => {
       .calls('ssm', 'SendCommand')
       .find((c) => (c.input as { DocumentName: string }).DocumentName === PROMOTE_DOCUMENT);
     expect(d.result.calls.indexOf(forcedCall!)).toBeLessThan(d.result.calls.indexOf(promote!));
+  });
+
+  it('fences an old member with two network interfaces on both, since EC2 refuses the instance-level swap', async () => {
+    // GIVEN old member A has a second interface, WHEN the promotion is approved
+    const d = await Drilled.of('old-member-two-interfaces');
+    // THEN it succeeds with the deny-all group on both of A's interfaces (the scenario's expectations)
+    expect(d.failedExpectations).toEqual([]);
+    // AND every swap was per interface, before the promotion command
+    expect(d.calls('ec2', 'ModifyInstanceAttribute')).toEqual([]);
+    const swaps = d.calls('ec2', 'ModifyNetworkInterfaceAttribute');
+    expect(swaps).toHaveLength(3);
+    const promote = d
+      .calls('ssm', 'SendCommand')
+      .find((c) => (c.input as { DocumentName: string }).DocumentName === PROMOTE_DOCUMENT);
+    expect(Math.max(...swaps.map((c) => d.result.calls.indexOf(c)))).toBeLessThan(d.result.calls.indexOf(promote!));
   });
 
   it('promotes with the fence recorded as unconfirmed when allowUnfenced is set', async () => {

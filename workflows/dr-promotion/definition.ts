@@ -356,7 +356,7 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   // ── Practice: describe steps 4-7 with their exact API calls, change nothing ───────────────────────────────
   const wouldDo = new sfn.Pass(scope, 'Describe what the promotion would do', {
     parameters: {
-      'fence.$': `States.Format('in {}: ec2:ModifyInstanceAttribute InstanceId=<each of {}> Groups=["{}"]; ec2:StopInstances InstanceIds={}; then ec2:DescribeInstances until each is stopped, with ec2:StopInstances Force=true from check ${FORCE_STOP_AFTER_CHECKS} on', ${SET}.primaryRegion, States.JsonToString(${SET}.oldMemberIds), ${SET}.denyAllGroupId, States.JsonToString(${SET}.oldMemberIds))`,
+      'fence.$': `States.Format('in {}: ec2:DescribeInstances of {}, then ec2:ModifyNetworkInterfaceAttribute NetworkInterfaceId=<each interface of each> Groups=["{}"]; ec2:StopInstances InstanceIds={}; then ec2:DescribeInstances until each is stopped, with ec2:StopInstances Force=true from check ${FORCE_STOP_AFTER_CHECKS} on', ${SET}.primaryRegion, States.JsonToString(${SET}.oldMemberIds), ${SET}.denyAllGroupId, States.JsonToString(${SET}.oldMemberIds))`,
       'promote.$': `States.Format('ssm:SendCommand DocumentName={} InstanceIds=["{}"] Parameters={}; then ssm:GetCommandInvocation until it ends', ${SET}.promoteDocument, ${SET}.drMember.instanceId, States.JsonToString(${SET}.promoteParameters))`,
       'verify.$': `States.Format('GET {} until it answers 200 SUCCESS', ${SET}.drMember.url)`,
       'switchTraffic.$': `States.Format('elasticloadbalancing:RegisterTargets TargetGroupArn=<each of {}> Targets=[\\{"Id": "{}"\\}]', States.JsonToString(${SET}.drTargetGroupArns), ${SET}.drMember.instanceId)`,

@@ -65,6 +65,11 @@ export interface DrMirrorSet {
   readonly statusPath?: string;
   /** Target groups in this region that take the promoted member. */
   readonly drTargetGroupArns: readonly string[];
+  /**
+   * The old members' VPC (primary region). The fence may swap the deny-all group onto any network interface in it
+   * (an old member's interfaces are not known before it reads them).
+   */
+  readonly primaryVpcId: string;
   /** The deny-all security group of the old members' VPC (primary region), swapped onto them as a fence. */
   readonly primaryDenyAllGroupId: string;
   readonly promotion: PromotionSettings;
@@ -92,6 +97,7 @@ export interface DrPromotionWorkflowProps {
 
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const SG_ID = /^sg-[0-9a-f]{8,17}$/;
+const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^/]+\/[0-9a-f]+$/;
 
@@ -146,12 +152,26 @@ export class DrPromotionWorkflow extends Construct {
     const fenceFn = new TaskFunction(this, 'FenceOldSite', {
       task: 'fence-old-site',
       description:
-        "ha-workflows dr-promotion: stop the old site's members and swap in the deny-all group (primary region)",
+        "ha-workflows dr-promotion: stop the old site's members and swap in the deny-all group on each of their interfaces (primary region)",
       policy: [
         new iam.PolicyStatement({ actions: ['ec2:StopInstances'], resources: primaryInstanceArns }),
+        // The deny-all group onto each interface of an old member (ModifyNetworkInterfaceAttribute), or onto the
+        // instance when its interfaces could not be read (ModifyInstanceAttribute): only the old members, only the
+        // deny-all groups, and only interfaces in the old members' VPCs.
         new iam.PolicyStatement({
-          actions: ['ec2:ModifyInstanceAttribute'],
+          actions: ['ec2:ModifyInstanceAttribute', 'ec2:ModifyNetworkInterfaceAttribute'],
           resources: [...primaryInstanceArns, ...denyAllArns],
+        }),
+        new iam.PolicyStatement({
+          actions: ['ec2:ModifyNetworkInterfaceAttribute'],
+          resources: [`arn:${partition}:ec2:${props.primaryRegion}:${account}:network-interface/*`],
+          conditions: {
+            ArnEquals: {
+              'ec2:Vpc': [...new Set(props.sets.map((s) => s.primaryVpcId))].map(
+                (v) => `arn:${partition}:ec2:${props.primaryRegion}:${account}:vpc/${v}`,
+              ),
+            },
+          },
         }),
         new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }),
       ],
@@ -355,6 +375,9 @@ function validate(props: DrPromotionWorkflowProps): void {
         problems.push(`${at}: member ${JSON.stringify(m.instanceId)}; an instance id`);
       if (!IPV4.test(m.address)) problems.push(`${at}: address ${JSON.stringify(m.address)}; a private IPv4 address`);
     });
+    if (!VPC_ID.test(set.primaryVpcId)) {
+      problems.push(`${at}.primaryVpcId: got ${JSON.stringify(set.primaryVpcId)}; a VPC id (vpc-…)`);
+    }
     if (!SG_ID.test(set.primaryDenyAllGroupId)) {
       problems.push(
         `${at}.primaryDenyAllGroupId: got ${JSON.stringify(set.primaryDenyAllGroupId)}; a security group id`,

@@ -249,14 +249,25 @@ describe('item 12: several network interfaces per instance', () => {
     expect(nics[1].NetworkInterfaceId).toBe(DATA_ENI);
   });
 
-  it('changes only the primary interface with ModifyInstanceAttribute Groups, any one with ModifyNetworkInterfaceAttribute', async () => {
+  it('refuses ModifyInstanceAttribute Groups on an instance with several interfaces; each one changes by itself', async () => {
     const { call, describe } = withDataInterface();
-    // WHEN the instance's groups are swapped
-    await call('ModifyInstanceAttribute', { InstanceId: OLD, Groups: ['sg-deny'] });
-    // THEN the data interface keeps its group
+    // WHEN the instance's groups are swapped with the instance-level call
+    // THEN EC2 refuses it, as it does for an instance with more than one interface, and nothing changes
+    await expect(call('ModifyInstanceAttribute', { InstanceId: OLD, Groups: ['sg-deny'] })).rejects.toMatchObject({
+      code: 'InvalidInstanceID',
+      message: expect.stringMatching(
+        /There are multiple interfaces attached to instance 'i-.*'\. Please specify an interface ID/,
+      ),
+    });
     let nics = (await describe(OLD)).NetworkInterfaces!;
+    expect(nics.map((n) => n.Groups?.map((g) => g.GroupId))).toEqual([['sg-app'], ['sg-data']]);
+    // WHEN each interface is swapped THEN each changes
+    await call('ModifyNetworkInterfaceAttribute', {
+      NetworkInterfaceId: nics[0].NetworkInterfaceId,
+      Groups: ['sg-deny'],
+    });
+    nics = (await describe(OLD)).NetworkInterfaces!;
     expect(nics.map((n) => n.Groups?.map((g) => g.GroupId))).toEqual([['sg-deny'], ['sg-data']]);
-    // WHEN the data interface itself is swapped THEN it changes
     await call('ModifyNetworkInterfaceAttribute', { NetworkInterfaceId: DATA_ENI, Groups: ['sg-deny'] });
     nics = (await describe(OLD)).NetworkInterfaces!;
     expect(nics.map((n) => n.Groups?.map((g) => g.GroupId))).toEqual([['sg-deny'], ['sg-deny']]);
