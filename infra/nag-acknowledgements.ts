@@ -150,7 +150,9 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       'Only actions without resource-level permissions are granted on "*": ec2:DescribeInstances, ec2:DescribeSubnets, ' +
       'ec2:DescribeImages, ec2:DescribeInstanceTypeOfferings, elasticloadbalancing:DescribeTargetHealth, ' +
-      'cloudwatch:DescribeAlarms (Service Authorization Reference lists no resource type for them), and the X-Ray and ' +
+      'elasticloadbalancing:DescribeTargetGroups, elasticloadbalancing:DescribeLoadBalancers (the inspection reads ' +
+      "the zones the group's load balancers serve), cloudwatch:DescribeAlarms (Service Authorization Reference lists " +
+      'no resource type for them), and the X-Ray and ' +
       'CloudWatch Logs delivery actions Step Functions tracing and logging need.',
     wildcardActions: [
       'ec2:DescribeInstances',
@@ -158,6 +160,8 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'ec2:DescribeImages',
       'ec2:DescribeInstanceTypeOfferings',
       'elasticloadbalancing:DescribeTargetHealth',
+      'elasticloadbalancing:DescribeTargetGroups',
+      'elasticloadbalancing:DescribeLoadBalancers',
       'cloudwatch:DescribeAlarms',
       ...LOG_DELIVERY_ACTIONS,
       ...XRAY_ACTIONS,
@@ -391,7 +395,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'check), ssm:GetCommandInvocation (state machine), the network-interface actions Lambda needs to run the preflight ' +
       'and probe in the DR VPC (the Lambda developer guide requires "*"), and the X-Ray and CloudWatch Logs delivery ' +
       'actions of tracing and logging. StopInstances, ModifyInstanceAttribute, SendCommand and RegisterTargets name ' +
-      'their instances, groups, documents and target groups.',
+      'their instances, groups, documents and target groups (ModifyNetworkInterfaceAttribute: see the next entry).',
     wildcardActions: [
       'ec2:DescribeInstances',
       'ssm:GetCommandInvocation',
@@ -400,6 +404,22 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       ...XRAY_ACTIONS,
     ],
     appliesTo: inDr('Role', 'ValidateRequest', 'FenceOldSite', 'Preflight-*', 'Probe-*'),
+  },
+  {
+    ids: (c) => {
+      const dr = c.node.scopes.find((s): s is DrPromotionWorkflow => s instanceof DrPromotionWorkflow);
+      return dr
+        ? [
+            `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${dr.primaryRegion}:<AWS::AccountId>:network-interface/*]`,
+          ]
+        : [];
+    },
+    reason:
+      'The fence swaps the deny-all group onto each network interface of an old member, whose interface ids are not ' +
+      "known at deploy time: only interfaces in the old members' VPCs (ec2:Vpc condition), only to the deny-all groups " +
+      '(the security-group resources are named).',
+    wildcardActions: ['ec2:ModifyNetworkInterfaceAttribute'],
+    appliesTo: inDr('FenceOldSite'),
   },
   {
     ids: ['AwsSolutions-IAM5[Resource::*]'],

@@ -58,7 +58,7 @@ import { AwsApiError } from './errors';
 import { AMI_ID, ImageCatalog, type ImageStateName, imagesSchema } from './images';
 import type { ActionHandler, ServiceSimulator, SimulatedRegion } from './region';
 import { checkCopyLimit, checkSnapshotNotInUse } from './snapshot-rules';
-import type { InstanceInspector, InstanceView, WorkloadState } from './types';
+import type { InstanceInspector, InstanceView, WorkloadState, ZoneLister } from './types';
 
 /**
  * The output as Step Functions (and any JSON transport) delivers it: SDK `Date` fields become ISO strings.
@@ -411,7 +411,7 @@ const numberToIp = (n: number) => [24, 16, 8, 0].map((shift) => Math.floor(n / 2
  * agent comes online (HTTPS egress, ec2-network.ts) and whether a workload takes clients (writers.ts).
  * Not modeled: pagination (MaxResults/NextToken are ignored), public IPs.
  */
-export class Ec2Simulator implements ServiceSimulator, InstanceInspector, InstanceTimeline {
+export class Ec2Simulator implements ServiceSimulator, InstanceInspector, InstanceTimeline, ZoneLister {
   readonly name = 'ec2' as const;
   readonly actions: Readonly<Record<string, ActionHandler>>;
   private readonly env: Env;
@@ -513,6 +513,11 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
       if (view && view.privateIpAddress === address && view.state !== 'terminated') return view;
     }
     return undefined;
+  }
+
+  /** The zones of the region's subnets, sorted. */
+  availabilityZones(): readonly string[] {
+    return [...new Set([...this.subnets.values()].map((s) => s.availabilityZone))].sort();
   }
 
   /** Calls `listener` each time a member's become-primary hook runs because of a change made while the drill runs. */

@@ -1,5 +1,7 @@
 import type {
   DeregisterTargetsInput,
+  DescribeLoadBalancersInput,
+  DescribeLoadBalancersOutput,
   DescribeTargetGroupsInput,
   DescribeTargetGroupsOutput,
   DescribeTargetHealthInput,
@@ -13,7 +15,7 @@ import { z } from 'zod';
 import type { InstanceTimeline } from './ec2';
 import { AwsApiError } from './errors';
 import type { ActionHandler, ServiceSimulator, SimulatedRegion } from './region';
-import type { InstanceInspector, InstanceView } from './types';
+import type { InstanceInspector, InstanceView, ZoneLister } from './types';
 
 const protocols = ['HTTP', 'HTTPS', 'TCP', 'TLS', 'UDP', 'TCP_UDP'] as const;
 
@@ -230,6 +232,8 @@ export class Elbv2Simulator implements ServiceSimulator {
   readonly name = 'elasticloadbalancingv2' as const;
   readonly actions: Readonly<Record<string, ActionHandler>>;
   private readonly groups = new Map<string, TargetGroupRecord>();
+  /** Every load balancer: those the scenario lists and those its target groups name, by ARN. */
+  private readonly loadBalancers = new Map<string, LoadBalancerConfig>();
 
   constructor(
     private readonly region: SimulatedRegion,
@@ -246,6 +250,10 @@ export class Elbv2Simulator implements ServiceSimulator {
       const settings = targetGroupSettings(config, env.loadBalancers);
       this.groups.set(config.targetGroupArn, { config, settings, targets });
     }
+    for (const lb of env.loadBalancers) this.loadBalancers.set(lb.loadBalancerArn, lb);
+    for (const arn of env.targetGroups.flatMap((g) => g.loadBalancerArns ?? [])) {
+      if (!this.loadBalancers.has(arn)) this.loadBalancers.set(arn, { loadBalancerArn: arn });
+    }
     const on =
       <I>(fn: (request: I) => unknown): ActionHandler =>
       (input) =>
@@ -255,6 +263,7 @@ export class Elbv2Simulator implements ServiceSimulator {
       DeregisterTargets: on((r: DeregisterTargetsInput) => this.deregisterTargets(r)),
       DescribeTargetHealth: on((r: DescribeTargetHealthInput) => this.describeTargetHealth(r)),
       DescribeTargetGroups: on((r: DescribeTargetGroupsInput) => this.describeTargetGroups(r)),
+      DescribeLoadBalancers: on((r: DescribeLoadBalancersInput) => this.describeLoadBalancers(r)),
     };
   }
 
@@ -357,6 +366,37 @@ export class Elbv2Simulator implements ServiceSimulator {
           LoadBalancerArns: [...(c.loadBalancerArns ?? [])],
           TargetType: 'instance',
           IpAddressType: 'ipv4',
+        };
+      }),
+    };
+  }
+
+  /**
+   * The load balancers asked for (every one without `LoadBalancerArns`), with their type and the zones they are
+   * enabled in: the scenario's `availabilityZones`, else every zone of the region's subnets. An unknown ARN fails the
+   * call with `LoadBalancerNotFound` (ELBv2 API Reference, DescribeLoadBalancers, "Errors").
+   */
+  private describeLoadBalancers(req: DescribeLoadBalancersInput): DescribeLoadBalancersOutput {
+    let lbs = [...this.loadBalancers.values()];
+    if (req.LoadBalancerArns?.length) {
+      const missing = req.LoadBalancerArns.filter((arn) => !this.loadBalancers.has(arn));
+      if (missing.length > 0) throw elbError('LoadBalancerNotFound', 'One or more load balancers not found');
+      lbs = req.LoadBalancerArns.map((arn) => this.loadBalancers.get(arn)!);
+    }
+    const everyZone = () =>
+      this.region.service<ServiceSimulator & Partial<ZoneLister>>('ec2').availabilityZones?.() ?? [];
+    return {
+      LoadBalancers: lbs.map((lb) => {
+        const type = loadBalancerType(lb.loadBalancerArn, lb);
+        const name = lb.loadBalancerArn.split('/').slice(-2, -1)[0];
+        return {
+          LoadBalancerArn: lb.loadBalancerArn,
+          LoadBalancerName: name,
+          Type: type,
+          Scheme: 'internal',
+          State: { Code: 'active' },
+          IpAddressType: 'ipv4',
+          AvailabilityZones: (lb.availabilityZones ?? everyZone()).map((ZoneName) => ({ ZoneName })),
         };
       }),
     };

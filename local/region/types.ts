@@ -23,6 +23,11 @@ export interface InstanceView {
   readonly workload: Readonly<WorkloadState>;
 }
 
+/** The Availability Zones the region's subnets are in (what "every zone" means to a load balancer). */
+export interface ZoneLister {
+  availabilityZones(): readonly string[];
+}
+
 export interface InstanceInspector {
   /** The instance as it is now, or undefined when no such instance exists (or it is not yet visible). */
   inspectInstance(instanceId: string): InstanceView | undefined;

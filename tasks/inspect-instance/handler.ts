@@ -8,7 +8,7 @@ import { inspectInstance } from './logic';
 export const TASK = 'inspect-instance';
 
 /** The "Inspect failed instance" Lambda handler over the given clients (the engine passes simulated ones). */
-export function makeHandler(clients: Pick<Clients, 'ec2'>, logger: Logger = taskLogger(TASK)) {
+export function makeHandler(clients: Pick<Clients, 'ec2' | 'elbv2'>, logger: Logger = taskLogger(TASK)) {
   return async (event: unknown): Promise<InspectInstanceOutput> => {
     const input = parseTaskInput(TASK, inputSchema, event);
     const output = await inspectInstance(clients, input);

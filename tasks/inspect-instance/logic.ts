@@ -5,6 +5,7 @@ import {
   type Subnet,
   type Tag as Ec2Tag,
 } from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type Clients, send } from '../shared/clients';
 import {
   InstanceNotInVpc,
@@ -25,10 +26,12 @@ export const AWS_TAG_PREFIX = 'aws:';
 /**
  * Decides whether a failed instance is protected by a recovery group and, if so, gathers what the workflow
  * needs to replace it: the source instance's launch settings, the VPC's deny-all group and the candidate
- * subnets outside the failed and impaired zones, in order of preference. Read-only.
+ * subnets outside the failed and impaired zones, in order of preference, and only in zones the load balancers of
+ * the group's target groups are enabled in (a target elsewhere stays `unused`, `Target.NotInUse`, and never becomes
+ * healthy: Elastic Load Balancing User Guide, "Target health status"). Read-only.
  */
 export async function inspectInstance(
-  clients: Pick<Clients, 'ec2'>,
+  clients: Pick<Clients, 'ec2' | 'elbv2'>,
   input: InspectInstanceInput,
 ): Promise<InspectInstanceOutput> {
   const instance = await describeInstance(clients, input.instanceId);
@@ -54,16 +57,20 @@ export async function inspectInstance(
 
   const subnets = await describeGroupSubnets(clients, input.tagKey, groupId, source.vpcId);
   const excluded = new Set([source.availabilityZone, ...group.impairedZones, ...(input.impairedZones ?? [])]);
+  const served = await servedZones(clients, group.targetGroupArns);
   const candidateSubnets = orderCandidates(
-    subnets.filter((s) => isUsable(s, excluded)),
+    subnets.filter((s) => isUsable(s, excluded) && (!served || served.has(s.AvailabilityZone ?? ''))),
     group.subnetPreference,
   );
   if (candidateSubnets.length === 0) {
     const impaired = [...new Set([...group.impairedZones, ...(input.impairedZones ?? [])])];
+    const lb = served
+      ? ` and in a zone every target group's load balancers are enabled in [${[...served].sort().join(', ')}]`
+      : '';
     throw new NoCandidateSubnet(
       `No candidate subnet for recovery group "${groupId}" in ${source.vpcId}: ` +
         `${subnets.length} subnet(s) tagged ${input.tagKey}=${groupId}, none outside the failed zone ` +
-        `${source.availabilityZone} and the impaired zones [${impaired.join(', ')}]`,
+        `${source.availabilityZone} and the impaired zones [${impaired.join(', ')}]${lb}`,
     );
   }
 
@@ -79,6 +86,42 @@ export async function inspectInstance(
     targetGroupArns: group.targetGroupArns,
     candidateSubnets,
   };
+}
+
+/** DescribeLoadBalancers takes at most 20 ARNs per call (ELBv2 API Reference, DescribeLoadBalancers). */
+const LOAD_BALANCERS_PER_CALL = 20;
+
+/**
+ * The zones a replacement can take traffic in: for each target group, the zones some load balancer using it is
+ * enabled in; the intersection over the target groups. Undefined when no target group is used by a load balancer
+ * (nothing to restrict).
+ */
+async function servedZones(
+  clients: Pick<Clients, 'elbv2'>,
+  targetGroupArns: readonly string[],
+): Promise<Set<string> | undefined> {
+  if (targetGroupArns.length === 0) return undefined;
+  const groups = await send(clients.elbv2, new DescribeTargetGroupsCommand({ TargetGroupArns: [...targetGroupArns] }));
+  const perGroup = (groups.TargetGroups ?? []).map((g) => g.LoadBalancerArns ?? []).filter((arns) => arns.length > 0);
+  if (perGroup.length === 0) return undefined;
+  const arns = [...new Set(perGroup.flat())];
+  const zonesOf = new Map<string, string[]>();
+  for (let i = 0; i < arns.length; i += LOAD_BALANCERS_PER_CALL) {
+    const out = await send(
+      clients.elbv2,
+      new DescribeLoadBalancersCommand({ LoadBalancerArns: arns.slice(i, i + LOAD_BALANCERS_PER_CALL) }),
+    );
+    for (const lb of out.LoadBalancers ?? []) {
+      if (lb.LoadBalancerArn) {
+        zonesOf.set(
+          lb.LoadBalancerArn,
+          (lb.AvailabilityZones ?? []).flatMap((z) => (z.ZoneName ? [z.ZoneName] : [])),
+        );
+      }
+    }
+  }
+  const sets = perGroup.map((lbs) => new Set(lbs.flatMap((arn) => zonesOf.get(arn) ?? [])));
+  return sets.reduce((acc, set) => new Set([...acc].filter((z) => set.has(z))));
 }
 
 /** The instance, or undefined when EC2 does not know it (any more). */

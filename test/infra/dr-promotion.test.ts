@@ -9,7 +9,7 @@ import { HaFoundation, PropsError } from '../../workflows/base';
 import { DrPromotionWorkflow } from '../../workflows/dr-promotion';
 import { TEST_APP_CONTEXT, type SynthesizedExampleApp, synthExampleApp } from '../harness/synth';
 
-type Statement = { Action: string | string[]; Resource: unknown };
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 type Resources = Record<
   string,
   { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }

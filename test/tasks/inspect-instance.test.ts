@@ -5,6 +5,11 @@ import {
   type Instance,
   type Subnet,
 } from '@aws-sdk/client-ec2';
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { ec2Error } from './ec2-error';
@@ -83,18 +88,46 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 
 describe('inspect-instance', () => {
   let ec2: AwsClientStub<EC2Client>;
+  let elbv2: AwsClientStub<ElasticLoadBalancingV2Client>;
   const silent = taskLogger('inspect-instance', { logLevel: 'SILENT' });
-  const inspect = makeHandler({ ec2: new EC2Client({ region: 'us-east-1' }) }, silent);
+  const inspect = makeHandler(
+    { ec2: new EC2Client({ region: 'us-east-1' }), elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }) },
+    silent,
+  );
 
   beforeAll(() => {
     ec2 = mockClient(EC2Client);
+    elbv2 = mockClient(ElasticLoadBalancingV2Client);
   });
   beforeEach(() => {
     ec2.reset();
+    elbv2.reset();
+    // By default arn:tg-1's load balancer is enabled in every zone the tests use
+    givenLoadBalancers(
+      { 'arn:tg-1': ['arn:lb-1'] },
+      { 'arn:lb-1': ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d'] },
+    );
   });
   afterAll(() => {
     ec2.restore();
+    elbv2.restore();
   });
+
+  /** Target groups with their load balancers, and each load balancer's enabled zones. */
+  function givenLoadBalancers(groups: Record<string, string[]>, zones: Record<string, string[]>) {
+    elbv2.on(DescribeTargetGroupsCommand).callsFake((req: { TargetGroupArns: string[] }) => ({
+      TargetGroups: req.TargetGroupArns.map((TargetGroupArn) => ({
+        TargetGroupArn,
+        LoadBalancerArns: groups[TargetGroupArn] ?? [],
+      })),
+    }));
+    elbv2.on(DescribeLoadBalancersCommand).callsFake((req: { LoadBalancerArns: string[] }) => ({
+      LoadBalancers: req.LoadBalancerArns.map((LoadBalancerArn) => ({
+        LoadBalancerArn,
+        AvailabilityZones: (zones[LoadBalancerArn] ?? []).map((ZoneName) => ({ ZoneName })),
+      })),
+    }));
+  }
 
   function givenInstance(i: Instance | undefined, subnets: Subnet[] = []) {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: i ? [{ Instances: [i] }] : [] });
@@ -293,6 +326,86 @@ describe('inspect-instance', () => {
     await expect(result).rejects.toThrow(
       /recovery group "iris".*failed zone us-east-1a.*impaired zones \[us-east-1b\]/,
     );
+  });
+
+  describe("the target groups' load balancers", () => {
+    const subnets = [
+      subnet('subnet-a1', 'us-east-1a'),
+      subnet('subnet-b1', 'us-east-1b'),
+      subnet('subnet-c1', 'us-east-1c'),
+    ];
+
+    it('keeps only subnets in zones the load balancer is enabled in (elsewhere a target stays unused)', async () => {
+      // GIVEN the group prefers subnet-b1, but the load balancer is enabled in us-east-1a and us-east-1c only
+      givenInstance(instance(), subnets);
+      givenLoadBalancers({ 'arn:tg-1': ['arn:lb-1'] }, { 'arn:lb-1': ['us-east-1a', 'us-east-1c'] });
+      const groups = { iris: { impairedZones: [], subnetPreference: ['subnet-b1'], targetGroupArns: ['arn:tg-1'] } };
+
+      // WHEN it is inspected
+      const out = (await inspect(input({ groups }))) as ProtectedInstance;
+
+      // THEN only subnet-c1 is a candidate (us-east-1a failed, us-east-1b takes no traffic)
+      expect(out.candidateSubnets).toEqual([{ subnetId: 'subnet-c1', availabilityZone: 'us-east-1c' }]);
+      expect(elbv2).toHaveReceivedCommandWith(DescribeTargetGroupsCommand, { TargetGroupArns: ['arn:tg-1'] });
+      expect(elbv2).toHaveReceivedCommandWith(DescribeLoadBalancersCommand, { LoadBalancerArns: ['arn:lb-1'] });
+    });
+
+    it("needs a zone of every target group: the union of each group's load balancers, intersected over the groups", async () => {
+      // GIVEN tg-1 on lb-1 (1b) and lb-2 (1c); tg-2 on lb-3 (1c); tg-3 used by no load balancer
+      givenInstance(instance(), subnets);
+      givenLoadBalancers(
+        { 'arn:tg-1': ['arn:lb-1', 'arn:lb-2'], 'arn:tg-2': ['arn:lb-3'], 'arn:tg-3': [] },
+        { 'arn:lb-1': ['us-east-1b'], 'arn:lb-2': ['us-east-1c'], 'arn:lb-3': ['us-east-1c'] },
+      );
+      const groups = {
+        iris: { impairedZones: [], subnetPreference: [], targetGroupArns: ['arn:tg-1', 'arn:tg-2', 'arn:tg-3'] },
+      };
+
+      // WHEN / THEN only us-east-1c serves both tg-1 and tg-2
+      const out = (await inspect(input({ groups }))) as ProtectedInstance;
+      expect(out.candidateSubnets.map((c) => c.subnetId)).toEqual(['subnet-c1']);
+    });
+
+    it('asks for at most 20 load balancers per call', async () => {
+      // GIVEN 25 target groups, each on its own load balancer, all enabled in us-east-1b
+      givenInstance(instance(), subnets);
+      const tgs = Array.from({ length: 25 }, (_, i) => `arn:tg-${i}`);
+      givenLoadBalancers(
+        Object.fromEntries(tgs.map((tg, i) => [tg, [`arn:lb-${i}`]])),
+        Object.fromEntries(tgs.map((_, i) => [`arn:lb-${i}`, ['us-east-1b']])),
+      );
+      const groups = { iris: { impairedZones: [], subnetPreference: [], targetGroupArns: tgs } };
+
+      // WHEN / THEN two calls, of 20 and 5
+      const out = (await inspect(input({ groups }))) as ProtectedInstance;
+      expect(out.candidateSubnets.map((c) => c.subnetId)).toEqual(['subnet-b1']);
+      const calls = elbv2
+        .commandCalls(DescribeLoadBalancersCommand)
+        .map((c) => c.args[0].input.LoadBalancerArns?.length);
+      expect(calls).toEqual([20, 5]);
+    });
+
+    it('does not restrict the zones when no target group is used by a load balancer, or there is none', async () => {
+      givenInstance(instance(), subnets);
+      givenLoadBalancers({ 'arn:tg-1': [] }, {});
+      const out = (await inspect(input())) as ProtectedInstance;
+      expect(out.candidateSubnets.map((c) => c.subnetId)).toEqual(['subnet-b1', 'subnet-c1']);
+      elbv2.resetHistory();
+      const none = { iris: { impairedZones: [], subnetPreference: [], targetGroupArns: [] } };
+      await inspect(input({ groups: none }));
+      expect(elbv2.calls()).toHaveLength(0);
+    });
+
+    it('fails with NoCandidateSubnet naming the zones the load balancers serve, before anything is changed', async () => {
+      // GIVEN the load balancer is enabled only in the failed instance's zone
+      givenInstance(instance(), subnets);
+      givenLoadBalancers({ 'arn:tg-1': ['arn:lb-1'] }, { 'arn:lb-1': ['us-east-1a'] });
+
+      // WHEN / THEN
+      const result = inspect(input());
+      await expect(result).rejects.toMatchObject({ name: TaskErrorNames.NoCandidateSubnet });
+      await expect(result).rejects.toThrow(/load balancers are enabled in \[us-east-1a\]/);
+    });
   });
 
   it('fails with NoDenyAllGroup naming the VPC when no deny-all group is configured for it', async () => {

@@ -415,6 +415,18 @@ describe('instance-recovery scenarios', () => {
     });
   });
 
+  describe("the load balancer's zones", () => {
+    it('launches the replacement only in a zone the load balancer is enabled in, not the preferred one', async () => {
+      // GIVEN the group's ALB is enabled in eu-west-1a and eu-west-1c; the preferred subnet is in eu-west-1b
+      // WHEN  the node's status-check alarm fires
+      const drilled = await Drilled.of('load-balancer-zones');
+      // THEN  one replacement, in eu-west-1c, healthy in the target group (in eu-west-1b it would stay unused)
+      expect(drilled.failedExpectations).toEqual([]);
+      expect(drilled.replacement.availabilityZone).toBe('eu-west-1c');
+      expect(drilled.env.ec2.instances.filter((i) => i.availabilityZone === 'eu-west-1b')).toEqual([]);
+    });
+  });
+
   describe('capacity', () => {
     it('moves on to the next zone when the first candidate zone has no capacity', async () => {
       // GIVEN RunInstances in eu-west-1b (the preferred subnet) fails with InsufficientInstanceCapacity

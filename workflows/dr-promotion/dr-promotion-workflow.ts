@@ -119,10 +119,13 @@ export class DrPromotionWorkflow extends Construct {
   readonly documents: Partial<Record<PromotionPreset, PromotionDocuments>> = {};
   /** The preflight/probe functions' security group of each set: egress only to the status ports. */
   readonly securityGroups: Record<string, ec2.SecurityGroup> = {};
+  /** The region of the old site, which the fence acts in. */
+  readonly primaryRegion: string;
 
   constructor(scope: Construct, id: string, props: DrPromotionWorkflowProps) {
     super(scope, id);
     validate(props);
+    this.primaryRegion = props.primaryRegion;
     const { foundation } = props;
     const stack = Stack.of(this);
     const { partition, account, region } = stack;

@@ -175,7 +175,14 @@ export class InstanceRecoveryWorkflow extends Construct {
     const inspect = new TaskFunction(this, 'InspectInstance', {
       task: 'inspect-instance',
       description: 'ha-workflows instance-recovery: describe the failed instance and plan its replacement',
-      policy: [describe(['ec2:DescribeInstances', 'ec2:DescribeSubnets'])],
+      // The target groups' load balancers and their zones: a replacement goes only where they take traffic.
+      policy: [
+        describe(['ec2:DescribeInstances', 'ec2:DescribeSubnets']),
+        new iam.PolicyStatement({
+          actions: ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeLoadBalancers'],
+          resources: ['*'],
+        }),
+      ],
       logRetention: retention,
       encryptionKey: foundation.key,
     });

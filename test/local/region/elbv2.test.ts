@@ -1,4 +1,8 @@
-import type { DescribeTargetGroupsOutput, DescribeTargetHealthOutput } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type {
+  DescribeLoadBalancersOutput,
+  DescribeTargetGroupsOutput,
+  DescribeTargetHealthOutput,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Reservation } from '@aws-sdk/client-ec2';
 import { type Ec2Environment, Ec2Simulator, type Json } from '../../../local/region/ec2';
 import { applyDeployTimeCall, type Elbv2Environment, Elbv2Simulator } from '../../../local/region/elbv2';
@@ -267,6 +271,35 @@ describe('Elbv2Simulator descriptions', () => {
     expect(all.TargetGroups).toHaveLength(2);
     await expect(call('DescribeTargetGroups', { Names: ['nope'] })).rejects.toMatchObject({
       code: 'TargetGroupNotFound',
+    });
+  });
+
+  it("describes load balancers with their type and zones (the scenario's, else every zone), and fails for an unknown one", async () => {
+    // GIVEN an NLB the scenario lists with one zone, and an ALB only a target group names
+    const nlb = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/db/50dc6c495c0c9188';
+    const alb = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/60dc6c495c0c9188';
+    const { call } = setup(
+      {},
+      {
+        loadBalancers: [{ loadBalancerArn: nlb, availabilityZones: ['us-east-1b'] }],
+        targetGroups: [
+          { targetGroupArn: MIRROR_TG, name: 'db-mirror', port: 1972, loadBalancerArns: [alb], targets: [] },
+        ],
+      },
+    );
+    // WHEN each is described
+    const out = await call<DescribeLoadBalancersOutput>('DescribeLoadBalancers', { LoadBalancerArns: [nlb, alb] });
+    // THEN the NLB has its zone; the ALB every zone of the region's subnets
+    expect(
+      out.LoadBalancers!.map((lb) => [lb.Type, lb.LoadBalancerName, lb.AvailabilityZones!.map((z) => z.ZoneName)]),
+    ).toEqual([
+      ['network', 'db', ['us-east-1b']],
+      ['application', 'web', ['us-east-1a', 'us-east-1b']],
+    ]);
+    const all = await call<DescribeLoadBalancersOutput>('DescribeLoadBalancers', {});
+    expect(all.LoadBalancers).toHaveLength(2);
+    await expect(call('DescribeLoadBalancers', { LoadBalancerArns: [`${nlb}0`] })).rejects.toMatchObject({
+      code: 'LoadBalancerNotFound',
     });
   });
 
