@@ -48,6 +48,8 @@ export async function scaleRun(root: string, groups = 1000): Promise<ScaleFigure
           { subnetId: `subnet-b${hex(i, 16)}`, vpcId: VPC, availabilityZone: 'eu-west-1b', tags: { [tag]: id } },
         ]),
         securityGroups: [{ groupId: 'sg-0aaaaaaaaaaaaaaa1', vpcId: VPC, groupName: 'app' }],
+        // Only the AMIs a scenario lists exist (docs/engine.md, item 11).
+        images: [{ imageId: 'ami-0123456789abcdef0' }],
         instances: ids.map((id, i) => ({
           instanceId: `i-${hex(i, 17)}`,
           imageId: 'ami-0123456789abcdef0',
@@ -68,13 +70,22 @@ export async function scaleRun(root: string, groups = 1000): Promise<ScaleFigure
   const instances = (result.environment.ec2 as { instances: { tags: Record<string, string>; state: string }[] })
     .instances;
   const replacements = instances.filter((x) => x.tags['ha-workflows:replaces'] && x.state === 'running');
+  const succeeded = result.executions.filter((e) => e.status === 'SUCCEEDED').length;
+  // A scale figure of executions that did not recover measures nothing: fail the benchmark instead of reporting it.
+  if (succeeded !== groups || replacements.length !== groups) {
+    const failed = result.executions.find((e) => e.status !== 'SUCCEEDED');
+    throw new Error(
+      `scale run: ${succeeded} of ${groups} recoveries succeeded, ${replacements.length} replacements` +
+        (failed ? `; first failure: ${failed.error}: ${failed.cause}` : ''),
+    );
+  }
   const perGroup = new Map<string, number>();
   for (const r of replacements) perGroup.set(r.tags[tag], (perGroup.get(r.tags[tag]) ?? 0) + 1);
   return {
     groups,
     wallSeconds: Math.round(wallSeconds * 10) / 10,
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-    succeeded: result.executions.filter((e) => e.status === 'SUCCEEDED').length,
+    succeeded,
     replacements: replacements.length,
     groupsRecoveredTwice: [...perGroup.values()].filter((n) => n > 1).length,
     modeledSeconds: result.modeledSeconds,
