@@ -169,6 +169,28 @@ export const scenarioSchema = z.strictObject({
       }),
     )
     .default([]),
+  /**
+   * An operator's `StopExecution` of a triggered execution (`execution`, 1-based in starting order) when it enters
+   * `atState`, or at its first step at or after `atSeconds` of the drill, or both (the first time it enters
+   * `atState` at or after `atSeconds`). An execution that has ended, or never gets there, is not stopped.
+   */
+  stops: z
+    .array(
+      z
+        .strictObject({
+          execution: z.number().int().min(1).default(1),
+          atSeconds: z.number().min(0).optional(),
+          atState: z.string().min(1).optional(),
+          /** The `error` and `cause` StopExecution records on the execution. */
+          error: z.string().max(256).optional(),
+          cause: z.string().max(32768).optional(),
+        })
+        .refine((s) => s.atSeconds !== undefined || s.atState !== undefined, {
+          message: 'give "atSeconds", "atState" or both: when the operator stops the execution',
+          path: ['atSeconds'],
+        }),
+    )
+    .default([]),
   expect: z
     .strictObject({
       /** Expectations on the first execution (shorthand). */
