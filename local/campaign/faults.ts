@@ -559,6 +559,8 @@ const statusPageGarbage: FaultKind = {
   },
   apply(scenario, params) {
     const endpoint = endpointOf(scenario, str(params, 'instanceId'));
+    // The page answers (in dr-promotion's base the old site's pages are down: one comes back, answering garbage).
+    endpoint.down = false;
     endpoint.status = num(params, 'status');
     endpoint.body = str(params, 'body');
   },
@@ -566,16 +568,18 @@ const statusPageGarbage: FaultKind = {
 
 const statusPageTimeout: FaultKind = {
   name: 'status-page-timeout',
-  description: "A member's mirror-status page answers seconds late (past the probe's timeout) or refuses connections.",
+  description:
+    "A member's mirror-status page answers seconds late, around or past the probe's timeout (a page the base has down answers again, late).",
   workflows: ['mirror-failover', 'dr-promotion'],
   draw(rng, facts) {
-    const down = rng.chance(0.3);
-    return { instanceId: pick(rng, facts.instanceIds), down, latencySeconds: down ? 0 : int(rng, 2, 60) };
+    return { instanceId: pick(rng, facts.instanceIds), latencySeconds: int(rng, 2, 60) };
   },
   apply(scenario, params) {
     const endpoint = endpointOf(scenario, str(params, 'instanceId'));
-    if (params.down === true) endpoint.down = true;
-    else endpoint.latencySeconds = num(params, 'latencySeconds');
+    // A page that refuses connections cannot be slow: in dr-promotion's base the old site's pages are down, and a
+    // slow answer from one of them is the old site coming back half-alive.
+    endpoint.down = false;
+    endpoint.latencySeconds = num(params, 'latencySeconds');
   },
   shrink(params) {
     return smaller(params, 'latencySeconds', halved(num(params, 'latencySeconds'), 2));
