@@ -14,7 +14,7 @@
  * - `shrink` proposes variants that are smaller in one respect (a number lower, a list shorter, a mode simpler) and
  *   never larger in any: the shrinker then keeps the smallest schedule that still breaks an invariant.
  *
- * Not expressible in the scenario format today (see docs/campaigns.md):
+ * Not expressible in the scenario format today:
  * - `lb-health-flap`: a target's health follows its instance and mirror-status page, which have no schedule of their
  *   own; `mirror-role-flap` and `status-page-*` make health change indirectly.
  * - a Lambda invocation that is itself slow: the engine models no per-invocation latency fault, so `lambda-timeout`
@@ -48,12 +48,24 @@ function horizon(facts: BaseFacts): number {
   return Math.max(60, Math.ceil(facts.durationSeconds * 1.2));
 }
 
-/** A window [after, until) inside the horizon, whole seconds, at least 5 s long. */
+/**
+ * A window [after, until) inside the horizon, whole seconds: half the time open from the start (most actions are
+ * called a few times only, early, and a window after their last call changes nothing), at least a quarter of the
+ * horizon long (and 5 s).
+ */
 function window(rng: Random, facts: BaseFacts): { afterSeconds: number; untilSeconds: number } {
   const h = horizon(facts);
-  const afterSeconds = int(rng, 0, Math.floor(h * 0.8));
-  const untilSeconds = int(rng, afterSeconds + 5, h + 5);
+  const afterSeconds = rng.chance(0.5) ? 0 : int(rng, 0, Math.floor(h * 0.6));
+  const untilSeconds = int(rng, afterSeconds + Math.max(5, Math.floor(h / 4)), h + 5);
   return { afterSeconds, untilSeconds };
+}
+
+/**
+ * A moment for a one-time fault: half the time 0 (the action's first call), else in the first half of the base
+ * drill (later, the action has usually been called for the last time already).
+ */
+function early(rng: Random, facts: BaseFacts): number {
+  return rng.chance(0.5) ? 0 : int(rng, 0, Math.floor(facts.durationSeconds / 2));
 }
 
 /** A fraction of calls, 0.05–0.80 in steps of 0.05 (printable, and shrinkable by halving). */
@@ -372,7 +384,7 @@ const lostResponse: FaultKind = {
     return {
       action,
       addLatencySeconds: int(rng, 60, 900),
-      afterSeconds: int(rng, 0, Math.floor(facts.durationSeconds)),
+      afterSeconds: early(rng, facts),
     };
   },
   apply(scenario, params) {
@@ -406,7 +418,7 @@ const lambdaTimeout: FaultKind = {
     return {
       action,
       addLatencySeconds: int(rng, 120, 1800),
-      afterSeconds: int(rng, 0, Math.floor(facts.durationSeconds)),
+      afterSeconds: early(rng, facts),
     };
   },
   apply: lostResponse.apply,
@@ -521,7 +533,8 @@ const mirrorRoleFlap: FaultKind = {
   name: 'mirror-role-flap',
   description:
     'The mirror primary and its backup swap roles back and forth (every few seconds, from a random second for a while).',
-  workflows: ['mirror-failover', 'dr-promotion', 'snapshot-backup'],
+  // snapshot-backup freezes and snapshots every member whatever its role: a flap changes nothing there.
+  workflows: ['mirror-failover', 'dr-promotion'],
   draw(rng, facts) {
     const periodSeconds = int(rng, 2, 30) * 2;
     const atSeconds = int(rng, 0, Math.floor(horizon(facts) * 0.8));
