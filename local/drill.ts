@@ -306,12 +306,31 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
   const reached = new Map<string, number>();
   // Who waits for an execution to progress: the triggers' loop and the hooks' loop, each at most once.
   const progressed = new Set<() => void>();
+  // The operator's stops still to make. Each is checked synchronously on its execution's timeline entries, so the
+  // execution stops at exactly that step (a Task entered then makes no call) and the drill stays deterministic.
+  const pendingStops = [...scenario.stops];
+  const stopIfDue = (execution: ExecutionRecord, entry: TimelineEntry, seconds: number): void => {
+    if (pendingStops.length === 0 || execution.status !== 'RUNNING') return;
+    const n = triggered.indexOf(execution.executionArn) + 1;
+    const due = pendingStops.findIndex(
+      (s) =>
+        s.execution === n &&
+        (s.atSeconds === undefined || seconds >= s.atSeconds) &&
+        (s.atState === undefined ||
+          (entry.kind === 'state' && entry.state === s.atState && /^entered/.test(entry.detail))),
+    );
+    if (due < 0) return;
+    const [stop] = pendingStops.splice(due, 1);
+    sfn.actions.StopExecution({ executionArn: execution.executionArn, error: stop.error, cause: stop.cause });
+  };
   const sfn = buildWorld(region, options.template, env, scenario.environment, {
     broker: new ScriptedApprovals(region, scenario.approvals),
     onTimeline: (execution, entry) => {
       timeline.push({ ...entry, execution: -1 });
       timelineArns.push(execution.executionArn);
-      reached.set(execution.executionArn, (execution.startDate - startMs) / 1000 + entry.at);
+      const seconds = (execution.startDate - startMs) / 1000 + entry.at;
+      reached.set(execution.executionArn, seconds);
+      stopIfDue(execution, entry, seconds);
       for (const resolve of [...progressed]) resolve();
     },
   });

@@ -625,7 +625,11 @@ export class LocalStateMachine {
             emit(`${event.state.type}StateEntered` as HistoryEventType, {
               stateEnteredEventDetails: { name: event.state.name, input },
             });
-            if (state?.Type === 'Wait') {
+            // An execution stopped as it enters a state (an operator's StopExecution, see drill's `stops`) does not
+            // wait: the library ends it at this state, so its stop date is this moment.
+            if (aborted) {
+              // nothing: no wait, no transition latency
+            } else if (state?.Type === 'Wait') {
               const seconds = waitSeconds(state, event.state.input, context, clock.now());
               clock.advanceSeconds(seconds);
               log({ kind: 'wait', state: event.state.name, detail: `waited ${seconds} s` });

@@ -20,6 +20,8 @@ export interface ApiFault {
   readonly addLatencySeconds?: number;
   /** Only from this modeled second of the drill on. */
   readonly afterSeconds?: number;
+  /** Only before this modeled second of the drill (the window `afterSeconds` … `untilSeconds` closes). */
+  readonly untilSeconds?: number;
 }
 
 /** True when every key of `pattern` matches `value` (arrays: each pattern element matches some element). */

@@ -130,6 +130,7 @@ export class SimulatedRegion {
       const { fault } = f;
       if (fault.service !== service || fault.action !== action || f.remaining <= 0) continue;
       if (fault.afterSeconds !== undefined && at < fault.afterSeconds) continue;
+      if (fault.untilSeconds !== undefined && at >= fault.untilSeconds) continue;
       if (fault.match && !deepPartialMatch(input, fault.match)) continue;
       if (fault.probability !== undefined && !this.random.chance(fault.probability)) continue;
       f.remaining -= 1;

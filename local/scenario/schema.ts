@@ -10,24 +10,31 @@ import { ssmEnvironmentSchema } from '../region/ssm';
 
 const serviceName = z.enum(['ec2', 'elasticloadbalancingv2', 'ssm', 'dynamodb', 'cloudwatch', 'sns', 'sfn', 'http']);
 
-export const apiFaultSchema = z.strictObject({
-  service: serviceName,
-  /** PascalCase action, e.g. "RunInstances". */
-  action: z.string().regex(/^[A-Z][A-Za-z0-9]+$/, 'must be a PascalCase API action such as "RunInstances"'),
-  /** Deep partial match on the call's input. */
-  match: z.record(z.string(), z.unknown()).optional(),
-  error: z
-    .strictObject({
-      code: z.string().min(1),
-      message: z.string().optional(),
-      statusCode: z.number().int().min(400).max(599).optional(),
-    })
-    .optional(),
-  times: z.number().int().min(1).optional(),
-  probability: z.number().min(0).max(1).optional(),
-  addLatencySeconds: z.number().min(0).optional(),
-  afterSeconds: z.number().min(0).optional(),
-});
+export const apiFaultSchema = z
+  .strictObject({
+    service: serviceName,
+    /** PascalCase action, e.g. "RunInstances". */
+    action: z.string().regex(/^[A-Z][A-Za-z0-9]+$/, 'must be a PascalCase API action such as "RunInstances"'),
+    /** Deep partial match on the call's input. */
+    match: z.record(z.string(), z.unknown()).optional(),
+    error: z
+      .strictObject({
+        code: z.string().min(1),
+        message: z.string().optional(),
+        statusCode: z.number().int().min(400).max(599).optional(),
+      })
+      .optional(),
+    times: z.number().int().min(1).optional(),
+    probability: z.number().min(0).max(1).optional(),
+    addLatencySeconds: z.number().min(0).optional(),
+    afterSeconds: z.number().min(0).optional(),
+    /** Only before this modeled second of the drill: with `afterSeconds`, a window that closes (an outage ends). */
+    untilSeconds: z.number().min(0).optional(),
+  })
+  .refine((f) => f.untilSeconds === undefined || f.untilSeconds > (f.afterSeconds ?? 0), {
+    message: '"untilSeconds" must be after "afterSeconds" (an empty window injects nothing)',
+    path: ['untilSeconds'],
+  });
 
 export const triggerSchema = z
   .strictObject({
@@ -160,6 +167,28 @@ export const scenarioSchema = z.strictObject({
         error: z.string().optional(),
         cause: z.string().optional(),
       }),
+    )
+    .default([]),
+  /**
+   * An operator's `StopExecution` of a triggered execution (`execution`, 1-based in starting order) when it enters
+   * `atState`, or at its first step at or after `atSeconds` of the drill, or both (the first time it enters
+   * `atState` at or after `atSeconds`). An execution that has ended, or never gets there, is not stopped.
+   */
+  stops: z
+    .array(
+      z
+        .strictObject({
+          execution: z.number().int().min(1).default(1),
+          atSeconds: z.number().min(0).optional(),
+          atState: z.string().min(1).optional(),
+          /** The `error` and `cause` StopExecution records on the execution. */
+          error: z.string().max(256).optional(),
+          cause: z.string().max(32768).optional(),
+        })
+        .refine((s) => s.atSeconds !== undefined || s.atState !== undefined, {
+          message: 'give "atSeconds", "atState" or both: when the operator stops the execution',
+          path: ['atSeconds'],
+        }),
     )
     .default([]),
   expect: z

@@ -122,3 +122,59 @@ describe('drill: a trigger at a given modeled second (atSeconds)', () => {
     expect(parsed.success).toBe(false);
   });
 });
+
+describe("drill: an operator's StopExecution (stops)", () => {
+  // A workflow that waits 10 s, then 20 s more, then ends.
+  const template: CfnTemplate = {
+    Resources: {
+      Waiter: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Metadata: { 'ha-workflows:workflow': 'waiter' },
+        Properties: {
+          DefinitionString: JSON.stringify({
+            StartAt: 'Wait ten seconds',
+            States: {
+              'Wait ten seconds': { Type: 'Wait', Seconds: 10, Next: 'Wait twenty seconds' },
+              'Wait twenty seconds': { Type: 'Wait', Seconds: 20, Next: 'Done' },
+              Done: { Type: 'Pass', End: true },
+            },
+          }),
+        },
+      },
+    },
+  };
+  const base = { workflow: 'waiter', triggers: [{ input: {} }, { input: {} }] };
+
+  it('stops the named execution when it enters the state, with the operator’s error and cause', async () => {
+    // GIVEN two executions, and an operator who stops the second one as it enters "Wait twenty seconds"
+    const scenario = scenarioSchema.parse({
+      ...base,
+      name: 'stop at a state',
+      stops: [{ execution: 2, atState: 'Wait twenty seconds', error: 'Operator', cause: 'drill' }],
+    });
+    // WHEN the scenario is drilled
+    const result = await drill(scenario, { template });
+    // THEN the first execution succeeds, the second is ABORTED at 10 s (it does not wait) with the given error
+    const [first, second] = result.executions;
+    expect(first.status).toBe('SUCCEEDED');
+    expect(second).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'drill' });
+    expect((Date.parse(second.stopDate) - Date.parse(second.startDate)) / 1000).toBeCloseTo(10, 0);
+  });
+
+  it('stops an execution at its first step at or after the given second, the same way every time', async () => {
+    // GIVEN an operator who stops the first execution 5 s into the drill (while it waits ten seconds)
+    const scenario = scenarioSchema.parse({ ...base, name: 'stop at a second', stops: [{ atSeconds: 5 }] });
+    // WHEN it is drilled twice
+    const a = await drill(scenario, { template });
+    const b = await drill(scenario, { template });
+    // THEN the first execution is ABORTED at its next step (10 s, the end of the wait), the second one is not touched
+    expect(a.executions.map((e) => e.status)).toEqual(['ABORTED', 'SUCCEEDED']);
+    expect((Date.parse(a.executions[0].stopDate) - Date.parse(a.executions[0].startDate)) / 1000).toBeCloseTo(10, 0);
+    expect(b.timeline).toEqual(a.timeline);
+  });
+
+  it('refuses a stop that says neither when nor where', () => {
+    // GIVEN / WHEN a stop without atSeconds or atState / THEN the scenario is invalid
+    expect(scenarioSchema.safeParse({ ...base, name: 'x', stops: [{ execution: 1 }] }).success).toBe(false);
+  });
+});

@@ -103,6 +103,30 @@ describe('SimulatedRegion', () => {
     r.clock.advanceSeconds(1);
     await expect(r.call('ec2', 'DescribeInstances')).rejects.toThrow();
   });
+
+  it('stops a fault at its untilSeconds, so a window of trouble closes', async () => {
+    // GIVEN a fault that fails DescribeInstances from second 1 until second 3 of the drill
+    const r = region({
+      faults: [{ service: 'ec2', action: 'DescribeInstances', error: { code: 'X' }, afterSeconds: 1, untilSeconds: 3 }],
+    });
+    // WHEN the call is made before, inside and at the end of the window
+    const before = await r.call('ec2', 'DescribeInstances').then(
+      () => 'ok',
+      () => 'failed',
+    );
+    r.clock.advanceSeconds(1);
+    const inside = await r.call('ec2', 'DescribeInstances').then(
+      () => 'ok',
+      () => 'failed',
+    );
+    r.clock.advanceSeconds(3 - r.clock.elapsedSeconds());
+    const atEnd = await r.call('ec2', 'DescribeInstances').then(
+      () => 'ok',
+      () => 'failed',
+    );
+    // THEN only the call inside the window fails: the end is exclusive
+    expect([before, inside, atEnd]).toEqual(['ok', 'failed', 'ok']);
+  });
 });
 
 describe('Step Functions error names', () => {
