@@ -93,6 +93,13 @@ export function redirect(machine: AslMachine, stateName: string, next: string): 
   state.Next = next;
 }
 
+/** Sends every Catch rule of a state somewhere else (an error path that no longer passes through a cleanup). */
+export function redirectCatch(machine: AslMachine, stateName: string, next: string): void {
+  const { state } = ownerOf(machine, stateName);
+  if (!state.Catch?.length) throw new Error(`mutation: state "${stateName}" has no Catch to redirect`);
+  state.Catch = state.Catch.map((c) => ({ ...c, Next: next }));
+}
+
 /** Drops a state's Catch rules: its errors now end the execution where they happen. */
 export function removeCatch(machine: AslMachine, stateName: string): void {
   delete ownerOf(machine, stateName).state.Catch;
@@ -196,13 +203,13 @@ export const VARIANTS: readonly Variant[] = [
     },
   }),
   variant({
-    name: 'timed-out-freeze-not-thawed',
-    description: 'snapshot-backup-instance records a timed-out freeze as failed without thawing the database',
+    name: 'failed-snapshot-not-thawed',
+    description: 'snapshot-backup-instance records a failed CreateSnapshots without thawing the frozen database',
     workflow: 'snapshot-backup',
     invariant: 'never-left-frozen',
-    scenario: 'test/scenarios/snapshot-backup/freeze-hangs.json',
+    scenario: 'test/scenarios/snapshot-backup/create-snapshots-fails.json',
     machine: 'snapshot-backup-instance',
-    change: (m) => redirect(m, 'Note the freeze timed out', 'Record the failed backup'),
+    change: (m) => redirectCatch(m, 'Take the snapshot set', 'Record the failed backup'),
   }),
   variant({
     name: 'backup-lock-not-released',
@@ -215,12 +222,12 @@ export const VARIANTS: readonly Variant[] = [
   }),
   variant({
     name: 'unprotected-instance-recovered',
-    description: 'instance-recovery no longer checks that the instance belongs to a recovery group',
+    description: 'instance-recovery terminates an instance of no recovery group instead of leaving it alone',
     workflow: 'instance-recovery',
     invariant: 'only-own-deleted',
     scenario: 'test/scenarios/instance-recovery/unprotected-instance.json',
     machine: 'instance-recovery',
-    change: (m) => forceChoice(m, 'Is the instance protected?', 'Take the group lock'),
+    change: (m) => forceChoice(m, 'Is the instance protected?', 'Terminate failed instance'),
   }),
   variant({
     name: 'group-lock-skipped',
