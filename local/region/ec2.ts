@@ -1280,6 +1280,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         };
       }),
       writers: this.writers(),
+      frozen: this.frozenIntervals(),
       subnets: [...this.subnets.values()].map((s) => ({ ...s, tags: { ...s.tags } })),
       securityGroups: [...this.groups.values()].map((g) => ({ ...g, tags: { ...g.tags } })),
       volumes: [...this.volumes.values()].map((v) => ({
@@ -1636,6 +1637,31 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         to: w.toMs === null ? null : iso(w.toMs),
       })),
     );
+  }
+
+  /**
+   * The frozen timeline of every instance (issue #14, `never-left-frozen`): the intervals during which its workload
+   * has `frozen: true` (an IRIS ExternalFreeze, a freeze command's effect, a scripted change), clipped to the drill's
+   * start; `to` is null while still frozen at the end. The final `workload` alone cannot show a freeze that a thaw
+   * ended too late.
+   */
+  private frozenIntervals(): { instanceId: string; from: string; to: string | null }[] {
+    this.applyDueWorkloadChanges();
+    const start = this.region.clock.startMs;
+    return [...this.instances.values()].flatMap((rec) => {
+      const out: { instanceId: string; from: string; to: string | null }[] = [];
+      let since: number | undefined;
+      for (const w of rec.workload) {
+        const frozen = w.state.frozen === true;
+        if (frozen && since === undefined) since = w.at;
+        if (!frozen && since !== undefined) {
+          if (w.at > start) out.push({ instanceId: rec.instanceId, from: iso(Math.max(since, start)), to: iso(w.at) });
+          since = undefined;
+        }
+      }
+      if (since !== undefined) out.push({ instanceId: rec.instanceId, from: iso(Math.max(since, start)), to: null });
+      return out;
+    });
   }
 
   private entryAt(rec: InstanceRecord, t: number): InstanceRecord['timeline'][number] {
