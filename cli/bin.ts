@@ -20,6 +20,15 @@ import { buildDrRequest, drStateMachine, InvalidDrRequest, startDrPromotion } fr
 import { formatStatus, recentExecutions, stateMachinesToReport } from './commands/status';
 import { watchExecution } from './commands/watch';
 import { serve } from './serve';
+import {
+  CampaignUsageError,
+  campaignSelfTest,
+  checkWorkflow,
+  defaultJobs,
+  formatCampaign,
+  formatSelfTest,
+  runCampaignCli,
+} from './campaign';
 
 const DEFAULT_CONFIG = 'infra/config/example.json';
 
@@ -60,6 +69,76 @@ program
     }
     process.exitCode = results.every((r) => r.result?.ok) ? 0 : 1;
   });
+
+const positiveInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+};
+
+program
+  .command('campaign')
+  .description(
+    'Drill seeded, randomized fault schedules of a workflow and check the safety invariants on every drill ' +
+      '(docs/campaigns.md); exit code 0 only when nothing is violated',
+  )
+  .argument('[workflow]', 'instance-recovery, mirror-failover, dr-promotion or snapshot-backup')
+  .option('--schedules <n>', 'how many schedules', positiveInt, 100)
+  .option('--seed <n>', 'campaign seed (each schedule derives its own)', seedOption, 1)
+  .option('--jobs <n>', 'worker threads', positiveInt, defaultJobs())
+  .option('--max-faults <n>', 'at most this many faults per schedule', positiveInt, 3)
+  .option('--out <dir>', 'write each shrunk failing schedule as a scenario file there')
+  .option('--json', 'print one JSON object')
+  .option('--self-test', 'check that every invariant fires on known-bad variants of the workflows')
+  .action(
+    async (
+      workflow: string | undefined,
+      opts: {
+        schedules: number;
+        seed: number;
+        jobs: number;
+        maxFaults: number;
+        out?: string;
+        json?: boolean;
+        selfTest?: boolean;
+      },
+    ) => {
+      try {
+        if (opts.selfTest) {
+          const report = await campaignSelfTest();
+          console.log(opts.json ? JSON.stringify(report, null, 2) : formatSelfTest(report));
+          process.exitCode = report.allFired ? 0 : 1;
+          return;
+        }
+        if (!workflow) throw new CampaignUsageError('name a workflow, or give --self-test');
+        const wf = checkWorkflow(workflow);
+        const tty = !opts.json && process.stderr.isTTY;
+        const started = Date.now();
+        const report = await runCampaignCli(
+          wf,
+          { schedules: opts.schedules, seed: opts.seed, jobs: opts.jobs, outDir: opts.out, maxFaults: opts.maxFaults },
+          tty
+            ? (done, violations) => {
+                const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
+                process.stderr.write(
+                  `\r${done}/${opts.schedules} schedules, ${violations} violation(s), ${rate.toFixed(1)}/s   `,
+                );
+              }
+            : undefined,
+        );
+        if (tty) process.stderr.write('\n');
+        console.log(opts.json ? JSON.stringify(report, null, 2) : formatCampaign(report));
+        process.exitCode = report.violations === 0 && report.errors === 0 ? 0 : 1;
+      } catch (e) {
+        if (e instanceof CampaignUsageError) {
+          console.error(e.message);
+          process.exitCode = 2;
+          return;
+        }
+        throw e;
+      }
+    },
+  );
 
 program
   .command('graph')

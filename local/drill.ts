@@ -26,6 +26,7 @@ import { EventBus, eventRules, executionStatusEvent } from './engine/eventbridge
 import { type ExecutionRecord, StepFunctionsSimulator, type StepFunctionsOptions } from './engine/stepfunctions';
 import type { Predicate, Scenario } from './scenario/schema';
 import { silentLogger, TASK_HANDLERS } from './tasks-registry';
+import { INVARIANTS } from './campaign/invariants';
 import { type CfnTemplate, DEFAULT_ENV, type ResolveEnv, TemplateResolver, resolveStateMachines } from './template';
 
 /** Template metadata the engine reads (written by workflows/base). */
@@ -460,7 +461,7 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
   }
   const ran = [...sfn.executions.values()].flatMap((e) => (e.result ? [e.result] : []));
   const first = executions[0];
-  return {
+  const result: DrillResult = {
     scenario: scenario.name,
     workflow: scenario.workflow,
     status: first.status,
@@ -476,6 +477,29 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     executions,
     environment,
     expectations,
-    ok: exp ? expectations.every((x) => x.ok) : executions.every((r) => r.status === 'SUCCEEDED'),
+    ok: false,
+  };
+  // Campaign invariants the scenario names, over the whole history (a replayed campaign failure, or a regression).
+  for (const name of exp?.invariants ?? []) expectations.push(invariantExpectation(name, result, scenario));
+  return { ...result, ok: exp ? expectations.every((x) => x.ok) : executions.every((r) => r.status === 'SUCCEEDED') };
+}
+
+/** One invariant of `expect.invariants` as an expectation: ok when it holds, else its first violation. */
+function invariantExpectation(name: string, result: DrillResult, scenario: Scenario): ExpectationResult {
+  const invariant = INVARIANTS.find((i) => i.name === name);
+  if (!invariant) {
+    throw new Error(
+      `scenario "${scenario.name}": expect.invariants names "${name}", which is not an invariant ` +
+        `(known: ${INVARIANTS.map((i) => i.name).join(', ')}; docs/campaigns.md)`,
+    );
+  }
+  const violations = invariant.check(result, scenario);
+  const [v] = violations;
+  return {
+    description: `invariant ${name} holds`,
+    ok: violations.length === 0,
+    detail: v
+      ? `at ${v.atSeconds} s: ${v.detail}${violations.length > 1 ? ` (and ${violations.length - 1} more)` : ''}`
+      : undefined,
   };
 }

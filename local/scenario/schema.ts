@@ -205,6 +205,11 @@ export const scenarioSchema = z.strictObject({
        * for all instances, or `{ "groupByTag": "<tag key>" }` for instances sharing that tag's value.
        */
       neverTwoWriters: z.union([z.boolean(), z.strictObject({ groupByTag: z.string().min(1) })]).optional(),
+      /**
+       * Campaign invariants (docs/campaigns.md) checked over the drill's whole history, by name, e.g.
+       * `["never-left-frozen"]`: a campaign writes the one a shrunk schedule broke, so `drill` replays the violation.
+       */
+      invariants: z.array(z.string().regex(/^[a-z][a-z0-9-]+$/)).optional(),
     })
     .optional(),
 });
