@@ -18,7 +18,7 @@ import {
   scheduleSeed,
   shrinkSchedule,
 } from '../../../local/campaign/runner';
-import type { BaseFacts, FaultKind, Invariant } from '../../../local/campaign/types';
+import type { BaseFacts, FaultInstance, FaultKind, Invariant } from '../../../local/campaign/types';
 import { loadScenario } from '../../../local/scenario/load';
 import type { ScenarioInput } from '../../../local/scenario/schema';
 
@@ -166,7 +166,7 @@ describe('campaign runner', () => {
 
   it('shrinks a fault parameter while the violation persists', async () => {
     // GIVEN a schedule with a harmless fault and 16 thaw failures
-    const faults = [
+    const faults: FaultInstance[] = [
       { kind: 'slow-describe', params: { seconds: 2 } },
       { kind: 'thaw-fails', params: { times: 16 } },
     ];
