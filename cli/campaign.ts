@@ -75,6 +75,12 @@ export function shares(n: number, jobs: number): { from: number; to: number }[] 
   );
 }
 
+/** The worker script next to this module: TypeScript when run from source (tsx), JavaScript once compiled. */
+const workerFile = () => path.join(__dirname, `campaign-worker${path.extname(__filename)}`);
+
+/** A worker of a TypeScript source needs tsx's CommonJS loader (tsx's own ESM flags in execArgv do not load a worker's .ts). */
+const workerExecArgv = () => (path.extname(__filename) === '.ts' ? ['--require', 'tsx/cjs'] : []);
+
 /** Runs the campaign: in this thread with one job, else on worker threads each running a share. */
 export async function runCampaignCli(
   workflow: CampaignWorkflow,
@@ -93,9 +99,9 @@ export async function runCampaignCli(
       shares(options.schedules, jobs).map(
         (share, j) =>
           new Promise<CampaignReport>((resolve, reject) => {
-            const worker = new Worker(path.join(__dirname, 'campaign-worker.ts'), {
+            const worker = new Worker(workerFile(), {
               workerData: { workflow, options: { ...options, ...share } },
-              execArgv: process.execArgv,
+              execArgv: workerExecArgv(),
             });
             worker.on('message', (m: { progress?: [number, number]; report?: CampaignReport }) => {
               if (m.progress) {
