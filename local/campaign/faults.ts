@@ -734,7 +734,16 @@ const approval: FaultKind = {
   workflows: ['dr-promotion'],
   draw(rng) {
     const mode = pick(rng, ['late', 'never', 'rejected', 'not-approved'] as const);
-    return { mode, afterSeconds: mode === 'never' ? 0 : int(rng, 1, 48) * 900 };
+    // The base's request keeps the default approval timeout (60 min, the task's HeartbeatSeconds): a decision after
+    // it is a timeout, which `never` already is, so decisions come before it; `late` means 10–59 minutes, while the
+    // world (and the other faults) move on.
+    const afterSeconds = {
+      late: int(rng, 600, 3540),
+      never: 0,
+      rejected: int(rng, 0, 1800),
+      'not-approved': int(rng, 0, 1800),
+    }[mode];
+    return { mode, afterSeconds };
   },
   apply(scenario, params) {
     const afterSeconds = num(params, 'afterSeconds');
