@@ -12,7 +12,7 @@ import { SnsSimulator } from './region/sns';
 import { SsmSimulator } from './region/ssm';
 import { checkNeverTwoWriters, type WriterRow } from './region/writers';
 import { executionClock, VirtualClock } from './clock';
-import { ScriptedApprovals } from './engine/approvals';
+import { ScriptedApprovals, type WaitInterrupt } from './engine/approvals';
 import { localClients } from './engine/clients';
 import {
   type ExecutionResult,
@@ -324,8 +324,26 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     const [stop] = pendingStops.splice(due, 1);
     sfn.actions.StopExecution({ executionArn: execution.executionArn, error: stop.error, cause: stop.cause });
   };
+  // A stop by the second (not by state) that falls inside a wait for a task token (an approval) ends the wait then:
+  // on AWS the operator's StopExecution does not wait for the callback.
+  const interruptOf = (request: { token: string; state: string }): WaitInterrupt | undefined => {
+    const executionArn = request.token.split('#')[0];
+    const execution = sfn.executions.get(executionArn);
+    const n = triggered.indexOf(executionArn) + 1;
+    const i = pendingStops.findIndex((s) => s.execution === n && s.atState === undefined && s.atSeconds !== undefined);
+    if (!execution || i < 0) return undefined;
+    const now = region.clock.elapsedSeconds();
+    const stop = pendingStops[i];
+    return {
+      afterSeconds: (stop.atSeconds ?? now) - now,
+      stop: () => {
+        pendingStops.splice(pendingStops.indexOf(stop), 1);
+        sfn.actions.StopExecution({ executionArn, error: stop.error, cause: stop.cause });
+      },
+    };
+  };
   const sfn = buildWorld(region, options.template, env, scenario.environment, {
-    broker: new ScriptedApprovals(region, scenario.approvals),
+    broker: new ScriptedApprovals(region, scenario.approvals, interruptOf),
     onTimeline: (execution, entry) => {
       timeline.push({ ...entry, execution: -1 });
       timelineArns.push(execution.executionArn);

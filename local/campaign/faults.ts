@@ -703,21 +703,27 @@ const secondTrigger: FaultKind = {
 
 const stopExecution: FaultKind = {
   name: 'stop-execution',
-  description: 'An operator stops the run (StopExecution) at a random moment: every end must release what it holds.',
+  description:
+    'An operator stops a run (StopExecution) at a random moment, usually the first one: every end must release what it holds.',
   workflows: ALL,
   draw(rng, facts) {
-    return { atSeconds: int(rng, 0, Math.max(1, Math.floor(facts.durationSeconds))) };
+    // Now and then the second execution (a duplicate's or a second trigger's, when the schedule has one; else none).
+    const execution = rng.chance(0.25) ? 2 : 1;
+    return { execution, atSeconds: int(rng, 0, Math.max(1, Math.floor(facts.durationSeconds))) };
   },
   apply(scenario, params) {
     (scenario.stops ??= []).push({
-      execution: 1,
+      execution: num(params, 'execution'),
       atSeconds: num(params, 'atSeconds'),
       error: 'Campaign.Stopped',
       cause: 'an operator stopped the execution (fault campaign)',
     });
   },
   shrink(params) {
-    return smaller(params, 'atSeconds', halved(num(params, 'atSeconds'), 0));
+    return [
+      ...smaller(params, 'execution', halved(num(params, 'execution'), 1)),
+      ...smaller(params, 'atSeconds', halved(num(params, 'atSeconds'), 0)),
+    ];
   },
 };
 
@@ -728,7 +734,16 @@ const approval: FaultKind = {
   workflows: ['dr-promotion'],
   draw(rng) {
     const mode = pick(rng, ['late', 'never', 'rejected', 'not-approved'] as const);
-    return { mode, afterSeconds: mode === 'never' ? 0 : int(rng, 1, 48) * 900 };
+    // The base's request keeps the default approval timeout (60 min, the task's HeartbeatSeconds): a decision after
+    // it is a timeout, which `never` already is, so decisions come before it; `late` means 10–59 minutes, while the
+    // world (and the other faults) move on.
+    const afterSeconds = {
+      late: int(rng, 600, 3540),
+      never: 0,
+      rejected: int(rng, 0, 1800),
+      'not-approved': int(rng, 0, 1800),
+    }[mode];
+    return { mode, afterSeconds };
   },
   apply(scenario, params) {
     const afterSeconds = num(params, 'afterSeconds');

@@ -172,7 +172,8 @@ export const scenarioSchema = z.strictObject({
   /**
    * An operator's `StopExecution` of a triggered execution (`execution`, 1-based in starting order) when it enters
    * `atState`, or at its first step at or after `atSeconds` of the drill, or both (the first time it enters
-   * `atState` at or after `atSeconds`). An execution that has ended, or never gets there, is not stopped.
+   * `atState` at or after `atSeconds`). A wait for a task token (an approval) in progress at `atSeconds` ends then.
+   * An execution that has ended, or never gets there, is not stopped.
    */
   stops: z
     .array(

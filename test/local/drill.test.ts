@@ -1,7 +1,10 @@
+import * as path from 'node:path';
+import { synthesize } from '../../cli/template';
 import { VirtualClock } from '../../local/clock';
 import { buildWorld, drill } from '../../local/drill';
 import { ScriptedApprovals } from '../../local/engine/approvals';
 import { SimulatedRegion } from '../../local/region/region';
+import { loadScenario } from '../../local/scenario/load';
 import { scenarioSchema } from '../../local/scenario/schema';
 import type { CfnTemplate } from '../../local/template';
 
@@ -177,4 +180,21 @@ describe("drill: an operator's StopExecution (stops)", () => {
     // GIVEN / WHEN a stop without atSeconds or atState / THEN the scenario is invalid
     expect(scenarioSchema.safeParse({ ...base, name: 'x', stops: [{ execution: 1 }] }).success).toBe(false);
   });
+});
+
+describe("drill: an operator's stop while an execution waits for its approval", () => {
+  it('ends the wait at the stop, not when the approval would have come', async () => {
+    // GIVEN the approved DR promotion (the approval comes after 300 s), and an operator who stops it at 100 s
+    const file = path.join(__dirname, '..', 'scenarios', 'dr-promotion.json');
+    const scenario = loadScenario(file);
+    scenario.stops = [{ execution: 1, atSeconds: 100, error: 'Operator', cause: 'changed my mind' }];
+    const site = synthesize(path.resolve(path.dirname(file), scenario.config as string)).dr!;
+    // WHEN it is drilled
+    const result = await drill(scenario, { template: site.template, env: site.env });
+    // THEN the execution is ABORTED at 100 s of the drill, with the operator's error, and promoted nothing
+    const [execution] = result.executions;
+    expect(execution).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'changed my mind' });
+    expect((Date.parse(execution.stopDate) - Date.parse(execution.startDate)) / 1000).toBeCloseTo(100, 0);
+    expect(result.calls.some((c) => c.action === 'StopInstances')).toBe(false);
+  }, 30_000);
 });

@@ -36,6 +36,16 @@ describe('scenario files', () => {
     expect(error?.message).toContain('$.extra: unknown field');
   });
 
+  it('refuses an API fault window that closes before it opens', () => {
+    // GIVEN a fault from second 30 until second 30, and one from 0 until 10
+    const fault = { service: 'ec2', action: 'RunInstances', error: { code: 'RequestLimitExceeded' } };
+    const empty = { ...minimal, faults: [{ ...fault, afterSeconds: 30, untilSeconds: 30 }] };
+    const open = { ...minimal, faults: [{ ...fault, untilSeconds: 10 }] };
+    // WHEN they are parsed / THEN the empty window is refused at its path, the other accepted
+    expect(() => parseScenario(empty)).toThrow(/\$\.faults\[0\]\.untilSeconds: .*must be after "afterSeconds"/);
+    expect(parseScenario(open).faults[0]).toMatchObject({ untilSeconds: 10 });
+  });
+
   it('reports a file that is not JSON with the parser message', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'scenario-'));
     const file = path.join(dir, 'broken.json');
