@@ -16,7 +16,6 @@ import type { ScenarioInput } from '../../../local/scenario/schema';
 const ROOT = path.join(__dirname, '..', '..', '..');
 const SCENARIOS = path.join(ROOT, 'test', 'scenarios');
 const EXAMPLE_CONFIG = path.join(ROOT, 'infra', 'config', 'example.json');
-const BACKUP_CONFIG = path.join(ROOT, 'test', 'fixtures', 'snapshot-backup-config.json');
 
 const invariant = (name: string): Invariant => {
   const found = INVARIANTS.find((i) => i.name === name);
@@ -27,7 +26,7 @@ const invariant = (name: string): Invariant => {
 /** Drills a scenario file on its site of the synthesized app. */
 async function drillFile(file: string): Promise<{ result: DrillResult; scenario: ScenarioInput }> {
   const scenario = loadScenario(path.join(SCENARIOS, file));
-  const sites = synthesize(scenario.workflow === 'snapshot-backup' ? BACKUP_CONFIG : EXAMPLE_CONFIG);
+  const sites = synthesize(path.resolve(path.dirname(path.join(SCENARIOS, file)), scenario.config as string));
   const site = scenario.site === 'dr' ? sites.dr! : sites.primary!;
   return { result: await drill(scenario, { template: site.template, env: site.env }), scenario };
 }
@@ -125,10 +124,8 @@ const instance = (instanceId: string, state: string, tags: Record<string, string
   ...extra,
 });
 
-beforeAll(() => {
-  synthesize(EXAMPLE_CONFIG);
-  synthesize(BACKUP_CONFIG);
-}, 180_000);
+/** Every drilled scenario uses the example configuration: one synthesis (seconds) for the file. */
+beforeAll(() => synthesize(EXAMPLE_CONFIG), 180_000);
 
 describe('the invariants on correct workflows', () => {
   it.each([
@@ -137,9 +134,9 @@ describe('the invariants on correct workflows', () => {
     'mirror-failover/clean-switch.json',
     'dr-promotion/approved.json',
     'dr-promotion/practice.json',
-    'snapshot-backup/happy-path.json',
-    'snapshot-backup/retention.json',
-    'snapshot-backup/thaw-fails-twice.json',
+    'snapshot-backup.json',
+    'snapshot-backup/copy-limit.json',
+    'multi-workflow/failover-during-freeze.json',
   ])('none fires on the drill %s', async (file) => {
     // GIVEN a scenario the unmodified workflow handles correctly
     // WHEN it is drilled and every invariant of its workflow is checked over the whole history
