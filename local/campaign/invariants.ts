@@ -9,11 +9,11 @@ import type { DrillResult } from '../drill';
 import type { ScenarioInput } from '../scenario/schema';
 import { findTwoWriters, type WriterRow } from '../region/writers';
 import { LOCK_ATTRIBUTES } from '../../workflows/fragments/lock';
-import { BACKUP_TAGS } from '../../tasks/shared/backup-tags';
+import { BACKUP_TAGS, CREATED_BY_VALUE } from '../../tasks/shared/backup-tags';
 import { REPLACES_TAG } from '../../tasks/launch-replacement/logic';
 import { Errors } from '../../workflows/fragments/errors';
 import { TaskErrorNames } from '../../tasks/shared/errors';
-import type { CampaignWorkflow, Invariant, Violation } from './types';
+import { CAMPAIGN_WORKFLOWS, type CampaignWorkflow, type Invariant, type Violation } from './types';
 import {
   callsOf,
   drillStartMs,
@@ -34,10 +34,8 @@ import {
 
 /** The tag naming an instance's recovery group (infra/config `instanceRecovery.tagKey`'s default). */
 export const RECOVERY_GROUP_TAG = 'ha-workflows:recovery-group';
-/** The value of `ha-workflows:created-by` on what the project made. */
-const CREATED_BY_VALUE = 'ha-workflows';
 
-const ALL: readonly CampaignWorkflow[] = ['instance-recovery', 'mirror-failover', 'dr-promotion', 'snapshot-backup'];
+const ALL: readonly CampaignWorkflow[] = CAMPAIGN_WORKFLOWS;
 
 const violation = (invariant: string, atSeconds: number, detail: string): Violation => ({
   invariant,
