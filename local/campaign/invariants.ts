@@ -9,11 +9,11 @@ import type { DrillResult } from '../drill';
 import type { ScenarioInput } from '../scenario/schema';
 import { findTwoWriters, type WriterRow } from '../region/writers';
 import { LOCK_ATTRIBUTES } from '../../workflows/fragments/lock';
-import { BACKUP_TAGS } from '../../tasks/shared/backup-tags';
+import { BACKUP_TAGS, CREATED_BY_VALUE } from '../../tasks/shared/backup-tags';
 import { REPLACES_TAG } from '../../tasks/launch-replacement/logic';
 import { Errors } from '../../workflows/fragments/errors';
 import { TaskErrorNames } from '../../tasks/shared/errors';
-import type { CampaignWorkflow, Invariant, Violation } from './types';
+import { CAMPAIGN_WORKFLOWS, type CampaignWorkflow, type Invariant, type Violation } from './types';
 import {
   callsOf,
   drillStartMs,
@@ -34,10 +34,8 @@ import {
 
 /** The tag naming an instance's recovery group (infra/config `instanceRecovery.tagKey`'s default). */
 export const RECOVERY_GROUP_TAG = 'ha-workflows:recovery-group';
-/** The value of `ha-workflows:created-by` on what the project made. */
-const CREATED_BY_VALUE = 'ha-workflows';
 
-const ALL: readonly CampaignWorkflow[] = ['instance-recovery', 'mirror-failover', 'dr-promotion', 'snapshot-backup'];
+const ALL: readonly CampaignWorkflow[] = CAMPAIGN_WORKFLOWS;
 
 const violation = (invariant: string, atSeconds: number, detail: string): Violation => ({
   invariant,
@@ -135,6 +133,15 @@ const DEFAULT_FREEZE_BUDGET_SECONDS = 600;
 /** Thaw attempts after a failed thaw (snapshot-backup-instance: "sent again, up to 5 times, 5 s apart"). */
 const THAW_ATTEMPTS = 6;
 
+/** A JSON text's value, or undefined when it is not JSON (a StartExecution input is a string). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The freeze budget of an instance: the longest a correct backup may keep it frozen, from the settings the run
  * handed its child (`StartExecution` input): the freeze confirmation (`freezePolls` 1-s reads), then every thaw
@@ -144,7 +151,7 @@ const THAW_ATTEMPTS = 6;
 function freezeBudgetSeconds(result: DrillResult, instanceId: string): number {
   const budgets = callsOf(result, 'sfn', 'StartExecution').flatMap((c) => {
     const input = (c.input as { Input?: unknown }).Input;
-    const parsed = typeof input === 'string' ? (JSON.parse(input) as unknown) : input;
+    const parsed = typeof input === 'string' ? parseJson(input) : input;
     const p = parsed as { instanceId?: unknown; settings?: { freezePolls?: unknown; thawPolls?: unknown } } | null;
     if (p?.instanceId !== instanceId || typeof p.settings?.freezePolls !== 'number') return [];
     const thawPolls = typeof p.settings.thawPolls === 'number' ? p.settings.thawPolls : 60;
@@ -544,8 +551,11 @@ const PROMOTION_ACTIONS: readonly (readonly [string, string])[] = [
   ['elasticloadbalancingv2', 'DeregisterTargets'],
 ];
 
-/** SendCommand of the preflight's mirror-state query is a read, allowed before the approval. */
-const isQuery = (documentName: string | undefined): boolean => /query|state/i.test(documentName ?? '');
+/**
+ * SendCommand of the preflight's mirror-state query (`<stack>-<preset>-mirror-query`, workflows/dr-promotion/
+ * documents.ts) is a read, allowed before the approval; every other document (the promotion) is an action.
+ */
+const isQuery = (documentName: string | undefined): boolean => /-mirror-query$/.test(documentName ?? '');
 
 /** Whether the scenario's scripted decisions include an explicit approval (`approved: true` and a named approver). */
 function scenarioApproves(scenario: ScenarioInput): boolean {
