@@ -13,6 +13,7 @@ import { TARGET_GROUP_DEFAULTS } from '../local/region/elbv2';
 import { MIRROR_HEALTH_CHECK } from '../workflows/mirror-failover/mirror-failover-workflow';
 import { loadScenario } from '../local/scenario/load';
 import { extraFigures, extraMarkdown } from './extra';
+import { campaignFigures, campaignMarkdown } from './campaigns';
 
 const ROOT = path.join(__dirname, '..');
 /** Standard workflows: USD 0.025 per 1,000 state transitions (aws.amazon.com/step-functions/pricing, us-east-1). */
@@ -247,11 +248,12 @@ async function main(): Promise<void> {
   };
   const recovery = figures.find((f) => f.workflow === 'instance-recovery');
   const extra = await extraFigures(ROOT, recovery?.modeledSeconds ?? 0);
+  const campaigns = await campaignFigures();
   writeFileSync(
     path.join(ROOT, 'bench', 'results.json'),
-    JSON.stringify({ ...meta, workflows: figures, ...extra }, null, 2) + '\n',
+    JSON.stringify({ ...meta, workflows: figures, ...extra, campaigns }, null, 2) + '\n',
   );
-  const text = `${markdown(figures, meta)}\n${extraMarkdown(extra)}`;
+  const text = `${markdown(figures, meta)}\n${extraMarkdown(extra)}\n${campaignMarkdown(campaigns)}`;
   writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), text);
   console.log(text);
 }

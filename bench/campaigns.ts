@@ -1,0 +1,74 @@
+/**
+ * The campaign part of `npm run bench`: one campaign per workflow (`CAMPAIGN_SCHEDULES` schedules, default 1,000;
+ * the issue's target run is 10,000), on worker threads (`CAMPAIGN_JOBS`, default the machine's cores, at most 4),
+ * measured in one run: schedules per second, peak memory, violations by invariant and coverage.
+ */
+import { defaultJobs, runCampaignCli } from '../cli/campaign';
+import { CAMPAIGN_WORKFLOWS, type CampaignWorkflow } from '../local/campaign/types';
+
+export interface CampaignFigures {
+  readonly workflow: CampaignWorkflow;
+  readonly schedules: number;
+  readonly jobs: number;
+  readonly wallSeconds: number;
+  readonly schedulesPerSecond: number;
+  readonly peakRssMiB: number;
+  readonly violations: number;
+  readonly errors: number;
+  readonly byInvariant: Record<string, number>;
+  readonly faultKinds: number;
+  readonly statesVisited: number;
+  readonly faultStatePairs: number;
+}
+
+export async function campaignFigures(
+  schedules = Number(process.env.CAMPAIGN_SCHEDULES ?? 1000),
+  jobs = Number(process.env.CAMPAIGN_JOBS ?? defaultJobs()),
+): Promise<CampaignFigures[]> {
+  const out: CampaignFigures[] = [];
+  for (const workflow of CAMPAIGN_WORKFLOWS) {
+    const r = await runCampaignCli(workflow, { schedules, seed: 1, jobs });
+    const byInvariant: Record<string, number> = {};
+    for (const f of r.failures) byInvariant[f.invariant] = (byInvariant[f.invariant] ?? 0) + 1;
+    out.push({
+      workflow,
+      schedules: r.schedules,
+      jobs,
+      wallSeconds: r.wallSeconds,
+      schedulesPerSecond: Math.round((r.schedules / r.wallSeconds) * 10) / 10,
+      peakRssMiB: r.peakRssMiB,
+      violations: r.violations,
+      errors: r.errors,
+      byInvariant,
+      faultKinds: Object.keys(r.coverage.faultKinds).length,
+      statesVisited: r.coverage.statesVisited,
+      faultStatePairs: r.coverage.faultStatePairs,
+    });
+  }
+  return out;
+}
+
+export function campaignMarkdown(figures: readonly CampaignFigures[]): string {
+  const per10k = (f: CampaignFigures) => Math.round(10_000 / f.schedulesPerSecond / 6) / 10;
+  return [
+    '## Fault campaigns',
+    '',
+    `\`ha-workflows campaign <workflow> --schedules ${figures[0]?.schedules ?? 0} --seed 1 --jobs ${figures[0]?.jobs ?? 1}\` per workflow ` +
+      '([docs/campaigns.md](docs/campaigns.md)); peak RSS is the whole process with its worker threads, and the ' +
+      '10,000-schedule time is extrapolated from the measured rate.',
+    '',
+    '| workflow | schedules | wall s | schedules/s | 10,000 schedules (min, extrapolated) | peak RSS MiB | violations | by invariant | fault kinds | states | fault × state pairs |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...figures.map(
+      (f) =>
+        `| ${f.workflow} | ${f.schedules} | ${f.wallSeconds} | ${f.schedulesPerSecond} | ${per10k(f)} | ${f.peakRssMiB} | ` +
+        `${f.violations}${f.errors ? ` (+${f.errors} not drillable)` : ''} | ` +
+        `${
+          Object.entries(f.byInvariant)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ') || '—'
+        } | ${f.faultKinds} | ${f.statesVisited} | ${f.faultStatePairs} |`,
+    ),
+    '',
+  ].join('\n');
+}
