@@ -93,6 +93,11 @@ function strings(params: FaultParams, key: string): string[] {
   return v.map(String);
 }
 
+/** Halved variants of each named whole-number parameter, down to its floor (e.g. `{ times: 1, atSeconds: 0 }`). */
+function shrinkNumbers(params: FaultParams, floors: Readonly<Record<string, number>>): FaultParams[] {
+  return Object.entries(floors).flatMap(([key, floor]) => smaller(params, key, halved(num(params, key), floor)));
+}
+
 /** Halves a number toward `floor` (whole numbers stay whole); none when it is already at the floor. */
 function halved(value: number, floor: number, whole = true): number[] {
   if (value <= floor) return [];
@@ -398,10 +403,7 @@ const lostResponse: FaultKind = {
     });
   },
   shrink(params) {
-    return [
-      ...smaller(params, 'afterSeconds', halved(num(params, 'afterSeconds'), 0)),
-      ...smaller(params, 'addLatencySeconds', halved(num(params, 'addLatencySeconds'), 60)),
-    ];
+    return shrinkNumbers(params, { afterSeconds: 0, addLatencySeconds: 60 });
   },
 };
 
@@ -423,10 +425,7 @@ const lambdaTimeout: FaultKind = {
   },
   apply: lostResponse.apply,
   shrink(params) {
-    return [
-      ...smaller(params, 'afterSeconds', halved(num(params, 'afterSeconds'), 0)),
-      ...smaller(params, 'addLatencySeconds', halved(num(params, 'addLatencySeconds'), 120)),
-    ];
+    return shrinkNumbers(params, { afterSeconds: 0, addLatencySeconds: 120 });
   },
 };
 
@@ -477,10 +476,7 @@ const ssmCommand: FaultKind = {
     } else prependScript(scenario, { ...base, durationSeconds: num(params, 'durationSeconds'), times });
   },
   shrink(params) {
-    return [
-      ...smaller(params, 'times', halved(num(params, 'times'), 1)),
-      ...smaller(params, 'durationSeconds', halved(num(params, 'durationSeconds'), 30)),
-    ];
+    return shrinkNumbers(params, { times: 1, durationSeconds: 30 });
   },
 };
 
@@ -655,10 +651,7 @@ const duplicateTrigger: FaultKind = {
     trigger.duplicateAfterSeconds = num(params, 'duplicateAfterSeconds');
   },
   shrink(params) {
-    return [
-      ...smaller(params, 'times', halved(num(params, 'times'), 2)),
-      ...smaller(params, 'duplicateAfterSeconds', halved(num(params, 'duplicateAfterSeconds'), 0)),
-    ];
+    return shrinkNumbers(params, { times: 2, duplicateAfterSeconds: 0 });
   },
 };
 
@@ -720,10 +713,7 @@ const stopExecution: FaultKind = {
     });
   },
   shrink(params) {
-    return [
-      ...smaller(params, 'execution', halved(num(params, 'execution'), 1)),
-      ...smaller(params, 'atSeconds', halved(num(params, 'atSeconds'), 0)),
-    ];
+    return shrinkNumbers(params, { execution: 1, atSeconds: 0 });
   },
 };
 
