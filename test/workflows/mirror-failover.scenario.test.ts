@@ -366,6 +366,21 @@ describe('mirror-failover scenarios', () => {
     });
   });
 
+  describe('a target read that answers too late once (found by the fault campaign)', () => {
+    it('reads the targets again instead of escalating, and switches', async () => {
+      // GIVEN the plan function's DescribeTargetHealth answers 120 s late once (the function passes its timeout)
+      // WHEN  the become-primary event arrives
+      const drilled = await Drilled.of('target-read-answers-late');
+      // THEN  the read is retried, B is registered, A deregistered, and the campaign invariants hold on the history
+      expect(drilled.result.status).toBe('SUCCEEDED');
+      expect(drilled.failedExpectations).toEqual([]);
+      expect(drilled.registered).toEqual([B]);
+      expect(drilled.result.timeline.some((e) => e.kind === 'retry' && e.state === 'Read the registered targets')).toBe(
+        true,
+      );
+    });
+  });
+
   describe('exactly-once effect from at-least-once triggers', () => {
     it('switches once when the hook event is delivered twice at once', async () => {
       // GIVEN EventBridge delivers the become-primary event twice

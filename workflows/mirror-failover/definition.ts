@@ -17,6 +17,7 @@ import {
   LAMBDA_SERVICE_RETRY,
   lambdaTask,
   LOCK_ATTRIBUTES,
+  LOST_RESPONSE_RETRY,
   notify,
   notifyThenFail,
   type ReleaseProps,
@@ -323,6 +324,9 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     },
     resultPath: '$.plan',
   });
+  // Reading the targets changes nothing: a slow or lost answer is tried again before the run escalates (otherwise one
+  // slow DescribeTargetHealth leaves traffic on a member that is no longer primary; found by the fault campaign).
+  plan.addRetry(LOST_RESPONSE_RETRY);
   plan.addCatch(recordNeedsAttention, onFailure);
 
   const deregisterTarget = new AwsCall(scope, 'Deregister a member that is not primary', {
@@ -580,6 +584,7 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     },
     resultPath: '$.plan',
   });
+  planGivingUp.addRetry(LOST_RESPONSE_RETRY);
   planGivingUp.addCatch(recordNeedsAttention, onFailure);
   const deregisterGivingUp = forEachItem(scope, 'Deregister the members that are not primary before giving up', {
     itemsPath: `${PLAN}.deregister`,
