@@ -503,6 +503,17 @@ function maxOverlap(executions: readonly Execution[]): number {
   return max;
 }
 
+describe('a frozen member whose AZ goes dark (found by the fault campaign)', () => {
+  it('reports CRITICAL twice (backup and rescue) and keeps the lock FROZEN: nothing can thaw an unreachable instance', async () => {
+    // GIVEN member B's AZ goes dark 9 s in, while B is frozen
+    // WHEN  the nightly run backs up both members
+    const d = await Drilled.of('az-dark-while-frozen');
+    // THEN  the run fails BackupsFailed, both CRITICAL messages go out, and the campaign invariants hold on the history
+    expect(d.failedExpectations).toEqual([]);
+    expect(d.result.error).toBe('BackupsFailed');
+  });
+});
+
 describe('snapshot-backup at scale', () => {
   it('backs up 1,000 instances in one run, one child execution each, within the history limit', async () => {
     // GIVEN policy fleet-wide (no freeze, concurrency 40) selects 1,000 instances with one volume each
