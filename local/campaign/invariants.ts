@@ -528,8 +528,8 @@ const RECORDS_FAILURE: readonly string[] = ['instance-recovery', 'mirror-failove
 /**
  * ends-recovered-or-escalated: every triggered execution ends SUCCEEDED, or (FAILED, TIMED_OUT, ABORTED) escalated:
  * an SNS notification sent after it started and at most ESCALATION_GRACE_SECONDS after it ended, and for
- * instance-recovery and mirror-failover also the group's / set's state-table record (NEEDS_ATTENTION or FAILED).
- * The engine ends an execution at its state machine's TimeoutSeconds (TIMED_OUT), so "within its budget" is the
+ * instance-recovery and mirror-failover also the group's / set's state-table record (NEEDS_ATTENTION or FAILED),
+ * written in that window (a later run that recovered may replace it) or standing at the end. The engine ends an execution at its state machine's TimeoutSeconds (TIMED_OUT), so "within its budget" is the
  * status itself; a TIMED_OUT run must be escalated like a failed one. A refused request (REFUSED_REQUESTS) owes none.
  */
 const endsRecoveredOrEscalated: Invariant = {
@@ -548,7 +548,17 @@ const endsRecoveredOrEscalated: Invariant = {
       const to = span?.stoppedAt ?? drillEnd(result);
       const told = messages.some((m) => m.at >= from && m.at <= to + ESCALATION_GRACE_SECONDS);
       const needsRecord = RECORDS_FAILURE.includes(scenario.workflow);
-      const recorded = items.some((item) => Object.values(item).some((v) => FAILURE_RECORDS.test(v)));
+      // The record as written at the time (a successful DynamoDB write of a failure state during or just after the
+      // run), or as it stands at the end: a later run that recovered may rightly have replaced it.
+      const recorded =
+        result.calls.some(
+          (c) =>
+            c.service === 'dynamodb' &&
+            c.error === undefined &&
+            c.at >= from &&
+            c.at <= to + ESCALATION_GRACE_SECONDS &&
+            FAILURE_RECORDS.test(JSON.stringify(c.input)),
+        ) || items.some((item) => Object.values(item).some((v) => FAILURE_RECORDS.test(v)));
       if (told && (recorded || !needsRecord)) continue;
       const missing = [told ? '' : 'no notification', recorded || !needsRecord ? '' : 'no NEEDS_ATTENTION record'];
       out.push(
