@@ -414,6 +414,26 @@ describe('ends-recovered-or-escalated', () => {
       invariant('ends-recovered-or-escalated').check(r, scenarioOf('instance-recovery'));
     expect([...check(escalated), ...check(refused)]).toEqual([]);
   });
+
+  it('accepts a NEEDS_ATTENTION record written during the run that a later, recovering run replaced', () => {
+    // GIVEN a failed run that wrote NEEDS_ATTENTION at 95 s and notified; at the end the item says ACTIVE again
+    const replaced = fake({
+      status: 'FAILED',
+      error: 'NoPrimary',
+      calls: [
+        call(95, 'dynamodb', 'UpdateItem', {
+          Key: { pk: { S: 'MIRROR#db-1' } },
+          ExpressionAttributeValues: { ':state': { S: 'NEEDS_ATTENTION' } },
+        }),
+      ],
+      environment: {
+        dynamodb: { tables: [{ items: [{ pk: { S: 'MIRROR#db-1' }, state: { S: 'ACTIVE' } }] }] },
+        sns: told,
+      },
+    });
+    // WHEN checked / THEN it holds: the record was written when it was owed
+    expect(invariant('ends-recovered-or-escalated').check(replaced, scenarioOf('mirror-failover'))).toEqual([]);
+  });
 });
 
 describe('approval-before-action', () => {
