@@ -173,8 +173,9 @@ export function lockJanitorDefinition(scope: Construct, deps: LockJanitorDeps): 
   return new sfn.Choice(scope, 'Read the event')
     .when(
       sfn.Condition.and(
-        ...['executionArn', 'name', 'status', 'stateMachineArn'].map((f) => sfn.Condition.isString(`$.detail.${f}`)),
-        sfn.Condition.isString('$.time'),
+        ...['$.detail.executionArn', '$.detail.name', '$.detail.status', '$.detail.stateMachineArn', '$.time'].flatMap(
+          (p) => [sfn.Condition.isPresent(p), sfn.Condition.isString(p)],
+        ),
       ),
       takeEnded,
     )
