@@ -366,6 +366,24 @@ describe('mirror-failover scenarios', () => {
     });
   });
 
+  describe('an operator stops the failover while it holds the mirror set lock', () => {
+    it('ends ABORTED; the lock janitor releases the lock, leaves the set NEEDS_ATTENTION and notifies once', async () => {
+      // GIVEN B became primary and the failover took the mirror set lock
+      // WHEN  an operator stops it (StopExecution) as it registers B
+      const drilled = await Drilled.of('stopped-holding-lock');
+      // THEN  every expectation of the scenario holds (nothing-orphaned, ends-recovered-or-escalated)
+      expect(drilled.result.status).toBe('ABORTED');
+      expect(drilled.failedExpectations).toEqual([]);
+      // AND   the set item has no owner and names the stopped execution; one message tells the operators
+      const item = drilled.setItem;
+      expect(item).toMatchObject({ state: 'NEEDS_ATTENTION' });
+      expect(item).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+      expect(item?.lastError).toContain(`execution ${drilled.execution(0).name} ended ABORTED`);
+      expect(drilled.messages.map((m) => m.subject)).toEqual(['ha-workflows: an execution was stopped or timed out']);
+      expect(drilled.messages[0].message).toContain('MIRROR#db-1');
+    });
+  });
+
   describe('exactly-once effect from at-least-once triggers', () => {
     it('switches once when the hook event is delivered twice at once', async () => {
       // GIVEN EventBridge delivers the become-primary event twice
