@@ -50,7 +50,7 @@ describe('the lock janitor in the example app', () => {
     ).toHaveLength(1);
   });
 
-  it('starts on ABORTED and TIMED_OUT of the recovery, the failover and the backup run only', () => {
+  it('starts on ABORTED, TIMED_OUT and FAILED of the recovery, the failover and the backup run only', () => {
     const pattern = janitorRule().Properties?.EventPattern as {
       source: string[];
       'detail-type': string[];
@@ -58,7 +58,7 @@ describe('the lock janitor in the example app', () => {
     };
     expect(pattern.source).toEqual(['aws.states']);
     expect(pattern['detail-type']).toEqual(['Step Functions Execution Status Change']);
-    expect(pattern.detail.status).toEqual(['ABORTED', 'TIMED_OUT']);
+    expect(pattern.detail.status).toEqual(['ABORTED', 'TIMED_OUT', 'FAILED']);
     const watched = pattern.detail.stateMachineArn.map((a) => a.Ref).sort();
     const expected = ['instance-recovery', 'mirror-failover', 'snapshot-backup'].map((w) => logicalIdOf(primary, w));
     expect(watched).toEqual(expected.sort());

@@ -19,7 +19,7 @@ import { resolveStateMachines } from '../../local/template';
 import { EXECUTION_STATUS_CHANGE, JANITOR_RECORD_PREFIX, LOCK_JANITOR } from '../../workflows/lock-janitor';
 
 const CONFIG = path.join(__dirname, '..', '..', 'infra', 'config', 'example.json');
-const SUBJECT = 'ha-workflows: an execution was stopped or timed out';
+const SUBJECT = 'ha-workflows: an execution ended without its own cleanup';
 
 type Item = Record<string, { S?: string; N?: string }>;
 
@@ -61,7 +61,7 @@ describe('lock janitor', () => {
   }
 
   /** The "Step Functions Execution Status Change" event of an instance-recovery execution, as EventBridge sends it. */
-  const statusEvent = (name: string, status: 'ABORTED' | 'TIMED_OUT') => ({
+  const statusEvent = (name: string, status: 'ABORTED' | 'TIMED_OUT' | 'FAILED') => ({
     version: '0',
     id: `event-${name}`,
     'detail-type': EXECUTION_STATUS_CHANGE,
@@ -166,6 +166,34 @@ describe('lock janitor', () => {
     expect(backup.owner).toBeUndefined();
     expect(backup.state).toEqual({ S: 'RECOVERING' });
     expect(backup.lastLockRelease?.S).toContain(DEAD);
+  });
+
+  it('releases the lock a FAILED execution left behind, but ends quietly for one that holds nothing', async () => {
+    // GIVEN a failover whose lock write was applied but whose response was lost: it failed, still owning the group
+    const { region, sfn } = world([lockOf(DEAD, 'GROUP#app-1')]);
+    // WHEN the janitor receives its FAILED event, and the FAILED event of an execution that released everything
+    await runJanitor(sfn, statusEvent(DEAD, 'FAILED'));
+    const quiet = await runJanitor(sfn, statusEvent(OTHER, 'FAILED'));
+    // THEN the left lock is released and reported once; the other failure (already reported by its own failure path)
+    // gets no second notification and no record
+    expect(item(region, 'GROUP#app-1')?.owner).toBeUndefined();
+    expect(messages(region)).toHaveLength(1);
+    expect(messages(region)[0].message).toContain(`${DEAD} of state machine`);
+    expect(quiet.result?.timeline.at(-2)?.state).toBe('The failed execution held nothing');
+    expect(item(region, `${JANITOR_RECORD_PREFIX}${executionArn(OTHER)}`)).toBeUndefined();
+  });
+
+  it('records the stopped execution NEEDS_ATTENTION even when it held no lock', async () => {
+    // GIVEN a recovery stopped before it took the group lock (the failed instance is still not recovered)
+    const { region, sfn } = world([]);
+    // WHEN the janitor receives its ABORTED event
+    await runJanitor(sfn, statusEvent(DEAD, 'ABORTED'));
+    // THEN the execution's own record asks for an operator, and the operators are told
+    expect(item(region, `${JANITOR_RECORD_PREFIX}${executionArn(DEAD)}`)).toMatchObject({
+      state: { S: 'NEEDS_ATTENTION' },
+      status: { S: 'ABORTED' },
+    });
+    expect(messages(region)).toHaveLength(1);
   });
 
   it('fails with InvalidInput on something that is not a status event, changing nothing', async () => {

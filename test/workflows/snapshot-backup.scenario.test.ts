@@ -512,7 +512,7 @@ describe('a backup run stopped by an operator', () => {
     expect(drilled.result.status).toBe('ABORTED');
     expect(drilled.failedExpectations).toEqual([]);
     // AND   one message reports the stopped run, naming nothing released
-    expect(drilled.subjects).toEqual(['ha-workflows: an execution was stopped or timed out']);
+    expect(drilled.subjects).toEqual(['ha-workflows: an execution ended without its own cleanup']);
     expect(drilled.env.sns.messages[0].message).toContain('ended ABORTED');
     expect(drilled.env.sns.messages[0].message).toContain('): []');
   });

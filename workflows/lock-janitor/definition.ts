@@ -22,10 +22,13 @@ export const LOCK_JANITOR = 'lock-janitor';
 /** `detail-type` of the status-change events Step Functions sends to EventBridge (source `aws.states`). */
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
 /**
- * The statuses after which an execution could not run its own cleanup. FAILED is not here: every FAILED path of
- * instance-recovery and mirror-failover ends through a Catch that records NEEDS_ATTENTION, releases and notifies.
+ * The statuses the janitor is started on. ABORTED and TIMED_OUT executions run no Catch, so they cannot release or
+ * report anything themselves. FAILED is included because a failure path can leave a lock: a `Take the … lock` whose
+ * write was applied but whose response was lost (`States.Timeout`) goes to the failure path as if the lock were not
+ * taken (found by the fault campaign, mirror-failover schedule 493009611). A FAILED execution that holds nothing was
+ * reported by its own failure path, so the janitor ends quietly for it (no second notification).
  */
-export const JANITOR_STATUSES = ['ABORTED', 'TIMED_OUT'] as const;
+export const JANITOR_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
 /** Partition-key prefix of the item that marks an ended execution as reported (one per execution, never expires). */
 export const JANITOR_RECORD_PREFIX = 'ENDED#';
 /** Items whose lock guards a resource left in an unknown state by a run stopped halfway (NEEDS_ATTENTION). */
@@ -41,12 +44,14 @@ const str = (path: string) => tasks.DynamoAttributeValue.fromString(sfn.JsonPath
 
 /**
  * lock-janitor: started by the "Step Functions Execution Status Change" event of an ABORTED or TIMED_OUT execution
- * (which ran no cleanup of its own). It
+ * (which ran no cleanup of its own), or of a FAILED one that still holds a lock (a FAILED one holding nothing ends
+ * the janitor quietly after the scan). It
  * 1. scans the state table for items whose `owner` is that execution (one Scan page, up to 1 MB: the table holds one
  *    item per group, mirror set, instance backup and ended execution; a truncated scan is said in the notification);
  * 2. releases each one with a conditional UpdateItem (`#owner = :arn`): a lock another execution holds is never
  *    touched; a recovery group or mirror set is left NEEDS_ATTENTION with the reason, other locks are just released;
- * 3. writes one `ENDED#<executionArn>` record (conditional: absent) and, only on the first delivery, notifies the
+ * 3. writes one `ENDED#<executionArn>` record, `state = NEEDS_ATTENTION` (conditional: absent) and, only on the first
+ *    delivery, notifies the
  *    operators naming the execution, its status, its state machine and what was released — also when nothing was held.
  * A duplicate delivery releases nothing (the owner is gone) and notifies nobody (the record exists).
  * A pure function of its dependencies; it creates no resources.
@@ -54,7 +59,7 @@ const str = (path: string) => tasks.DynamoAttributeValue.fromString(sfn.JsonPath
 export function lockJanitorDefinition(scope: Construct, deps: LockJanitorDeps): sfn.IChainable {
   const notifyEnded = notify(scope, 'Notify the operators', {
     topic: deps.topic,
-    subject: 'ha-workflows: an execution was stopped or timed out',
+    subject: 'ha-workflows: an execution ended without its own cleanup',
     message: sfn.JsonPath.format(
       'Execution {} of state machine {} ended {} at {} without running its own cleanup. Locks it held (each released ' +
         'only if it still held it; a recovery group or mirror set is now NEEDS_ATTENTION: a run stopped halfway left ' +
@@ -86,6 +91,9 @@ export function lockJanitorDefinition(scope: Construct, deps: LockJanitorDeps): 
       [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(
         sfn.JsonPath.format(`${JANITOR_RECORD_PREFIX}{}`, sfn.JsonPath.stringAt(`${ENDED}.executionArn`)),
       ),
+      // The execution's own record: it ended without its own cleanup (an alarm not acted on, a failover or backup
+      // not done), so an operator looks at it even when it held no lock. Not the group's item: see the docs.
+      [LOCK_ATTRIBUTES.state]: tasks.DynamoAttributeValue.fromString('NEEDS_ATTENTION'),
       status: str(`${ENDED}.status`),
       stateMachineArn: str(`${ENDED}.stateMachineArn`),
       endedAt: str(`${ENDED}.at`),
@@ -152,7 +160,20 @@ export function lockJanitorDefinition(scope: Construct, deps: LockJanitorDeps): 
     resultPath: '$.scan',
   });
   scan.addCatch(failedScan, { errors: [States.ALL], resultPath: '$.scanError' });
-  scan.next(releaseEach);
+  const reportedByItself = new sfn.Succeed(scope, 'The failed execution held nothing', {
+    comment: 'Its own failure path released its locks and notified the operators: nothing to add',
+  });
+  scan.next(
+    new sfn.Choice(scope, 'Did it fail holding nothing?')
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.stringEquals(`${ENDED}.status`, 'FAILED'),
+          sfn.Condition.not(sfn.Condition.isPresent('$.scan.Items[0]')),
+        ),
+        reportedByItself,
+      )
+      .otherwise(releaseEach),
+  );
 
   const takeEnded = new sfn.Pass(scope, 'Take the ended execution from the event', {
     parameters: {

@@ -12,7 +12,7 @@ export interface LockJanitorProps {
   /** The shared table (scanned and released), topic (notified) and log group. */
   readonly foundation: HaFoundation;
   /**
-   * The state machines whose ABORTED or TIMED_OUT executions the janitor cleans up after: those that take a lock in
+   * The state machines whose ABORTED, TIMED_OUT (and lock-holding FAILED) executions the janitor cleans up after: those that take a lock in
    * the state table and cannot release it once stopped (instance-recovery, mirror-failover), and those whose stopped
    * runs must be reported (snapshot-backup's run). Not a machine that already has a rescue on its own status events
    * (snapshot-backup's per-instance machine, dr-promotion): two cleanups of one execution would race.
@@ -27,7 +27,9 @@ export interface LockJanitorProps {
  *
  * Every end releases what it holds: an execution that is stopped (StopExecution) or reaches its own timeout runs no
  * Catch, so its status-change event starts the janitor, which releases the locks that execution still owns (never
- * another's), leaves a group or mirror set NEEDS_ATTENTION, and notifies the operators once.
+ * another's), leaves a group or mirror set NEEDS_ATTENTION, and notifies the operators once. FAILED executions start
+ * it too (a lost response of the lock's write can leave a lock behind a failure path); one that holds nothing was
+ * reported by its own failure path and the janitor ends quietly.
  */
 export class LockJanitor extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -44,7 +46,7 @@ export class LockJanitor extends Construct {
     const { foundation } = props;
     const machine = createHaStateMachine(this, {
       workflow: LOCK_JANITOR,
-      comment: 'Release the locks of an execution that was stopped or timed out, and tell the operators',
+      comment: 'Release the locks of an execution that ended without releasing them, and tell the operators',
       logGroup: foundation.logGroup,
       // A scan, a few conditional writes and a publish, each bounded by its timeout and retries.
       timeout: Duration.minutes(30),
@@ -56,7 +58,8 @@ export class LockJanitor extends Construct {
     this.role.addToPolicy(foundation.keyUseStatement());
     this.deadLetterQueue = foundation.triggerDeadLetterQueue(this);
     this.rule = new events.Rule(this, 'OnExecutionStopped', {
-      description: 'ha-workflows: an execution ended ABORTED or TIMED_OUT → release the locks it holds and notify',
+      description:
+        'ha-workflows: an execution ended ABORTED, TIMED_OUT or FAILED → release the locks it still holds and notify',
       eventPattern: {
         source: ['aws.states'],
         detailType: [EXECUTION_STATUS_CHANGE],
