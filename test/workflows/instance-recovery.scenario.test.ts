@@ -723,7 +723,9 @@ describe('instance-recovery scenarios', () => {
 
     it('tells the operators once, naming the execution and the lock it released', () => {
       // THEN
-      expect(drilled.messages.map((m) => m.subject)).toEqual(['ha-workflows: an execution ended without its own cleanup']);
+      expect(drilled.messages.map((m) => m.subject)).toEqual([
+        'ha-workflows: an execution ended without its own cleanup',
+      ]);
       expect(drilled.messages[0].message).toContain(drilled.execution(0).name);
       expect(drilled.messages[0].message).toContain('GROUP#app-1');
     });

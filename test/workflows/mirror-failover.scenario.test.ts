@@ -379,7 +379,9 @@ describe('mirror-failover scenarios', () => {
       expect(item).toMatchObject({ state: 'NEEDS_ATTENTION' });
       expect(item).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
       expect(item?.lastError).toContain(`execution ${drilled.execution(0).name} ended ABORTED`);
-      expect(drilled.messages.map((m) => m.subject)).toEqual(['ha-workflows: an execution ended without its own cleanup']);
+      expect(drilled.messages.map((m) => m.subject)).toEqual([
+        'ha-workflows: an execution ended without its own cleanup',
+      ]);
       expect(drilled.messages[0].message).toContain('MIRROR#db-1');
     });
   });
