@@ -5,6 +5,7 @@ import type { IConstruct } from 'constructs';
 import { HaFoundation } from '../workflows/base';
 import { DrPromotionWorkflow } from '../workflows/dr-promotion';
 import { InstanceRecoveryWorkflow } from '../workflows/instance-recovery';
+import { LockJanitor } from '../workflows/lock-janitor';
 import { MirrorFailoverWorkflow } from '../workflows/mirror-failover';
 import { SnapshotBackupWorkflow } from '../workflows/snapshot-backup';
 
@@ -82,6 +83,12 @@ function isDrReleaseRole(c: IConstruct): boolean {
     c.node.scope.node.scope instanceof DrPromotionWorkflow
   );
 }
+
+/** A child with this id of the stack's lock janitor (`<LockJanitor>/Role`, `<LockJanitor>/TriggerDeadLetters`). */
+const inJanitor =
+  (...ids: string[]) =>
+  (c: IConstruct) =>
+    c.node.scope instanceof LockJanitor && ids.includes(c.node.id);
 
 /** The snapshot-backup workflow a construct belongs to. */
 function backupOf(c: IConstruct): SnapshotBackupWorkflow | undefined {
@@ -445,6 +452,23 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'names are made when an operator starts one.',
     wildcardActions: ['states:DescribeExecution'],
     appliesTo: isDrReleaseRole,
+  },
+  {
+    ids: ['AwsSolutions-IAM5[Resource::*]'],
+    reason:
+      'The lock janitor is granted on "*" only the X-Ray and CloudWatch Logs delivery actions of tracing and logging, ' +
+      'which have no resource-level permissions; its Scan, UpdateItem, PutItem, Publish and KMS grants name the ' +
+      'state table, the operators topic and the key.',
+    wildcardActions: [...LOG_DELIVERY_ACTIONS, ...XRAY_ACTIONS],
+    appliesTo: inJanitor('Role'),
+  },
+  {
+    ids: ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
+    reason:
+      'This queue is itself the dead-letter queue of the rule that starts the lock janitor (cdk-nag only recognises ' +
+      'SQS-to-SQS redrive); a dead-letter queue of a dead-letter queue would only move the same undeliverable ' +
+      'events again.',
+    appliesTo: inJanitor('TriggerDeadLetters'),
   },
   {
     ids: ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],

@@ -6,6 +6,7 @@ import { Duration } from 'aws-cdk-lib';
 import { HaFoundation, STATE_MACHINE_OUTPUT_SUFFIX, WORKFLOW_METADATA_KEY } from '../workflows/base';
 import { DrPromotionWorkflow } from '../workflows/dr-promotion';
 import { InstanceRecoveryWorkflow } from '../workflows/instance-recovery';
+import { LockJanitor } from '../workflows/lock-janitor';
 import { MirrorFailoverWorkflow } from '../workflows/mirror-failover';
 import { SnapshotBackupWorkflow } from '../workflows/snapshot-backup';
 import { snapshotBackupFromConfig } from './backup-policies';
@@ -28,6 +29,8 @@ export class HaWorkflowsStack extends Stack {
   readonly mirrorFailover?: MirrorFailoverWorkflow;
   readonly snapshotBackup?: SnapshotBackupWorkflow;
   readonly drPromotion?: DrPromotionWorkflow;
+  /** Cleans up after a stopped or timed-out execution of the workflows above (absent when none is deployed). */
+  readonly lockJanitor?: LockJanitor;
 
   constructor(scope: Construct, id: string, props: HaWorkflowsStackProps) {
     super(scope, id, props);
@@ -70,6 +73,14 @@ export class HaWorkflowsStack extends Stack {
         primaryRegion: config.primaryRegion,
         sets: drSets,
       });
+    }
+    // Every end releases what it holds: one janitor for the stack's workflows that cannot clean up after a stop.
+    // dr-promotion has its own release machine and snapshot-backup's instance machine its rescue.
+    const watched = [this.instanceRecovery, this.mirrorFailover, this.snapshotBackup].flatMap((w) =>
+      w ? [w.stateMachine] : [],
+    );
+    if (watched.length > 0) {
+      this.lockJanitor = new LockJanitor(this, 'LockJanitor', { foundation: this.foundation, stateMachines: watched });
     }
     Tags.of(this).add('ha-workflows:site', props.site);
     for (const [k, v] of Object.entries(config.tags)) Tags.of(this).add(k, v);

@@ -1,6 +1,6 @@
 /**
  * DynamoDB of the simulated region: tables with a partition key and an optional sort key, and the item actions
- * PutItem, GetItem, UpdateItem, DeleteItem and Query, with condition, update, key-condition, filter and projection
+ * PutItem, GetItem, UpdateItem, DeleteItem, Query and Scan, with condition, update, key-condition, filter and projection
  * expressions (parsed by dynamodb-expressions.ts).
  *
  * Modeled differently from AWS, on purpose:
@@ -15,7 +15,9 @@
  * - Numbers: integers are exact (BigInt); non-integers go through a JavaScript number (DynamoDB keeps 38 digits).
  * - Binary values are base64 strings in and out (the JSON form Step Functions uses), not Uint8Array.
  * - UPDATED_OLD / UPDATED_NEW return whole top-level attributes that an action touched, not only the nested parts.
- * - No secondary indexes, no Scan, no capacity figures: IndexName, ReturnConsumedCapacity other than NONE and the
+ * - Scan is sequential only (Segment / TotalSegments fail loudly); it returns items in key order, where AWS's order is
+ *   by hash. Limit counts scanned items before the filter, as on AWS; there is no 1 MB page limit.
+ * - No secondary indexes, no capacity figures: IndexName, ReturnConsumedCapacity other than NONE and the
  *   legacy parameters (Expected, AttributeUpdates, KeyConditions, …) fail loudly instead of being ignored.
  */
 import type {
@@ -24,6 +26,7 @@ import type {
   GetItemOutput,
   PutItemOutput,
   QueryOutput,
+  ScanOutput,
   UpdateItemOutput,
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
@@ -106,6 +109,9 @@ const UNSUPPORTED_PARAMETERS = [
   'QueryFilter',
   'AttributesToGet',
   'IndexName',
+  'ScanFilter',
+  'Segment',
+  'TotalSegments',
 ];
 /** Accepted only with the value NONE. */
 const NONE_ONLY_PARAMETERS = ['ReturnConsumedCapacity', 'ReturnItemCollectionMetrics'];
@@ -122,6 +128,7 @@ export class DynamoDbSimulator implements ServiceSimulator {
     UpdateItem: (input) => this.updateItem(input),
     DeleteItem: (input) => this.deleteItem(input),
     Query: (input) => this.query(input),
+    Scan: (input) => this.scan(input),
   };
   private readonly tables = new Map<string, Table>();
   private readonly ttlDeletionDelaySeconds: number;
@@ -267,11 +274,38 @@ export class DynamoDbSimulator implements ServiceSimulator {
     context.checkAllUsed();
     const table = this.table(input.TableName);
     this.validateKeyCondition(table, keyCondition);
-    let candidates = this.sorted(
+    const candidates = this.sorted(
       table,
       [...table.items.values()].filter((i) => evaluateCondition(keyCondition, i)),
     );
     if (input.ScanIndexForward === false) candidates.reverse();
+    return this.page(input, table, candidates, filter, projection);
+  }
+
+  /** Scan: every item of the table in key order, then the same paging, filter and projection as Query. */
+  private scan(input: Input): ScanOutput {
+    this.rejectUnsupported(input);
+    const context = this.context(input);
+    const filter =
+      typeof input.FilterExpression === 'string'
+        ? parseCondition(input.FilterExpression, 'FilterExpression', context)
+        : undefined;
+    const projection =
+      typeof input.ProjectionExpression === 'string' ? parseProjection(input.ProjectionExpression, context) : undefined;
+    context.checkAllUsed();
+    const table = this.table(input.TableName);
+    return this.page(input, table, this.sorted(table, [...table.items.values()]), filter, projection);
+  }
+
+  /** One page of `candidates` (in order): ExclusiveStartKey, Limit (before the filter), filter, projection, Select. */
+  private page(
+    input: Input,
+    table: Table,
+    all: Item[],
+    filter: Condition | undefined,
+    projection: ReturnType<typeof parseProjection> | undefined,
+  ): QueryOutput {
+    let candidates = all;
     if (input.ExclusiveStartKey !== undefined) {
       const start = this.keyOf(table, input.ExclusiveStartKey);
       const at = candidates.findIndex((i) => this.itemKey(table, i, 'key') === start);

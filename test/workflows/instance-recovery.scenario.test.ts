@@ -702,6 +702,35 @@ describe('instance-recovery scenarios', () => {
     });
   });
 
+  describe('an operator stops the recovery while it holds the group lock', () => {
+    let drilled: Drilled;
+    beforeAll(async () => {
+      // GIVEN the recovery of group app-1 took the group lock
+      // WHEN  an operator stops it (StopExecution) as it swaps in the deny-all security group
+      drilled = await Drilled.of('stopped-holding-lock');
+    });
+
+    it('ends ABORTED, and the lock janitor releases the lock and leaves the group NEEDS_ATTENTION', () => {
+      // THEN  every expectation of the scenario holds (nothing-orphaned, ends-recovered-or-escalated)
+      expect(drilled.result.status).toBe('ABORTED');
+      expect(drilled.failedExpectations).toEqual([]);
+      // AND   the group item has no owner and no lease, and names the stopped execution
+      expect(drilled.groupItem).toMatchObject({ state: 'NEEDS_ATTENTION' });
+      expect(drilled.groupItem).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+      expect(drilled.groupItem).not.toHaveProperty(LOCK_ATTRIBUTES.expiresAt);
+      expect(drilled.groupItem?.lastError).toContain(`execution ${drilled.execution(0).name} ended ABORTED`);
+    });
+
+    it('tells the operators once, naming the execution and the lock it released', () => {
+      // THEN
+      expect(drilled.messages.map((m) => m.subject)).toEqual([
+        'ha-workflows: an execution ended without its own cleanup',
+      ]);
+      expect(drilled.messages[0].message).toContain(drilled.execution(0).name);
+      expect(drilled.messages[0].message).toContain('GROUP#app-1');
+    });
+  });
+
   describe('no candidate subnet (a failure before the lock)', () => {
     let drilled: Drilled;
     beforeAll(async () => {
@@ -997,7 +1026,11 @@ describe('instance-recovery scenarios', () => {
       );
       // AND   nothing was changed: the only call of each is the operators' notification naming the execution
       expect(drilled.result.lambdaInvocations).toBe(0);
-      expect(drilled.result.calls.map((c) => `${c.service}:${c.action}`)).toEqual(Array(3).fill('sns:Publish'));
+      // (the lock janitor scans once per FAILED execution, finds nothing it holds and ends quietly)
+      expect(drilled.result.calls.map((c) => `${c.service}:${c.action}`)).toEqual([
+        ...Array(3).fill('sns:Publish'),
+        ...Array(3).fill('dynamodb:Scan'),
+      ]);
       expect(drilled.messages.map((m) => m.subject)).toEqual(
         Array(3).fill('ha-workflows: instance recovery started without an instance'),
       );

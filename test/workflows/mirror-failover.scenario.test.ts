@@ -381,6 +381,26 @@ describe('mirror-failover scenarios', () => {
     });
   });
 
+  describe('an operator stops the failover while it holds the mirror set lock', () => {
+    it('ends ABORTED; the lock janitor releases the lock, leaves the set NEEDS_ATTENTION and notifies once', async () => {
+      // GIVEN B became primary and the failover took the mirror set lock
+      // WHEN  an operator stops it (StopExecution) as it registers B
+      const drilled = await Drilled.of('stopped-holding-lock');
+      // THEN  every expectation of the scenario holds (nothing-orphaned, ends-recovered-or-escalated)
+      expect(drilled.result.status).toBe('ABORTED');
+      expect(drilled.failedExpectations).toEqual([]);
+      // AND   the set item has no owner and names the stopped execution; one message tells the operators
+      const item = drilled.setItem;
+      expect(item).toMatchObject({ state: 'NEEDS_ATTENTION' });
+      expect(item).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+      expect(item?.lastError).toContain(`execution ${drilled.execution(0).name} ended ABORTED`);
+      expect(drilled.messages.map((m) => m.subject)).toEqual([
+        'ha-workflows: an execution ended without its own cleanup',
+      ]);
+      expect(drilled.messages[0].message).toContain('MIRROR#db-1');
+    });
+  });
+
   describe('exactly-once effect from at-least-once triggers', () => {
     it('switches once when the hook event is delivered twice at once', async () => {
       // GIVEN EventBridge delivers the become-primary event twice
@@ -432,7 +452,8 @@ describe('mirror-failover scenarios', () => {
       expect(drilled.result.error).toBe(Errors.UNKNOWN_MIRROR_SET);
       expect(drilled.failedExpectations).toEqual([]);
       // AND   its only call is the operators' notification naming the execution and the configured sets
-      expect(drilled.result.calls.map((c) => `${c.service}:${c.action}`)).toEqual(['sns:Publish']);
+      // (then the lock janitor scans once on the FAILED status event, finds nothing held and ends quietly)
+      expect(drilled.result.calls.map((c) => `${c.service}:${c.action}`)).toEqual(['sns:Publish', 'dynamodb:Scan']);
       const message = (drilled.result.calls[0].input as { Message: string }).Message;
       expect(message).toContain(drilled.result.executions[0].executionArn);
       expect(message).toContain('configured: db-1');

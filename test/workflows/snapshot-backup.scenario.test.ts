@@ -514,6 +514,21 @@ describe('a frozen member whose AZ goes dark (found by the fault campaign)', () 
   });
 });
 
+describe('a backup run stopped by an operator', () => {
+  it('ends ABORTED and the lock janitor tells the operators once, though the run held no lock', async () => {
+    // GIVEN policy db-nightly starts its run
+    // WHEN  an operator stops the run (StopExecution) as it starts the instance backup
+    const drilled = await Drilled.of('run-stopped');
+    // THEN  every expectation of the scenario holds (nothing-orphaned, ends-recovered-or-escalated)
+    expect(drilled.result.status).toBe('ABORTED');
+    expect(drilled.failedExpectations).toEqual([]);
+    // AND   one message reports the stopped run, naming nothing released
+    expect(drilled.subjects).toEqual(['ha-workflows: an execution ended without its own cleanup']);
+    expect(drilled.env.sns.messages[0].message).toContain('ended ABORTED');
+    expect(drilled.env.sns.messages[0].message).toContain('): []');
+  });
+});
+
 describe('snapshot-backup at scale', () => {
   it('backs up 1,000 instances in one run, one child execution each, within the history limit', async () => {
     // GIVEN policy fleet-wide (no freeze, concurrency 40) selects 1,000 instances with one volume each

@@ -27,6 +27,12 @@ export const Aws = {
   DYNAMODB_THROUGHPUT: 'DynamoDB.ProvisionedThroughputExceededException',
   DYNAMODB_REQUEST_LIMIT: 'DynamoDB.RequestLimitExceededException',
   DYNAMODB_THROTTLING: 'DynamoDB.ThrottlingException',
+  /** DynamoDB throttling through an SDK integration (`aws-sdk:dynamodb:scan`): the Java 2.x names (`DynamoDb.`). */
+  DYNAMODB_SDK_THROTTLING: [
+    'DynamoDb.ProvisionedThroughputExceededException',
+    'DynamoDb.RequestLimitExceededException',
+    'DynamoDb.ThrottlingException',
+  ],
   /** Every ELBv2 error its model has no shape for, throttling (`Throttling`) included. */
   ELB_UNMODELED: 'ElasticLoadBalancingV2.ElasticLoadBalancingV2Exception',
   /** Every CloudWatch error its model has no shape for, throttling (`Throttling`) included. */
@@ -84,6 +90,7 @@ export type Integration =
   | 'aws-sdk:ssm'
   | 'aws-sdk:cloudwatch'
   | 'aws-sdk:sfn'
+  | 'aws-sdk:dynamodb'
   | 'dynamodb'
   | 'sns'
   | 'states'
@@ -100,6 +107,7 @@ export const THROTTLING_ERRORS: Readonly<Record<Integration, readonly string[]>>
   'aws-sdk:ssm': [Aws.SSM_THROTTLING],
   'aws-sdk:cloudwatch': [Aws.CLOUDWATCH_UNMODELED],
   'aws-sdk:sfn': [Aws.SFN_UNMODELED],
+  'aws-sdk:dynamodb': Aws.DYNAMODB_SDK_THROTTLING,
   dynamodb: [Aws.DYNAMODB_THROUGHPUT, Aws.DYNAMODB_REQUEST_LIMIT, Aws.DYNAMODB_THROTTLING],
   sns: [Aws.SNS_THROTTLED],
   states: [Aws.SFN_START_UNMODELED[0]],

@@ -451,6 +451,65 @@ describe('DynamoDbSimulator', () => {
     });
   });
 
+  describe('Scan', () => {
+    const table = () =>
+      setup({
+        tables: [
+          {
+            tableName: LOCKS,
+            items: ['a', 'b', 'c', 'd'].map((k, i) => ({ pk: { S: k }, owner: { S: i % 2 === 0 ? 'x' : 'y' } })),
+          },
+        ],
+      });
+
+    it('returns the items a filter keeps, counting every item read, with a projection', async () => {
+      // GIVEN four items, two owned by x
+      const { region } = table();
+      // WHEN the table is scanned for owner = x, keeping only the key
+      const result = (await region.call('dynamodb', 'Scan', {
+        TableName: LOCKS,
+        FilterExpression: '#o = :x',
+        ProjectionExpression: 'pk',
+        ExpressionAttributeNames: { '#o': 'owner' },
+        ExpressionAttributeValues: { ':x': { S: 'x' } },
+      })) as { Items?: unknown[]; Count?: number; ScannedCount?: number; LastEvaluatedKey?: unknown };
+      // THEN a and c come back as keys only; all four were read; there is no next page
+      expect(result.Items).toEqual([{ pk: { S: 'a' } }, { pk: { S: 'c' } }]);
+      expect(result).toMatchObject({ Count: 2, ScannedCount: 4 });
+      expect(result.LastEvaluatedKey).toBeUndefined();
+    });
+
+    it('applies Limit before the filter and pages with LastEvaluatedKey, as AWS does', async () => {
+      // GIVEN four items
+      const { region } = table();
+      const page = (start?: unknown) =>
+        region.call('dynamodb', 'Scan', {
+          TableName: LOCKS,
+          FilterExpression: '#o = :y',
+          ExpressionAttributeNames: { '#o': 'owner' },
+          ExpressionAttributeValues: { ':y': { S: 'y' } },
+          Limit: 2,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }) as Promise<{ Items?: { pk: unknown }[]; LastEvaluatedKey?: unknown }>;
+      // WHEN it is read two items at a time
+      const first = await page();
+      const second = await page(first.LastEvaluatedKey);
+      // THEN each page holds the one y-owned item of the two it read
+      expect(first.Items?.map((i) => i.pk)).toEqual([{ S: 'b' }]);
+      expect(first.LastEvaluatedKey).toEqual({ pk: { S: 'b' } });
+      expect(second.Items?.map((i) => i.pk)).toEqual([{ S: 'd' }]);
+    });
+
+    it('refuses a parallel scan (Segment) instead of ignoring it', async () => {
+      // GIVEN the table
+      const { region } = table();
+      // WHEN a parallel scan is asked for
+      const call = region.call('dynamodb', 'Scan', { TableName: LOCKS, Segment: 0, TotalSegments: 2 });
+      // THEN it fails loudly
+      await expect(call).rejects.toThrow();
+    });
+  });
+
   describe('Query', () => {
     const HISTORY = 'HaWorkflows-History';
     const history = () =>
