@@ -100,6 +100,17 @@ export class ConditionalCheckFailedError extends AwsApiError {
 
 type Input = Record<string, unknown>;
 
+/** A Query's or a Scan's optional FilterExpression and ProjectionExpression, parsed against its names and values. */
+function filterAndProjection(input: Input, context: ExpressionContext) {
+  const filter =
+    typeof input.FilterExpression === 'string'
+      ? parseCondition(input.FilterExpression, 'FilterExpression', context)
+      : undefined;
+  const projection =
+    typeof input.ProjectionExpression === 'string' ? parseProjection(input.ProjectionExpression, context) : undefined;
+  return { filter, projection };
+}
+
 /** Parameters the simulator does not implement: they fail loudly rather than being ignored. */
 const UNSUPPORTED_PARAMETERS = [
   'Expected',
@@ -265,12 +276,7 @@ export class DynamoDbSimulator implements ServiceSimulator {
       'KeyConditionExpression',
       context,
     );
-    const filter =
-      typeof input.FilterExpression === 'string'
-        ? parseCondition(input.FilterExpression, 'FilterExpression', context)
-        : undefined;
-    const projection =
-      typeof input.ProjectionExpression === 'string' ? parseProjection(input.ProjectionExpression, context) : undefined;
+    const { filter, projection } = filterAndProjection(input, context);
     context.checkAllUsed();
     const table = this.table(input.TableName);
     this.validateKeyCondition(table, keyCondition);
@@ -286,12 +292,7 @@ export class DynamoDbSimulator implements ServiceSimulator {
   private scan(input: Input): ScanOutput {
     this.rejectUnsupported(input);
     const context = this.context(input);
-    const filter =
-      typeof input.FilterExpression === 'string'
-        ? parseCondition(input.FilterExpression, 'FilterExpression', context)
-        : undefined;
-    const projection =
-      typeof input.ProjectionExpression === 'string' ? parseProjection(input.ProjectionExpression, context) : undefined;
+    const { filter, projection } = filterAndProjection(input, context);
     context.checkAllUsed();
     const table = this.table(input.TableName);
     return this.page(input, table, this.sorted(table, [...table.items.values()]), filter, projection);

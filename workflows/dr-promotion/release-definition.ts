@@ -12,6 +12,7 @@ import {
   Errors,
   LOCK_ATTRIBUTES,
   notify,
+  EXECUTION_STATUS_CHANGE,
   notifyThenFail,
   releaseLock,
   States,
@@ -20,8 +21,8 @@ import {
 
 /** The workflow id (template metadata) of the machine that releases what a DR promotion left locked. */
 export const DR_PROMOTION_RELEASE = 'dr-promotion-release';
-/** `detail-type` of the status-change events Step Functions sends to EventBridge (source `aws.states`). */
-export const DR_EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
+/** `detail-type` of the status-change events Step Functions sends to EventBridge (one home: fragments/events.ts). */
+export const DR_EXECUTION_STATUS_CHANGE = EXECUTION_STATUS_CHANGE;
 /** The statuses after which a DR promotion may have ended without releasing its lock. */
 export const DR_RELEASED_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
 

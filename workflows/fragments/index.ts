@@ -4,3 +4,4 @@ export * from './notify';
 export * from './poll-until';
 export * from './retry';
 export * from './tasks';
+export * from './events';

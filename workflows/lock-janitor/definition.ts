@@ -19,8 +19,7 @@ import {
 
 /** The workflow id (template metadata) of the machine that cleans up after an aborted or timed-out execution. */
 export const LOCK_JANITOR = 'lock-janitor';
-/** `detail-type` of the status-change events Step Functions sends to EventBridge (source `aws.states`). */
-export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
+export { EXECUTION_STATUS_CHANGE } from '../fragments/events';
 /**
  * The statuses the janitor is started on. ABORTED and TIMED_OUT executions run no Catch, so they cannot release or
  * report anything themselves. FAILED is included because a failure path can leave a lock: a `Take the … lock` whose

@@ -15,8 +15,7 @@ export const SNAPSHOT_BACKUP = 'snapshot-backup';
 export const SNAPSHOT_BACKUP_INSTANCE = 'snapshot-backup-instance';
 export const SNAPSHOT_BACKUP_RESCUE = 'snapshot-backup-rescue';
 
-/** `detail-type` of the status-change events Step Functions sends to EventBridge (source `aws.states`). */
-export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
+export { EXECUTION_STATUS_CHANGE } from '../fragments/events';
 /** The statuses after which a freeze may have been left in effect. */
 export const RESCUED_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
 
