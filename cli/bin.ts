@@ -34,6 +34,9 @@ const DEFAULT_CONFIG = 'infra/config/example.json';
 
 const program = new Command();
 program.name('ha-workflows').description('Drill, start and watch the ha-workflows state machines').showHelpAfterError();
+// A bad option or argument is a usage error: exit code 2 (Commander's own default is 1, which means "failed").
+// Set before the commands are added, so that each inherits it; help and --version still exit 0.
+program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 const seedOption = (v: string) => {
   const n = Number(v);

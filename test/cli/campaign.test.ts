@@ -2,6 +2,8 @@
  * `ha-workflows campaign` over the real catalogue, bases and invariants: a fixed-seed slice per workflow. The slice
  * is small (the machine is shared); `npm run bench` runs the large campaigns.
  */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { CampaignUsageError, checkWorkflow, formatCampaign, runCampaignCli, shares } from '../../cli/campaign';
 import { CAMPAIGN_WORKFLOWS } from '../../local/campaign/types';
 
@@ -10,6 +12,26 @@ describe('campaign command', () => {
     expect(() => checkWorkflow('instance-recovry')).toThrow(CampaignUsageError);
     expect(() => checkWorkflow('instance-recovry')).toThrow(/one of instance-recovery, mirror-failover/);
   });
+
+  it('exits 2 for a usage error: an unknown workflow, none, or an invalid option value', () => {
+    const root = path.join(__dirname, '..', '..');
+    const run = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'cli/bin.ts', 'campaign', ...args],
+        {
+          cwd: root,
+          encoding: 'utf8',
+        },
+      );
+    const unknown = run('nope');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('workflow "nope"');
+    expect(run().status).toBe(2);
+    const zero = run('instance-recovery', '--schedules', '0');
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toContain("option '--schedules <n>' argument '0' is invalid");
+  }, 60_000);
 
   it('splits the schedules into contiguous shares, one per job, none empty', () => {
     expect(shares(10, 3)).toEqual([
