@@ -95,6 +95,9 @@ export interface ExecutionSpan {
   /** The workflow of its state machine (template metadata), e.g. `snapshot-backup-instance`. */
   readonly workflow?: string;
   readonly status: string;
+  /** The error and cause it ended with, if it failed. */
+  readonly error?: string;
+  readonly cause?: string;
   /** Drill seconds. */
   readonly startedAt: number;
   readonly stoppedAt?: number;
@@ -114,6 +117,8 @@ export function executionSpans(result: Pick<DrillResult, 'environment'>): Execut
         stateMachineArn,
         workflow: workflows.get(stateMachineArn),
         status: str(e.status) ?? '',
+        ...(str(e.error) !== undefined ? { error: str(e.error) } : {}),
+        ...(str(e.cause) !== undefined ? { cause: str(e.cause) } : {}),
         startedAt: e.startedAt,
         ...(typeof e.stoppedAt === 'number' ? { stoppedAt: e.stoppedAt } : {}),
       },

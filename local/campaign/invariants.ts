@@ -19,6 +19,7 @@ import {
   callsOf,
   drillStartMs,
   executionSpans,
+  type ExecutionSpan,
   executionStarts,
   inputList,
   inputString,
@@ -27,6 +28,7 @@ import {
   intervalsAt,
   itemsOf,
   listAt,
+  type Message,
   messagesOf,
   names,
   requestTags,
@@ -443,8 +445,11 @@ function otherPrimaryStretches(writers: Interval[], id: string, from: number, to
  * a primary exists. Routing is judged by registration, not health: a registered target can get traffic whenever the
  * group fails open (every target unhealthy), so the workflow's duty is that only the primary stays registered. A
  * member counts as primary while it writes (`ec2.writers`: primary role and alive). A violation is a stretch during
- * which a registered member is not primary while another member is, lasting longer than SWITCH_WINDOW_SECONDS or
- * still open when the drill ends (every execution finished). Only target groups the drill's workflows called
+ * which a registered member is not primary while another member is, lasting longer than SWITCH_WINDOW_SECONDS from
+ * when the workflow could know (toldAt: a run under way, else the next run's start — a late become-primary hook is
+ * the database's delay, not the workflow's) or still open when the drill ends (every execution finished). Not a
+ * violation: a stretch no run was told of (the drill does not model the no-healthy-host alarm), or one a run failed
+ * closed on because it could not see the primary, and escalated (escalatedUnseen). Only target groups the drill's workflows called
  * ELBv2 about are judged: a target group no workflow manages (a mirror set that is not configured) is not theirs.
  */
 const lbRoutesOnlyPrimary: Invariant = {
@@ -459,6 +464,8 @@ const lbRoutesOnlyPrimary: Invariant = {
     const managed = new Set(
       result.calls.filter((c) => c.service === 'elasticloadbalancingv2').map((c) => inputString(c, 'TargetGroupArn')),
     );
+    const runs = executionSpans(result).filter((e) => e.workflow === scenario.workflow);
+    const messages = messagesOf(result);
     for (const [group, regs] of registrations(result, scenario)) {
       if (!managed.has(group)) continue;
       for (const r of regs.filter((x) => members.has(x.id))) {
@@ -467,13 +474,18 @@ const lbRoutesOnlyPrimary: Invariant = {
           // Within the stretch, the moments the member itself is not primary.
           const notPrimary = complement(mine, s.from, s.to ?? end);
           for (const gap of notPrimary) {
+            const told = toldAt(runs, gap.from);
+            // Never told (no run then, none after): the drill does not model the no-healthy-host alarm.
+            if (told === undefined) continue;
+            if (escalatedUnseen(runs, messages, s.id, gap.from, gap.to ?? end)) continue;
             const length = (gap.to ?? end) - gap.from;
+            const late = (gap.to ?? end) - told;
             const open = r.to === undefined && (gap.to ?? end) >= end;
-            if (length <= SWITCH_WINDOW_SECONDS && !open) continue;
+            if (late <= SWITCH_WINDOW_SECONDS && !open) continue;
             out.push(
               violation(
                 'lb-routes-only-primary',
-                open && length <= SWITCH_WINDOW_SECONDS ? end : gap.from + SWITCH_WINDOW_SECONDS,
+                open && late <= SWITCH_WINDOW_SECONDS ? end : told + SWITCH_WINDOW_SECONDS,
                 `${group.split('/').slice(-2, -1)[0] ?? group} routes to ${r.id}, not primary while ${s.id} is, ` +
                   `from ${gap.from} s${open ? ' to the end' : ` for ${Math.round(length)} s`}`,
               ),
@@ -485,6 +497,41 @@ const lbRoutesOnlyPrimary: Invariant = {
     return out;
   },
 };
+
+/**
+ * When the workflow could first act on a stretch that starts at `from`: then, if one of its runs was under way (it
+ * re-probes before it releases), else when its next run started (the become-primary event's delivery, however late the
+ * hook put it); undefined if no run was under way then or started later.
+ */
+function toldAt(runs: readonly ExecutionSpan[], from: number): number | undefined {
+  if (runs.some((e) => e.startedAt <= from && (e.stoppedAt ?? Infinity) > from)) return from;
+  const later = runs.filter((e) => e.startedAt > from).map((e) => e.startedAt);
+  return later.length > 0 ? Math.min(...later) : undefined;
+}
+
+/**
+ * Whether a run that overlapped [from, to) failed closed because it could not see `primary` — NoPrimary, its last
+ * probe naming `primary` UNREACHABLE (a status page slower than the probe's timeout, a dark zone) or UNEXPECTED (a
+ * page answering garbage) — and told the
+ * operators: DESIGN.md's "fail closed: never zero or two" leaves the targets as they were, and a person decides.
+ */
+function escalatedUnseen(
+  runs: readonly ExecutionSpan[],
+  messages: readonly Message[],
+  primary: string,
+  from: number,
+  to: number,
+): boolean {
+  return runs.some(
+    (e) =>
+      e.status === 'FAILED' &&
+      e.error === Errors.NO_PRIMARY &&
+      e.startedAt < to &&
+      (e.stoppedAt ?? Infinity) > from &&
+      new RegExp(`${primary} (UNREACHABLE|UNEXPECTED)`).test(e.cause ?? '') &&
+      messages.some((m) => m.at >= e.startedAt && m.at <= (e.stoppedAt ?? Infinity) + ESCALATION_GRACE_SECONDS),
+  );
+}
 
 /** The parts of [from, to) not covered by `covered`. */
 function complement(covered: Interval[], from: number, to: number): Interval[] {
@@ -522,6 +569,9 @@ const REFUSED_REQUESTS: readonly string[] = [
   TaskErrorNames.UnknownBackupPolicy,
 ];
 
+/** A write refused by its own condition (the run no longer held what it recorded on): no excuse for a missing record. */
+const REFUSED_BY_CONDITION = /ConditionalCheckFailed/;
+
 /** Workflows whose documented failure record is a state-table item, beside the notification. */
 const RECORDS_FAILURE: readonly string[] = ['instance-recovery', 'mirror-failover'];
 
@@ -529,7 +579,9 @@ const RECORDS_FAILURE: readonly string[] = ['instance-recovery', 'mirror-failove
  * ends-recovered-or-escalated: every triggered execution ends SUCCEEDED, or (FAILED, TIMED_OUT, ABORTED) escalated:
  * an SNS notification sent after it started and at most ESCALATION_GRACE_SECONDS after it ended, and for
  * instance-recovery and mirror-failover also the group's / set's state-table record (NEEDS_ATTENTION or FAILED),
- * written in that window (a later run that recovered may replace it) or standing at the end. The engine ends an execution at its state machine's TimeoutSeconds (TIMED_OUT), so "within its budget" is the
+ * written in that window (a later run that recovered may replace it) or standing at the end; when the record's last
+ * write attempt failed on DynamoDB's side (a server error or throttling outlasting the retries), the notification
+ * alone escalates (a refused condition is no excuse). The engine ends an execution at its state machine's TimeoutSeconds (TIMED_OUT), so "within its budget" is the
  * status itself; a TIMED_OUT run must be escalated like a failed one. A refused request (REFUSED_REQUESTS) owes none.
  */
 const endsRecoveredOrEscalated: Invariant = {
@@ -550,15 +602,21 @@ const endsRecoveredOrEscalated: Invariant = {
       const needsRecord = RECORDS_FAILURE.includes(scenario.workflow);
       // The record as written at the time (a successful DynamoDB write of a failure state during or just after the
       // run), or as it stands at the end: a later run that recovered may rightly have replaced it.
+      const recordWrites = result.calls.filter(
+        (c) =>
+          c.service === 'dynamodb' &&
+          c.at >= from &&
+          c.at <= to + ESCALATION_GRACE_SECONDS &&
+          FAILURE_RECORDS.test(JSON.stringify(c.input)),
+      );
+      // The record as written at the time, or as it stands at the end, or — when the table itself kept failing (a
+      // DynamoDB server error or throttling on the record's last attempt, after its retries) — the notification alone:
+      // no workflow can write a record to a table that refuses every write, and the message says it needs attention.
+      const last = recordWrites.at(-1);
       const recorded =
-        result.calls.some(
-          (c) =>
-            c.service === 'dynamodb' &&
-            c.error === undefined &&
-            c.at >= from &&
-            c.at <= to + ESCALATION_GRACE_SECONDS &&
-            FAILURE_RECORDS.test(JSON.stringify(c.input)),
-        ) || items.some((item) => Object.values(item).some((v) => FAILURE_RECORDS.test(v)));
+        recordWrites.some((c) => c.error === undefined) ||
+        (last?.error !== undefined && !REFUSED_BY_CONDITION.test(last.error)) ||
+        items.some((item) => Object.values(item).some((v) => FAILURE_RECORDS.test(v)));
       if (told && (recorded || !needsRecord)) continue;
       const missing = [told ? '' : 'no notification', recorded || !needsRecord ? '' : 'no NEEDS_ATTENTION record'];
       out.push(

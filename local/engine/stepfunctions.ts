@@ -429,6 +429,7 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
         status: e.status,
         parent: e.parent,
         error: e.result?.error,
+        cause: e.result?.cause,
         // Modeled seconds since the drill started (each execution runs on its own clock; these are comparable).
         startedAt: (e.startDate - this.region.baseClock.originMs) / 1000,
         ...(e.result ? { stoppedAt: (Date.parse(e.result.stopDate) - this.region.baseClock.originMs) / 1000 } : {}),

@@ -566,7 +566,10 @@ describe('the primary flaps A→B→A within seconds', () => {
     scenario.faults.push({
       service: 'dynamodb',
       action: 'UpdateItem',
-      match: { ConditionExpression: '#owner = :me AND attribute_not_exists(#handOff)' },
+      match: {
+        ConditionExpression:
+          '(#owner = :me AND attribute_not_exists(#handOff)) OR (attribute_not_exists(#owner) AND #lastOwner = :me)',
+      },
       error: { code: 'ConditionalCheckFailedException', statusCode: 400 },
       times: 1,
     });
@@ -601,6 +604,115 @@ describe('a primary that keeps moving', () => {
     expect(last.action).toBe('DeregisterTargets');
     expect(drilled.registered).toEqual([]);
     expect(drilled.setItem).toMatchObject({ state: 'NEEDS_ATTENTION', lastError: Errors.PRIMARY_KEEPS_MOVING });
+    expect(drilled.setItem).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+    expect(drilled.messages.map((m) => m.subject)).toEqual([SUBJECT_NEEDS_ATTENTION]);
+  });
+});
+
+describe('faults found by the fault campaign (each scenario is a shrunk schedule; its invariants are its expectations)', () => {
+  it('takes the lock again after one DynamoDB 500 on it, and switches', async () => {
+    // GIVEN 5 % of UpdateItem calls fail with InternalServerError for 5 s, the lock's among them
+    // WHEN  B's event arrives
+    const drilled = await Drilled.of('lock-write-fails-once');
+    // THEN  the lock is retried (it is re-entrant), B is switched to, and the invariants hold
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.result.status).toBe('SUCCEEDED');
+    expect(drilled.registered).toEqual([B]);
+    expect(drilled.result.timeline.some((e) => e.kind === 'retry' && e.state === 'Take the mirror set lock')).toBe(
+      true,
+    );
+  });
+
+  it('finds the lock held after its own lock write answered late, and hands its event over', async () => {
+    // GIVEN B's event twice; one run's lock write answers 63 s late (past the Task's timeout)
+    // WHEN  both runs go
+    const drilled = await Drilled.of('lock-write-response-lost');
+    // THEN  both runs succeed (one switched, one handed over), and the invariants hold
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.result.executions.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(drilled.result.executions.map((e) => endState(e)).sort()).toEqual(
+      ['Mirror set is already being switched', SWITCHED].sort(),
+    );
+    expect(drilled.registered).toEqual([B]);
+    expect(drilled.setItem).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+  });
+
+  it('reads the health again after a late answer, and the notification survives SNS 500s', async () => {
+    // GIVEN DescribeTargetHealth answers 124 s late once; 18 % of publishes fail with InternalError for 42 s
+    // WHEN  B's event arrives
+    const drilled = await Drilled.of('health-read-late-notify-fails');
+    // THEN  the healthy wait reads again and the run switches; the invariants hold
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.result.status).toBe('SUCCEEDED');
+    expect(drilled.registered).toEqual([B]);
+    expect(drilled.result.timeline.some((e) => e.kind === 'retry' && e.state === 'Read the primary health')).toBe(true);
+  });
+
+  it('still announces a stopped run when SNS fails a publish', async () => {
+    // GIVEN the run is stopped holding the lock while SNS fails some publishes
+    // WHEN  the lock janitor cleans up
+    const drilled = await Drilled.of('stopped-while-notify-fails');
+    // THEN  the set is NEEDS_ATTENTION, the lock released, and one message went out
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.result.status).toBe('ABORTED');
+    expect(drilled.setItem).toMatchObject({ state: 'NEEDS_ATTENTION' });
+    expect(drilled.setItem).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+    expect(drilled.messages).toHaveLength(1);
+  });
+
+  it('follows a fail-back whose become-primary event comes late, as soon as it comes', async () => {
+    // GIVEN A becomes primary again at 112 s; its hook's event arrives at 503 s
+    // WHEN  the run the event starts goes
+    const drilled = await Drilled.of('failback-hook-late');
+    // THEN  A is the only registered member at the end, and the invariants hold
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.registered).toEqual([A]);
+  });
+
+  it.each([
+    ['failback-primary-page-slow', 'UNREACHABLE'],
+    ['failback-primary-zone-dark', 'UNREACHABLE'],
+    ['failback-primary-page-garbage', 'UNEXPECTED'],
+  ])('%s: fails closed with NoPrimary, changes nothing, records and notifies', async (name, answer) => {
+    // GIVEN A becomes primary again, but nobody can read SUCCESS from its status page
+    // WHEN  the run probes until its deadline
+    const drilled = await Drilled.of(name);
+    // THEN  it fails NoPrimary naming A as not seen, B stays registered (never zero), the set needs attention
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.result.executions[0]).toMatchObject({ status: 'FAILED', error: Errors.NO_PRIMARY });
+    expect(drilled.result.executions[0].cause).toContain(`${A} ${answer}`);
+    expect(drilled.registered).toEqual([B]);
+    expect(drilled.setItem).toMatchObject({ state: 'NEEDS_ATTENTION', lastError: Errors.NO_PRIMARY });
+    expect(drilled.messages.map((m) => m.subject)).toEqual([SUBJECT_NEEDS_ATTENTION]);
+  });
+
+  it('records NEEDS_ATTENTION even when it fails before holding the lock', async () => {
+    // GIVEN the clean switch, where every attempt to take the lock fails with DynamoDB's InternalServerError
+    const file = path.join(SCENARIOS, 'clean-switch.json');
+    const scenario = structuredClone(loadScenario(file));
+    scenario.faults.push({
+      service: 'dynamodb',
+      action: 'UpdateItem',
+      match: {
+        UpdateExpression: 'SET #owner = :me, #expiresAt = :expiresAt, #state = :switching, #startedBy = :execution',
+      },
+      error: { code: 'InternalServerError', statusCode: 500 },
+    });
+    const site = synthesize(path.resolve(path.dirname(file), scenario.config as string)).primary!;
+    // WHEN  B's event arrives
+    const drilled = new Drilled(await drill(scenario, { template: site.template, env: site.env }));
+    // THEN  the run gave up after its retries, changed nothing, recorded the set as needing a person, and notified
+    expect(drilled.result.executions[0]).toMatchObject({
+      status: 'FAILED',
+      error: 'DynamoDB.InternalServerErrorException',
+    });
+    expect(endState(drilled.execution(0))).toBe(FAILED);
+    expect(statesEntered(drilled.execution(0))).toContain('Record needs attention before the lock');
+    expect(drilled.elbWrites).toEqual([]);
+    expect(drilled.setItem).toMatchObject({
+      state: 'NEEDS_ATTENTION',
+      lastError: 'DynamoDB.InternalServerErrorException',
+    });
     expect(drilled.setItem).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
     expect(drilled.messages.map((m) => m.subject)).toEqual([SUBJECT_NEEDS_ATTENTION]);
   });

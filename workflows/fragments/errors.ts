@@ -27,6 +27,12 @@ export const Aws = {
   DYNAMODB_THROUGHPUT: 'DynamoDB.ProvisionedThroughputExceededException',
   DYNAMODB_REQUEST_LIMIT: 'DynamoDB.RequestLimitExceededException',
   DYNAMODB_THROTTLING: 'DynamoDB.ThrottlingException',
+  /**
+   * DynamoDB's own failures on the optimized integration, worth retrying ("Error handling with DynamoDB": HTTP 500
+   * `InternalServerError`, 503 `ServiceUnavailable`, "OK to retry? Yes"): the modeled `InternalServerError` shape as its
+   * Java 1.x class, and the generic name every unmodeled error (503 among them) arrives under.
+   */
+  DYNAMODB_SERVER: ['DynamoDB.InternalServerErrorException', 'DynamoDB.AmazonDynamoDBException'],
   /** DynamoDB throttling through an SDK integration (`aws-sdk:dynamodb:scan`): the Java 2.x names (`DynamoDb.`). */
   DYNAMODB_SDK_THROTTLING: [
     'DynamoDb.ProvisionedThroughputExceededException',
@@ -38,6 +44,8 @@ export const Aws = {
   /** Every CloudWatch error its model has no shape for, throttling (`Throttling`) included. */
   CLOUDWATCH_UNMODELED: 'CloudWatch.CloudWatchException',
   SNS_THROTTLED: 'SNS.ThrottledException',
+  /** SNS's own failure (HTTP 500 `InternalError`, the modeled `InternalErrorException` shape). */
+  SNS_INTERNAL_ERROR: 'SNS.InternalErrorException',
   SSM_THROTTLING: 'Ssm.ThrottlingException',
   /** Every Step Functions error through `aws-sdk:sfn:*` its model has no shape for, throttling included. */
   SFN_UNMODELED: 'Sfn.SfnException',

@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../base/foundation';
-import { API_CALL_TIMEOUT, throttlingRetry } from './retry';
+import { API_CALL_TIMEOUT, IDEMPOTENT_WRITE_RETRY, throttlingRetry } from './retry';
 
 /**
  * Names the lock's attributes in the state table. The lease (`expiresAt`) is deliberately NOT the table's TTL
@@ -16,6 +16,8 @@ export const LOCK_ATTRIBUTES = {
   owner: 'owner',
   expiresAt: 'leaseExpiresAt',
   state: 'state',
+  /** The owner whose lock the last release removed: lets that owner's retried release find its own release. */
+  lastOwner: 'lastOwner',
 } as const;
 
 export interface LockProps {
@@ -40,6 +42,8 @@ const baseNames = { '#owner': LOCK_ATTRIBUTES.owner, '#expiresAt': LOCK_ATTRIBUT
  * Takes a per-resource lock owned by this execution: one conditional UpdateItem. A second execution for the
  * same resource fails it with `DynamoDB.ConditionalCheckFailedException` and should end quietly. A holder that
  * died leaves a lease that expires at `leaseExpiresAt` (never the table's TTL attribute: see LOCK_ATTRIBUTES).
+ * Re-entrant: the lock's own owner may take it again, so an attempt whose response was lost (`States.Timeout`, a 500
+ * after the write) is retried (IDEMPOTENT_WRITE_RETRY) and finds its own lock instead of handing off to itself.
  */
 export function takeLock(scope: Construct, id: string, props: LockProps): tasks.DynamoUpdateItem {
   const task = new tasks.DynamoUpdateItem(scope, id, {
@@ -47,7 +51,7 @@ export function takeLock(scope: Construct, id: string, props: LockProps): tasks.
     key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(props.key) },
     updateExpression: ['SET #owner = :me, #expiresAt = :expiresAt', ...(props.set ?? [])].join(', '),
     conditionExpression:
-      '(attribute_not_exists(#owner) OR #expiresAt < :now)' + (props.condition ? ` AND (${props.condition})` : ''),
+      '(attribute_not_exists(#owner) OR #expiresAt < :now OR #owner = :me)' + (props.condition ? ` AND (${props.condition})` : ''),
     expressionAttributeNames: { ...baseNames, ...props.names },
     expressionAttributeValues: {
       ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
@@ -63,6 +67,7 @@ export function takeLock(scope: Construct, id: string, props: LockProps): tasks.
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   task.addRetry(throttlingRetry(task));
+  task.addRetry(IDEMPOTENT_WRITE_RETRY);
   return task;
 }
 
@@ -86,15 +91,21 @@ export interface ReleaseProps {
 /**
  * Records the resource's state and releases the lock, only if its owner (this execution, or `ownerPath`) still holds
  * it (and `condition` holds): otherwise `DynamoDB.ConditionalCheckFailedException`. Never releases a lock another
- * execution took meanwhile; a second release of the same lock fails the condition (idempotent).
+ * execution took meanwhile. The release names its owner in `lastOwner`; an execution's release of its OWN lock
+ * (no `ownerPath`) also succeeds again while nobody took the lock since its release, so an attempt whose response
+ * was lost is retried (IDEMPOTENT_WRITE_RETRY) and a record written after the release (a failure found later in the
+ * run) still lands. A cleanup's release of another execution's lock (`ownerPath`) stays strict: it releases only a
+ * lock still held.
  */
 export function releaseLock(scope: Construct, id: string, props: ReleaseProps): tasks.DynamoUpdateItem {
+  const held = '#owner = :me' + (props.condition ? ` AND ${props.condition}` : '');
+  const own = props.ownerPath === undefined;
   const task = new tasks.DynamoUpdateItem(scope, id, {
     table: props.table,
     key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(props.key) },
-    updateExpression: `SET ${props.set.join(', ')} REMOVE #owner, #expiresAt`,
-    conditionExpression: '#owner = :me' + (props.condition ? ` AND ${props.condition}` : ''),
-    expressionAttributeNames: { ...baseNames, ...props.names },
+    updateExpression: `SET ${[...props.set, '#lastOwner = :me'].join(', ')} REMOVE #owner, #expiresAt`,
+    conditionExpression: own ? `(${held}) OR (attribute_not_exists(#owner) AND #lastOwner = :me)` : held,
+    expressionAttributeNames: { ...baseNames, '#lastOwner': LOCK_ATTRIBUTES.lastOwner, ...props.names },
     expressionAttributeValues: {
       ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(props.ownerPath ?? '$$.Execution.Id')),
       ...props.values,
@@ -103,5 +114,6 @@ export function releaseLock(scope: Construct, id: string, props: ReleaseProps): 
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   task.addRetry(throttlingRetry(task));
+  if (own) task.addRetry(IDEMPOTENT_WRITE_RETRY);
   return task;
 }

@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { States } from './errors';
-import { API_CALL_TIMEOUT, throttlingRetry } from './retry';
+import { API_CALL_TIMEOUT, NOTIFY_RETRY, throttlingRetry } from './retry';
 
 export interface NotifyProps {
   readonly topic: sns.ITopic;
@@ -13,7 +13,7 @@ export interface NotifyProps {
   readonly message: string;
 }
 
-/** Publishes to the operators' topic; keeps the state input unchanged. */
+/** Publishes to the operators' topic (throttling and SNS's own failures retried); keeps the state input unchanged. */
 export function notify(scope: Construct, id: string, props: NotifyProps): tasks.SnsPublish {
   const task = new tasks.SnsPublish(scope, id, {
     topic: props.topic,
@@ -23,6 +23,7 @@ export function notify(scope: Construct, id: string, props: NotifyProps): tasks.
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   task.addRetry(throttlingRetry(task));
+  task.addRetry(NOTIFY_RETRY);
   return task;
 }
 

@@ -164,6 +164,50 @@ export const LOST_RESPONSE_RETRY: sfn.RetryProps = {
   maxDelay: Duration.seconds(4),
 };
 
+/**
+ * An idempotent DynamoDB write (a lock taken or released by its own owner, a hand-off mark, a record keyed by the
+ * execution) whose call failed on DynamoDB's side or whose response was lost: DynamoDB's server errors and the Task's
+ * own timeout (`States.Timeout`: the write may have taken effect). Retrying is safe only because a second attempt
+ * finds what the first did (takeLock accepts its own lock, releaseLock its own release). 5 retries × backoff 2 from
+ * 1 s, cap 20 s, full jitter → at most 31 s of waiting, plus up to 5 × API_CALL_TIMEOUT for lost responses. Found by
+ * the fault campaign: one DynamoDB 500 on the lock failed a mirror failover and left traffic on the old primary.
+ */
+export const IDEMPOTENT_WRITE_RETRY: sfn.RetryProps = {
+  errors: [...Aws.DYNAMODB_SERVER, States.TIMEOUT],
+  interval: Duration.seconds(1),
+  maxAttempts: 5,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(20),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
+ * A notification whose Publish failed on SNS's side or whose response was lost: at worst the operators get the same
+ * message twice, which is better than none. 3 retries × backoff 2 from 1 s, cap 10 s, full jitter → at most 7 s of
+ * waiting. Found by the fault campaign: one SNS 500 left a failed run unannounced.
+ */
+export const NOTIFY_RETRY: sfn.RetryProps = {
+  errors: [Aws.SNS_INTERNAL_ERROR, States.TIMEOUT],
+  interval: Duration.seconds(1),
+  maxAttempts: 3,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(10),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
+ * A read (Describe*, Get*) whose response was lost or came late: nothing changed, so it is read again.
+ * 2 retries × backoff 2 from 1 s → at most 1 + 2 = 3 s of waiting (plus the timeouts). Found by the fault campaign:
+ * one slow DescribeTargetHealth failed a mirror failover's healthy wait.
+ */
+export const READ_TIMEOUT_RETRY: sfn.RetryProps = {
+  errors: [States.TIMEOUT],
+  interval: Duration.seconds(1),
+  maxAttempts: 2,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(4),
+};
+
 /** Default `TimeoutSeconds` of one AWS API call made by a Task. */
 export const API_CALL_TIMEOUT = Duration.seconds(30);
 

@@ -4,7 +4,16 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { API_CALL_TIMEOUT, LAMBDA_SERVICE_RETRY, LAMBDA_TASK_TIMEOUT, throttlingRetry } from './retry';
+import {
+  API_CALL_TIMEOUT,
+  LAMBDA_SERVICE_RETRY,
+  LAMBDA_TASK_TIMEOUT,
+  READ_TIMEOUT_RETRY,
+  throttlingRetry,
+} from './retry';
+
+/** A read-only API action (nothing changes if it is called again): Describe*, Get*, List*. */
+export const isReadAction = (action: string): boolean => /^(describe|get|list)[A-Z]/.test(action);
 
 export interface AwsCallProps {
   /** Step Functions' service name: `ec2`, `elasticloadbalancingv2`, `cloudwatch`, `ssm`, `sns`. */
@@ -25,8 +34,8 @@ export interface AwsCallProps {
 }
 
 /**
- * An AWS SDK integration Task with the project's defaults: a TimeoutSeconds, the throttling retry policy,
- * and exactly the IAM statements passed in (CallAwsService alone grants its action on `iamResources`
+ * An AWS SDK integration Task with the project's defaults: a TimeoutSeconds, the throttling retry policy (and for a
+ * read, READ_TIMEOUT_RETRY: a lost or late answer is read again), and exactly the IAM statements passed in (CallAwsService alone grants its action on `iamResources`
  * without conditions, which cannot express "only instances tagged with the group").
  */
 export class AwsCall extends tasks.CallAwsService {
@@ -45,6 +54,7 @@ export class AwsCall extends tasks.CallAwsService {
     // The statements the graph grants to the state machine role for this task.
     (this as unknown as { taskPolicies: iam.PolicyStatement[] }).taskPolicies = [...props.policy];
     this.addRetry(props.retry ?? throttlingRetry(this));
+    if (isReadAction(props.action)) this.addRetry(READ_TIMEOUT_RETRY);
   }
 }
 

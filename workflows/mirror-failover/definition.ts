@@ -14,6 +14,7 @@ import {
   Errors,
   failIterationOnError,
   forEachItem,
+  IDEMPOTENT_WRITE_RETRY,
   LAMBDA_SERVICE_RETRY,
   lambdaTask,
   LOCK_ATTRIBUTES,
@@ -106,6 +107,27 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
   });
   recordNeedsAttention.addCatch(notifyFailed, { errors: [States.ALL], resultPath: '$.recordError' });
   recordNeedsAttention.next(notifyFailed);
+  // Before this execution holds the lock (the first probe, the lock or the hand-off failed): the set still needs a
+  // person, since the event that started the run was not acted on. The record leaves the lock and its lease alone: a
+  // holder, if any, writes its own state when it releases.
+  const recordNotStarted = new tasks.DynamoUpdateItem(scope, 'Record needs attention before the lock', {
+    table: deps.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(setKey) },
+    updateExpression: 'SET #state = :state, #lastError = :error, #failedBy = :execution',
+    expressionAttributeNames: { '#state': 'state', '#lastError': 'lastError', '#failedBy': 'failedBy' },
+    expressionAttributeValues: {
+      ':state': tasks.DynamoAttributeValue.fromString('NEEDS_ATTENTION'),
+      ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
+      ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Name')),
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  recordNotStarted.addRetry(throttlingRetry(recordNotStarted));
+  // The same three values again: idempotent.
+  recordNotStarted.addRetry(IDEMPOTENT_WRITE_RETRY);
+  recordNotStarted.addCatch(notifyFailed, { errors: [States.ALL], resultPath: '$.recordError' });
+  recordNotStarted.next(notifyFailed);
   const onFailure = { errors: [States.ALL], resultPath: '$.failure' };
   const failWith = (id: string, error: string, cause: string) =>
     new sfn.Pass(scope, id, {
@@ -194,8 +216,8 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     sfn.Condition.stringEqualsJsonPath(`${PROBE}.primary`, `${SWITCH}.primary`),
   );
   const firstProbe = probe('Probe the mirror members');
-  // Before the lock there is nothing to release: tell the operators and fail.
-  firstProbe.addCatch(notifyFailed, onFailure);
+  // Before the lock there is nothing to release: record that the set needs a person, tell the operators and fail.
+  firstProbe.addCatch(recordNotStarted, onFailure);
 
   // ── The lock; an execution that finds it held hands its event to the holder ─────────────────────────────
   const alreadySwitching = new sfn.Succeed(scope, 'Mirror set is already being switched', {
@@ -242,6 +264,8 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   handOff.addRetry(throttlingRetry(handOff));
+  // Setting the same mark again finds it set: safe to retry after a lost response.
+  handOff.addRetry(IDEMPOTENT_WRITE_RETRY);
   const countLockAttempt = new sfn.Pass(scope, 'Count the lock attempts', {
     parameters: { 'attempts.$': 'States.MathAdd($.lockAttempts.attempts, 1)' },
     resultPath: '$.lockAttempts',
@@ -252,11 +276,11 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
       Cause: `The mirror set lock was released or taken between each of ${MAX_LOCK_ATTEMPTS} attempts to take it or to hand this event to its holder; nothing was changed`,
     },
     resultPath: '$.failure',
-  }).next(notifyFailed);
+  }).next(recordNotStarted);
   lock.addCatch(handOff, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
-  lock.addCatch(notifyFailed, onFailure);
+  lock.addCatch(recordNotStarted, onFailure);
   handOff.addCatch(countLockAttempt, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
-  handOff.addCatch(notifyFailed, onFailure);
+  handOff.addCatch(recordNotStarted, onFailure);
   handOff.next(alreadySwitching);
   countLockAttempt.next(
     new sfn.Choice(scope, 'May the lock be tried again?')
@@ -488,6 +512,7 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   clearHandOff.addRetry(throttlingRetry(clearHandOff));
+  clearHandOff.addRetry(IDEMPOTENT_WRITE_RETRY);
   clearHandOff.addCatch(recordNeedsAttention, onFailure);
   const probeBeforeReleasing = probe('Probe before releasing the lock');
   probeBeforeReleasing.addCatch(recordNeedsAttention, onFailure);

@@ -328,12 +328,30 @@ describe('lb-routes-only-primary', () => {
       },
     } as ScenarioInput['environment'],
   });
-  const check = (calls: ApiCallRecord[], end: number) =>
+  const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:MirrorFailover';
+  /** Mirror-failover runs: [startedAt, stoppedAt, status?, error?, cause?]. By default one run 5–60 s. */
+  type Run = [number, number, string?, string?, string?];
+  const sfnOf = (runs: Run[]) => ({
+    stateMachines: [{ arn: MACHINE, workflow: 'mirror-failover' }],
+    executions: runs.map(([startedAt, stoppedAt, status, error, cause], i) => ({
+      executionArn: `${MACHINE}:run-${i}`,
+      name: `run-${i}`,
+      stateMachineArn: MACHINE,
+      status: status ?? 'SUCCEEDED',
+      ...(error ? { error } : {}),
+      ...(cause ? { cause } : {}),
+      startedAt,
+      stoppedAt,
+    })),
+  });
+  const check = (calls: ApiCallRecord[], end: number, runs: Run[] = [[5, 60]], sns?: Record<string, unknown>) =>
     invariant('lb-routes-only-primary').check(
       fake({
         end,
         calls,
         environment: {
+          sfn: sfnOf(runs),
+          ...(sns ? { sns } : {}),
           ec2: {
             instances: members,
             // A was primary until 10 s, B from 10 s on.
@@ -375,6 +393,45 @@ describe('lb-routes-only-primary', () => {
     expect(quick).toEqual([]);
     expect(slow).toEqual([expect.objectContaining({ atSeconds: 10 + SWITCH_WINDOW_SECONDS })]);
   });
+
+  it('counts the window from when a run could know: a late become-primary event, or never', () => {
+    // GIVEN B primary from 10 s, but no run until the hook's late event starts one at 500 s, which switches at 505 s
+    const switched = [
+      call(505, 'elasticloadbalancingv2', 'DeregisterTargets', { TargetGroupArn: TG, Targets: [{ Id: 'i-a' }] }),
+      call(505, 'elasticloadbalancingv2', 'RegisterTargets', { TargetGroupArn: TG, Targets: [{ Id: 'i-b' }] }),
+    ];
+    // WHEN checked with that run, with a run that took until 900 s, and with no run after 10 s at all
+    const late = check(switched, 1000, [[500, 510]]);
+    const slow = check([...switched.map((c) => ({ ...c, at: 900 }))], 1000, [[500, 910]]);
+    const read = call(2, 'elasticloadbalancingv2', 'DescribeTargetHealth', { TargetGroupArn: TG });
+    const never = check([read], 1000, [[0, 5]]);
+    const neverButRunning = check([read], 1000, [[0, 900]]);
+    // THEN the late event's run was quick (no violation), the slow one outlasted the window from 500 s, and a
+    //      stretch no run was told of is not the workflow's (the drill does not model the no-healthy-host alarm)
+    expect(late).toEqual([]);
+    expect(slow).toEqual([expect.objectContaining({ atSeconds: 500 + SWITCH_WINDOW_SECONDS })]);
+    expect(never).toEqual([]);
+    expect(neverButRunning).toHaveLength(1);
+  });
+
+  it('accepts a run that failed closed because the primary did not answer, and told the operators', () => {
+    // GIVEN a run 5–200 s that failed NoPrimary; its last probe saw B unreachable, or B as not primary
+    const failed = (answer: string): Run[] => [
+      [5, 200, 'FAILED', 'NoPrimary', `No member answered SUCCESS. Last probe: i-a FAILED (HTTP 503); i-b ${answer}`],
+    ];
+    const told = { messages: [{ at: 200, subject: 'ha-workflows: mirror failover NEEDS ATTENTION', message: 'db-1' }] };
+    const read = [call(6, 'elasticloadbalancingv2', 'DescribeTargetHealth', { TargetGroupArn: TG })];
+    // WHEN checked
+    const unseen = check(read, 1000, failed('UNREACHABLE (ETIMEDOUT)'), told);
+    const garbage = check(read, 1000, failed('UNEXPECTED (HTTP 200 with body "x")'), told);
+    const silent = check(read, 1000, failed('UNREACHABLE (ETIMEDOUT)'));
+    const wrong = check(read, 1000, failed('FAILED (HTTP 503)'), told);
+    // THEN only the escalated runs that could not see B are excused
+    expect(unseen).toEqual([]);
+    expect(garbage).toEqual([]);
+    expect(silent).toHaveLength(1);
+    expect(wrong).toHaveLength(1);
+  });
 });
 
 describe('ends-recovered-or-escalated', () => {
@@ -397,6 +454,28 @@ describe('ends-recovered-or-escalated', () => {
       expect.objectContaining({ atSeconds: 100, detail: expect.stringMatching(/no notification$/) }),
     ]);
     expect(check(unrecorded)).toEqual([
+      expect.objectContaining({ detail: expect.stringMatching(/no NEEDS_ATTENTION record$/) }),
+    ]);
+  });
+
+  it('accepts the notification alone when the table refused the record on its own side, not on a condition', () => {
+    // GIVEN two failed runs that notified; each record write's last attempt failed: a 500, or the owner condition
+    const recordWrite = (error: string): ApiCallRecord => ({
+      ...call(80, 'dynamodb', 'UpdateItem', { ExpressionAttributeValues: { ':state': { S: 'NEEDS_ATTENTION' } } }),
+      error,
+    });
+    const run = (error: string) =>
+      fake({
+        status: 'FAILED',
+        error: 'ReplacementNotHealthy',
+        environment: { sns: told },
+        calls: [recordWrite(error)],
+      });
+    const check = (r: DrillResult) =>
+      invariant('ends-recovered-or-escalated').check(r, scenarioOf('instance-recovery'));
+    // WHEN checked / THEN the table's own failure excuses the record; a refused condition does not
+    expect(check(run('InternalServerError'))).toEqual([]);
+    expect(check(run('ConditionalCheckFailedException'))).toEqual([
       expect.objectContaining({ detail: expect.stringMatching(/no NEEDS_ATTENTION record$/) }),
     ]);
   });
