@@ -51,7 +51,8 @@ export function takeLock(scope: Construct, id: string, props: LockProps): tasks.
     key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(props.key) },
     updateExpression: ['SET #owner = :me, #expiresAt = :expiresAt', ...(props.set ?? [])].join(', '),
     conditionExpression:
-      '(attribute_not_exists(#owner) OR #expiresAt < :now OR #owner = :me)' + (props.condition ? ` AND (${props.condition})` : ''),
+      '(attribute_not_exists(#owner) OR #expiresAt < :now OR #owner = :me)' +
+      (props.condition ? ` AND (${props.condition})` : ''),
     expressionAttributeNames: { ...baseNames, ...props.names },
     expressionAttributeValues: {
       ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
