@@ -456,10 +456,11 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     ids: ['AwsSolutions-IAM5[Resource::*]'],
     reason:
-      'The lock janitor is granted on "*" only the X-Ray and CloudWatch Logs delivery actions of tracing and logging, ' +
-      'which have no resource-level permissions; its Scan, UpdateItem, PutItem, Publish and KMS grants name the ' +
-      'state table, the operators topic and the key.',
-    wildcardActions: [...LOG_DELIVERY_ACTIONS, ...XRAY_ACTIONS],
+      'The lock janitor is granted on "*" only ec2:DescribeInstances (it names the replacements a stopped recovery ' +
+      'launched) and the X-Ray and CloudWatch Logs delivery actions of tracing and logging, none of which has ' +
+      'resource-level permissions (Service Authorization Reference); its Scan, UpdateItem, PutItem, Publish and KMS ' +
+      'grants name the state table, the operators topic and the key.',
+    wildcardActions: ['ec2:DescribeInstances', ...LOG_DELIVERY_ACTIONS, ...XRAY_ACTIONS],
     appliesTo: inJanitor('Role'),
   },
   {

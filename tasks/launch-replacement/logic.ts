@@ -24,7 +24,8 @@ import type { LaunchAttempt, LaunchCheckOutput, LaunchReplacementInput, LaunchRe
 export const CAPACITY_ERRORS: ReadonlySet<string> = new Set(['InsufficientInstanceCapacity', 'Unsupported']);
 /** EC2 allows 50 user tags per resource. */
 export const MAX_TAGS_PER_RESOURCE = 50;
-export const REPLACES_TAG = 'ha-workflows:replaces';
+export { REPLACES_TAG } from './contract';
+import { REPLACES_TAG } from './contract';
 export const CREATED_BY_TAG = 'ha-workflows:created-by';
 export const CREATED_BY_VALUE = 'ha-workflows';
 

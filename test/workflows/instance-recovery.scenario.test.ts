@@ -731,6 +731,26 @@ describe('instance-recovery scenarios', () => {
     });
   });
 
+  describe.each([
+    ['stopped-after-launch', 'after it launched the replacement'],
+    ['stopped-during-launch', 'while its launch is in flight'],
+  ])('an operator stops the recovery %s (found by the fault campaign)', (name, when) => {
+    it(`names the replacement launched ${when} for the operators, and leaves it running`, async () => {
+      // GIVEN the recovery of app-1 terminated the failed instance and launches its replacement
+      // WHEN  an operator stops it, and the lock janitor cleans up
+      const drilled = await Drilled.of(name);
+      // THEN  the invariants hold (nothing-orphaned among them): the replacement is named, not terminated
+      expect(drilled.result.status).toBe('ABORTED');
+      expect(drilled.failedExpectations).toEqual([]);
+      const replacement = drilled.replacement;
+      expect(replacement.state).not.toMatch(/terminated|shutting-down/);
+      expect(drilled.messages).toHaveLength(1);
+      expect(drilled.messages[0].message).toContain(replacement.instanceId);
+      expect(drilled.messages[0].message).toContain('replacementsLaunched');
+      expect(drilled.groupItem).toMatchObject({ state: 'NEEDS_ATTENTION' });
+    });
+  });
+
   describe('no candidate subnet (a failure before the lock)', () => {
     let drilled: Drilled;
     beforeAll(async () => {

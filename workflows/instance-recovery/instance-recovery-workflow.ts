@@ -8,7 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { createHaStateMachine, type HaFoundation, PropsError, TaskFunction } from '../base';
-import { instanceRecoveryDefinition } from './definition';
+import { instanceRecoveryDefinition, LAUNCH_REPLACEMENT_TIMEOUT } from './definition';
 import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE, type RecoveryGroupSettings } from './input';
 
 export interface RecoveryGroup {
@@ -192,7 +192,7 @@ export class InstanceRecoveryWorkflow extends Construct {
       task: 'launch-replacement',
       description:
         'ha-workflows instance-recovery: check that a replacement can be launched, then launch it, trying each candidate AZ',
-      timeout: Duration.seconds(110),
+      timeout: LAUNCH_REPLACEMENT_TIMEOUT,
       policy: [
         // Finds a replacement an earlier attempt of the same execution already launched; the check mode reads the
         // AMI and where the instance type is offered (its DryRun launch needs the RunInstances grants below).

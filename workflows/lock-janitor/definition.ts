@@ -4,6 +4,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { Duration } from 'aws-cdk-lib';
+import { LAUNCH_REPLACEMENT_TIMEOUT, LIVE_STATES, REPLACES_TAG } from '../instance-recovery/definition';
 import { STATE_TABLE_KEYS } from '../base/foundation';
 import {
   API_CALL_TIMEOUT,
@@ -39,6 +41,14 @@ export interface LockJanitorDeps {
 }
 
 const ENDED = '$.ended';
+/** The attribute of a recovery group's item naming the instance its run replaces (workflows/instance-recovery). */
+export const FAILED_INSTANCE_ATTRIBUTE = 'failedInstanceId';
+/**
+ * How long after a recovery ended the janitor looks for the replacements it launched: a launch in flight when the
+ * execution was stopped ends within the launch function's timeout, and DescribeInstances shows a new instance a few
+ * seconds after RunInstances returns (eventual consistency).
+ */
+export const REPLACEMENT_SETTLE = Duration.seconds(LAUNCH_REPLACEMENT_TIMEOUT.toSeconds() + 10);
 const str = (path: string) => tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(path));
 
 /**
@@ -62,7 +72,9 @@ export function lockJanitorDefinition(scope: Construct, deps: LockJanitorDeps): 
     message: sfn.JsonPath.format(
       'Execution {} of state machine {} ended {} at {} without running its own cleanup. Locks it held (each released ' +
         'only if it still held it; a recovery group or mirror set is now NEEDS_ATTENTION: a run stopped halfway left ' +
-        'it in an unknown state, check it and clear the record before the next recovery): {}. Whole table scanned: {}.',
+        'it in an unknown state, check it and clear the record before the next recovery; replacementsLaunched lists ' +
+        `the instances tagged ${REPLACES_TAG} with the group's failed instance that are not terminated — keep one or ` +
+        'terminate them): {}. Whole table scanned: {}.',
       sfn.JsonPath.stringAt(`${ENDED}.name`),
       sfn.JsonPath.stringAt(`${ENDED}.stateMachineArn`),
       sfn.JsonPath.stringAt(`${ENDED}.status`),
@@ -127,7 +139,11 @@ export function lockJanitorDefinition(scope: Construct, deps: LockJanitorDeps): 
 
   const releaseEach = new sfn.Map(scope, 'Release each lock of the ended execution', {
     itemsPath: '$.scan.Items',
-    itemSelector: { 'pk.$': `$$.Map.Item.Value.${STATE_TABLE_KEYS.partitionKey}.S`, 'ended.$': ENDED },
+    itemSelector: {
+      'pk.$': `$$.Map.Item.Value.${STATE_TABLE_KEYS.partitionKey}.S`,
+      'item.$': '$$.Map.Item.Value',
+      'ended.$': ENDED,
+    },
     maxConcurrency: 1,
     resultPath: '$.released',
   });
@@ -151,8 +167,12 @@ export function lockJanitorDefinition(scope: Construct, deps: LockJanitorDeps): 
     parameters: {
       TableName: deps.table.tableName,
       FilterExpression: '#owner = :arn',
-      ProjectionExpression: '#pk',
-      ExpressionAttributeNames: { '#owner': LOCK_ATTRIBUTES.owner, '#pk': STATE_TABLE_KEYS.partitionKey },
+      ProjectionExpression: '#pk, #failed',
+      ExpressionAttributeNames: {
+        '#owner': LOCK_ATTRIBUTES.owner,
+        '#pk': STATE_TABLE_KEYS.partitionKey,
+        '#failed': FAILED_INSTANCE_ATTRIBUTE,
+      },
       ExpressionAttributeValues: { ':arn': { 'S.$': `${ENDED}.executionArn` } },
     },
     policy: [new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [deps.table.tableArn] })],
@@ -240,7 +260,62 @@ function releaseOne(scope: Construct, deps: LockJanitorDeps): sfn.IChainable {
     task.addCatch(gone, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
     task.addCatch(error, { errors: [States.ALL], resultPath: '$.error' });
   }
-  attention.next(outcome('Released, needs attention', 'released; NEEDS_ATTENTION recorded'));
+  const released = outcome('Released, needs attention', 'released; NEEDS_ATTENTION recorded');
+  // A recovery stopped after it launched its replacement leaves that instance behind: name it for the operators
+  // (found by the fault campaign, instance-recovery schedule 1943853408). The janitor never terminates it: it may be
+  // the group's only instance now.
+  const findReplacements = new AwsCall(scope, 'Find the replacements the ended run launched', {
+    service: 'ec2',
+    action: 'describeInstances',
+    parameters: {
+      Filters: [
+        { Name: `tag:${REPLACES_TAG}`, 'Values.$': `States.Array($.item.${FAILED_INSTANCE_ATTRIBUTE}.S)` },
+        { Name: 'instance-state-name', Values: [...LIVE_STATES] },
+      ],
+    },
+    policy: [new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] })],
+    resultSelector: { 'reservations.$': '$.Reservations' },
+    resultPath: '$.replacements',
+  });
+  // `[*]` over an empty list matches nothing, which fails a Pass (States.Runtime): read the ids only when some exist.
+  const namedReplacements = new sfn.Pass(scope, 'Released, needs attention, replacements named', {
+    parameters: {
+      'item.$': '$.pk',
+      outcome: 'released; NEEDS_ATTENTION recorded',
+      'replacementsLaunched.$': '$.replacements.reservations[*].Instances[*].InstanceId',
+    },
+  });
+  const settle = new sfn.Wait(scope, 'Wait for a launch in flight to end', {
+    time: sfn.WaitTime.duration(REPLACEMENT_SETTLE),
+  });
+  settle.next(findReplacements);
+  findReplacements.addCatch(
+    new sfn.Pass(scope, 'Released, needs attention, replacements not read', {
+      parameters: {
+        'item.$': '$.pk',
+        'outcome.$':
+          "States.Format('released; NEEDS_ATTENTION recorded; its replacement instances could not be read ({}): " +
+          `look for instances tagged ${REPLACES_TAG}', $.replacementsError.Error)`,
+      },
+    }),
+    { errors: [States.ALL], resultPath: '$.replacementsError' },
+  );
+  findReplacements.next(
+    new sfn.Choice(scope, 'Did it launch any?')
+      .when(sfn.Condition.isPresent('$.replacements.reservations[0]'), namedReplacements)
+      .otherwise(released),
+  );
+  attention.next(
+    new sfn.Choice(scope, 'Did the run replace an instance?')
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.stringMatches('$.pk', 'GROUP#*'),
+          sfn.Condition.isPresent(`$.item.${FAILED_INSTANCE_ATTRIBUTE}.S`),
+        ),
+        settle,
+      )
+      .otherwise(released),
+  );
   plain.next(outcome('Released', 'released'));
   return new sfn.Choice(scope, 'Does the item guard a group or a mirror set?')
     .when(
