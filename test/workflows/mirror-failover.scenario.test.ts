@@ -648,6 +648,19 @@ describe('faults found by the fault campaign (each scenario is a shrunk schedule
     expect(drilled.result.timeline.some((e) => e.kind === 'retry' && e.state === 'Read the primary health')).toBe(true);
   });
 
+  it('reads the targets again after an ELBv2 500 that outlasted the SDK retries, and switches', async () => {
+    // GIVEN 20 % of DescribeTargetHealth calls fail with InternalFailure for 5 s; the plan's three attempts all do
+    // WHEN  B's event arrives
+    const drilled = await Drilled.of('target-read-server-error');
+    // THEN  the read-only plan task is retried, B is switched to, and the invariants hold
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.result.status).toBe('SUCCEEDED');
+    expect(drilled.registered).toEqual([B]);
+    expect(drilled.result.timeline.some((e) => e.kind === 'retry' && e.state === 'Read the registered targets')).toBe(
+      true,
+    );
+  });
+
   it('still announces a stopped run when SNS fails a publish', async () => {
     // GIVEN the run is stopped holding the lock while SNS fails some publishes
     // WHEN  the lock janitor cleans up

@@ -141,6 +141,7 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   const keep = new sfn.Pass(scope, 'Keep the request', { parameters: { 'request.$': '$' } });
   const validate = lambdaTask(scope, 'Validate the request', {
     fn: deps.validateFunction,
+    idempotent: true,
     payload: {
       'request.$': '$.request',
       sets: deps.sets.map((s) => ({
@@ -408,6 +409,7 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   });
   const checkFence = lambdaTask(scope, 'Check the old site is fenced', {
     fn: deps.fenceFunction,
+    idempotent: true,
     timeout: FENCE_TASK_TIMEOUT,
     payload: {
       ...fencePayload('check'),

@@ -86,6 +86,22 @@ export const Aws = {
     'ProvisionedThroughputExceededException',
     'ThrottledException',
   ],
+  /**
+   * A service's own failure (HTTP 500/503) as a Lambda task's SDK v3 clients name it once their own 3 attempts gave
+   * up (the SDK retries 5xx as TRANSIENT): the modeled exception class, else the API's code — EC2 `InternalError`,
+   * `Unavailable`; ELBv2 `InternalFailure`, `ServiceUnavailable`; SSM and DynamoDB `InternalServerError`; CloudWatch
+   * `InternalServiceFault` (wire code `InternalServiceError`); SNS `InternalErrorException`
+   * (test/workflows/fragments/errors.test.ts derives each from the SDK models).
+   */
+  SDK_SERVER_ERRORS: [
+    'InternalError',
+    'Unavailable',
+    'InternalFailure',
+    'ServiceUnavailable',
+    'InternalServerError',
+    'InternalServiceFault',
+    'InternalErrorException',
+  ],
 } as const;
 
 /**
@@ -215,7 +231,11 @@ export const Errors = {
  * else, in a Lambda task's Retry/Catch besides the Lambda service's own names): the errors the tasks throw on purpose
  * (`TaskErrorNames`; declaring a new one there is the one-line change) and the SDK errors they let through.
  */
-export const LAMBDA_TASK_ERRORS: readonly string[] = [...Object.values(TaskErrorNames), ...Aws.SDK_THROTTLING];
+export const LAMBDA_TASK_ERRORS: readonly string[] = [
+  ...Object.values(TaskErrorNames),
+  ...Aws.SDK_THROTTLING,
+  ...Aws.SDK_SERVER_ERRORS,
+];
 
 /** Errors a callback (`.waitForTaskToken`) can be failed with: what `ha-workflows reject` sends (SendTaskFailure). */
 export const CALLBACK_ERRORS: readonly string[] = [Errors.REJECTED];

@@ -208,6 +208,21 @@ export const READ_TIMEOUT_RETRY: sfn.RetryProps = {
   maxDelay: Duration.seconds(4),
 };
 
+/**
+ * A Lambda task that only reads (or whose writes find what an earlier attempt did), whose SDK call failed on the
+ * service's side after the client's own 3 attempts: 3 retries × backoff 2 from 2 s, cap 10 s, full jitter → at most
+ * 2 + 4 + 8 = 14 s of waiting. Found by the fault campaign: one ELBv2 500 surviving the SDK's retries failed a mirror
+ * failover's target read and left traffic on the old primary.
+ */
+export const SDK_SERVER_ERROR_RETRY: sfn.RetryProps = {
+  errors: [...Aws.SDK_SERVER_ERRORS],
+  interval: Duration.seconds(2),
+  maxAttempts: 3,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(10),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
 /** Default `TimeoutSeconds` of one AWS API call made by a Task. */
 export const API_CALL_TIMEOUT = Duration.seconds(30);
 

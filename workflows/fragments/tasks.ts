@@ -9,6 +9,7 @@ import {
   LAMBDA_SERVICE_RETRY,
   LAMBDA_TASK_TIMEOUT,
   READ_TIMEOUT_RETRY,
+  SDK_SERVER_ERROR_RETRY,
   throttlingRetry,
 } from './retry';
 
@@ -67,9 +68,18 @@ export interface LambdaTaskProps {
   readonly resultPath: string;
   /** @default LAMBDA_TASK_TIMEOUT */
   readonly timeout?: Duration;
+  /**
+   * The function only reads, or a second run finds what the first did: retry it when an AWS service failed on its
+   * side (SDK_SERVER_ERROR_RETRY).
+   * @default false
+   */
+  readonly idempotent?: boolean;
 }
 
-/** A Lambda task: invoke with a payload, keep only the function's result, retry Lambda service errors. */
+/**
+ * A Lambda task: invoke with a payload, keep only the function's result, retry Lambda service errors (and, for an
+ * idempotent function, AWS server errors its SDK calls met).
+ */
 export function lambdaTask(scope: Construct, id: string, props: LambdaTaskProps): tasks.LambdaInvoke {
   const task = new tasks.LambdaInvoke(scope, id, {
     lambdaFunction: props.fn,
@@ -82,6 +92,7 @@ export function lambdaTask(scope: Construct, id: string, props: LambdaTaskProps)
   });
   task.addRetry(LAMBDA_SERVICE_RETRY);
   task.addRetry(throttlingRetry(task));
+  if (props.idempotent) task.addRetry(SDK_SERVER_ERROR_RETRY);
   return task;
 }
 

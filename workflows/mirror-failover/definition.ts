@@ -341,6 +341,7 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
   });
   const plan = lambdaTask(scope, 'Read the registered targets', {
     fn: deps.planFunction,
+    idempotent: true,
     payload: {
       'primary.$': `${SWITCH}.primary`,
       'members.$': `${SET}.memberIds`,
@@ -602,6 +603,7 @@ export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverD
   );
   const planGivingUp = lambdaTask(scope, 'Read the targets before giving up', {
     fn: deps.planFunction,
+    idempotent: true,
     payload: {
       'primary.$': `${PROBE}.primary`,
       'members.$': `${SET}.memberIds`,

@@ -46,6 +46,7 @@ export function snapshotBackupDefinition(scope: Construct, deps: SnapshotBackupD
 
   const select = lambdaTask(scope, 'Select the instances to back up', {
     fn: deps.selectFunction,
+    idempotent: true,
     payload: {
       'trigger.$': '$',
       'executionName.$': '$$.Execution.Name',

@@ -167,6 +167,7 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
   // ── Plan and lock ────────────────────────────────────────────────────────────────────────────────────
   const plan = lambdaTask(scope, 'Plan the backup', {
     fn: deps.planFunction,
+    idempotent: true,
     payload: {
       'instanceId.$': '$.instanceId',
       'executionStartTime.$': '$$.Execution.StartTime',
