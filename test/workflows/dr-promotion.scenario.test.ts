@@ -374,6 +374,20 @@ describe('dr-promotion scenarios', () => {
   });
 });
 
+describe('a promotion stopped before it holds the lock (found by the fault campaign)', () => {
+  it('is announced once by the release machine, and its end recorded in its audit item', async () => {
+    // GIVEN a promotion an operator stops at its first second, before the lock
+    // WHEN  its ABORTED status event reaches the release machine
+    const d = await Drilled.of('stopped-before-lock');
+    // THEN  the invariants hold: one message says it ended, the audit item records it, nothing was changed
+    expect(d.failedExpectations).toEqual([]);
+    expect(d.result.status).toBe('ABORTED');
+    expect(d.env.sns.messages.map((m) => m.subject)).toEqual(['ha-workflows: DR promotion ended without finishing']);
+    expect(d.audit).toMatchObject({ endedWith: 'ABORTED', lockReleasedBy: 'nothing: it held no lock when it ended' });
+    expect(d.changes).toEqual([]);
+  });
+});
+
 describe('every end of a promotion releases the mirror set lock', () => {
   const ASK = 'Ask an operator to approve the promotion';
   const APPROVE = { decision: 'approve' as const, afterSeconds: 60, output: { approved: true, approvedBy: 'sam' } };
@@ -581,11 +595,16 @@ describe('every end of a promotion releases the mirror set lock', () => {
         forced: { BOOL: true },
       });
       expect(w.subjects()).toContain('ha-workflows: DR promotion lock cleared by an operator');
-      // AND stopping the promotion afterwards, its event releases nothing (the lock is no longer its own)
+      // AND stopping the promotion afterwards, its event releases nothing (the lock is no longer its own); the
+      //     operators are told it ended once, not again on a duplicate delivery
       await w.region.call('sfn', 'StopExecution', { executionArn: waiting.executionArn });
       await w.sfn.idle();
       const late = await w.release(w.statusEvent(waiting), 'release-after-unlock');
-      expect(late.result?.timeline.at(-2)?.state).toBe('The ended execution held no lock');
+      expect(late.result?.timeline.at(-2)?.state).toBe('The ended execution held no lock and is reported');
+      expect(w.lock()?.owner).toBeUndefined();
+      const again = await w.release(w.statusEvent(waiting), 'release-after-unlock-again');
+      expect(again.result?.timeline.at(-2)?.state).toBe('The ended execution held no lock');
+      expect(w.subjects().filter((s) => s === 'ha-workflows: DR promotion ended without finishing')).toHaveLength(1);
     });
 
     it('clears the lock of an ended execution without --force, and says so when nothing is locked', async () => {

@@ -81,7 +81,8 @@ export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.
 
   // ── A DR promotion execution ended (its own status event) ────────────────────────────────────────────
   const nothingHeld = new sfn.Succeed(scope, 'The ended execution held no lock', {
-    comment: 'It released the lock itself, never took it, or this event was delivered before (idempotent)',
+    comment:
+      'It failed (its failure path released the lock and notified), or this event was delivered before (idempotent)',
   });
   const released = new sfn.Succeed(scope, 'The ended execution released its lock');
   const notifyReleased = notify(scope, 'Notify the lock of the ended execution was released', {
@@ -141,7 +142,69 @@ export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.
       ':name': str(`${ENDED}.name`),
     },
   });
-  releaseEnded.addCatch(nothingHeld, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+  // A promotion stopped or timed out without holding the lock (before it took it, or after it released it) ran no
+  // failure path of its own, so nobody was told it ended (found by the fault campaign, dr-promotion schedule
+  // 1534095835: stopped at its first second). Tell the operators once: the audit item is written only if this
+  // execution's end is not recorded yet, so a duplicate delivery stays quiet.
+  const reportedEnded = new sfn.Succeed(scope, 'The ended execution held no lock and is reported');
+  const notifyEndedUnlocked = notify(scope, 'Notify the execution ended holding no lock', {
+    topic: deps.topic,
+    subject: 'ha-workflows: DR promotion ended without finishing',
+    message: sfn.JsonPath.format(
+      'DR promotion execution {} of mirror set {} ended {} without finishing; it held no mirror set lock then (it ' +
+        'never took it, or had released it). Look at the execution history for the last step it reached before ' +
+        'starting again.',
+      sfn.JsonPath.stringAt(`${ENDED}.executionArn`),
+      sfn.JsonPath.stringAt(`${ENDED}.request.mirrorSet`),
+      sfn.JsonPath.stringAt(`${ENDED}.status`),
+    ),
+  });
+  notifyEndedUnlocked.addCatch(reportedEnded, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifyEndedUnlocked.next(reportedEnded);
+  const auditEndedUnlocked = new tasks.DynamoUpdateItem(scope, 'Record the end in the audit item', {
+    table: deps.table,
+    key: {
+      [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(
+        sfn.JsonPath.format('DR-PROMOTION#{}', sfn.JsonPath.stringAt(`${ENDED}.name`)),
+      ),
+    },
+    updateExpression: 'SET #mirrorSet = :set, #execution = :execution, #ended = :status, #released = :released',
+    conditionExpression: 'attribute_not_exists(#ended)',
+    expressionAttributeNames: {
+      '#mirrorSet': 'mirrorSet',
+      '#execution': 'execution',
+      '#ended': 'endedWith',
+      '#released': 'lockReleasedBy',
+    },
+    expressionAttributeValues: {
+      ':set': str(`${ENDED}.request.mirrorSet`),
+      ':execution': str(`${ENDED}.executionArn`),
+      ':status': str(`${ENDED}.status`),
+      ':released': tasks.DynamoAttributeValue.fromString('nothing: it held no lock when it ended'),
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  auditEndedUnlocked.addRetry(throttlingRetry(auditEndedUnlocked));
+  auditEndedUnlocked.addCatch(nothingHeld, {
+    errors: [Aws.DYNAMODB_CONDITION_FAILED],
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  // Better a second notification than none.
+  auditEndedUnlocked.addCatch(notifyEndedUnlocked, { errors: [States.ALL], resultPath: '$.auditError' });
+  auditEndedUnlocked.next(notifyEndedUnlocked);
+  releaseEnded.addCatch(
+    new sfn.Choice(scope, 'Did it end without a failure path of its own?')
+      .when(
+        sfn.Condition.or(
+          sfn.Condition.stringEquals(`${ENDED}.status`, 'ABORTED'),
+          sfn.Condition.stringEquals(`${ENDED}.status`, 'TIMED_OUT'),
+        ),
+        auditEndedUnlocked,
+      )
+      .otherwise(nothingHeld),
+    { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD },
+  );
   releaseEnded.addCatch(releaseFailed, onFailure);
   releaseEnded.next(auditEnded);
 
