@@ -449,7 +449,8 @@ function otherPrimaryStretches(writers: Interval[], id: string, from: number, to
  * when the workflow could know (toldAt: a run under way, else the next run's start — a late become-primary hook is
  * the database's delay, not the workflow's) or still open when the drill ends (every execution finished). Not a
  * violation: a stretch no run was told of (the drill does not model the no-healthy-host alarm), or one a run failed
- * closed on because it could not see the primary, and escalated (escalatedUnseen). Only target groups the drill's workflows called
+ * closed on because it could not see the primary, and escalated (escalatedUnseen), or one it could not end because
+ * the load balancer kept refusing the deregistration, and escalated (escalatedRefused). Only target groups the drill's workflows called
  * ELBv2 about are judged: a target group no workflow manages (a mirror set that is not configured) is not theirs.
  */
 const lbRoutesOnlyPrimary: Invariant = {
@@ -478,6 +479,7 @@ const lbRoutesOnlyPrimary: Invariant = {
             // Never told (no run then, none after): the drill does not model the no-healthy-host alarm.
             if (told === undefined) continue;
             if (escalatedUnseen(runs, messages, s.id, gap.from, gap.to ?? end)) continue;
+            if (escalatedRefused(runs, messages, result.calls, r.id, gap.from, gap.to ?? end)) continue;
             const length = (gap.to ?? end) - gap.from;
             const late = (gap.to ?? end) - told;
             const open = r.to === undefined && (gap.to ?? end) >= end;
@@ -531,6 +533,39 @@ function escalatedUnseen(
       new RegExp(`${primary} (UNREACHABLE|UNEXPECTED)`).test(e.cause ?? '') &&
       messages.some((m) => m.at >= e.startedAt && m.at <= (e.stoppedAt ?? Infinity) + ESCALATION_GRACE_SECONDS),
   );
+}
+
+/**
+ * Whether a run that overlapped [from, to) tried to deregister `member`, had its last attempt refused by the load
+ * balancer itself (throttling or a server error outlasting the retries), failed and told the operators: the
+ * workflow did what it could; nothing else can move a target while ELBv2 refuses to.
+ */
+function escalatedRefused(
+  runs: readonly ExecutionSpan[],
+  messages: readonly Message[],
+  calls: DrillResult['calls'],
+  member: string,
+  from: number,
+  to: number,
+): boolean {
+  return runs.some((e) => {
+    if (e.status !== 'FAILED' || e.startedAt >= to || (e.stoppedAt ?? Infinity) <= from) return false;
+    const stop = e.stoppedAt ?? Infinity;
+    const last = calls
+      .filter(
+        (c) =>
+          c.service === 'elasticloadbalancingv2' &&
+          c.action === 'DeregisterTargets' &&
+          c.at >= e.startedAt &&
+          c.at <= stop &&
+          targetIds(c).includes(member),
+      )
+      .at(-1);
+    return (
+      last?.error !== undefined &&
+      messages.some((m) => m.at >= e.startedAt && m.at <= stop + ESCALATION_GRACE_SECONDS)
+    );
+  });
 }
 
 /** The parts of [from, to) not covered by `covered`. */
