@@ -180,9 +180,18 @@ export async function shrinkSchedule(
 ): Promise<ScheduleOutcome> {
   let best = failing;
   let spent = 0;
+  // A drill is a function of the schedule's seed and its faults: a candidate tried before (a list met again on a
+  // later pass) is answered from here. It still counts against the budget, so the shrinker takes exactly the steps it
+  // would take drilling every candidate.
+  const tried = new Map<string, ScheduleOutcome>();
   const stillFails = async (faults: readonly FaultInstance[]): Promise<ScheduleOutcome | undefined> => {
     spent++;
-    const outcome = await runSchedule(inputs, failing.seed, faults);
+    const key = JSON.stringify(faults);
+    let outcome = tried.get(key);
+    if (!outcome) {
+      outcome = await runSchedule(inputs, failing.seed, faults);
+      tried.set(key, outcome);
+    }
     return outcome.violations.some((v) => v.invariant === invariant) ? outcome : undefined;
   };
   let changed = true;

@@ -1,4 +1,5 @@
 import '../polyfills';
+import './jsonpath-fast';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { HistoryEvent as SfnHistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
@@ -612,6 +613,9 @@ export class LocalStateMachine {
         }
       }
     };
+    // A state's output is the next state's input, the very same object (the library passes it on and, like every
+    // payload, never changes it): its JSON text is computed once.
+    let exited: { value: unknown; json: string } | undefined;
     const consume = (async () => {
       for await (const event of execution.eventLogs) {
         switch (event.type) {
@@ -620,7 +624,8 @@ export class LocalStateMachine {
             transitions += 1;
             const state = this.states.get(event.state.name);
             log({ kind: 'state', state: event.state.name, detail: `entered ${event.state.type}` });
-            const input = JSON.stringify(event.state.input ?? null);
+            const input =
+              exited && exited.value === event.state.input ? exited.json : JSON.stringify(event.state.input ?? null);
             checkStatePayload(input, `input of state "${event.state.name}"`);
             emit(`${event.state.type}StateEntered` as HistoryEventType, {
               stateEnteredEventDetails: { name: event.state.name, input },
@@ -650,6 +655,7 @@ export class LocalStateMachine {
           case 'StateExited':
             if (event.state.type !== 'Fail') {
               const output = JSON.stringify(event.state.output ?? null);
+              exited = { value: event.state.output, json: output };
               checkStatePayload(output, `output of state "${event.state.name}"`);
               emit(`${event.state.type}StateExited` as HistoryEventType, {
                 stateExitedEventDetails: { name: event.state.name, output },
