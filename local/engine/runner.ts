@@ -209,6 +209,32 @@ function withModeledDate<T>(ms: number, fn: () => T): T {
   }
 }
 
+/**
+ * aws-local-stepfunctions runs each Map iteration and Parallel branch as a nested state machine whose context gets
+ * `Execution.StartTime = new Date()` when it starts, long after the root's modeled-date section: the wall clock, so
+ * a drill's results depended on the day it ran (`$$.Execution.StartTime` inside an iteration; mirror-failover's
+ * healthy wait passes it to its probe). In AWS it is the execution's own start time everywhere. Every `run` whose
+ * context carries `Execution.StartTime` (the runner's always does) now starts under that modeled date. Idempotent.
+ */
+function modeledNestedStartTime(): void {
+  const proto = StateMachine.prototype as unknown as {
+    run: (input: unknown, options?: { context?: { Execution?: { StartTime?: unknown } } }) => unknown;
+    [NESTED_START_PATCHED]?: true;
+  };
+  if (proto[NESTED_START_PATCHED]) return;
+  const original = proto.run;
+  proto.run = function run(this: unknown, input, options) {
+    const start = options?.context?.Execution?.StartTime;
+    const ms = typeof start === 'string' ? Date.parse(start) : NaN;
+    return Number.isNaN(ms)
+      ? original.call(this, input, options)
+      : withModeledDate(ms, () => original.call(this, input, options));
+  };
+  proto[NESTED_START_PATCHED] = true;
+}
+const NESTED_START_PATCHED = Symbol.for('ha-workflows.nested-start-time');
+modeledNestedStartTime();
+
 /** The retry interval Step Functions waits before attempt `attempt` (1 = first retry), before jitter. */
 export function retryDelaySeconds(retrier: AslRetrier, attempt: number): number {
   const interval = retrier.IntervalSeconds ?? 1;
@@ -321,7 +347,8 @@ export class LocalStateMachine {
     const token = `${executionArn}#${region.random.hex(16)}`;
     const roleArn = options.roleArn ?? `arn:aws:iam::${region.accountId}:role/local`;
     const context = {
-      Execution: { Id: executionArn, Name: name, RoleArn: roleArn },
+      // StartTime: the modeled start, also for the iterations of a Map or Parallel (modeledNestedStartTime).
+      Execution: { Id: executionArn, Name: name, RoleArn: roleArn, StartTime: new Date(startMs).toISOString() },
       Task: { Token: token },
     };
     const machineTimeout = this.definition.TimeoutSeconds;

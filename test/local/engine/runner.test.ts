@@ -169,3 +169,46 @@ describe('HeartbeatSecondsPath', () => {
     expect(result.modeledSeconds).toBeLessThan(125);
   });
 });
+
+describe('$$.Execution.StartTime inside a Map iteration and a Parallel branch', () => {
+  it('is the execution’s modeled start, as in AWS, not the wall clock when the iteration began', async () => {
+    // GIVEN a machine that reads $$.Execution.StartTime at the top, in a Map iteration after a wait, and in a branch
+    const machine = new LocalStateMachine('arn:aws:states:us-east-1:123456789012:stateMachine:start-time', {
+      StartAt: 'Top',
+      States: {
+        Top: { Type: 'Pass', Parameters: { 'at.$': '$$.Execution.StartTime' }, ResultPath: '$.top', Next: 'Wait' },
+        Wait: { Type: 'Wait', Seconds: 90, Next: 'Each' },
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: {
+            StartAt: 'Read',
+            States: { Read: { Type: 'Pass', Parameters: { 'at.$': '$$.Execution.StartTime' }, End: true } },
+          },
+          ResultPath: '$.each',
+          Next: 'Both',
+        },
+        Both: {
+          Type: 'Parallel',
+          Branches: [
+            {
+              StartAt: 'Branch',
+              States: { Branch: { Type: 'Pass', Parameters: { 'at.$': '$$.Execution.StartTime' }, End: true } },
+            },
+          ],
+          ResultPath: '$.both',
+          End: true,
+        },
+      },
+    } as never);
+    // WHEN it runs in a region whose modeled clock starts on 2026-01-05 (VirtualClock's default), far from today
+    const region = new SimulatedRegion({ seed: 3 });
+    const result = await machine.run({ items: [1, 2] }, { region, broker: new ScriptedApprovals(region, []) });
+    // THEN every read gives the same modeled start time
+    const out = result.output as { top: { at: string }; each: { at: string }[]; both: { at: string }[] };
+    expect(result.status).toBe('SUCCEEDED');
+    expect(out.each.map((e) => e.at)).toEqual([out.top.at, out.top.at]);
+    expect(out.both.map((e) => e.at)).toEqual([out.top.at]);
+    expect(Math.abs(Date.parse(out.top.at) - Date.now())).toBeGreaterThan(24 * 3600 * 1000);
+  });
+});
