@@ -450,7 +450,8 @@ function otherPrimaryStretches(writers: Interval[], id: string, from: number, to
  * the database's delay, not the workflow's) or still open when the drill ends (every execution finished). Not a
  * violation: a stretch no run was told of (the drill does not model the no-healthy-host alarm), or one a run failed
  * closed on because it could not see the primary, and escalated (escalatedUnseen), or one it could not end because
- * the load balancer kept refusing the deregistration, and escalated (escalatedRefused). Only target groups the drill's workflows called
+ * the load balancer kept refusing the deregistration, and escalated (escalatedRefused). A run an operator stopped,
+ * reported afterwards, does not count as told (stoppedAndReported). Only target groups the drill's workflows called
  * ELBv2 about are judged: a target group no workflow manages (a mirror set that is not configured) is not theirs.
  */
 const lbRoutesOnlyPrimary: Invariant = {
@@ -475,7 +476,10 @@ const lbRoutesOnlyPrimary: Invariant = {
           // Within the stretch, the moments the member itself is not primary.
           const notPrimary = complement(mine, s.from, s.to ?? end);
           for (const gap of notPrimary) {
-            const told = toldAt(runs, gap.from);
+            const told = toldAt(
+              runs.filter((e) => !stoppedAndReported(e, messages)),
+              gap.from,
+            );
             // Never told (no run then, none after): the drill does not model the no-healthy-host alarm.
             if (told === undefined) continue;
             if (escalatedUnseen(runs, messages, s.id, gap.from, gap.to ?? end)) continue;
@@ -562,10 +566,22 @@ function escalatedRefused(
       )
       .at(-1);
     return (
-      last?.error !== undefined &&
-      messages.some((m) => m.at >= e.startedAt && m.at <= stop + ESCALATION_GRACE_SECONDS)
+      last?.error !== undefined && messages.some((m) => m.at >= e.startedAt && m.at <= stop + ESCALATION_GRACE_SECONDS)
     );
   });
+}
+
+/**
+ * Whether an operator stopped the run (ABORTED) and the operators were told afterwards (the lock janitor's
+ * notification): a person ended the switch halfway and owns what it left, so the run does not count as told.
+ */
+function stoppedAndReported(e: ExecutionSpan, messages: readonly Message[]): boolean {
+  const stop = e.stoppedAt;
+  return (
+    e.status === 'ABORTED' &&
+    stop !== undefined &&
+    messages.some((m) => m.at >= stop && m.at <= stop + ESCALATION_GRACE_SECONDS)
+  );
 }
 
 /** The parts of [from, to) not covered by `covered`. */
@@ -616,7 +632,8 @@ const RECORDS_FAILURE: readonly string[] = ['instance-recovery', 'mirror-failove
  * instance-recovery and mirror-failover also the group's / set's state-table record (NEEDS_ATTENTION or FAILED),
  * written in that window (a later run that recovered may replace it) or standing at the end; when the record's last
  * write attempt failed on DynamoDB's side (a server error or throttling outlasting the retries), the notification
- * alone escalates (a refused condition is no excuse). The engine ends an execution at its state machine's TimeoutSeconds (TIMED_OUT), so "within its budget" is the
+ * alone escalates (a refused condition is no excuse); when SNS kept failing the run's last Publish, the record alone
+ * escalates (then required for every workflow). The engine ends an execution at its state machine's TimeoutSeconds (TIMED_OUT), so "within its budget" is the
  * status itself; a TIMED_OUT run must be escalated like a failed one. A refused request (REFUSED_REQUESTS) owes none.
  */
 const endsRecoveredOrEscalated: Invariant = {
@@ -633,7 +650,14 @@ const endsRecoveredOrEscalated: Invariant = {
       const span = spans.find((s) => s.executionArn === e.executionArn);
       const from = span?.startedAt ?? 0;
       const to = span?.stoppedAt ?? drillEnd(result);
-      const told = messages.some((m) => m.at >= from && m.at <= to + ESCALATION_GRACE_SECONDS);
+      const sent = messages.some((m) => m.at >= from && m.at <= to + ESCALATION_GRACE_SECONDS);
+      // SNS itself kept failing the run's last Publish (a server error or throttling past the retries): the state-table
+      // record then carries the escalation alone (required below for every workflow in that case).
+      const lastPublish = result.calls
+        .filter((c) => c.service === 'sns' && c.action === 'Publish' && c.at >= from && c.at <= to)
+        .at(-1);
+      const snsDown = !sent && lastPublish?.error !== undefined;
+      const told = sent || snsDown;
       const needsRecord = RECORDS_FAILURE.includes(scenario.workflow);
       // The record as written at the time (a successful DynamoDB write of a failure state during or just after the
       // run), or as it stands at the end: a later run that recovered may rightly have replaced it.
@@ -652,8 +676,11 @@ const endsRecoveredOrEscalated: Invariant = {
         recordWrites.some((c) => c.error === undefined) ||
         (last?.error !== undefined && !REFUSED_BY_CONDITION.test(last.error)) ||
         items.some((item) => Object.values(item).some((v) => FAILURE_RECORDS.test(v)));
-      if (told && (recorded || !needsRecord)) continue;
-      const missing = [told ? '' : 'no notification', recorded || !needsRecord ? '' : 'no NEEDS_ATTENTION record'];
+      if (told && (recorded || (!needsRecord && !snsDown))) continue;
+      const missing = [
+        told ? '' : 'no notification',
+        recorded || (!needsRecord && !snsDown) ? '' : 'no NEEDS_ATTENTION record',
+      ];
       out.push(
         violation(
           'ends-recovered-or-escalated',

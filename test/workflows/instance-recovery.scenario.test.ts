@@ -751,6 +751,16 @@ describe('instance-recovery scenarios', () => {
     });
   });
 
+  it('releases a stopped recovery’s lock although the janitor’s first release met a DynamoDB 500 (found by the fault campaign)', async () => {
+    // GIVEN the recovery is stopped at 5 s holding the lock; a quarter of UpdateItem calls fail for 6 s
+    // WHEN  the lock janitor cleans up
+    const drilled = await Drilled.of('stopped-janitor-release-fails');
+    // THEN  the release is retried: the lock is gone, the group NEEDS_ATTENTION, and the invariants hold
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.groupItem).toMatchObject({ state: 'NEEDS_ATTENTION' });
+    expect(drilled.groupItem).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
+  });
+
   describe('no candidate subnet (a failure before the lock)', () => {
     let drilled: Drilled;
     beforeAll(async () => {

@@ -661,6 +661,26 @@ describe('faults found by the fault campaign (each scenario is a shrunk schedule
     );
   });
 
+  it('escalates when the health reads keep failing, and its notification outlasts SNS failing half the time', async () => {
+    // GIVEN DescribeTargetHealth fails 55 % of the time for 55 s; SNS fails 55 % of publishes from 30 s to 75 s
+    // WHEN  B's event arrives
+    const drilled = await Drilled.of('notify-fails-often');
+    // THEN  the run fails after the healthy wait, records NEEDS_ATTENTION and the notification goes out; invariants hold
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.result.status).toBe('FAILED');
+    expect(drilled.setItem).toMatchObject({ state: 'NEEDS_ATTENTION' });
+    expect(drilled.messages.map((m) => m.subject)).toEqual([SUBJECT_NEEDS_ATTENTION]);
+  });
+
+  it('follows a late fail-back event after an operator stopped the first switch', async () => {
+    // GIVEN the first run is stopped at 33 s; A becomes primary at 7 s, its event arrives at 601 s
+    // WHEN  the late event's run goes
+    const drilled = await Drilled.of('stopped-then-failback-hook-late');
+    // THEN  A is the only registered member at the end, and the invariants hold
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.registered).toEqual([A]);
+  });
+
   it('still announces a stopped run when SNS fails a publish', async () => {
     // GIVEN the run is stopped holding the lock while SNS fails some publishes
     // WHEN  the lock janitor cleans up

@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../base/foundation';
-import { API_CALL_TIMEOUT, IDEMPOTENT_WRITE_RETRY, throttlingRetry } from './retry';
+import { API_CALL_TIMEOUT, CLEANUP_WRITE_RETRY, IDEMPOTENT_WRITE_RETRY, throttlingRetry } from './retry';
 
 /**
  * Names the lock's attributes in the state table. The lease (`expiresAt`) is deliberately NOT the table's TTL
@@ -96,7 +96,7 @@ export interface ReleaseProps {
  * (no `ownerPath`) also succeeds again while nobody took the lock since its release, so an attempt whose response
  * was lost is retried (IDEMPOTENT_WRITE_RETRY) and a record written after the release (a failure found later in the
  * run) still lands. A cleanup's release of another execution's lock (`ownerPath`) stays strict: it releases only a
- * lock still held.
+ * lock still held, and is retried on DynamoDB's own failures only (CLEANUP_WRITE_RETRY).
  */
 export function releaseLock(scope: Construct, id: string, props: ReleaseProps): tasks.DynamoUpdateItem {
   const held = '#owner = :me' + (props.condition ? ` AND ${props.condition}` : '');
@@ -115,6 +115,6 @@ export function releaseLock(scope: Construct, id: string, props: ReleaseProps): 
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   task.addRetry(throttlingRetry(task));
-  if (own) task.addRetry(IDEMPOTENT_WRITE_RETRY);
+  task.addRetry(own ? IDEMPOTENT_WRITE_RETRY : CLEANUP_WRITE_RETRY);
   return task;
 }

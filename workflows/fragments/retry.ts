@@ -182,16 +182,29 @@ export const IDEMPOTENT_WRITE_RETRY: sfn.RetryProps = {
 };
 
 /**
+ * A cleanup's release of another execution's lock (releaseLock with `ownerPath`) that met DynamoDB's own failure:
+ * retried like IDEMPOTENT_WRITE_RETRY but not on `States.Timeout` — such a release is not re-entrant (a second attempt
+ * after one that took effect finds the lock gone and reports it released before), and a lost response is rarer than
+ * a 500 that changed nothing. Found by the fault campaign: one DynamoDB 500 on the lock janitor's release left a
+ * stopped recovery's lock held until its lease expired.
+ */
+export const CLEANUP_WRITE_RETRY: sfn.RetryProps = {
+  ...IDEMPOTENT_WRITE_RETRY,
+  errors: [...Aws.DYNAMODB_SERVER],
+};
+
+/**
  * A notification whose Publish failed on SNS's side or whose response was lost: at worst the operators get the same
- * message twice, which is better than none. 3 retries × backoff 2 from 1 s, cap 10 s, full jitter → at most 7 s of
- * waiting. Found by the fault campaign: one SNS 500 left a failed run unannounced.
+ * message twice, which is better than none, and a minute late is better than never. 6 retries × backoff 2 from 1 s,
+ * cap 20 s, full jitter → at most 1 + 2 + 4 + 8 + 16 + 20 = 51 s of waiting. Found by the fault campaign: one SNS
+ * 500 left a failed run unannounced (and with 3 retries, SNS failing half the calls for a minute still did).
  */
 export const NOTIFY_RETRY: sfn.RetryProps = {
   errors: [Aws.SNS_INTERNAL_ERROR, States.TIMEOUT],
   interval: Duration.seconds(1),
-  maxAttempts: 3,
+  maxAttempts: 6,
   backoffRate: 2,
-  maxDelay: Duration.seconds(10),
+  maxDelay: Duration.seconds(20),
   jitterStrategy: sfn.JitterType.FULL,
 };
 

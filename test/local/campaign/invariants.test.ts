@@ -432,6 +432,36 @@ describe('lb-routes-only-primary', () => {
     expect(silent).toHaveLength(1);
     expect(wrong).toHaveLength(1);
   });
+
+  it('accepts a run the load balancer kept refusing, and one an operator stopped, when the operators were told', () => {
+    // GIVEN a run 5–60 s whose deregistration of A was throttled to the end, and a run an operator stopped at 20 s
+    const refused = {
+      ...call(30, 'elasticloadbalancingv2', 'DeregisterTargets', { TargetGroupArn: TG, Targets: [{ Id: 'i-a' }] }),
+      error: 'Throttling',
+    };
+    const told = { messages: [{ at: 61, subject: 'ha-workflows: mirror failover NEEDS ATTENTION', message: 'db-1' }] };
+    const stoppedTold = {
+      messages: [{ at: 21, subject: 'ha-workflows: an execution ended without its own cleanup', message: 'x' }],
+    };
+    // WHEN checked, with and without the notifications
+    const throttled = check(
+      [refused],
+      1000,
+      [[5, 60, 'FAILED', 'ElasticLoadBalancingV2.ElasticLoadBalancingV2Exception']],
+      told,
+    );
+    const throttledSilent = check([refused], 1000, [
+      [5, 60, 'FAILED', 'ElasticLoadBalancingV2.ElasticLoadBalancingV2Exception'],
+    ]);
+    const read = call(6, 'elasticloadbalancingv2', 'DescribeTargetHealth', { TargetGroupArn: TG });
+    const stopped = check([read], 1000, [[5, 20, 'ABORTED']], stoppedTold);
+    const stoppedSilent = check([read], 1000, [[5, 20, 'ABORTED']]);
+    // THEN the escalated ones are not violations; the silent ones are
+    expect(throttled).toEqual([]);
+    expect(throttledSilent).toHaveLength(1);
+    expect(stopped).toEqual([]);
+    expect(stoppedSilent).toHaveLength(1);
+  });
 });
 
 describe('ends-recovered-or-escalated', () => {
@@ -476,6 +506,25 @@ describe('ends-recovered-or-escalated', () => {
     // WHEN checked / THEN the table's own failure excuses the record; a refused condition does not
     expect(check(run('InternalServerError'))).toEqual([]);
     expect(check(run('ConditionalCheckFailedException'))).toEqual([
+      expect.objectContaining({ detail: expect.stringMatching(/no NEEDS_ATTENTION record$/) }),
+    ]);
+  });
+
+  it('accepts the record alone when SNS kept failing the last publish, but then requires it of every workflow', () => {
+    // GIVEN failed runs whose last Publish failed with SNS's InternalError: one recorded, one not (snapshot-backup,
+    //       whose failure record is otherwise not required)
+    const publish: ApiCallRecord = { ...call(90, 'sns', 'Publish', { Subject: 'x' }), error: 'InternalError' };
+    const recorded = fake({
+      status: 'FAILED',
+      error: 'BackupsFailed',
+      environment: { dynamodb: needsAttention },
+      calls: [publish],
+    });
+    const unrecorded = fake({ status: 'FAILED', error: 'BackupsFailed', calls: [publish] });
+    const check = (r: DrillResult) => invariant('ends-recovered-or-escalated').check(r, scenarioOf('snapshot-backup'));
+    // WHEN checked / THEN the record escalates alone; without it nothing does
+    expect(check(recorded)).toEqual([]);
+    expect(check(unrecorded)).toEqual([
       expect.objectContaining({ detail: expect.stringMatching(/no NEEDS_ATTENTION record$/) }),
     ]);
   });
