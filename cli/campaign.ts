@@ -31,6 +31,8 @@ export interface CampaignJson {
   readonly seed: number;
   readonly violations: number;
   readonly errors: number;
+  /** Up to 5 of those schedules with the error that stopped each (`schedule <seed>: <error>`). */
+  readonly errorSamples: readonly string[];
   readonly failures: readonly { seed: number; invariant: string; detail: string; scenario?: string }[];
   readonly coverage: CampaignReport['coverage'];
   readonly wallSeconds: number;
@@ -128,6 +130,7 @@ export async function runCampaignCli(
     seed: options.seed,
     violations: report.violations,
     errors: report.errors,
+    errorSamples: report.errorSamples,
     failures: report.failures.map((f) => ({
       seed: f.seed,
       invariant: f.invariant,
@@ -148,6 +151,7 @@ export function formatCampaign(r: CampaignJson): string {
   const lines = [
     `campaign ${r.workflow}: ${r.schedules} schedules (seed ${r.seed}) in ${r.wallSeconds} s, peak RSS ${r.peakRssMiB} MiB`,
     `violations: ${r.violations}${r.errors ? `; schedules that could not be drilled: ${r.errors}` : ''}`,
+    ...r.errorSamples.map((e) => `  not drilled: ${e}`),
     `coverage: ${Object.keys(r.coverage.faultKinds).length} fault kinds, ${r.coverage.statesVisited} states, ` +
       `${r.coverage.faultStatePairs} fault × state pairs`,
     ...r.failures.map(

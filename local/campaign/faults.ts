@@ -681,8 +681,15 @@ const secondTrigger: FaultKind = {
   apply(scenario, params) {
     const first = scenario.triggers[0];
     const second = structuredClone(first);
-    // A second operator's start is another execution (a name is unique), so it meets the first one's lock.
-    if (second.name !== undefined) second.name = `${second.name}-second`;
+    // A second operator's start is another execution (a name is unique), so it meets the first one's lock. Drawn
+    // twice in one schedule, each start gets its own name (the same name with another input is refused by
+    // StartExecution with ExecutionAlreadyExists, which would only test the drill).
+    if (second.name !== undefined) {
+      const taken = new Set(scenario.triggers.map((t) => t.name));
+      let name = `${second.name}-second`;
+      for (let n = 2; taken.has(name); n++) name = `${second.name}-second-${n}`;
+      second.name = name;
+    }
     delete second.start;
     second.times = 1;
     second.duplicateAfterSeconds = 0;

@@ -476,9 +476,15 @@ const lbRoutesOnlyPrimary: Invariant = {
           // Within the stretch, the moments the member itself is not primary.
           const notPrimary = complement(mine, s.from, s.to ?? end);
           for (const gap of notPrimary) {
+            // An operator's stop (reported) hands the stretch to a person: what the runs before it did no longer
+            // counts, the window starts again with the next run.
+            const stops = runs
+              .filter((e) => stoppedAndReported(e, messages))
+              .map((e) => e.stoppedAt ?? 0)
+              .filter((t) => t >= gap.from && t < (gap.to ?? end));
             const told = toldAt(
               runs.filter((e) => !stoppedAndReported(e, messages)),
-              gap.from,
+              Math.max(gap.from, ...stops),
             );
             // Never told (no run then, none after): the drill does not model the no-healthy-host alarm.
             if (told === undefined) continue;

@@ -374,6 +374,19 @@ describe('dr-promotion scenarios', () => {
   });
 });
 
+describe('a promotion whose lock DynamoDB keeps throttling (found by the fault campaign)', () => {
+  it('fails, changes nothing, and tells the operators', async () => {
+    // GIVEN 75 % of UpdateItem calls are throttled for 11 s
+    // WHEN  the operator's promotion tries to take the mirror set lock
+    const d = await Drilled.of('lock-throttled');
+    // THEN  the invariants hold: it failed with DynamoDB's own error, said so, and touched nothing
+    expect(d.failedExpectations).toEqual([]);
+    expect(d.result.error).toBe('DynamoDB.RequestLimitExceededException');
+    expect(d.env.sns.messages.map((m) => m.subject)).toContain('ha-workflows: DR promotion did NOT complete');
+    expect(d.changes).toEqual([]);
+  });
+});
+
 describe('a promotion stopped before it holds the lock (found by the fault campaign)', () => {
   it('is announced once by the release machine, and its end recorded in its audit item', async () => {
     // GIVEN a promotion an operator stops at its first second, before the lock

@@ -514,6 +514,18 @@ describe('a frozen member whose AZ goes dark (found by the fault campaign)', () 
   });
 });
 
+describe('a child backup Step Functions keeps refusing to start (found by the fault campaign)', () => {
+  it('is announced by the run, which still backs up the other member and fails BackupsFailed', async () => {
+    // GIVEN 70 % of StartExecution calls fail with InternalFailure for 26 s
+    // WHEN  the nightly run starts one child per member
+    const d = await Drilled.of('child-start-fails');
+    // THEN  the invariants hold; one child never started and the run says so by name, the other one backed up
+    expect(d.failedExpectations).toEqual([]);
+    expect(d.result.error).toBe('BackupsFailed');
+    expect(d.subjects).toContain('ha-workflows: backup NOT STARTED for an instance');
+  });
+});
+
 describe('a backup run stopped by an operator', () => {
   it('ends ABORTED and the lock janitor tells the operators once, though the run held no lock', async () => {
     // GIVEN policy db-nightly starts its run

@@ -213,10 +213,6 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
       .when(sfn.Condition.isPresent(HOLDER), nameHolder)
       .otherwise(holderUnknown),
   );
-  const lockBroken = new sfn.Fail(scope, 'The mirror set lock could not be taken', {
-    errorPath: '$.failure.Error',
-    causePath: '$.failure.Cause',
-  });
   const lock = takeLock(scope, 'Take the mirror set lock', {
     table: deps.table,
     key: setKey,
@@ -227,7 +223,9 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
     values: { ':execution': str('$$.Execution.Name') },
   });
   lock.addCatch(readHolder, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
-  lock.addCatch(lockBroken, onFailure);
+  // Nothing was changed and no lock is held; the operators are told like any failure (found by the fault campaign,
+  // dr-promotion schedule 85597319: DynamoDB throttling outlasted the lock's retries and the run ended unannounced).
+  lock.addCatch(notifyFailed, onFailure);
 
   // ── 2. Preflight: the DR member's mirror state (Run Command), then the checks and the decision ─────────────
   // The same checks run before the approval is asked and again right after it, immediately before fencing.

@@ -4,7 +4,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { Aws, Errors, lambdaTask, notifyThenFail, START_CHILD_RETRY, States } from '../fragments';
+import { Aws, Errors, lambdaTask, notify, notifyThenFail, START_CHILD_RETRY, States } from '../fragments';
 import type { BackupSettings } from './input';
 
 export interface SnapshotBackupDeps {
@@ -83,6 +83,30 @@ export function snapshotBackupDefinition(scope: Construct, deps: SnapshotBackupD
     }),
     { errors: [Aws.SFN_EXECUTION_ALREADY_EXISTS], resultPath: '$.error' },
   );
+  // A child that could not even be started (Step Functions failing the start past its retries) notified nobody: the
+  // run tells the operators which instance has no backup, then notes it like a failed one (found by the fault
+  // campaign, snapshot-backup schedule 663618333).
+  const notStarted = new sfn.Pass(scope, 'Note the instance backup was not started', {
+    parameters: { ok: false, skipped: false, 'instanceId.$': '$.instanceId', 'error.$': '$.error.Error' },
+  });
+  const notifyNotStarted = notify(scope, 'Notify the instance backup was not started', {
+    topic: deps.topic,
+    subject: 'ha-workflows: backup NOT STARTED for an instance',
+    message: sfn.JsonPath.format(
+      'Backup run {}: the backup of instance {} could not be started ({}: {}). No snapshot was taken and the database ' +
+        'was not frozen for it; the next scheduled run tries again.',
+      sfn.JsonPath.stringAt('$.runId'),
+      sfn.JsonPath.stringAt('$.instanceId'),
+      sfn.JsonPath.stringAt('$.error.Error'),
+      sfn.JsonPath.stringAt('$.error.Cause'),
+    ),
+  });
+  notifyNotStarted.addCatch(notStarted, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifyNotStarted.next(notStarted);
+  backUp.addCatch(notifyNotStarted, {
+    errors: [Aws.SFN_EXECUTION_LIMIT_EXCEEDED, ...Aws.SFN_START_UNMODELED],
+    resultPath: '$.error',
+  });
   // A failed child notified the operators itself; the run notes the instance and goes on with the others.
   backUp.addCatch(
     new sfn.Pass(scope, 'Note the instance backup failed', {
