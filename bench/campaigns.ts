@@ -2,7 +2,7 @@
  * The campaign part of `npm run bench`: one campaign per workflow (`CAMPAIGN_SCHEDULES` schedules, default 200 so
  * that the bench stays minutes long; the issue's target run is `CAMPAIGN_SCHEDULES=10000`), on worker threads
  * (`CAMPAIGN_JOBS`, default the machine's cores, at most 4), measured in one run: schedules per second, peak memory,
- * violations by invariant and coverage.
+ * violations by invariant and coverage. `CAMPAIGN_OUT=<dir>` writes each shrunk failure there as a scenario file.
  */
 import { defaultJobs, runCampaignCli } from '../cli/campaign';
 import { CAMPAIGN_WORKFLOWS, type CampaignWorkflow } from '../local/campaign/types';
@@ -38,7 +38,13 @@ export async function campaignFigures(
 ): Promise<CampaignFigures[]> {
   const out: CampaignFigures[] = [];
   for (const workflow of CAMPAIGN_WORKFLOWS) {
-    const r = await runCampaignCli(workflow, { schedules, seed: 1, jobs });
+    // CAMPAIGN_OUT=<dir>: also write each shrunk failure there as a scenario file (`ha-workflows drill` replays it).
+    const r = await runCampaignCli(workflow, {
+      schedules,
+      seed: 1,
+      jobs,
+      outDir: process.env.CAMPAIGN_OUT || undefined,
+    });
     const byInvariant: Record<string, number> = {};
     for (const f of r.failures) byInvariant[f.invariant] = (byInvariant[f.invariant] ?? 0) + 1;
     out.push({
