@@ -84,50 +84,72 @@ export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.
     comment:
       'It failed (its failure path released the lock and notified), or this event was delivered before (idempotent)',
   });
-  const released = new sfn.Succeed(scope, 'The ended execution released its lock');
-  const notifyReleased = notify(scope, 'Notify the lock of the ended execution was released', {
-    topic: deps.topic,
-    subject: 'ha-workflows: DR promotion ended without cleaning up - lock released',
-    message: sfn.JsonPath.format(
-      'DR promotion execution {} of mirror set {} ended {} while holding the mirror set lock; the lock is released. ' +
-        'Nothing else was undone: look at the execution history for the last step it reached (fence, promotion, ' +
-        'traffic) before starting again.',
-      sfn.JsonPath.stringAt(`${ENDED}.executionArn`),
-      sfn.JsonPath.stringAt(`${ENDED}.request.mirrorSet`),
-      sfn.JsonPath.stringAt(`${ENDED}.status`),
-    ),
-  });
-  notifyReleased.addCatch(released, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyReleased.next(released);
-  const auditEnded = new tasks.DynamoUpdateItem(scope, 'Record the release in the audit item', {
-    table: deps.table,
-    key: {
-      [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(
-        sfn.JsonPath.format('DR-PROMOTION#{}', sfn.JsonPath.stringAt(`${ENDED}.name`)),
+  /** Notifies the operators of the ended execution (what happened to its lock in `what`), then ends in `done`. */
+  const notifyEnded = (id: string, subject: string, what: string, done: sfn.Succeed) => {
+    const task = notify(scope, id, {
+      topic: deps.topic,
+      subject,
+      message: sfn.JsonPath.format(
+        `DR promotion execution {} of mirror set {} ended {} ${what} Look at the execution history for the last ` +
+          'step it reached (fence, promotion, traffic) before starting again.',
+        sfn.JsonPath.stringAt(`${ENDED}.executionArn`),
+        sfn.JsonPath.stringAt(`${ENDED}.request.mirrorSet`),
+        sfn.JsonPath.stringAt(`${ENDED}.status`),
       ),
-    },
-    updateExpression: 'SET #mirrorSet = :set, #execution = :execution, #ended = :status, #released = :released',
-    expressionAttributeNames: {
-      '#mirrorSet': 'mirrorSet',
-      '#execution': 'execution',
-      '#ended': 'endedWith',
-      '#released': 'lockReleasedBy',
-    },
-    expressionAttributeValues: {
-      ':set': str(`${ENDED}.request.mirrorSet`),
-      ':execution': str(`${ENDED}.executionArn`),
-      ':status': str(`${ENDED}.status`),
-      ':released': tasks.DynamoAttributeValue.fromString(
-        sfn.JsonPath.format('release on the status event ({})', sfn.JsonPath.stringAt('$$.Execution.Id')),
-      ),
-    },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
-  });
-  auditEnded.addRetry(throttlingRetry(auditEnded));
-  // The lock is released either way; the notification still goes out.
-  auditEnded.addCatch(notifyReleased, { errors: [States.ALL], resultPath: '$.auditError' });
-  auditEnded.next(notifyReleased);
+    });
+    task.addCatch(done, { errors: [States.ALL], resultPath: '$.notifyError' });
+    task.next(done);
+    return task;
+  };
+  /**
+   * Records the execution's end in its `DR-PROMOTION#<name>` audit item; `onlyOnce`: only if its end is not recorded
+   * yet (DynamoDB.ConditionalCheckFailedException otherwise). Whatever the write does, `then` comes next.
+   */
+  const auditEnd = (id: string, released: string, then: sfn.IChainable, onlyOnce = false) => {
+    const task = new tasks.DynamoUpdateItem(scope, id, {
+      table: deps.table,
+      key: {
+        [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(
+          sfn.JsonPath.format('DR-PROMOTION#{}', sfn.JsonPath.stringAt(`${ENDED}.name`)),
+        ),
+      },
+      updateExpression: 'SET #mirrorSet = :set, #execution = :execution, #ended = :status, #released = :released',
+      conditionExpression: onlyOnce ? 'attribute_not_exists(#ended)' : undefined,
+      expressionAttributeNames: {
+        '#mirrorSet': 'mirrorSet',
+        '#execution': 'execution',
+        '#ended': 'endedWith',
+        '#released': 'lockReleasedBy',
+      },
+      expressionAttributeValues: {
+        ':set': str(`${ENDED}.request.mirrorSet`),
+        ':execution': str(`${ENDED}.executionArn`),
+        ':status': str(`${ENDED}.status`),
+        ':released': tasks.DynamoAttributeValue.fromString(released),
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+    });
+    task.addRetry(throttlingRetry(task));
+    if (onlyOnce)
+      task.addCatch(nothingHeld, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+    // The notification still goes out (better a second one than none).
+    task.addCatch(then, { errors: [States.ALL], resultPath: '$.auditError' });
+    task.next(then);
+    return task;
+  };
+
+  const notifyReleased = notifyEnded(
+    'Notify the lock of the ended execution was released',
+    'ha-workflows: DR promotion ended without cleaning up - lock released',
+    'while holding the mirror set lock; the lock is released. Nothing else was undone.',
+    new sfn.Succeed(scope, 'The ended execution released its lock'),
+  );
+  const auditEnded = auditEnd(
+    'Record the release in the audit item',
+    sfn.JsonPath.format('release on the status event ({})', sfn.JsonPath.stringAt('$$.Execution.Id')),
+    notifyReleased,
+  );
   // Only the ended execution's own lock: another promotion may hold the set by now.
   const releaseEnded = releaseLock(scope, 'Release the lock of the ended execution', {
     table: deps.table,
@@ -146,53 +168,17 @@ export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.
   // failure path of its own, so nobody was told it ended (found by the fault campaign, dr-promotion schedule
   // 1534095835: stopped at its first second). Tell the operators once: the audit item is written only if this
   // execution's end is not recorded yet, so a duplicate delivery stays quiet.
-  const reportedEnded = new sfn.Succeed(scope, 'The ended execution held no lock and is reported');
-  const notifyEndedUnlocked = notify(scope, 'Notify the execution ended holding no lock', {
-    topic: deps.topic,
-    subject: 'ha-workflows: DR promotion ended without finishing',
-    message: sfn.JsonPath.format(
-      'DR promotion execution {} of mirror set {} ended {} without finishing; it held no mirror set lock then (it ' +
-        'never took it, or had released it). Look at the execution history for the last step it reached before ' +
-        'starting again.',
-      sfn.JsonPath.stringAt(`${ENDED}.executionArn`),
-      sfn.JsonPath.stringAt(`${ENDED}.request.mirrorSet`),
-      sfn.JsonPath.stringAt(`${ENDED}.status`),
+  const auditEndedUnlocked = auditEnd(
+    'Record the end in the audit item',
+    'nothing: it held no lock when it ended',
+    notifyEnded(
+      'Notify the execution ended holding no lock',
+      'ha-workflows: DR promotion ended without finishing',
+      'without finishing; it held no mirror set lock then (it never took it, or had released it).',
+      new sfn.Succeed(scope, 'The ended execution held no lock and is reported'),
     ),
-  });
-  notifyEndedUnlocked.addCatch(reportedEnded, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyEndedUnlocked.next(reportedEnded);
-  const auditEndedUnlocked = new tasks.DynamoUpdateItem(scope, 'Record the end in the audit item', {
-    table: deps.table,
-    key: {
-      [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(
-        sfn.JsonPath.format('DR-PROMOTION#{}', sfn.JsonPath.stringAt(`${ENDED}.name`)),
-      ),
-    },
-    updateExpression: 'SET #mirrorSet = :set, #execution = :execution, #ended = :status, #released = :released',
-    conditionExpression: 'attribute_not_exists(#ended)',
-    expressionAttributeNames: {
-      '#mirrorSet': 'mirrorSet',
-      '#execution': 'execution',
-      '#ended': 'endedWith',
-      '#released': 'lockReleasedBy',
-    },
-    expressionAttributeValues: {
-      ':set': str(`${ENDED}.request.mirrorSet`),
-      ':execution': str(`${ENDED}.executionArn`),
-      ':status': str(`${ENDED}.status`),
-      ':released': tasks.DynamoAttributeValue.fromString('nothing: it held no lock when it ended'),
-    },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
-  });
-  auditEndedUnlocked.addRetry(throttlingRetry(auditEndedUnlocked));
-  auditEndedUnlocked.addCatch(nothingHeld, {
-    errors: [Aws.DYNAMODB_CONDITION_FAILED],
-    resultPath: sfn.JsonPath.DISCARD,
-  });
-  // Better a second notification than none.
-  auditEndedUnlocked.addCatch(notifyEndedUnlocked, { errors: [States.ALL], resultPath: '$.auditError' });
-  auditEndedUnlocked.next(notifyEndedUnlocked);
+    true,
+  );
   releaseEnded.addCatch(
     new sfn.Choice(scope, 'Did it end without a failure path of its own?')
       .when(

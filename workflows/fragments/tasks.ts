@@ -36,8 +36,9 @@ export interface AwsCallProps {
 
 /**
  * An AWS SDK integration Task with the project's defaults: a TimeoutSeconds, the throttling retry policy (and for a
- * read, READ_TIMEOUT_RETRY: a lost or late answer is read again), and exactly the IAM statements passed in (CallAwsService alone grants its action on `iamResources`
- * without conditions, which cannot express "only instances tagged with the group").
+ * read, READ_TIMEOUT_RETRY: a lost or late answer is read again), and exactly the IAM statements passed in
+ * (CallAwsService alone grants its action on `iamResources` without conditions, which cannot express "only instances
+ * tagged with the group").
  */
 export class AwsCall extends tasks.CallAwsService {
   constructor(scope: Construct, id: string, props: AwsCallProps) {
