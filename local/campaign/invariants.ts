@@ -11,7 +11,7 @@ import { findTwoWriters, type WriterRow } from '../region/writers';
 import { LOCK_ATTRIBUTES } from '../../workflows/fragments/lock';
 import { BACKUP_TAGS, CREATED_BY_VALUE } from '../../tasks/shared/backup-tags';
 import { REPLACES_TAG } from '../../tasks/launch-replacement/logic';
-import { Errors } from '../../workflows/fragments/errors';
+import { Aws, Errors } from '../../workflows/fragments/errors';
 import { BackupState } from '../../workflows/snapshot-backup/instance-definition';
 import { TaskErrorNames } from '../../tasks/shared/errors';
 import { CAMPAIGN_WORKFLOWS, type CampaignWorkflow, type Invariant, type Violation } from './types';
@@ -467,6 +467,8 @@ const lbRoutesOnlyPrimary: Invariant = {
       result.calls.filter((c) => c.service === 'elasticloadbalancingv2').map((c) => inputString(c, 'TargetGroupArn')),
     );
     const runs = executionSpans(result).filter((e) => e.workflow === scenario.workflow);
+    // The moments a status page was read (a probe's GETs).
+    const probes = result.calls.filter((c) => c.service === 'http').map((c) => c.at);
     const messages = messagesOf(result);
     for (const [group, regs] of registrations(result, scenario)) {
       if (!managed.has(group)) continue;
@@ -484,6 +486,7 @@ const lbRoutesOnlyPrimary: Invariant = {
               .filter((t) => t >= gap.from && t < (gap.to ?? end));
             const told = toldAt(
               runs.filter((e) => !stoppedAndReported(e, messages)),
+              probes,
               Math.max(gap.from, ...stops),
             );
             // Never told (no run then, none after): the drill does not model the no-healthy-host alarm.
@@ -511,12 +514,14 @@ const lbRoutesOnlyPrimary: Invariant = {
 };
 
 /**
- * When the workflow could first act on a stretch that starts at `from`: then, if one of its runs was under way (it
- * re-probes before it releases), else when its next run started (the become-primary event's delivery, however late the
- * hook put it); undefined if no run was under way then or started later.
+ * When the workflow could first act on a stretch that starts at `from`: then, if one of its runs was under way and
+ * probed the members again before it ended (it re-probes before it releases), else when its next run started (the
+ * become-primary event's delivery, however late the hook put it); undefined if neither. A run whose last probe came
+ * just before the change cannot see it: the change's own event (the hand-off) is what tells the workflow.
  */
-function toldAt(runs: readonly ExecutionSpan[], from: number): number | undefined {
-  if (runs.some((e) => e.startedAt <= from && (e.stoppedAt ?? Infinity) > from)) return from;
+function toldAt(runs: readonly ExecutionSpan[], probes: readonly number[], from: number): number | undefined {
+  const probesAgain = (e: ExecutionSpan) => probes.some((t) => t >= from && t <= (e.stoppedAt ?? Infinity));
+  if (runs.some((e) => e.startedAt <= from && (e.stoppedAt ?? Infinity) > from && probesAgain(e))) return from;
   const later = runs.filter((e) => e.startedAt > from).map((e) => e.startedAt);
   return later.length > 0 ? Math.min(...later) : undefined;
 }
@@ -545,8 +550,12 @@ function escalatedUnseen(
   );
 }
 
+/** How a run names ELBv2 refusing it: the SDK integration's generic name, and the Lambda tasks' SDK v3 names. */
+const ELB_REFUSALS: readonly string[] = [Aws.ELB_UNMODELED, 'Throttling', 'InternalFailure', 'ServiceUnavailable'];
+
 /**
- * Whether a run that overlapped [from, to) tried to deregister `member`, had its last attempt refused by the load
+ * Whether a run that overlapped [from, to) failed because ELBv2 kept refusing it (reading or changing the targets),
+ * or tried to deregister `member`, had its last attempt refused by the load
  * balancer itself (throttling or a server error outlasting the retries), failed and told the operators: the
  * workflow did what it could; nothing else can move a target while ELBv2 refuses to.
  */
@@ -561,6 +570,10 @@ function escalatedRefused(
   return runs.some((e) => {
     if (e.status !== 'FAILED' || e.startedAt >= to || (e.stoppedAt ?? Infinity) <= from) return false;
     const stop = e.stoppedAt ?? Infinity;
+    const notified = messages.some((m) => m.at >= e.startedAt && m.at <= stop + ESCALATION_GRACE_SECONDS);
+    // The run failed on ELBv2's own refusal (throttling or a server error past every retry, as its SDK task or its
+    // Lambda task names it), reading or changing the targets.
+    if (notified && ELB_REFUSALS.includes(e.error ?? '')) return true;
     const last = calls
       .filter(
         (c) =>
@@ -660,7 +673,9 @@ const endsRecoveredOrEscalated: Invariant = {
       // SNS itself kept failing the run's last Publish (a server error or throttling past the retries): the state-table
       // record then carries the escalation alone (required below for every workflow in that case).
       const lastPublish = result.calls
-        .filter((c) => c.service === 'sns' && c.action === 'Publish' && c.at >= from && c.at <= to)
+        .filter(
+          (c) => c.service === 'sns' && c.action === 'Publish' && c.at >= from && c.at <= to + ESCALATION_GRACE_SECONDS,
+        )
         .at(-1);
       const snsDown = !sent && lastPublish?.error !== undefined;
       const told = sent || snsDown;

@@ -9,6 +9,7 @@ import {
   LAMBDA_SERVICE_RETRY,
   LAMBDA_TASK_TIMEOUT,
   READ_TIMEOUT_RETRY,
+  RECOVERY_LAMBDA_THROTTLING_RETRY,
   SDK_SERVER_ERROR_RETRY,
   throttlingRetry,
 } from './retry';
@@ -71,7 +72,7 @@ export interface LambdaTaskProps {
   readonly timeout?: Duration;
   /**
    * The function only reads, or a second run finds what the first did: retry it when an AWS service failed on its
-   * side (SDK_SERVER_ERROR_RETRY).
+   * side (SDK_SERVER_ERROR_RETRY), and wait out throttling longer (RECOVERY_LAMBDA_THROTTLING_RETRY).
    * @default false
    */
   readonly idempotent?: boolean;
@@ -92,7 +93,8 @@ export function lambdaTask(scope: Construct, id: string, props: LambdaTaskProps)
     taskTimeout: sfn.Timeout.duration(props.timeout ?? LAMBDA_TASK_TIMEOUT),
   });
   task.addRetry(LAMBDA_SERVICE_RETRY);
-  task.addRetry(throttlingRetry(task));
+  // A function that only reads may wait out longer throttling (10 retries, up to 105 s) than one that changes things.
+  task.addRetry(props.idempotent ? RECOVERY_LAMBDA_THROTTLING_RETRY : throttlingRetry(task));
   if (props.idempotent) task.addRetry(SDK_SERVER_ERROR_RETRY);
   return task;
 }

@@ -344,11 +344,18 @@ describe('lb-routes-only-primary', () => {
       stoppedAt,
     })),
   });
-  const check = (calls: ApiCallRecord[], end: number, runs: Run[] = [[5, 60]], sns?: Record<string, unknown>) =>
+  /** Each run probes the members once more just before it ends (its probe before releasing), unless `probes` says. */
+  const check = (
+    calls: ApiCallRecord[],
+    end: number,
+    runs: Run[] = [[5, 60]],
+    sns?: Record<string, unknown>,
+    probes: number[] = runs.map(([from, to]) => Math.max(from, to - 1)),
+  ) =>
     invariant('lb-routes-only-primary').check(
       fake({
         end,
-        calls,
+        calls: [...calls, ...probes.map((at) => call(at, 'http', 'Get', { url: 'http://status' }))],
         environment: {
           sfn: sfnOf(runs),
           ...(sns ? { sns } : {}),
@@ -412,6 +419,9 @@ describe('lb-routes-only-primary', () => {
     expect(slow).toEqual([expect.objectContaining({ atSeconds: 500 + SWITCH_WINDOW_SECONDS })]);
     expect(never).toEqual([]);
     expect(neverButRunning).toHaveLength(1);
+    // AND a run under way whose last probe came before the change did not see it: the change's own event tells
+    const probedBefore = check([read], 1000, [[0, 900]], undefined, [5]);
+    expect(probedBefore).toEqual([]);
   });
 
   it('accepts a run that failed closed because the primary did not answer, and told the operators', () => {
