@@ -610,17 +610,21 @@ describe('a primary that keeps moving', () => {
 });
 
 describe('faults found by the fault campaign (each scenario is a shrunk schedule; its invariants are its expectations)', () => {
-  it('takes the lock again after one DynamoDB 500 on it, and switches', async () => {
-    // GIVEN 5 % of UpdateItem calls fail with InternalServerError for 5 s, the lock's among them
-    // WHEN  B's event arrives
-    const drilled = await Drilled.of('lock-write-fails-once');
-    // THEN  the lock is retried (it is re-entrant), B is switched to, and the invariants hold
+  it.each([
+    // 5 % of UpdateItem calls fail with InternalServerError for 5 s, the lock's among them (the lock is re-entrant)
+    ['lock-write-fails-once', 'Take the mirror set lock'],
+    // DescribeTargetHealth answers 124 s late once; 18 % of publishes fail with InternalError for 42 s
+    ['health-read-late-notify-fails', 'Read the primary health'],
+    // 20 % of DescribeTargetHealth calls fail with InternalFailure for 5 s; the plan's three SDK attempts all do
+    ['target-read-server-error', 'Read the registered targets'],
+  ])('%s: retries "%s" instead of escalating, and switches', async (name, state) => {
+    // GIVEN the scenario's transient fault / WHEN B's event arrives
+    const drilled = await Drilled.of(name);
+    // THEN  the state is retried, B is switched to, and the invariants hold
     expect(drilled.failedExpectations).toEqual([]);
     expect(drilled.result.status).toBe('SUCCEEDED');
     expect(drilled.registered).toEqual([B]);
-    expect(drilled.result.timeline.some((e) => e.kind === 'retry' && e.state === 'Take the mirror set lock')).toBe(
-      true,
-    );
+    expect(drilled.result.timeline.some((e) => e.kind === 'retry' && e.state === state)).toBe(true);
   });
 
   it('finds the lock held after its own lock write answered late, and hands its event over', async () => {
@@ -635,30 +639,6 @@ describe('faults found by the fault campaign (each scenario is a shrunk schedule
     );
     expect(drilled.registered).toEqual([B]);
     expect(drilled.setItem).not.toHaveProperty(LOCK_ATTRIBUTES.owner);
-  });
-
-  it('reads the health again after a late answer, and the notification survives SNS 500s', async () => {
-    // GIVEN DescribeTargetHealth answers 124 s late once; 18 % of publishes fail with InternalError for 42 s
-    // WHEN  B's event arrives
-    const drilled = await Drilled.of('health-read-late-notify-fails');
-    // THEN  the healthy wait reads again and the run switches; the invariants hold
-    expect(drilled.failedExpectations).toEqual([]);
-    expect(drilled.result.status).toBe('SUCCEEDED');
-    expect(drilled.registered).toEqual([B]);
-    expect(drilled.result.timeline.some((e) => e.kind === 'retry' && e.state === 'Read the primary health')).toBe(true);
-  });
-
-  it('reads the targets again after an ELBv2 500 that outlasted the SDK retries, and switches', async () => {
-    // GIVEN 20 % of DescribeTargetHealth calls fail with InternalFailure for 5 s; the plan's three attempts all do
-    // WHEN  B's event arrives
-    const drilled = await Drilled.of('target-read-server-error');
-    // THEN  the read-only plan task is retried, B is switched to, and the invariants hold
-    expect(drilled.failedExpectations).toEqual([]);
-    expect(drilled.result.status).toBe('SUCCEEDED');
-    expect(drilled.registered).toEqual([B]);
-    expect(drilled.result.timeline.some((e) => e.kind === 'retry' && e.state === 'Read the registered targets')).toBe(
-      true,
-    );
   });
 
   it('escalates when the health reads keep failing, and its notification outlasts SNS failing half the time', async () => {
