@@ -3,7 +3,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../base/foundation';
-import { API_CALL_TIMEOUT, CLEANUP_WRITE_RETRY, IDEMPOTENT_WRITE_RETRY, throttlingRetry } from './retry';
+import {
+  API_CALL_TIMEOUT,
+  CLEANUP_WRITE_RETRY,
+  IDEMPOTENT_WRITE_RETRY,
+  RELEASE_THROTTLING_RETRY,
+  throttlingRetry,
+} from './retry';
 
 /**
  * Names the lock's attributes in the state table. The lease (`expiresAt`) is deliberately NOT the table's TTL
@@ -114,7 +120,7 @@ export function releaseLock(scope: Construct, id: string, props: ReleaseProps): 
     resultPath: sfn.JsonPath.DISCARD,
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  task.addRetry(throttlingRetry(task));
+  task.addRetry(own ? RELEASE_THROTTLING_RETRY : throttlingRetry(task));
   task.addRetry(own ? IDEMPOTENT_WRITE_RETRY : CLEANUP_WRITE_RETRY);
   return task;
 }

@@ -182,6 +182,21 @@ export const IDEMPOTENT_WRITE_RETRY: sfn.RetryProps = {
 };
 
 /**
+ * Throttling on a release of an execution's own lock: a lock left held blocks every later run of its resource until
+ * the lease expires, so the release waits out throttling longer than other calls. 10 retries × backoff 2 from 1 s,
+ * cap 30 s, full jitter → at most 1 + 2 + 4 + 8 + 16 + 5 × 30 = 181 s of waiting. Found by the fault campaign:
+ * DynamoDB throttling 60–75 % of writes for minutes left a finished backup's lock held.
+ */
+export const RELEASE_THROTTLING_RETRY: sfn.RetryProps = {
+  errors: [...THROTTLING_ERRORS.dynamodb],
+  interval: Duration.seconds(1),
+  maxAttempts: 10,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(30),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
  * A cleanup's release of another execution's lock (releaseLock with `ownerPath`) that met DynamoDB's own failure:
  * retried like IDEMPOTENT_WRITE_RETRY but not on `States.Timeout` — such a release is not re-entrant (a second attempt
  * after one that took effect finds the lock gone and reports it released before), and a lost response is rarer than
