@@ -303,8 +303,6 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
   const timelineArns: string[] = [];
   const triggered: string[] = [];
   const startMs = region.baseClock.now();
-  // The modeled second of the drill each execution has reached (its start plus its timeline), for `atSeconds`.
-  const reached = new Map<string, number>();
   // Who waits for an execution to progress: the triggers' loop and the hooks' loop, each at most once.
   const progressed = new Set<() => void>();
   // The operator's stops still to make. Each is checked synchronously on its execution's timeline entries, so the
@@ -348,17 +346,31 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
       timeline.push({ ...entry, execution: -1 });
       timelineArns.push(execution.executionArn);
       const seconds = (execution.startDate - startMs) / 1000 + entry.at;
-      reached.set(execution.executionArn, seconds);
       stopIfDue(execution, entry, seconds);
       for (const resolve of [...progressed]) resolve();
     },
   });
 
-  /** Resolves once every execution still running has reached `seconds` of modeled time (or none runs). */
-  const reach = async (seconds: number): Promise<void> => {
+  /**
+   * Resolves once every execution still running has reached `seconds` of modeled time (or none runs): once none
+   * can still act before that second (its frontier, see ExecutionControl.frontierMs). Not the time of its latest
+   * timeline entry: a call answering after its Task's TimeoutSeconds is logged at its late moment, while the
+   * execution goes on from the deadline (a campaign found a trigger started that early).
+   */
+  const reached = (e: ExecutionRecord): number => ((e.control.frontierMs?.() ?? startMs) - startMs) / 1000;
+  // The second each of the two firing loops (scenario triggers, scripted hooks) fires at next; Infinity when it has
+  // none left or waits for the drill to go idle. A loop fires at second N only once the other has nothing earlier
+  // left (at a tie the trigger goes first): both then start executions in the order of their modeled seconds.
+  const nextFiring = { trigger: Infinity, hook: Infinity };
+  const setNextFiring = (loop: keyof typeof nextFiring, seconds: number): void => {
+    nextFiring[loop] = seconds;
+    for (const resolve of [...progressed]) resolve();
+  };
+  const reach = async (seconds: number, loop: keyof typeof nextFiring): Promise<void> => {
     for (;;) {
       const running = [...sfn.executions.values()].filter((e) => e.status === 'RUNNING');
-      if (running.every((e) => (reached.get(e.executionArn) ?? 0) >= seconds)) return;
+      const otherFirst = loop === 'trigger' ? nextFiring.hook < seconds : nextFiring.trigger <= seconds;
+      if (!otherFirst && running.every((e) => reached(e) >= seconds)) return;
       let waiter: (() => void) | undefined;
       await new Promise<void>((resolve) => {
         waiter = resolve;
@@ -381,7 +393,10 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
   const cloudwatch = region.service<CloudWatchSimulator>('cloudwatch');
   const runTriggers = async (): Promise<void> => {
     for (const [n, trigger] of scenario.triggers.entries()) {
-      if (trigger.start === 'after-previous') await sfn.idle();
+      if (trigger.start === 'after-previous') {
+        setNextFiring('trigger', Infinity);
+        await sfn.idle();
+      }
       // One event (one id), delivered `times` times: at-least-once delivery.
       let eventId: string | undefined;
       const begin = (): string[] => {
@@ -413,22 +428,30 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
           triggered.push(...begin());
         } else {
           // Started on a clock set to that second: the event's time, the execution's start and its own clock.
-          await reach(seconds);
+          setNextFiring('trigger', seconds);
+          await reach(seconds, 'trigger');
           const at = new VirtualClock(startMs + seconds * 1000, region.baseClock.originMs);
           triggered.push(...executionClock.run(at, begin));
         }
       }
     }
+    setNextFiring('trigger', Infinity);
   };
   // The hooks the scripted workload changes run (a member becoming primary): each puts its event at its moment,
   // like a trigger at that second; the executions they start are numbered with the triggers', in starting order.
+  const hookFirings = region.service<Ec2Simulator>('ec2').scriptedHookFirings();
   const runHooks = async (): Promise<void> => {
-    for (const firing of region.service<Ec2Simulator>('ec2').scriptedHookFirings()) {
-      await reach((firing.atMs - startMs) / 1000);
+    for (const firing of hookFirings) {
+      const seconds = (firing.atMs - startMs) / 1000;
+      setNextFiring('hook', seconds);
+      await reach(seconds, 'hook');
       const at = new VirtualClock(firing.atMs, region.baseClock.originMs);
       triggered.push(...executionClock.run(at, () => bus.emit(hookEvent(firing, region), 'hook', firing.atMs)));
     }
+    setNextFiring('hook', Infinity);
   };
+  // Set before either loop runs: the triggers' loop checks the hooks' first second before the hooks' loop starts.
+  nextFiring.hook = hookFirings.length > 0 ? (hookFirings[0].atMs - startMs) / 1000 : Infinity;
   await Promise.all([runTriggers(), runHooks()]);
   await sfn.idle();
   // Entries are numbered by execution: the triggered ones (scenario triggers and hooks) in starting order, then the

@@ -86,6 +86,15 @@ export type HistoryEvent = Omit<SfnHistoryEvent, 'timestamp'> & { timestamp: num
 /** What a running execution can be asked to do from outside (StopExecution). */
 export interface ExecutionControl {
   abort?: (error?: string, cause?: string) => void;
+  /**
+   * The earliest modeled moment (epoch ms) at which the execution may still act: the lower bound of every call it
+   * has yet to make. The execution's own clock, or an in-flight Task's clock if earlier, each Task capped at the
+   * moment the execution stops waiting for it (its TimeoutSeconds, or a Lambda function's own timeout). A Task's
+   * clock can run past that moment (a call answering late: its effect happens then), while the execution goes on
+   * from the deadline, so a Task's clock alone is not how far the execution has got. The drill starts a trigger
+   * at second N only once every running execution's frontier has reached N.
+   */
+  frontierMs?: () => number;
 }
 
 /** Runs the child of a `states:startExecution(.sync)` Task to completion (the simulated Step Functions service). */
@@ -300,6 +309,17 @@ export class LocalStateMachine {
     const current = () => executionClock.getStore() ?? clock;
     const elapsed = () => (current().now() - startMs) / 1000;
     const timeline: TimelineEntry[] = [];
+    // The Tasks running now (several at once inside a Map or Parallel), for the execution's frontier.
+    const tasksInFlight = new Set<{ clock: VirtualClock; deadlineMs: number }>();
+    if (options.control) {
+      options.control.frontierMs = () => {
+        let ms = clock.now();
+        for (const t of tasksInFlight) {
+          ms = Math.min(ms, t.clock.now(), t.deadlineMs, t.clock.killAtMs ?? Infinity);
+        }
+        return ms;
+      };
+    }
     const log = (entry: Omit<TimelineEntry, 'at'>) => {
       const e = { at: Math.round(elapsed() * 1000) / 1000, ...entry };
       timeline.push(e);
@@ -450,10 +470,14 @@ export class LocalStateMachine {
       const taskClock = new VirtualClock(clock.now(), clock.originMs);
       const deadlineMs = taskClock.now() + timeoutSeconds * 1000;
       let failure: Error | undefined;
+      const inFlight = { clock: taskClock, deadlineMs };
+      tasksInFlight.add(inFlight);
       try {
         result = await executionClock.run(taskClock, () => invokeTask(stateName, state, params, kind, task));
       } catch (e) {
         failure = e as Error;
+      } finally {
+        tasksInFlight.delete(inFlight);
       }
       const endMs = failure instanceof EndedAt ? failure.endMs : taskClock.now();
       if (!kind?.callback && endMs > deadlineMs) {

@@ -12,7 +12,11 @@ import { HaFoundation, PropsError } from '../../workflows/base';
 import { type BackupPolicy, SnapshotBackupWorkflow } from '../../workflows/snapshot-backup';
 import { checkStateMachine, formatFinding } from '../harness';
 import { synthExampleApp, TEST_APP_CONTEXT } from '../harness/synth';
-import { thawWorstCaseSeconds } from '../../workflows/snapshot-backup/thaw';
+import {
+  RESCUE_THAW_ATTEMPTS,
+  RESCUE_THAW_PAUSE,
+  thawWorstCaseSeconds,
+} from '../../workflows/snapshot-backup/thaw';
 
 let template: Template;
 let json: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
@@ -170,7 +174,8 @@ describe('the state machines', () => {
       'snapshot-backup': 86400,
       // completion 6 h, lock wait 1 h, copy limit: 3,300 s of retry waits + 9 attempts × 120 s, and an hour
       'snapshot-backup-instance': 6 * 3600 + 3600 + 3300 + 9 * 120 + 3600,
-      'snapshot-backup-rescue': thawWorstCaseSeconds(60 + 10) + 600,
+      // 20 attempts × (SendCommand 211 s + 70 polls × 31 s + 30 s pause) + 600 s = 48,820 s
+      'snapshot-backup-rescue': thawWorstCaseSeconds(60 + 10, RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE) + 600,
     });
   });
 

@@ -387,6 +387,20 @@ describe('a promotion whose lock DynamoDB keeps throttling (found by the fault c
   });
 });
 
+describe('a promotion that fails while SNS and DynamoDB fail too (found by the fault campaign)', () => {
+  it('retries its failure audit trail, so the failed promotion is recorded though no notification goes out', async () => {
+    // GIVEN SNS fails 80 % of publishes for 45 s; DynamoDB fails one PutItem in five for 8 s
+    // WHEN  the operator's promotion asks for approval (the publish fails)
+    const d = await Drilled.of('audit-write-fails-while-sns-fails');
+    // THEN  the invariants hold: the audit item records the failure, and the lock is released
+    expect(d.failedExpectations).toEqual([]);
+    expect(d.result.status).toBe('FAILED');
+    expect(d.audit).toMatchObject({ outcome: 'FAILED' });
+    expect(d.item(SET_KEY)?.owner).toBeUndefined();
+    expect(d.changes).toEqual([]);
+  });
+});
+
 describe('a promotion stopped before it holds the lock (found by the fault campaign)', () => {
   it('is announced once by the release machine, and its end recorded in its audit item', async () => {
     // GIVEN a promotion an operator stops at its first second, before the lock

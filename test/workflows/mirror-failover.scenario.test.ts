@@ -686,6 +686,28 @@ describe('faults found by the fault campaign (each scenario is a shrunk schedule
     expect(drilled.messages.map((m) => m.subject)).toEqual([SUBJECT_NEEDS_ATTENTION]);
   });
 
+  it.each([
+    // DescribeTargetHealth answers 130 s late once (past the Task's deadline); A becomes primary at 161 s
+    ['late-answer-then-failback-hook'],
+    // B's event at 0, 83 and 166 s; A becomes primary at 151 s, its hook's event comes at 542 s
+    ['duplicate-events-and-late-hook'],
+  ])("%s (engine): starts each event's run at its modeled second, after what ran before it", async (name) => {
+    // GIVEN runs started by events and hooks at different seconds, one run's call answering after its deadline
+    // WHEN  the drill starts them
+    const drilled = await Drilled.of(name);
+    // THEN  a run hands its event over only to a run that holds the lock at that moment, and traffic follows A
+    const runs = drilled.result.executions.map((e) => ({
+      start: Date.parse(e.startDate),
+      stop: Date.parse(e.stopDate),
+      handedOver: endState(e) === 'Mirror set is already being switched',
+    }));
+    for (const run of runs.filter((r) => r.handedOver)) {
+      expect(runs.some((holder) => holder !== run && holder.start <= run.start && run.start <= holder.stop)).toBe(true);
+    }
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.registered).toEqual([A]);
+  });
+
   it('records NEEDS_ATTENTION even when it fails before holding the lock', async () => {
     // GIVEN the clean switch, where every attempt to take the lock fails with DynamoDB's InternalServerError
     const file = path.join(SCENARIOS, 'clean-switch.json');

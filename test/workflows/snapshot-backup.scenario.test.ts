@@ -534,6 +534,31 @@ describe('a backup lock release DynamoDB throttles for minutes (found by the fau
     // THEN  the invariants hold (nothing-orphaned among them): every backup lock was released
     expect(d.failedExpectations).toEqual([]);
   });
+
+  it('retries DynamoDB server errors on the release as long, and releases the lock', async () => {
+    // GIVEN 80 % of UpdateItem calls fail with InternalServerError from 73 s to 232 s
+    // WHEN  the nightly run backs up both members
+    const d = await Drilled.of('release-fails-server-errors');
+    // THEN  the invariants hold (nothing-orphaned among them): every backup lock was released
+    expect(d.failedExpectations).toEqual([]);
+  });
+});
+
+describe('a thaw that keeps failing (found by the fault campaign)', () => {
+  it.each([
+    // two thaw-fails faults on A stack to ten failed thaws in a row
+    ['thaw-fails-ten-times'],
+    // SSM fails half of the SendCommands for 108 s while B's thaw fails four times
+    ['thaw-send-fails-half-the-time'],
+  ])('%s: the backup reports CRITICAL, and the rescue keeps trying until the database is thawed', async (name) => {
+    // GIVEN more failed thaws than the backup's 5 and the rescue's old 5 attempts
+    // WHEN  the nightly run backs up both members
+    const d = await Drilled.of(name);
+    // THEN  the invariants hold (never-left-frozen among them): the rescue thawed what the backup could not
+    expect(d.failedExpectations).toEqual([]);
+    expect(d.subjects).toContain('ha-workflows: CRITICAL - database may still be FROZEN');
+    expect(d.subjects).toContain('ha-workflows: backup left a database frozen - thawed by the rescue');
+  });
 });
 
 describe('a backup run stopped by an operator', () => {

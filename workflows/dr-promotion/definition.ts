@@ -13,6 +13,7 @@ import {
   AwsCall,
   Errors,
   forEachItem,
+  IDEMPOTENT_WRITE_RETRY,
   INVOCATION_VISIBLE_RETRY,
   LAMBDA_SERVICE_RETRY,
   lambdaTask,
@@ -708,5 +709,9 @@ function audit(scope: Construct, deps: DrPromotionDeps, id: string, outcome: str
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   task.addRetry(throttlingRetry(task));
+  // An unconditional put of the execution's own item: writing it again writes the same. Found by the fault campaign
+  // (dr-promotion schedule 236773195): one DynamoDB 500 lost the failure's audit trail, the promotion's only record,
+  // while SNS failed every notification.
+  task.addRetry(IDEMPOTENT_WRITE_RETRY);
   return task;
 }

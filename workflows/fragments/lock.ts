@@ -7,6 +7,7 @@ import {
   API_CALL_TIMEOUT,
   CLEANUP_WRITE_RETRY,
   IDEMPOTENT_WRITE_RETRY,
+  RELEASE_SERVER_ERROR_RETRY,
   RELEASE_THROTTLING_RETRY,
   throttlingRetry,
 } from './retry';
@@ -100,7 +101,7 @@ export interface ReleaseProps {
  * it (and `condition` holds): otherwise `DynamoDB.ConditionalCheckFailedException`. Never releases a lock another
  * execution took meanwhile. The release names its owner in `lastOwner`; an execution's release of its OWN lock
  * (no `ownerPath`) also succeeds again while nobody took the lock since its release, so an attempt whose response
- * was lost is retried (IDEMPOTENT_WRITE_RETRY) and a record written after the release (a failure found later in the
+ * was lost is retried (RELEASE_SERVER_ERROR_RETRY, as long as throttling) and a record written after the release (a failure found later in the
  * run) still lands. A cleanup's release of another execution's lock (`ownerPath`) stays strict: it releases only a
  * lock still held, and is retried on DynamoDB's own failures only (CLEANUP_WRITE_RETRY).
  */
@@ -121,6 +122,6 @@ export function releaseLock(scope: Construct, id: string, props: ReleaseProps): 
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   task.addRetry(own ? RELEASE_THROTTLING_RETRY : throttlingRetry(task));
-  task.addRetry(own ? IDEMPOTENT_WRITE_RETRY : CLEANUP_WRITE_RETRY);
+  task.addRetry(own ? RELEASE_SERVER_ERROR_RETRY : CLEANUP_WRITE_RETRY);
   return task;
 }

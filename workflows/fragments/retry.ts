@@ -197,6 +197,18 @@ export const RELEASE_THROTTLING_RETRY: sfn.RetryProps = {
 };
 
 /**
+ * DynamoDB's own failures (and a lost response) on a release of an execution's own lock: retried as long as
+ * throttling (RELEASE_THROTTLING_RETRY), for the same reason. 10 retries × backoff 2 from 1 s, cap 30 s, full
+ * jitter → at most 181 s of waiting. The release is idempotent (it also succeeds on its own earlier release, see
+ * releaseLock). Found by the fault campaign: DynamoDB failing 80 % of writes for 160 s outlasted
+ * IDEMPOTENT_WRITE_RETRY (5 retries) and left a finished backup's lock held until its lease expired.
+ */
+export const RELEASE_SERVER_ERROR_RETRY: sfn.RetryProps = {
+  ...RELEASE_THROTTLING_RETRY,
+  errors: [...Aws.DYNAMODB_SERVER, States.TIMEOUT],
+};
+
+/**
  * A cleanup's release of another execution's lock (releaseLock with `ownerPath`) that met DynamoDB's own failure:
  * retried like IDEMPOTENT_WRITE_RETRY but not on `States.Timeout` — such a release is not re-entrant (a second attempt
  * after one that took effect finds the lock gone and reports it released before), and a lost response is rarer than

@@ -16,7 +16,7 @@ import {
   throttlingRetry,
 } from '../fragments';
 import { BACKUP_RECORD, backupKey, BackupState } from './instance-definition';
-import { thawChain } from './thaw';
+import { RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE, thawChain } from './thaw';
 
 export interface RescueDeps {
   readonly table: dynamodb.ITable;
@@ -116,6 +116,8 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
     parameters: `States.StringToJson(${RECORD}.${BACKUP_RECORD.thawParameters}.S)`,
     maxPollsPath: '$.limits.thawPolls',
     attemptsPath: '$.thawAttempts',
+    attempts: RESCUE_THAW_ATTEMPTS,
+    pause: RESCUE_THAW_PAUSE,
     thawed: recordRescue,
     failed: notifyFrozen,
   });

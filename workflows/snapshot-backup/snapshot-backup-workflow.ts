@@ -25,7 +25,7 @@ import {
 } from './input';
 import { COPY_TASK_TIMEOUT, instanceBackupDefinition, LOCK_RETRY_INTERVAL } from './instance-definition';
 import { rescueDefinition } from './rescue-definition';
-import { thawWorstCaseSeconds } from './thaw';
+import { RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE, thawWorstCaseSeconds } from './thaw';
 
 /** Freeze InterSystems IRIS with `Backup.General.ExternalFreeze()` through `iris session <instanceName>`. */
 export interface IrisConsistency {
@@ -396,7 +396,12 @@ export class SnapshotBackupWorkflow extends Construct {
       logGroup: foundation.logGroup,
       // Nothing rescues the rescue: it must outlast its own worst-case thaw (every attempt, every call as slow as
       // its timeout allows), plus ten minutes to record and notify; at least an hour.
-      timeout: Duration.seconds(Math.max(3600, thawWorstCaseSeconds(thawTimeout.toSeconds() + 10) + 600)),
+      timeout: Duration.seconds(
+        Math.max(
+          3600,
+          thawWorstCaseSeconds(thawTimeout.toSeconds() + 10, RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE) + 600,
+        ),
+      ),
       definition: (scope) =>
         rescueDefinition(scope, {
           table: foundation.table,

@@ -11,22 +11,38 @@ export const RUNNING_STATUSES = ['Pending', 'InProgress', 'Delayed'] as const;
 export const COMMAND_POLL_INTERVAL = Duration.seconds(1);
 export const COMMAND_DELIVERY_TIMEOUT_SECONDS = 30;
 
-/** Thaw attempts before the highest-severity notification, and the pause between two. */
+/** Thaw attempts of a backup before the highest-severity notification, and the pause between two. */
 export const THAW_ATTEMPTS = 5;
 export const THAW_RETRY_PAUSE = Duration.seconds(5);
+
+/**
+ * Thaw attempts of the rescue, and the pause between two. The rescue is the last thing that thaws a database a
+ * backup left frozen (nothing rescues the rescue), so it keeps trying far longer than the backup: at least
+ * 19 × 30 s = 9.5 min of pauses besides the attempts themselves. Found by the fault campaign: a thaw failing ten
+ * times in a row, or SSM failing half of its SendCommands for two minutes, outlasted a rescue of 5 attempts 5 s
+ * apart and left the database frozen. A thaw of a database already thawed does nothing (it prints
+ * WRITES_RESUMED_BEFORE_THAW), so trying again is always safe.
+ */
+export const RESCUE_THAW_ATTEMPTS = 20;
+export const RESCUE_THAW_PAUSE = Duration.seconds(30);
 
 /**
  * The longest a whole thaw (every attempt) can take, in seconds, when every call takes as long as it may:
  * per attempt, SendCommand with its throttling retries (6 × 30 s timeout + 31 s of backoff), then `maxPolls` rounds
  * of one poll interval plus a GetCommandInvocation that answers just before its 30 s timeout, then the pause.
- * With the default 70 polls: 5 × (211 + 70 × 31 + 5) = 11,930 s. A machine that must reach the end of its thaw
- * (the rescue: nothing rescues it) takes at least this as its TimeoutSeconds.
+ * With the default 70 polls, a backup's thaw: 5 × (211 + 70 × 31 + 5) = 11,930 s; the rescue's:
+ * 20 × (211 + 70 × 31 + 30) = 48,220 s. A machine that must reach the end of its thaw (the rescue: nothing rescues
+ * it) takes at least this as its TimeoutSeconds.
  */
-export function thawWorstCaseSeconds(maxPolls: number): number {
+export function thawWorstCaseSeconds(
+  maxPolls: number,
+  attempts: number = THAW_ATTEMPTS,
+  pause: Duration = THAW_RETRY_PAUSE,
+): number {
   const call = API_CALL_TIMEOUT.toSeconds();
   const send = 6 * call + 31; // throttlingRetry: 5 retries, at most 31 s of backoff
-  const perAttempt = send + maxPolls * (COMMAND_POLL_INTERVAL.toSeconds() + call) + THAW_RETRY_PAUSE.toSeconds();
-  return THAW_ATTEMPTS * perAttempt;
+  const perAttempt = send + maxPolls * (COMMAND_POLL_INTERVAL.toSeconds() + call) + pause.toSeconds();
+  return attempts * perAttempt;
 }
 
 /** A Choice condition: the invocation's status (at `path`) says it has not ended. */
@@ -52,11 +68,15 @@ export interface ThawChainProps {
   readonly thawed: sfn.IChainable;
   /** After every attempt failed: the database may still be frozen. */
   readonly failed: sfn.IChainable;
+  /** Attempts before `failed` (default THAW_ATTEMPTS). */
+  readonly attempts?: number;
+  /** The pause between two attempts (default THAW_RETRY_PAUSE). */
+  readonly pause?: Duration;
 }
 
 /**
  * The thaw: SendCommand of the thaw document, then its result read every second, and the whole again up to
- * THAW_ATTEMPTS times (5 s apart) when it fails, cannot be sent, or does not end within its polls. Both loops
+ * `attempts` times (`pause` apart; THAW_ATTEMPTS, 5 s by default) when it fails, cannot be sent, or does not end within its polls. Both loops
  * pass a Choice on an attempt counter. Returns the first state (the SendCommand), which nothing precedes on the
  * frozen path but the CreateSnapshots call.
  */
@@ -104,9 +124,11 @@ export function thawChain(scope: Construct, props: ThawChainProps): sfn.TaskStat
     parameters: { 'attempts.$': `States.MathAdd(${props.attemptsPath}.attempts, 1)` },
     resultPath: props.attemptsPath,
   });
-  const pause = new sfn.Wait(scope, 'Wait before thawing again', { time: sfn.WaitTime.duration(THAW_RETRY_PAUSE) });
+  const pause = new sfn.Wait(scope, 'Wait before thawing again', {
+    time: sfn.WaitTime.duration(props.pause ?? THAW_RETRY_PAUSE),
+  });
   const again = new sfn.Choice(scope, 'Try the thaw again?')
-    .when(sfn.Condition.numberLessThan(`${props.attemptsPath}.attempts`, THAW_ATTEMPTS), pause)
+    .when(sfn.Condition.numberLessThan(`${props.attemptsPath}.attempts`, props.attempts ?? THAW_ATTEMPTS), pause)
     .otherwise(props.failed);
   countAttempt.next(again);
   pause.next(thaw);
