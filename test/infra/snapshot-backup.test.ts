@@ -12,11 +12,7 @@ import { HaFoundation, PropsError } from '../../workflows/base';
 import { type BackupPolicy, SnapshotBackupWorkflow } from '../../workflows/snapshot-backup';
 import { checkStateMachine, formatFinding } from '../harness';
 import { synthExampleApp, TEST_APP_CONTEXT } from '../harness/synth';
-import {
-  RESCUE_THAW_ATTEMPTS,
-  RESCUE_THAW_PAUSE,
-  thawWorstCaseSeconds,
-} from '../../workflows/snapshot-backup/thaw';
+import { RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE, thawWorstCaseSeconds } from '../../workflows/snapshot-backup/thaw';
 
 let template: Template;
 let json: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
