@@ -25,7 +25,7 @@ describe('approve and reject name who decides', () => {
       code: 2,
       stderr: expect.stringContaining('--by <your name> is required'),
     });
-  }, 60_000);
+  });
 
   it.each([undefined, '', '   ', '\u200b\u2060', 'sam\u0007'])('refuses %j as who decides', (by) => {
     expect(() => deciderName('reject', by)).toThrow(UsageError);
@@ -64,5 +64,5 @@ describe('dr unlock', () => {
     } finally {
       await endpoint.close();
     }
-  }, 60_000);
+  });
 });

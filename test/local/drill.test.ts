@@ -196,5 +196,5 @@ describe("drill: an operator's stop while an execution waits for its approval", 
     expect(execution).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'changed my mind' });
     expect((Date.parse(execution.stopDate) - Date.parse(execution.startDate)) / 1000).toBeCloseTo(100, 0);
     expect(result.calls.some((c) => c.action === 'StopInstances')).toBe(false);
-  }, 30_000);
+  });
 });

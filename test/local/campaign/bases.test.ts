@@ -25,7 +25,7 @@ beforeAll(async () => {
     const { file, scenario } = baseScenario(workflow);
     results.set(workflow, await drillScenario(file, scenario));
   }
-}, 60_000);
+});
 
 describe.each(CAMPAIGN_WORKFLOWS)('the %s base', (workflow) => {
   it('drills clean: every execution succeeds, with no expectation of its own', () => {
@@ -78,5 +78,5 @@ describe.each(CAMPAIGN_WORKFLOWS)('the %s base', (workflow) => {
         error: undefined,
       });
     }
-  }, 30_000);
+  });
 });

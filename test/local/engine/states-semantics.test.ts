@@ -154,7 +154,7 @@ describe('item 2: payload and history limits', () => {
     expect(result.cause).toMatch(/maximum number of history events \(25000\)/);
     expect(result.historyEvents).toBe(25000);
     expect(result.history[result.history.length - 1].type).toBe('ExecutionFailed');
-  }, 60_000);
+  });
 });
 
 describe('item 3: errors the engine raises match Retry and Catch as on AWS', () => {
