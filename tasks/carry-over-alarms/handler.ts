@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clients, realClients } from '../shared/clients';
+import { cloudwatch } from '../shared/sdk/cloudwatch';
 import { parseTaskInput } from '../shared/errors';
 import { taskLogger } from '../shared/logger';
 import { type CarryOverAlarmsOutput, inputSchema } from './contract';
@@ -18,4 +19,4 @@ export function makeHandler(clients: Pick<Clients, 'cloudwatch'>, logger: Logger
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */
-export const handler = makeHandler(realClients());
+export const handler = makeHandler(realClients({ cloudwatch }));

@@ -1,5 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clients, realClients } from '../shared/clients';
+import { HttpClient } from '../shared/http';
+import { ec2 } from '../shared/sdk/ec2';
+import { dynamodb } from '../shared/sdk/dynamodb';
 import { parseTaskInput } from '../shared/errors';
 import { taskLogger } from '../shared/logger';
 import { type DrPreflightOutput, inputSchema } from './contract';
@@ -18,4 +21,4 @@ export function makeHandler(clients: Pick<Clients, 'http' | 'ec2' | 'dynamodb'>,
 }
 
 /** The deployed handler: clients of the DR region (the function's own), created on first use. */
-export const handler = makeHandler(realClients());
+export const handler = makeHandler(realClients({ http: () => new HttpClient(), ec2, dynamodb }));

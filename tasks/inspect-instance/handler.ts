@@ -1,5 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clients, realClients } from '../shared/clients';
+import { ec2 } from '../shared/sdk/ec2';
+import { elbv2 } from '../shared/sdk/elbv2';
 import { parseTaskInput } from '../shared/errors';
 import { taskLogger } from '../shared/logger';
 import { type InspectInstanceOutput, inputSchema } from './contract';
@@ -27,4 +29,4 @@ export function makeHandler(clients: Pick<Clients, 'ec2' | 'elbv2'>, logger: Log
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */
-export const handler = makeHandler(realClients());
+export const handler = makeHandler(realClients({ ec2, elbv2 }));

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clients, realClients } from '../shared/clients';
+import { ec2 } from '../shared/sdk/ec2';
 import { parseTaskInput } from '../shared/errors';
 import { taskLogger } from '../shared/logger';
 import { type LaunchCheckOutput, type LaunchReplacementOutput, inputSchema } from './contract';
@@ -34,4 +35,4 @@ export function makeHandler(clients: Pick<Clients, 'ec2'>, logger: Logger = task
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */
-export const handler = makeHandler(realClients());
+export const handler = makeHandler(realClients({ ec2 }));

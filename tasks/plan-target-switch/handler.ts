@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clients, realClients } from '../shared/clients';
+import { elbv2 } from '../shared/sdk/elbv2';
 import { parseTaskInput } from '../shared/errors';
 import { taskLogger } from '../shared/logger';
 import { type PlanTargetSwitchOutput, inputSchema } from './contract';
@@ -24,4 +25,4 @@ export function makeHandler(clients: Pick<Clients, 'elbv2'>, logger: Logger = ta
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */
-export const handler = makeHandler(realClients());
+export const handler = makeHandler(realClients({ elbv2 }));

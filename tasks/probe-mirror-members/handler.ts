@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clients, realClients } from '../shared/clients';
+import { HttpClient } from '../shared/http';
 import { parseTaskInput } from '../shared/errors';
 import { taskLogger } from '../shared/logger';
 import { type ProbeMirrorMembersOutput, inputSchema } from './contract';
@@ -23,4 +24,4 @@ export function makeHandler(clients: Pick<Clients, 'http'>, logger: Logger = tas
 }
 
 /** The deployed handler: a fetch-based HTTP client, created on first invocation. */
-export const handler = makeHandler(realClients());
+export const handler = makeHandler(realClients({ http: () => new HttpClient() }));

@@ -1,5 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clients, realClients } from '../shared/clients';
+import { cloudwatch } from '../shared/sdk/cloudwatch';
+import { ec2 } from '../shared/sdk/ec2';
 import { parseTaskInput } from '../shared/errors';
 import { taskLogger } from '../shared/logger';
 import { inputSchema, type RecordFreezeWindowOutput } from './contract';
@@ -18,4 +20,4 @@ export function makeHandler(clients: Pick<Clients, 'cloudwatch' | 'ec2'>, logger
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */
-export const handler = makeHandler(realClients());
+export const handler = makeHandler(realClients({ cloudwatch, ec2 }));

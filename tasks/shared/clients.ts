@@ -1,11 +1,3 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { HttpClient } from './http';
-
 /**
  * Anything with the AWS SDK v3 client's `send(command)`: a real SDK client, a client wrapped by
  * aws-sdk-client-mock, or the offline engine's client that sends to the simulated region.
@@ -42,27 +34,32 @@ export async function send<C extends { readonly input: object }>(client: AwsClie
 }
 
 /**
- * Real SDK v3 clients for the deployed Lambda function (region and credentials from the Lambda environment).
- * Each client is created on first use, so importing a handler module constructs none: the offline engine and
- * the tests import handlers and inject their own clients.
+ * Attempts of every SDK call a Lambda task makes (the SDK v3 default, standard retry mode), in one place: the real
+ * clients are built with it (./sdk/*), and the offline engine's client retries exactly as often
+ * (local/engine/clients.ts). The state machine's own Retry on a Lambda task comes on top of these attempts.
  */
-export function realClients(): Clients {
-  const factories: { readonly [K in keyof Clients]: () => Clients[K] } = {
-    ec2: () => new EC2Client({}),
-    elbv2: () => new ElasticLoadBalancingV2Client({}),
-    ssm: () => new SSMClient({}),
-    dynamodb: () => new DynamoDBClient({}),
-    cloudwatch: () => new CloudWatchClient({}),
-    sns: () => new SNSClient({}),
-    http: () => new HttpClient(),
-  };
-  const created: { -readonly [K in keyof Clients]?: Clients[K] } = {};
+export const SDK_MAX_ATTEMPTS = 3;
+
+/** The configuration every real SDK client of a task is built with (./sdk/<client>.ts). */
+export const SDK_CLIENT_CONFIG = { maxAttempts: SDK_MAX_ATTEMPTS } as const;
+
+/** One factory per client a task uses: e.g. `{ ec2 }` from ./sdk/ec2, `{ http: () => new HttpClient() }`. */
+export type ClientFactories<K extends keyof Clients> = { readonly [P in K]: () => Clients[P] };
+
+/**
+ * Real clients for the deployed Lambda function, from the factories of the clients it uses (so a task loads only
+ * the SDK packages it needs: loading all six dominated every task's cold start). Each client is created on first
+ * use, so importing a handler module constructs none: the offline engine and the tests import handlers and inject
+ * their own clients.
+ */
+export function realClients<K extends keyof Clients>(factories: ClientFactories<K>): Pick<Clients, K> {
+  const created: Partial<Pick<Clients, K>> = {};
   const clients = {};
-  for (const key of Object.keys(factories) as (keyof Clients)[]) {
+  for (const key of Object.keys(factories) as K[]) {
     Object.defineProperty(clients, key, {
       enumerable: true,
       get: () => (created[key] ??= factories[key]()),
     });
   }
-  return clients as Clients;
+  return clients as Pick<Clients, K>;
 }

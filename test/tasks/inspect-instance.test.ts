@@ -15,7 +15,8 @@ import 'aws-sdk-client-mock-jest';
 import { ec2Error } from './ec2-error';
 import type { InspectInstanceInput, ProtectedInstance } from '../../tasks/inspect-instance/contract';
 import { makeHandler } from '../../tasks/inspect-instance/handler';
-import { realClients } from '../../tasks/shared/clients';
+import { realClients, SDK_MAX_ATTEMPTS } from '../../tasks/shared/clients';
+import { ec2 as ec2Factory } from '../../tasks/shared/sdk/ec2';
 import { TaskErrorNames } from '../../tasks/shared/errors';
 import { taskLogger } from '../../tasks/shared/logger';
 
@@ -462,13 +463,15 @@ describe('inspect-instance', () => {
     expect(ec2).not.toHaveReceivedAnyCommand();
   });
 
-  it('builds each real client once, when first used', async () => {
-    // GIVEN the real clients
-    const clients = realClients();
+  it('builds each real client once, when first used, with the SDK attempts the engine models', async () => {
+    // GIVEN the real clients the handler is given
+    const clients = realClients({ ec2: ec2Factory });
 
-    // WHEN one is used twice / THEN it is an SDK client, built once
+    // WHEN one is used twice / THEN it is an SDK client, built once, trying each call SDK_MAX_ATTEMPTS times
     expect(clients.ec2).toBeInstanceOf(EC2Client);
     expect(clients.ec2).toBe(clients.ec2);
+    expect(await (clients.ec2 as EC2Client).config.maxAttempts()).toBe(SDK_MAX_ATTEMPTS);
+    expect(Object.keys(clients)).toEqual(['ec2']);
   });
 
   it('answers through the deployed handler (real clients, here answered by a class-level mock)', async () => {
