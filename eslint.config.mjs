@@ -2,7 +2,6 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // Who may import whom: the rules of /work/shared/DESIGN.md ("Who may import whom"), enforced since issue #15
 // (Structure, move 3). test/lint/layering.test.ts proves that each block fires.
