@@ -8,7 +8,8 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { describeIssues, readJsonFile } from '../../tasks/shared/validation';
+import { describeIssues } from '../../lib/issues';
+import { readJsonFile } from '../../lib/json-file';
 import { type DrPromotionRequest, drPromotionRequestSchema } from '../../workflows/dr-promotion/input';
 import { STATE_MACHINE_OUTPUT_SUFFIX } from '../../workflows/base/ha-state-machine';
 import { type AwsOptions, cloudFormationClient } from '../aws';

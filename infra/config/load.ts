@@ -1,4 +1,5 @@
-import { describeIssues, readJsonFile } from '../../tasks/shared/validation';
+import { describeIssues } from '../../lib/issues';
+import { readJsonFile } from '../../lib/json-file';
 import { configSchema, type HaConfig } from './schema';
 
 /** A configuration file that cannot be used; the message lists every problem with its JSON path and value. */

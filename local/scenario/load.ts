@@ -1,4 +1,5 @@
-import { describeIssues, readJsonFile } from '../../tasks/shared/validation';
+import { describeIssues } from '../../lib/issues';
+import { readJsonFile } from '../../lib/json-file';
 import { type Scenario, scenarioSchema } from './schema';
 
 /** A scenario file that cannot be run; the message names the file and every problem's JSON path. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { describeIssues } from './validation';
+import { describeIssues } from '../../lib/issues';
 
 /**
  * The names of the errors the Lambda tasks throw. Step Functions sees an error's `name` as the Lambda

@@ -1,4 +1,4 @@
-import { describeIssues } from '../shared/validation';
+import { describeIssues } from '../../lib/issues';
 import { drPromotionRequestSchema, type ValidateDrRequestInput, type ValidateDrRequestOutput } from './contract';
 
 /**

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 
 /**
@@ -51,19 +50,4 @@ export function describeIssues(data: unknown, issues: readonly z.core.$ZodIssue[
     }
     return [`${jsonPath(issue.path)}: ${shown(valueAt(data, issue.path))}; ${issue.message}`];
   });
-}
-
-/** A JSON file's parsed content, or the one problem that kept it from being read (for a located error). */
-export function readJsonFile(file: string): { data: unknown; text: string } | { problem: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return { problem: `cannot read the file: ${(e as Error).message}` };
-  }
-  try {
-    return { data: JSON.parse(text), text };
-  } catch (e) {
-    return { problem: `not valid JSON: ${(e as Error).message}` };
-  }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeIssues, jsonPath } from '../../../tasks/shared/validation';
+import { describeIssues, jsonPath } from '../../lib/issues';
 
 describe('describeIssues', () => {
   const schema = z.strictObject({
