@@ -29,7 +29,7 @@ export interface HaFoundationProps {
    */
   readonly notificationEmails?: readonly string[];
   /**
-   * Retention of the state machine log group.
+   * Retention of every log group of the workflows: the state machines' and each task function's.
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
@@ -49,6 +49,8 @@ export class HaFoundation extends Construct {
   readonly table: dynamodb.Table;
   readonly topic: sns.Topic;
   readonly logGroup: logs.LogGroup;
+  /** The retention every workflow gives its log groups (the state machines' and its task functions'). */
+  readonly logRetention: logs.RetentionDays;
 
   constructor(scope: Construct, id: string, props: HaFoundationProps = {}) {
     super(scope, id);
@@ -95,8 +97,9 @@ export class HaFoundation extends Construct {
       this.topic.addSubscription(new subs.EmailSubscription(email));
     }
 
+    this.logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      retention: this.logRetention,
       encryptionKey: this.key,
       removalPolicy,
     });

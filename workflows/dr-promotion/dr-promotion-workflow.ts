@@ -3,7 +3,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -129,7 +128,7 @@ export class DrPromotionWorkflow extends Construct {
     const { foundation } = props;
     const stack = Stack.of(this);
     const { partition, account, region } = stack;
-    const retention = logs.RetentionDays.THREE_MONTHS;
+    const retention = foundation.logRetention;
     const prefix = props.documentNamePrefix ?? stack.stackName;
     for (const preset of ['iris', 'command'] as const) {
       if (!props.sets.some((s) => s.promotion.preset === preset)) continue;

@@ -3,7 +3,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -142,7 +141,7 @@ export class InstanceRecoveryWorkflow extends Construct {
     const { partition, region, account } = Stack.of(this);
     const ec2Arn = (resource: string) => `arn:${partition}:ec2:${region}:${account}:${resource}`;
     const groupIds = props.groups.map((g) => g.id);
-    const retention = logs.RetentionDays.THREE_MONTHS;
+    const retention = foundation.logRetention;
 
     for (const vpcId of new Set(props.groups.map((g) => g.vpcId))) {
       // No ingress rule, and one egress rule that matches nothing: without any egress rule EC2 would add

@@ -4,7 +4,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -135,7 +134,7 @@ export class MirrorFailoverWorkflow extends Construct {
     validate(props);
     const { foundation } = props;
     const stack = Stack.of(this);
-    const retention = logs.RetentionDays.THREE_MONTHS;
+    const retention = foundation.logRetention;
 
     const plan = new TaskFunction(this, 'PlanTargetSwitch', {
       task: 'plan-target-switch',

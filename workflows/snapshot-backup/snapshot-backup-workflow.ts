@@ -2,7 +2,6 @@ import { Duration, Stack, TimeZone, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -208,7 +207,7 @@ export class SnapshotBackupWorkflow extends Construct {
     const ec2Arn = (resource: string, withAccount = true) =>
       `arn:${partition}:ec2:${region}:${withAccount ? account : ''}:${resource}`;
     const snapshotArn = (inRegion: string) => `arn:${partition}:ec2:${inRegion}::snapshot/*`;
-    const retention = logs.RetentionDays.THREE_MONTHS;
+    const retention = foundation.logRetention;
     const thawTimeout = props.thawTimeout ?? Duration.seconds(60);
     const longestCompletion = Math.max(...props.policies.map((p) => completionOf(p).toSeconds()));
     const pollInterval =
