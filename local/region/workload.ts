@@ -112,7 +112,7 @@ export class WorkloadModel implements WorkloadUpdates {
     /** The caller's modeled time (epoch ms): each execution has its own clock. */
     private readonly now: () => number,
     /** Epoch ms of the drill's start (`atSeconds` counts from it). */
-    private readonly startMs: number,
+    startMs: number,
     changes: WorkloadChanges = [],
   ) {
     this.pending = changes
@@ -211,9 +211,11 @@ export class WorkloadModel implements WorkloadUpdates {
    * start; `to` is null while still frozen at the end. The final workload alone cannot show a freeze that a thaw
    * ended too late.
    */
-  frozenIntervals(): FrozenInterval[] {
+  frozenIntervals(
+    /** Epoch ms the timeline starts (the caller's clock's start). */
+    start: number,
+  ): FrozenInterval[] {
     this.applyDueChanges();
-    const start = this.startMs;
     return [...this.histories].flatMap(([instanceId, history]) => {
       const out: FrozenInterval[] = [];
       let since: number | undefined;

@@ -22,7 +22,10 @@ export class Capacity {
   constructor(private readonly store: Ec2Store) {
     const { env } = store;
     const start = store.region.clock.startMs;
-    this.impairments = env.impairedAvailabilityZones.map((z) => ({ zone: z.zone, fromMs: start + z.fromSeconds * 1000 }));
+    this.impairments = env.impairedAvailabilityZones.map((z) => ({
+      zone: z.zone,
+      fromMs: start + z.fromSeconds * 1000,
+    }));
     this.capacityLeft = env.capacity.map((c) => c.times ?? Infinity);
     this.bootFailuresLeft = env.bootFailures.map((b) => b.count ?? Infinity);
   }
@@ -82,9 +85,7 @@ export class Capacity {
    * where a `capacity` entry says `Unsupported` with no `times` (the type is not offered there at all). The types
    * listed are those of the environment (instances, capacity entries) and those an `instance-type` filter names.
    */
-  describeInstanceTypeOfferings(
-    req: DescribeInstanceTypeOfferingsRequest,
-  ): Json<DescribeInstanceTypeOfferingsResult> {
+  describeInstanceTypeOfferings(req: DescribeInstanceTypeOfferingsRequest): Json<DescribeInstanceTypeOfferingsResult> {
     const { env, region } = this.store;
     const locationType = req.LocationType ?? 'region';
     if (locationType !== 'region' && locationType !== 'availability-zone') {

@@ -25,7 +25,7 @@ import { Capacity } from './capacity';
 import { Instances } from './instances';
 import { Launcher } from './launch';
 import { Network } from './network';
-import { checkTagKeys, Ec2Store, ec2Error, required } from './records';
+import { checkTagKeys, Ec2Store, ec2Error, type InstanceRecord, required } from './records';
 import { type Ec2Environment, ec2EnvironmentSchema } from './schema';
 import { Storage } from './storage';
 
@@ -145,7 +145,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     return {
       instances: this.instances.snapshot(),
       writers: this.instances.writers(),
-      frozen: this.workload.frozenIntervals(),
+      frozen: this.workload.frozenIntervals(this.region.clock.startMs),
       subnets: [...this.store.subnets.values()].map((s) => ({ ...s, tags: { ...s.tags } })),
       securityGroups: [...this.store.groups.values()].map((g) => ({ ...g, tags: { ...g.tags } })),
       volumes,
@@ -167,7 +167,7 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
         return fn(input as I);
       };
     const { instances, network, storage, capacity } = this;
-    const isListed = (rec: Parameters<Instances['viewAt']>[0], t: number) => instances.viewAt(rec, t) !== undefined;
+    const isListed = (rec: InstanceRecord, t: number) => instances.viewAt(rec, t) !== undefined;
     return {
       RunInstances: on(runInstances),
       DescribeImages: on((r: DescribeImagesRequest) => storage.describeImages(r)),
@@ -220,7 +220,8 @@ export class Ec2Simulator implements ServiceSimulator, InstanceInspector, Instan
     const problems = this.launcher.loadInstances();
     this.storage.loadSnapshots();
     for (const c of this.store.env.workloadChanges) {
-      if (!this.store.instances.has(c.instanceId)) problems.push(`workloadChanges: unknown instanceId '${c.instanceId}'`);
+      if (!this.store.instances.has(c.instanceId))
+        problems.push(`workloadChanges: unknown instanceId '${c.instanceId}'`);
     }
     if (problems.length > 0) throw new Error(`invalid EC2 environment:\n  ${problems.join('\n  ')}`);
   }

@@ -212,7 +212,15 @@ export class Launcher {
       };
       this.store.instances.set(instanceId, rec);
       this.store.workload.addInstance(instanceId);
-      this.storage.addVolume(rec, '/dev/xvda', 8, 'gp3', true, { ...launch.volumeTags }, `vol-${region.random.hex(17)}`);
+      this.storage.addVolume(
+        rec,
+        '/dev/xvda',
+        8,
+        'gp3',
+        true,
+        { ...launch.volumeTags },
+        `vol-${region.random.hex(17)}`,
+      );
       for (const extra of req.NetworkInterfaces?.slice(1) ?? []) this.network.launchInterface(rec, extra);
       recordGroups(rec, -Infinity);
       created.push(rec);
@@ -246,7 +254,14 @@ export class Launcher {
       terminated: [{ at: start, state: 'terminated', reason: 'User initiated' }],
     };
     const volumes = i.volumes ?? [
-      { volumeId: `vol-${region.random.hex(17)}`, device: '/dev/xvda', sizeGiB: 8, volumeType: 'gp3', boot: true, tags: {} },
+      {
+        volumeId: `vol-${region.random.hex(17)}`,
+        device: '/dev/xvda',
+        sizeGiB: 8,
+        volumeType: 'gp3',
+        boot: true,
+        tags: {},
+      },
     ];
     const rec: InstanceRecord = {
       instanceId: i.instanceId,

@@ -247,10 +247,7 @@ export class Network {
   }
 
   /** A secondary interface of a RunInstances request (`NetworkInterfaces[1…]`). */
-  launchInterface(
-    rec: InstanceRecord,
-    spec: NonNullable<RunInstancesRequest['NetworkInterfaces']>[number],
-  ): void {
+  launchInterface(rec: InstanceRecord, spec: NonNullable<RunInstancesRequest['NetworkInterfaces']>[number]): void {
     const subnet = spec.SubnetId ? this.store.subnets.get(spec.SubnetId) : rec.subnet;
     if (!subnet) throw ec2Error('InvalidSubnetID.NotFound', `The subnet ID '${spec.SubnetId}' does not exist`);
     rec.extraInterfaces.push({

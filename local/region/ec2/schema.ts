@@ -155,4 +155,3 @@ export const ec2EnvironmentSchema = z.strictObject({
 });
 export type Ec2Environment = z.input<typeof ec2EnvironmentSchema>;
 export type Env = z.output<typeof ec2EnvironmentSchema>;
-
