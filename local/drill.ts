@@ -2,7 +2,7 @@ import { CloudWatchSimulator } from './region/cloudwatch';
 import { DynamoDbSimulator } from './region/dynamodb';
 import { Ec2Simulator, type HookFiring } from './region/ec2';
 import { BECAME_PRIMARY, type BecamePrimaryEvent, MIRROR_EVENT_SOURCE } from '../workflows/mirror-failover/input';
-import { rulesFromTemplate } from './region/ec2-network';
+import { rulesFromTemplate } from './region/ec2/network';
 import { applyDeployTimeCall, type Elbv2Environment, Elbv2Simulator } from './region/elbv2';
 import { deepPartialMatch } from './region/faults';
 import { HttpSimulator } from './region/http';

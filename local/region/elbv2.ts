@@ -12,10 +12,9 @@ import type {
   TargetHealthReasonEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
-import type { InstanceTimeline } from './ec2';
 import { AwsApiError } from './errors';
 import type { ActionHandler, ServiceSimulator, SimulatedRegion } from './region';
-import type { InstanceInspector, InstanceView, ZoneLister } from './types';
+import type { InstanceInspector, InstanceTimeline, InstanceView, ZoneLister } from './types';
 
 const protocols = ['HTTP', 'HTTPS', 'TCP', 'TLS', 'UDP', 'TCP_UDP'] as const;
 

@@ -17,7 +17,9 @@
 import { z } from 'zod';
 import { AwsApiError } from './errors';
 import type { ActionHandler, ServiceSimulator, SimulatedRegion } from './region';
-import type { InstanceInspector } from './types';
+import { SsmSimulator } from './ssm';
+import { type InstanceInspector, instanceInspectorOf } from './types';
+import type { PendingWorkloadEffects } from './workload';
 
 export const httpEnvironmentSchema = z.strictObject({
   endpoints: z
@@ -54,6 +56,13 @@ export interface HttpGetOutput {
 
 const DEFAULT_TIMEOUT_SECONDS = 10;
 
+/** What the probe needs of the region: the instances behind the endpoints, and Run Command's pending effects. */
+export interface HttpDependencies {
+  readonly instances: InstanceInspector;
+  /** Applied before a member's workload is read, so that a promotion script that has ended shows. */
+  readonly pendingEffects?: PendingWorkloadEffects;
+}
+
 export class HttpSimulator implements ServiceSimulator {
   readonly name = 'http' as const;
   readonly actions: Readonly<Record<string, ActionHandler>> = {
@@ -66,6 +75,8 @@ export class HttpSimulator implements ServiceSimulator {
   constructor(
     private readonly region: SimulatedRegion,
     environment: HttpEnvironment = {},
+    /** @default the region's `ec2` and `ssm` services, looked up at each use */
+    private readonly dependencies?: HttpDependencies,
   ) {
     for (const e of httpEnvironmentSchema.parse(environment).endpoints) this.endpoints.set(e.url, e);
   }
@@ -119,13 +130,15 @@ export class HttpSimulator implements ServiceSimulator {
 
   /** Lets Run Command effects that are due (e.g. a promotion script) reach the workload before it is read. */
   private settleRunCommand(): void {
-    if (this.region.hasService('ssm'))
-      (this.region.service('ssm') as unknown as Partial<{ settle(): void }>).settle?.();
+    if (this.dependencies) {
+      this.dependencies.pendingEffects?.settle();
+      return;
+    }
+    const ssm = this.region.hasService('ssm') ? this.region.service('ssm') : undefined;
+    if (ssm instanceof SsmSimulator) ssm.settle();
   }
 
   private inspector(): InstanceInspector {
-    if (!this.region.hasService('ec2'))
-      throw new Error('the simulated http probe needs the ec2 service (InstanceInspector)');
-    return this.region.service('ec2') as unknown as InstanceInspector;
+    return this.dependencies?.instances ?? instanceInspectorOf(this.region, 'the simulated http probe');
   }
 }

@@ -38,9 +38,14 @@ import type {
 import { z } from 'zod';
 import { AwsApiError } from './errors';
 import type { ActionHandler, ServiceSimulator, SimulatedRegion } from './region';
-import type { InstanceInspector, WorkloadState } from './types';
-
-export const workloadStateSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+import { type InstanceInspector, instanceInspectorOf } from './types';
+import {
+  instanceHostOf,
+  type PendingWorkloadEffects,
+  type WorkloadState,
+  workloadStateSchema,
+  type WorkloadUpdates,
+} from './workload';
 
 export const ssmScriptRuleSchema = z.strictObject({
   /** Only on this instance. Omitted: any instance. */
@@ -126,7 +131,13 @@ interface CommandRecord {
 
 type Input = Record<string, unknown>;
 
-export class SsmSimulator implements ServiceSimulator {
+/** What Run Command needs of the region: the instances (is the agent online?) and their workload (a command's effect). */
+export interface SsmDependencies {
+  readonly instances: InstanceInspector;
+  readonly workload: WorkloadUpdates;
+}
+
+export class SsmSimulator implements ServiceSimulator, PendingWorkloadEffects {
   readonly name = 'ssm' as const;
   readonly actions: Readonly<Record<string, ActionHandler>> = {
     SendCommand: (input) => this.sendCommand(input),
@@ -141,6 +152,8 @@ export class SsmSimulator implements ServiceSimulator {
   constructor(
     private readonly region: SimulatedRegion,
     environment: SsmEnvironment = {},
+    /** @default the region's `ec2` service and its `workload`, looked up at each use */
+    private readonly dependencies?: SsmDependencies,
   ) {
     const env = ssmEnvironmentSchema.parse(environment);
     for (const d of [...BUILT_IN_DOCUMENTS, ...env.documents]) this.documents.set(d.name, d.parameters);
@@ -210,7 +223,7 @@ export class SsmSimulator implements ServiceSimulator {
       if (finishAt > timeoutAt) return end('TimedOut', 'ExecutionTimedOut', timeoutAt);
       const effect = view ? inv.effect : undefined;
       // At the command's own end: the caller's clock may be later (each execution keeps its own modeled time).
-      if (effect) this.inspector().updateWorkload(inv.instanceId, effect, finishAt);
+      if (effect) this.workload().update(inv.instanceId, effect, finishAt);
       const success = inv.exitCode === 0;
       inv.outcome = {
         status: success ? 'Success' : 'Failed',
@@ -246,8 +259,11 @@ export class SsmSimulator implements ServiceSimulator {
   }
 
   private inspector(): InstanceInspector {
-    if (!this.region.hasService('ec2')) throw new Error('the simulated SSM needs the ec2 service (InstanceInspector)');
-    return this.region.service('ec2') as unknown as InstanceInspector;
+    return this.dependencies?.instances ?? instanceInspectorOf(this.region, 'the simulated SSM');
+  }
+
+  private workload(): WorkloadUpdates {
+    return this.dependencies?.workload ?? instanceHostOf(this.region, 'the simulated SSM').workload;
   }
 
   // ---------------------------------------------------------------------------------------------------------------

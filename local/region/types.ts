@@ -1,6 +1,9 @@
+import type { ServiceSimulator, SimulatedRegion } from './region';
+
 /**
  * What services of the simulated region may ask of each other. ELBv2 health, SSM Run Command and the HTTP
- * probe all depend on the EC2 instance behind them; the EC2 simulator implements `InstanceInspector`.
+ * probe all depend on the EC2 instance behind them; the EC2 simulator implements `InstanceInspector`. The database
+ * workload on an instance is workload.ts.
  */
 
 /** What the workload on an instance (the database) is doing: changed by Run Command scripts, read by probes. */
@@ -33,9 +36,32 @@ export interface InstanceInspector {
   inspectInstance(instanceId: string): InstanceView | undefined;
   /** Finds the instance that has this private IP address (for probes by address). */
   findInstanceByAddress(address: string): InstanceView | undefined;
-  /**
-   * Changes the workload state of an instance (a Run Command script's effect), now or at `atMs` (epoch ms) when
-   * the change happened earlier than the caller's modeled time.
-   */
-  updateWorkload(instanceId: string, changes: WorkloadState, atMs?: number): void;
+}
+
+/**
+ * What ELBv2 health needs beyond `InstanceInspector`: the instance's past, so a health state that depends on
+ * how long an instance has been down is computed exactly however rarely it is read.
+ */
+export interface InstanceTimeline {
+  /** The instance at `fromMs` and at each later moment up to `toMs` when its view may have changed. */
+  instanceHistory(instanceId: string, fromMs: number, toMs: number): { at: number; view: InstanceView | undefined }[];
+}
+
+/**
+ * The region's `ec2` service as an `InstanceInspector` (the EC2 simulator, or a test's stand-in), checked; `who`
+ * names the service that needs it in the error when there is none.
+ */
+export function instanceInspectorOf(region: SimulatedRegion, who: string): ServiceSimulator & InstanceInspector {
+  const ec2: ServiceSimulator | undefined = region.hasService('ec2') ? region.service('ec2') : undefined;
+  if (!ec2 || !isInstanceInspector(ec2)) throw new Error(`${who} needs the ec2 service (InstanceInspector)`);
+  return ec2;
+}
+
+function isInstanceInspector(service: ServiceSimulator): service is ServiceSimulator & InstanceInspector {
+  return (
+    'inspectInstance' in service &&
+    typeof service.inspectInstance === 'function' &&
+    'findInstanceByAddress' in service &&
+    typeof service.findInstanceByAddress === 'function'
+  );
 }

@@ -1,5 +1,6 @@
 import type { ActionHandler, ServiceSimulator } from '../../../local/region/region';
 import type { InstanceInspector, InstanceView, WorkloadState } from '../../../local/region/types';
+import type { WorkloadUpdates } from '../../../local/region/workload';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -11,6 +12,8 @@ export class FakeEc2 implements ServiceSimulator, InstanceInspector {
   readonly name = 'ec2' as const;
   readonly actions: Readonly<Record<string, ActionHandler>> = {};
   private readonly instances = new Map<string, Mutable<InstanceView>>();
+  /** The workload as SSM changes it: through `updateWorkload`, so that a test can spy on it. */
+  readonly workload: WorkloadUpdates = { update: (id, changes, atMs) => this.updateWorkload(id, changes, atMs) };
 
   constructor(instances: (Partial<InstanceView> & { instanceId: string })[] = []) {
     instances.forEach((i, n) => this.add(i, n));
@@ -51,7 +54,7 @@ export class FakeEc2 implements ServiceSimulator, InstanceInspector {
     return i && structuredClone(i);
   }
 
-  updateWorkload(instanceId: string, changes: WorkloadState): void {
+  updateWorkload(instanceId: string, changes: WorkloadState, _atMs?: number): void {
     const i = this.required(instanceId);
     i.workload = { ...i.workload, ...changes };
   }

@@ -1,7 +1,7 @@
 import type { CopySnapshotResult, DescribeImagesResult } from '@aws-sdk/client-ec2';
 import { type Ec2Environment, Ec2Simulator, type Json } from '../../../local/region/ec2';
 import { SimulatedRegion } from '../../../local/region/region';
-import { CONCURRENT_COPIES_PER_REGION } from '../../../local/region/snapshot-rules';
+import { CONCURRENT_COPIES_PER_REGION } from '../../../local/region/ec2/snapshot-rules';
 
 const AMI = 'ami-0123456789abcdef0';
 const ROOT_SNAPSHOT = 'snap-0aaaaaaaaaaaaaaa1';

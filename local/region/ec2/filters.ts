@@ -1,5 +1,5 @@
 import type { Filter, Tag } from '@aws-sdk/client-ec2';
-import { AwsApiError } from './errors';
+import { AwsApiError } from '../errors';
 
 /** What a filter may match on one resource: named fields (one value or several) and its tags. */
 export interface FilterTarget {

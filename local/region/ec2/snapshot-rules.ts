@@ -1,4 +1,4 @@
-import { AwsApiError } from './errors';
+import { AwsApiError } from '../errors';
 
 /**
  * EBS snapshot rules of the simulated region (issue #13 item 13).
