@@ -173,22 +173,31 @@ export function waitTargetHealthy(scope: Construct, props: WaitTargetHealthyProp
         : sfn.Condition.numberGreaterThanEqualsJsonPath(attempts, props.maxChecks),
       props.exhausted,
     );
-  if (props.whileRegistering) {
+  const registering = props.whileRegistering && registrationWait(scope, props, props.whileRegistering);
+  if (registering) {
     decide.when(
       sfn.Condition.and(
         sfn.Condition.isPresent('$.health.target.Reason'),
         sfn.Condition.stringEquals('$.health.target.Reason', 'Elb.RegistrationInProgress'),
       ),
-      registrationWait(scope, props, props.whileRegistering).next(read),
+      registering,
     );
   }
   decide.otherwise(props.beforeNextCheck ? props.beforeNextCheck(wait) : wait);
-  wait.next(count).next(read).next(decide);
+  // CDK renders the states in the order their transitions were made: count → read, then the registration wait's,
+  // then the start's.
+  wait.next(count).next(read);
+  registering?.next(read);
+  read.next(decide);
   return props.waitFirst ? start.next(wait) : start.next(read);
 }
 
-/** The longer wait while registering, counted as the number of checks it replaces. */
-function registrationWait(scope: Construct, props: WaitTargetHealthyProps, registering: WhileRegisteringProps) {
+/** The longer wait while registering, counted as the number of checks it replaces (the caller wires its end). */
+function registrationWait(
+  scope: Construct,
+  props: WaitTargetHealthyProps,
+  registering: WhileRegisteringProps,
+): sfn.Chain {
   const checks = registering.interval.toSeconds() / props.interval.toSeconds();
   if (!Number.isInteger(checks) || checks < 1) {
     throw new Error(

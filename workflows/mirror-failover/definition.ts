@@ -43,15 +43,16 @@ export interface MirrorFailoverDeps {
  */
 export function mirrorFailoverDefinition(scope: Construct, deps: MirrorFailoverDeps): sfn.IChainable {
   const ctx = mirrorContext(scope, deps);
-  // Each round under the lock: probe until exactly one member answers SUCCESS, switch the targets to it, wait until
-  // it is healthy, re-probe and release; a primary that moved meanwhile goes round again (ctx.goRound).
-  const rounds = switchRounds(ctx, {
-    switchToPrimary: switchToPrimary(ctx, {
-      waitHealthy: waitUntilPrimaryHealthy(ctx),
-      release: releaseIfStillPrimary(ctx),
-    }),
-    giveUp: giveUp(ctx),
-  });
+  // The steps of a round under the lock, each with its failure paths (see Step for why they are built in this order):
+  const rounds = switchRounds(ctx); // probe until exactly one member answers SUCCESS
+  const switchTargets = switchToPrimary(ctx); // read the targets; deregister the others, register the primary
+  const waitHealthy = waitUntilPrimaryHealthy(ctx); // until healthy in each target group, re-probing meanwhile
+  const release = releaseIfStillPrimary(ctx); // re-probe, then record and release
+  const outOfRounds = giveUp(ctx); // after MAX_SWITCH_ROUNDS: deregister who is not primary, escalate
+  // ... and how they follow one another; a primary that moved meanwhile goes round again (ctx.goRound).
+  rounds.connect({ switchToPrimary: switchTargets.entry, giveUp: outOfRounds });
+  switchTargets.connect({ waitHealthy, release: release.entry });
+  release.connect();
   // Which mirror set? Probe, take its lock (or hand the event to the holder), then the rounds.
-  return readTrigger(ctx, probeAndLock(ctx).next(rounds));
+  return readTrigger(ctx, probeAndLock(ctx).next(rounds.entry));
 }

@@ -6,6 +6,17 @@ import type { MirrorFailoverDeps } from '../definition';
 import { failureRecords } from './failure';
 import { PROBE, SET, SWITCH } from './paths';
 
+/**
+ * A step built in two phases: its function makes the step's states and their failure paths, `connect` its happy-path
+ * transitions to the next steps. CDK renders a definition's states in an order that follows the order in which the
+ * transitions into each state were made, so definition.ts builds every step first and connects them after, as the
+ * single function did before the split (the ASL diff checks that order).
+ */
+export interface Step<Next> {
+  readonly entry: sfn.IChainable;
+  readonly connect: (next: Next) => void;
+}
+
 /** What every step of the failover shares. */
 export interface MirrorContext {
   readonly scope: Construct;

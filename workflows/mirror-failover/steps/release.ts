@@ -14,14 +14,14 @@ import {
   throttlingRetry,
 } from '../../fragments';
 import { HAND_OFF_ATTRIBUTE } from '../constants';
-import type { MirrorContext } from './context';
+import type { MirrorContext, Step } from './context';
 import { ON_FAILURE, SET, SWITCH } from './paths';
 
 /**
  * Before releasing: clear the hand-off mark, probe once more, and release only if nothing moved (and no event was
  * handed over meanwhile); record the switch (and notify) or that the targets were already correct.
  */
-export function releaseIfStillPrimary(ctx: MirrorContext): sfn.IChainable {
+export function releaseIfStillPrimary(ctx: MirrorContext): Step<void> {
   const { scope, deps, setKey, recordNeedsAttention, goRound } = ctx;
   const clearHandOff = new tasks.DynamoUpdateItem(scope, 'Clear the hand-off mark', {
     table: deps.table,
@@ -114,19 +114,21 @@ export function releaseIfStillPrimary(ctx: MirrorContext): sfn.IChainable {
   recordChecked.addCatch(recordNeedsAttention, ON_FAILURE);
   recordChecked.next(new sfn.Succeed(scope, 'Targets already point at the primary'));
 
-  clearHandOff.next(probeBeforeReleasing);
-  probeBeforeReleasing.next(
-    new sfn.Choice(scope, 'Is the chosen member still the only primary before releasing?')
-      .when(
-        ctx.stillOnlyPrimary,
-        new sfn.Choice(scope, 'Did this execution change the targets?')
-          .when(sfn.Condition.isPresent('$.changed'), recordSwitch)
-          .otherwise(recordChecked),
-      )
-      .otherwise(goRound),
-  );
-  recordSwitch.next(notifySwitched).next(switched);
-  return clearHandOff;
+  const connect = () => {
+    clearHandOff.next(probeBeforeReleasing);
+    probeBeforeReleasing.next(
+      new sfn.Choice(scope, 'Is the chosen member still the only primary before releasing?')
+        .when(
+          ctx.stillOnlyPrimary,
+          new sfn.Choice(scope, 'Did this execution change the targets?')
+            .when(sfn.Condition.isPresent('$.changed'), recordSwitch)
+            .otherwise(recordChecked),
+        )
+        .otherwise(goRound),
+    );
+    recordSwitch.next(notifySwitched).next(switched);
+  };
+  return { entry: clearHandOff, connect };
 }
 
 /**

@@ -1,10 +1,10 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Errors } from '../../fragments';
 import { MAX_SWITCH_ROUNDS } from '../constants';
-import type { MirrorContext } from './context';
+import type { MirrorContext, Step } from './context';
 import { ON_FAILURE, PROBE, SET } from './paths';
 
-export interface RoundsProps {
+export interface RoundsNext {
   /** Where a round goes once exactly one member answers SUCCESS (`$.probe` names it). */
   readonly switchToPrimary: sfn.IChainable;
   /** Where the execution goes after MAX_SWITCH_ROUNDS rounds. */
@@ -16,7 +16,7 @@ export interface RoundsProps {
  * deadline; zero or several fail closed), then switches to it. `ctx.goRound` starts the next round, up to
  * MAX_SWITCH_ROUNDS.
  */
-export function switchRounds(ctx: MirrorContext, props: RoundsProps): sfn.Chain {
+export function switchRounds(ctx: MirrorContext): Step<RoundsNext> {
   const { scope, recordNeedsAttention } = ctx;
   const startCountingRounds = new sfn.Pass(scope, 'Start counting rounds', {
     result: sfn.Result.fromObject({ attempts: 1 }),
@@ -57,16 +57,19 @@ export function switchRounds(ctx: MirrorContext, props: RoundsProps): sfn.Chain 
     .when(sfn.Condition.numberGreaterThanEquals(`${PROBE}.primaryCount`, 2), ambiguous)
     .otherwise(noPrimary);
 
-  ctx.goRound.next(
-    new sfn.Choice(scope, 'May the workflow go round again?')
-      .when(sfn.Condition.numberGreaterThan('$.rounds.attempts', MAX_SWITCH_ROUNDS), props.giveUp)
-      .otherwise(startCounting),
-  );
-  const onePrimary = new sfn.Choice(scope, 'Does exactly one member answer SUCCESS?')
-    .when(sfn.Condition.numberEquals(`${PROBE}.primaryCount`, 1), props.switchToPrimary)
-    .when(sfn.Condition.numberGreaterThanEqualsJsonPath('$.probes.attempts', `${SET}.maxProbes`), gaveUp)
-    .otherwise(countProbe);
-  countProbe.next(waitToProbe).next(probeAgain).next(onePrimary);
-  startCounting.next(roundProbe).next(onePrimary);
-  return sfn.Chain.start(startCountingRounds).next(startCounting);
+  const connect = (next: RoundsNext) => {
+    ctx.goRound.next(
+      new sfn.Choice(scope, 'May the workflow go round again?')
+        .when(sfn.Condition.numberGreaterThan('$.rounds.attempts', MAX_SWITCH_ROUNDS), next.giveUp)
+        .otherwise(startCounting),
+    );
+    const onePrimary = new sfn.Choice(scope, 'Does exactly one member answer SUCCESS?')
+      .when(sfn.Condition.numberEquals(`${PROBE}.primaryCount`, 1), next.switchToPrimary)
+      .when(sfn.Condition.numberGreaterThanEqualsJsonPath('$.probes.attempts', `${SET}.maxProbes`), gaveUp)
+      .otherwise(countProbe);
+    countProbe.next(waitToProbe).next(probeAgain).next(onePrimary);
+    startCounting.next(roundProbe).next(onePrimary);
+    startCountingRounds.next(startCounting);
+  };
+  return { entry: startCountingRounds, connect };
 }

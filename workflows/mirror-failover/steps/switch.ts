@@ -1,9 +1,9 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { forEachTarget, lambdaTask, LOST_RESPONSE_RETRY } from '../../fragments';
-import type { MirrorContext } from './context';
+import type { MirrorContext, Step } from './context';
 import { ON_FAILURE, PLAN, PROBE, SET, SWITCH } from './paths';
 
-export interface SwitchProps {
+export interface SwitchNext {
   /** Runs once the primary is registered: wait until it is healthy in each target group. */
   readonly waitHealthy: sfn.IChainable;
   /** Where the round ends: re-probe and release (also when the targets needed no change). */
@@ -14,7 +14,7 @@ export interface SwitchProps {
  * Reads the targets, then switches: deregister the others, register the primary (never two at once), each change
  * right after a probe that says the chosen member is still the only primary (otherwise go round).
  */
-export function switchToPrimary(ctx: MirrorContext, props: SwitchProps): sfn.IChainable {
+export function switchToPrimary(ctx: MirrorContext): Step<SwitchNext> {
   const { scope, deps, recordNeedsAttention, stillOnlyPrimary, goRound } = ctx;
   const choose = new sfn.Pass(scope, 'Choose the member to switch to', {
     parameters: { 'primary.$': `${PROBE}.primary` },
@@ -59,31 +59,33 @@ export function switchToPrimary(ctx: MirrorContext, props: SwitchProps): sfn.ICh
   const probeBeforeRegistering = ctx.probe('Probe before registering the primary');
   probeBeforeRegistering.addCatch(recordNeedsAttention, ON_FAILURE);
 
-  const rememberPrevious = new sfn.Pass(scope, 'Remember the targets before the first change', {
-    parameters: { 'previous.$': `${PLAN}.previous` },
-    resultPath: '$.changed',
-  });
-  const firstChange = new sfn.Choice(scope, 'Is this the first change?')
-    .when(sfn.Condition.isPresent('$.changed'), probeBeforeDeregistering)
-    .otherwise(rememberPrevious);
-  rememberPrevious.next(probeBeforeDeregistering);
-  choose.next(plan);
-  plan.next(
-    new sfn.Choice(scope, 'Do the targets need to change?')
-      .when(sfn.Condition.booleanEquals(`${PLAN}.changes`, true), firstChange)
-      .otherwise(props.release),
-  );
-  probeBeforeDeregistering.next(
-    new sfn.Choice(scope, 'Is the chosen member still the only primary before deregistering?')
-      .when(stillOnlyPrimary, deregister)
-      .otherwise(goRound),
-  );
-  deregister.next(probeBeforeRegistering);
-  probeBeforeRegistering.next(
-    new sfn.Choice(scope, 'Is the chosen member still the only primary before registering?')
-      .when(stillOnlyPrimary, register)
-      .otherwise(goRound),
-  );
-  register.next(props.waitHealthy).next(props.release);
-  return choose;
+  const connect = (next: SwitchNext) => {
+    choose.next(plan);
+    const rememberPrevious = new sfn.Pass(scope, 'Remember the targets before the first change', {
+      parameters: { 'previous.$': `${PLAN}.previous` },
+      resultPath: '$.changed',
+    });
+    const firstChange = new sfn.Choice(scope, 'Is this the first change?')
+      .when(sfn.Condition.isPresent('$.changed'), probeBeforeDeregistering)
+      .otherwise(rememberPrevious);
+    rememberPrevious.next(probeBeforeDeregistering);
+    plan.next(
+      new sfn.Choice(scope, 'Do the targets need to change?')
+        .when(sfn.Condition.booleanEquals(`${PLAN}.changes`, true), firstChange)
+        .otherwise(next.release),
+    );
+    probeBeforeDeregistering.next(
+      new sfn.Choice(scope, 'Is the chosen member still the only primary before deregistering?')
+        .when(stillOnlyPrimary, deregister)
+        .otherwise(goRound),
+    );
+    deregister.next(probeBeforeRegistering);
+    probeBeforeRegistering.next(
+      new sfn.Choice(scope, 'Is the chosen member still the only primary before registering?')
+        .when(stillOnlyPrimary, register)
+        .otherwise(goRound),
+    );
+    register.next(next.waitHealthy).next(next.release);
+  };
+  return { entry: choose, connect };
 }
