@@ -167,7 +167,12 @@ describe('waitTargetHealthy', () => {
   const waitWithRegistration = (scope: Construct) =>
     forEachTargetGroup(scope, 'In each target group', {
       itemsPath: '$.targetGroupArns',
-      itemSelector: { 'targetGroupArn.$': '$$.Map.Item.Value', 'instanceId.$': '$.instanceId', 'maxChecks.$': '$.n' },
+      itemSelector: {
+        'targetGroupArn.$': '$$.Map.Item.Value',
+        'instanceId.$': '$.instanceId',
+        'maxChecks.$': '$.n',
+        'wanted.$': '$.wanted',
+      },
       iteration: waitTargetHealthy(scope, {
         readId: 'Read health',
         unreadableId: 'Health not readable',
@@ -181,7 +186,7 @@ describe('waitTargetHealthy', () => {
         beforeNextCheck: (wait) =>
           new sfn.Pass(scope, 'Re-check', { resultPath: sfn.JsonPath.DISCARD }).next(
             new sfn.Choice(scope, 'Still wanted?')
-              .when(sfn.Condition.isPresent('$.wanted'), wait)
+              .when(sfn.Condition.booleanEquals('$.wanted', true), wait)
               .otherwise(new sfn.Fail(scope, 'Not wanted any more', { error: 'Moved' })),
           ),
       }),
@@ -251,7 +256,7 @@ describe('waitTargetHealthy', () => {
     let machine: StateMachine;
     beforeAll(() => {
       // GIVEN the mirror-failover shape, run offline with the health read answered by a script
-      machine = new StateMachine(render(waitWithRegistration).definition as never);
+      machine = new StateMachine(structuredClone(render(waitWithRegistration).definition) as never);
     });
     const noWaits = {
       'Wait before checking target healthy': 0,
@@ -260,7 +265,7 @@ describe('waitTargetHealthy', () => {
     const run = async (answers: { State: string; Reason?: string }[], wanted = true) => {
       const reads: number[] = [];
       const execution = machine.run(
-        { targetGroupArns: [TG], instanceId: 'i-1', n: 12, ...(wanted ? { wanted: true } : {}) },
+        { targetGroupArns: [TG], instanceId: 'i-1', n: 12, wanted },
         {
           overrides: {
             waitTimeOverrides: noWaits,
