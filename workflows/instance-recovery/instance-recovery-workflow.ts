@@ -143,32 +143,7 @@ export class InstanceRecoveryWorkflow extends Construct {
     const groupIds = props.groups.map((g) => g.id);
     const retention = foundation.logRetention;
 
-    for (const vpcId of new Set(props.groups.map((g) => g.vpcId))) {
-      // No ingress rule, and one egress rule that matches nothing: without any egress rule EC2 would add
-      // "allow all outbound". The same rule aws-ec2's SecurityGroup writes for allowAllOutbound: false.
-      this.denyAllGroups[vpcId] = new ec2.CfnSecurityGroup(this, `DenyAll-${vpcId}`, {
-        vpcId,
-        groupDescription: 'ha-workflows fence: no inbound and no outbound traffic',
-        securityGroupEgress: [
-          {
-            cidrIp: '255.255.255.255/32',
-            description: 'Disallow all traffic',
-            ipProtocol: 'icmp',
-            fromPort: 252,
-            toPort: 86,
-          },
-        ],
-        tags: [{ key: 'ha-workflows:role', value: 'deny-all' }],
-      });
-      this.bootGroups[vpcId] = new ec2.CfnSecurityGroup(this, `Boot-${vpcId}`, {
-        vpcId,
-        groupDescription: 'ha-workflows replacement during boot: no inbound, HTTPS outbound only',
-        securityGroupEgress: [
-          { cidrIp: '0.0.0.0/0', description: 'HTTPS to AWS endpoints', ipProtocol: 'tcp', fromPort: 443, toPort: 443 },
-        ],
-        tags: [{ key: 'ha-workflows:role', value: 'boot' }],
-      });
-    }
+    this.createSecurityGroups(props);
 
     const describe = (actions: string[]) => new iam.PolicyStatement({ actions, resources: ['*'] });
     const inspect = new TaskFunction(this, 'InspectInstance', {
@@ -299,6 +274,36 @@ export class InstanceRecoveryWorkflow extends Construct {
         description: 'ha-workflows: an instance stopped → instance recovery (unprotected instances are ignored)',
         eventPattern: { source: ['aws.ec2'], detailType: [EC2_STATE_CHANGE], detail: { state: ['stopped'] } },
         targets: [target()],
+      });
+    }
+  }
+
+  /** The deny-all (fence) and boot security groups of each VPC of the groups. */
+  private createSecurityGroups(props: InstanceRecoveryWorkflowProps): void {
+    for (const vpcId of new Set(props.groups.map((g) => g.vpcId))) {
+      // No ingress rule, and one egress rule that matches nothing: without any egress rule EC2 would add
+      // "allow all outbound". The same rule aws-ec2's SecurityGroup writes for allowAllOutbound: false.
+      this.denyAllGroups[vpcId] = new ec2.CfnSecurityGroup(this, `DenyAll-${vpcId}`, {
+        vpcId,
+        groupDescription: 'ha-workflows fence: no inbound and no outbound traffic',
+        securityGroupEgress: [
+          {
+            cidrIp: '255.255.255.255/32',
+            description: 'Disallow all traffic',
+            ipProtocol: 'icmp',
+            fromPort: 252,
+            toPort: 86,
+          },
+        ],
+        tags: [{ key: 'ha-workflows:role', value: 'deny-all' }],
+      });
+      this.bootGroups[vpcId] = new ec2.CfnSecurityGroup(this, `Boot-${vpcId}`, {
+        vpcId,
+        groupDescription: 'ha-workflows replacement during boot: no inbound, HTTPS outbound only',
+        securityGroupEgress: [
+          { cidrIp: '0.0.0.0/0', description: 'HTTPS to AWS endpoints', ipProtocol: 'tcp', fromPort: 443, toPort: 443 },
+        ],
+        tags: [{ key: 'ha-workflows:role', value: 'boot' }],
       });
     }
   }

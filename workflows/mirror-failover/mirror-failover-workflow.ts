@@ -266,8 +266,12 @@ export class MirrorFailoverWorkflow extends Construct {
       });
     }
 
-    // ── What the members need: the hook's permission, and the probe's security group to let in ─────────────
-    this.hookPolicy = new iam.ManagedPolicy(this, 'HookPolicy', {
+    this.hookPolicy = this.createMemberAccess(stack);
+  }
+
+  /** What the members need: the hook's permission, and the probe's security group to let in (as outputs). */
+  private createMemberAccess(stack: Stack): iam.ManagedPolicy {
+    const hookPolicy = new iam.ManagedPolicy(this, 'HookPolicy', {
       description: `Lets a mirror member's become-primary hook put the "${BECAME_PRIMARY}" event, and nothing else`,
       statements: [
         new iam.PolicyStatement({
@@ -279,7 +283,7 @@ export class MirrorFailoverWorkflow extends Construct {
     });
     new CfnOutput(this, 'HookPolicyArn', {
       description: "Attach to the mirror members' instance role (become-primary hook)",
-      value: this.hookPolicy.managedPolicyArn,
+      value: hookPolicy.managedPolicyArn,
     });
     for (const [name, sg] of Object.entries(this.probeSecurityGroups)) {
       new CfnOutput(this, `ProbeSecurityGroupId-${name}`, {
@@ -287,6 +291,7 @@ export class MirrorFailoverWorkflow extends Construct {
         value: sg.securityGroupId,
       });
     }
+    return hookPolicy;
   }
 
   /**

@@ -1,0 +1,107 @@
+import { type Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import {
+  LAMBDA_SERVICE_RETRY,
+  LAMBDA_TASK_TIMEOUT,
+  LOST_RESPONSE_RETRY,
+  RECOVERY_LAMBDA_THROTTLING_RETRY,
+  States,
+} from '../../fragments';
+import type { InstanceRecoveryDeps } from '../definition';
+
+/** The inspect task's plan: the group, its lock's times, the candidate subnets, the failed instance's settings. */
+export const PLAN = '$.inspection.value';
+/** What the replacement carries over from the failed instance. */
+export const SOURCE = `${PLAN}.source`;
+/** The replacement's id: "none" until it is known. */
+export const NEW_ID = '$.launch.value.instanceId';
+/** The Catch of every step once the group lock is held (and of the steps before it): keep the error. */
+export const ON_FAILURE = { errors: [States.ALL], resultPath: '$.failure' };
+
+/** What every step of the recovery shares: where it builds, its dependencies, and the IAM scopes. */
+export interface RecoveryScope {
+  readonly scope: Construct;
+  readonly deps: InstanceRecoveryDeps;
+  /** The group item's key in the state table: `GROUP#<group id>`. */
+  readonly groupKey: string;
+  readonly ec2Arn: (resource: string) => string;
+  /** The VPCs of the configured groups. */
+  readonly vpcArns: readonly string[];
+  /** The configured target groups (a placeholder when there are none: IAM needs a resource). */
+  readonly targetGroupResources: readonly string[];
+  /** An EC2 action on the instances tagged with a configured group only. */
+  readonly protectedInstances: (actions: string[]) => iam.PolicyStatement;
+  /** A Describe* action (on every resource: they take no resource-level permissions). */
+  readonly describe: (action: string) => iam.PolicyStatement;
+}
+
+/** The failure paths every step ends in (built by ./failure). */
+export interface RecoveryContext extends RecoveryScope {
+  /** Before the group lock is held: record on the instance's own item, notify, fail. */
+  readonly recordNotStarted: sfn.IChainable;
+  /** Once the group lock is held: name the replacement, record NEEDS_ATTENTION, release, notify, fail. */
+  readonly needsAttention: sfn.IChainable;
+  /** A Pass that sets `$.failure` to this error and goes to `needsAttention`. */
+  readonly failWith: (id: string, error: string, cause: string) => sfn.IChainable;
+}
+
+export function recoveryScope(scope: Construct, deps: InstanceRecoveryDeps): RecoveryScope {
+  const { partition, region, account } = Stack.of(scope);
+  const ec2Arn = (resource: string) => `arn:${partition}:ec2:${region}:${account}:${resource}`;
+  const groupIds = deps.groups.map((g) => g.id);
+  const targetGroupArns = [...new Set(deps.groups.flatMap((g) => g.targetGroupArns))];
+  return {
+    scope,
+    deps,
+    groupKey: sfn.JsonPath.format('GROUP#{}', sfn.JsonPath.stringAt(`${PLAN}.groupId`)),
+    ec2Arn,
+    vpcArns: [...new Set(deps.groups.map((g) => ec2Arn(`vpc/${g.vpcId}`)))],
+    // With no target group configured the Maps iterate over nothing; IAM still needs a resource, so name none.
+    targetGroupResources: targetGroupArns.length
+      ? targetGroupArns
+      : [`arn:${partition}:elasticloadbalancing:${region}:${account}:targetgroup/no-target-group-configured/0`],
+    protectedInstances: (actions) =>
+      new iam.PolicyStatement({
+        actions,
+        resources: [ec2Arn('instance/*')],
+        conditions: { StringEquals: { [`aws:ResourceTag/${deps.tagKey}`]: groupIds } },
+      }),
+    describe: (action) => new iam.PolicyStatement({ actions: [action], resources: ['*'] }),
+  };
+}
+
+export interface RecoveryLambdaProps {
+  readonly fn: lambda.IFunction;
+  readonly payload: Record<string, unknown>;
+  readonly resultPath: string;
+  readonly timeout?: Duration;
+}
+
+/**
+ * A Lambda task of the recovery: the Lambda service's own errors, then throttling its SDK clients gave up on
+ * (bounded by time, see RECOVERY_LAMBDA_THROTTLING_RETRY), and, when it is idempotent, a lost response.
+ */
+export function recoveryLambda(
+  scope: Construct,
+  id: string,
+  props: RecoveryLambdaProps,
+  idempotent: boolean,
+): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: props.fn,
+    payload: sfn.TaskInput.fromObject(props.payload),
+    payloadResponseOnly: false,
+    retryOnServiceExceptions: false,
+    resultSelector: { 'value.$': '$.Payload' },
+    resultPath: props.resultPath,
+    taskTimeout: sfn.Timeout.duration(props.timeout ?? LAMBDA_TASK_TIMEOUT),
+  });
+  task.addRetry(LAMBDA_SERVICE_RETRY);
+  if (idempotent) task.addRetry(LOST_RESPONSE_RETRY);
+  task.addRetry(RECOVERY_LAMBDA_THROTTLING_RETRY);
+  return task;
+}

@@ -1,0 +1,150 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { STATE_TABLE_KEYS } from '../../base/foundation';
+import {
+  API_CALL_TIMEOUT,
+  AwsCall,
+  notifyThenFail,
+  RECOVERY_EC2_RETRY,
+  releaseLock,
+  States,
+  throttlingRetry,
+} from '../../fragments';
+import { INSTANCE_RECORD_PREFIX, LIVE_STATES, REPLACES_TAG } from '../constants';
+import { NEW_ID, PLAN, type RecoveryContext, type RecoveryScope } from './context';
+
+/** The recovery's steps with its two failure paths: before the group lock, and once it is held. */
+export function withFailurePaths(ctx: RecoveryScope): RecoveryContext {
+  const needsAttention = recordNeedsAttention(ctx);
+  return {
+    ...ctx,
+    recordNotStarted: recordNotStarted(ctx),
+    needsAttention,
+    failWith: (id, error, cause) =>
+      new sfn.Pass(ctx.scope, id, {
+        result: sfn.Result.fromObject({ Error: error, Cause: cause }),
+        resultPath: '$.failure',
+      }).next(needsAttention),
+  };
+}
+
+/**
+ * Failure before the lock: record on the instance's own item, notify, fail.
+ * The group item belongs to whoever holds the group lock: an execution that does not hold it must not write there
+ * (it could overwrite a running recovery's RECOVERING, or block the group with NEEDS_ATTENTION although it changed
+ * nothing). It records on an item of its own, keyed by the instance, which no lock guards and no TTL deletes; a
+ * duplicate execution failing the same way writes the same record.
+ */
+function recordNotStarted({ scope, deps }: RecoveryScope): sfn.IChainable {
+  const notifyNotStarted = notifyThenFail(scope, 'Notify recovery not started', {
+    failStateId: 'Recovery not started',
+    topic: deps.topic,
+    subject: 'ha-workflows: instance recovery NEEDS ATTENTION',
+    message: sfn.JsonPath.format(
+      'Recovery of instance {} ({}) could not start: {}. Nothing was changed. {}',
+      sfn.JsonPath.stringAt('$.instanceId'),
+      sfn.JsonPath.stringAt('$.trigger'),
+      sfn.JsonPath.stringAt('$.failure.Error'),
+      sfn.JsonPath.stringAt('$.failure.Cause'),
+    ),
+  });
+  const record = new tasks.DynamoUpdateItem(scope, 'Record recovery not started', {
+    table: deps.table,
+    key: {
+      [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(
+        sfn.JsonPath.format(`${INSTANCE_RECORD_PREFIX}{}`, sfn.JsonPath.stringAt('$.instanceId')),
+      ),
+    },
+    updateExpression:
+      'SET #state = :state, #lastError = :error, #lastCause = :cause, #execution = :execution, #startedAt = :startedAt',
+    expressionAttributeNames: {
+      '#state': 'state',
+      '#lastError': 'lastError',
+      '#lastCause': 'lastCause',
+      '#execution': 'executionId',
+      '#startedAt': 'startedAt',
+    },
+    expressionAttributeValues: {
+      ':state': tasks.DynamoAttributeValue.fromString('NEEDS_ATTENTION'),
+      ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
+      ':cause': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Cause')),
+      ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
+      ':startedAt': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  record.addRetry(throttlingRetry(record));
+  record.addCatch(notifyNotStarted, { errors: [States.ALL], resultPath: '$.recordError' });
+  record.next(notifyNotStarted);
+  return record;
+}
+
+/** Failure once the lock is held: name the replacement, record, release, notify, fail with the error's own name. */
+function recordNeedsAttention(ctx: RecoveryScope): sfn.IChainable {
+  const { scope, deps } = ctx;
+  const notifyFailed = notifyThenFail(scope, 'Notify recovery failed', {
+    failStateId: 'Recovery failed',
+    topic: deps.topic,
+    subject: 'ha-workflows: instance recovery NEEDS ATTENTION',
+    message: sfn.JsonPath.format(
+      'Recovery of group {} (instance {}) failed: {}. The failed instance stays fenced. Replacement: {}. {}',
+      sfn.JsonPath.stringAt(`${PLAN}.groupId`),
+      sfn.JsonPath.stringAt('$.instanceId'),
+      sfn.JsonPath.stringAt('$.failure.Error'),
+      sfn.JsonPath.stringAt(NEW_ID),
+      sfn.JsonPath.stringAt('$.failure.Cause'),
+    ),
+  });
+  const record = releaseLock(scope, 'Record needs attention', {
+    table: deps.table,
+    key: ctx.groupKey,
+    set: ['#state = :state', '#lastError = :error', '#failedInstance = :failed', '#replacement = :replacement'],
+    names: {
+      '#state': 'state',
+      '#lastError': 'lastError',
+      '#failedInstance': 'failedInstanceId',
+      '#replacement': 'replacementInstanceId',
+    },
+    values: {
+      ':state': tasks.DynamoAttributeValue.fromString('NEEDS_ATTENTION'),
+      ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
+      ':failed': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.instanceId')),
+      // "none" until a replacement is known: from the launch task, or found by its tag below.
+      ':replacement': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(NEW_ID)),
+    },
+  });
+  record.addCatch(notifyFailed, { errors: [States.ALL], resultPath: '$.recordError' });
+  record.next(notifyFailed);
+
+  // A launch whose response was lost (or a failure right after it) leaves a replacement the execution does not
+  // know: find it by the tag every replacement carries, so the record and the notification name it.
+  const findReplacement = new AwsCall(scope, 'Find replacement by its tags', {
+    service: 'ec2',
+    action: 'describeInstances',
+    parameters: {
+      Filters: [
+        { Name: `tag:${REPLACES_TAG}`, 'Values.$': 'States.Array($.instanceId)' },
+        { Name: 'instance-state-name', Values: LIVE_STATES },
+      ],
+    },
+    policy: [ctx.describe('ec2:DescribeInstances')],
+    resultSelector: { 'reservations.$': '$.Reservations' },
+    resultPath: '$.found',
+    retry: RECOVERY_EC2_RETRY,
+  });
+  findReplacement.addCatch(record, { errors: [States.ALL], resultPath: '$.findError' });
+  const FOUND_ID = '$.found.reservations[0].Instances[0].InstanceId';
+  const nameFound = new sfn.Pass(scope, 'Name the replacement found', {
+    inputPath: FOUND_ID,
+    resultPath: NEW_ID,
+  }).next(record);
+  findReplacement.next(
+    new sfn.Choice(scope, 'Was a replacement found?')
+      .when(sfn.Condition.isPresent(FOUND_ID), nameFound)
+      .otherwise(record),
+  );
+  return new sfn.Choice(scope, 'Is the replacement known?')
+    .when(sfn.Condition.stringEquals(NEW_ID, 'none'), findReplacement)
+    .otherwise(record);
+}

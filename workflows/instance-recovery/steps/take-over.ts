@@ -1,0 +1,114 @@
+import { Duration } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import {
+  AwsCall,
+  Errors,
+  failIterationOnError,
+  forEachTargetGroup,
+  notify,
+  RECOVERY_EC2_RETRY,
+  releaseLock,
+  States,
+  targetTask,
+  waitTargetHealthy,
+} from '../../fragments';
+import { NEW_ID, ON_FAILURE, PLAN, type RecoveryContext, recoveryLambda, SOURCE } from './context';
+
+const HEALTHY_INTERVAL = Duration.seconds(5);
+
+/** Once the fence is confirmed: the replacement gets the failed instance's security groups and its alarms. */
+export function handOverToReplacement(ctx: RecoveryContext): sfn.Chain {
+  const { scope, deps, needsAttention } = ctx;
+  const unfence = new AwsCall(scope, 'Unfence replacement', {
+    service: 'ec2',
+    action: 'modifyInstanceAttribute',
+    parameters: { 'InstanceId.$': NEW_ID, 'Groups.$': `${SOURCE}.securityGroupIds` },
+    policy: [ctx.protectedInstances(['ec2:ModifyInstanceAttribute'])],
+    resultPath: sfn.JsonPath.DISCARD,
+    retry: RECOVERY_EC2_RETRY,
+  });
+  unfence.addCatch(needsAttention, ON_FAILURE);
+
+  const carryAlarms = recoveryLambda(
+    scope,
+    'Carry over alarms',
+    {
+      fn: deps.alarmsFunction,
+      payload: { 'oldInstanceId.$': '$.instanceId', 'newInstanceId.$': NEW_ID },
+      resultPath: '$.alarms',
+    },
+    false,
+  );
+  carryAlarms.addCatch(needsAttention, ON_FAILURE);
+  return sfn.Chain.start(unfence).next(carryAlarms);
+}
+
+/** Registers the replacement in each of the group's target groups and waits until it is healthy in each. */
+export function switchTraffic(ctx: RecoveryContext): sfn.Map {
+  const { scope, deps } = ctx;
+  const registerTarget = targetTask(scope, 'Register replacement', {
+    change: 'registerTargets',
+    targetGroupArns: ctx.targetGroupResources,
+  });
+  failIterationOnError(scope, registerTarget, 'Target not registered');
+  const register = forEachTargetGroup(scope, 'Register in each target group', {
+    itemsPath: `${PLAN}.targetGroupArns`,
+    itemSelector: { 'targetGroupArn.$': '$$.Map.Item.Value', 'instanceId.$': NEW_ID },
+    iteration: sfn.Chain.start(registerTarget).next(
+      waitTargetHealthy(scope, {
+        readId: 'Read replacement health',
+        unreadableId: 'Health not readable',
+        label: 'replacement healthy',
+        interval: HEALTHY_INTERVAL,
+        maxChecks: Math.max(1, Math.ceil(deps.healthyTimeout.toSeconds() / HEALTHY_INTERVAL.toSeconds())),
+        counterPath: '$.polls.healthy',
+        waitFirst: true,
+        exhausted: new sfn.Fail(scope, 'Replacement never became healthy', {
+          error: Errors.REPLACEMENT_NOT_HEALTHY,
+          cause: `The replacement was not healthy in its target group within ${deps.healthyTimeout.toSeconds()} s`,
+        }),
+        healthy: new sfn.Succeed(scope, 'Replacement is healthy'),
+      }),
+    ),
+  });
+  register.addCatch(ctx.needsAttention, ON_FAILURE);
+  return register;
+}
+
+/** Records the group ACTIVE on the replacement, releases the lock, and tells the operators. */
+export function recordRecoveryComplete({ scope, deps, groupKey, needsAttention }: RecoveryContext): sfn.Chain {
+  const recordActive = releaseLock(scope, 'Record recovery complete', {
+    table: deps.table,
+    key: groupKey,
+    set: ['#state = :state', '#instanceId = :new', '#previous = :old', '#az = :az'],
+    names: {
+      '#state': 'state',
+      '#instanceId': 'instanceId',
+      '#previous': 'previousInstanceId',
+      '#az': 'availabilityZone',
+    },
+    values: {
+      ':state': tasks.DynamoAttributeValue.fromString('ACTIVE'),
+      ':new': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(NEW_ID)),
+      ':old': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.instanceId')),
+      ':az': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.launch.value.availabilityZone')),
+    },
+  });
+  recordActive.addCatch(needsAttention, ON_FAILURE);
+  const notifyDone = notify(scope, 'Notify recovery complete', {
+    topic: deps.topic,
+    subject: 'ha-workflows: instance recovered',
+    message: sfn.JsonPath.format(
+      'Group {}: instance {} ({}) was replaced by {} in {}.',
+      sfn.JsonPath.stringAt(`${PLAN}.groupId`),
+      sfn.JsonPath.stringAt('$.instanceId'),
+      sfn.JsonPath.stringAt('$.trigger'),
+      sfn.JsonPath.stringAt(NEW_ID),
+      sfn.JsonPath.stringAt('$.launch.value.availabilityZone'),
+    ),
+  });
+  const done = new sfn.Succeed(scope, 'Recovery complete');
+  notifyDone.addCatch(done, { errors: [States.ALL], resultPath: '$.notifyError' });
+  return sfn.Chain.start(recordActive).next(notifyDone).next(done);
+}

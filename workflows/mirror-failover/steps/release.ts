@@ -1,0 +1,145 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { STATE_TABLE_KEYS } from '../../base/foundation';
+import {
+  API_CALL_TIMEOUT,
+  Aws,
+  IDEMPOTENT_WRITE_RETRY,
+  LOCK_ATTRIBUTES,
+  notify,
+  type ReleaseProps,
+  releaseLock,
+  States,
+  throttlingRetry,
+} from '../../fragments';
+import { HAND_OFF_ATTRIBUTE } from '../constants';
+import type { MirrorContext, Step } from './context';
+import { ON_FAILURE, SET, SWITCH } from './paths';
+
+/**
+ * Before releasing: clear the hand-off mark, probe once more, and release only if nothing moved (and no event was
+ * handed over meanwhile); record the switch (and notify) or that the targets were already correct.
+ */
+export function releaseIfStillPrimary(ctx: MirrorContext): Step<void> {
+  const { scope, deps, setKey, recordNeedsAttention, goRound } = ctx;
+  const clearHandOff = new tasks.DynamoUpdateItem(scope, 'Clear the hand-off mark', {
+    table: deps.table,
+    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(setKey) },
+    updateExpression: 'REMOVE #handOff',
+    conditionExpression: '#owner = :me',
+    expressionAttributeNames: { '#handOff': HAND_OFF_ATTRIBUTE, '#owner': LOCK_ATTRIBUTES.owner },
+    expressionAttributeValues: {
+      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+  });
+  clearHandOff.addRetry(throttlingRetry(clearHandOff));
+  clearHandOff.addRetry(IDEMPOTENT_WRITE_RETRY);
+  clearHandOff.addCatch(recordNeedsAttention, ON_FAILURE);
+  const probeBeforeReleasing = ctx.probe('Probe before releasing the lock');
+  probeBeforeReleasing.addCatch(recordNeedsAttention, ON_FAILURE);
+
+  const recordSwitch = releaseUnlessHandedOff(scope, 'Record the switch', {
+    table: deps.table,
+    key: setKey,
+    set: [
+      '#state = :state',
+      '#primary = :primary',
+      '#previous = :previous',
+      '#switchedBy = :execution',
+      '#trigger = :trigger',
+      '#switchStartedAt = :startedAt',
+      '#rounds = :rounds',
+      '#lastError = :none',
+    ],
+    names: {
+      '#state': 'state',
+      '#primary': 'primaryInstanceId',
+      '#previous': 'previousInstanceIds',
+      '#switchedBy': 'switchedBy',
+      '#trigger': 'trigger',
+      '#switchStartedAt': 'switchStartedAt',
+      '#rounds': 'rounds',
+      '#lastError': 'lastError',
+    },
+    values: {
+      ':state': tasks.DynamoAttributeValue.fromString('ACTIVE'),
+      ':primary': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${SWITCH}.primary`)),
+      ':previous': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.changed.previous')),
+      ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Name')),
+      ':trigger': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.trigger')),
+      ':startedAt': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
+      ':rounds': tasks.DynamoAttributeValue.numberFromString(
+        sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.rounds.attempts')),
+      ),
+      ':none': tasks.DynamoAttributeValue.fromString('none'),
+    },
+  });
+  recordSwitch.addCatch(goRound, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: '$.failure' });
+  recordSwitch.addCatch(recordNeedsAttention, ON_FAILURE);
+  const notifySwitched = notify(scope, 'Notify mirror failover complete', {
+    topic: deps.topic,
+    subject: 'ha-workflows: mirror failover complete',
+    message: sfn.JsonPath.format(
+      'Mirror set {} ({}): the load balancer now sends traffic to the primary {} only (before: {}).',
+      sfn.JsonPath.stringAt(`${SET}.name`),
+      sfn.JsonPath.stringAt('$.trigger'),
+      sfn.JsonPath.stringAt(`${SWITCH}.primary`),
+      sfn.JsonPath.stringAt('$.changed.previous'),
+    ),
+  });
+  const switched = new sfn.Succeed(scope, 'Traffic follows the new primary');
+  notifySwitched.addCatch(switched, { errors: [States.ALL], resultPath: '$.notifyError' });
+
+  const recordChecked = releaseUnlessHandedOff(scope, 'Record targets already correct', {
+    table: deps.table,
+    key: setKey,
+    set: ['#state = :state', '#primary = :primary', '#checkedBy = :execution', '#lastError = :none'],
+    names: {
+      '#state': 'state',
+      '#primary': 'primaryInstanceId',
+      '#checkedBy': 'lastCheckedBy',
+      '#lastError': 'lastError',
+    },
+    values: {
+      ':state': tasks.DynamoAttributeValue.fromString('ACTIVE'),
+      ':primary': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${SWITCH}.primary`)),
+      ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Name')),
+      ':none': tasks.DynamoAttributeValue.fromString('none'),
+    },
+  });
+  recordChecked.addCatch(goRound, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: '$.failure' });
+  recordChecked.addCatch(recordNeedsAttention, ON_FAILURE);
+  recordChecked.next(new sfn.Succeed(scope, 'Targets already point at the primary'));
+
+  const connect = () => {
+    clearHandOff.next(probeBeforeReleasing);
+    probeBeforeReleasing.next(
+      new sfn.Choice(scope, 'Is the chosen member still the only primary before releasing?')
+        .when(
+          ctx.stillOnlyPrimary,
+          new sfn.Choice(scope, 'Did this execution change the targets?')
+            .when(sfn.Condition.isPresent('$.changed'), recordSwitch)
+            .otherwise(recordChecked),
+        )
+        .otherwise(goRound),
+    );
+    recordSwitch.next(notifySwitched).next(switched);
+  };
+  return { entry: clearHandOff, connect };
+}
+
+/**
+ * Records the set's state and releases the lock, only if this execution still holds it AND no other execution handed
+ * an event over since the last "Clear the hand-off mark": one conditional write, so an event handed over after the
+ * last probe makes it fail with `DynamoDB.ConditionalCheckFailedException` (go round).
+ */
+function releaseUnlessHandedOff(scope: Construct, id: string, props: ReleaseProps): tasks.DynamoUpdateItem {
+  return releaseLock(scope, id, {
+    ...props,
+    condition: 'attribute_not_exists(#handOff)',
+    names: { '#handOff': HAND_OFF_ATTRIBUTE, ...props.names },
+  });
+}
