@@ -45,7 +45,7 @@ export const ec2EnvironmentSchema = z.strictObject({
       }),
     )
     .default([]),
-  /** Known AMIs: only these exist (local/region/images.ts). */
+  /** Known AMIs: only these exist (local/region/ec2/images.ts). */
   images: imagesSchema,
   /** Instance profiles RunInstances accepts (those of `instances` are added). */
   instanceProfiles: z.array(z.strictObject({ name: z.string(), arn: z.string() })).default([]),
