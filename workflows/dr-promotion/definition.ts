@@ -14,13 +14,14 @@ import {
   Errors,
   forEachItem,
   IDEMPOTENT_WRITE_RETRY,
-  INVOCATION_VISIBLE_RETRY,
   LAMBDA_SERVICE_RETRY,
   lambdaTask,
   LOCK_ATTRIBUTES,
   notify,
   pollUntil,
+  pollUntilNames,
   releaseLock,
+  runCommand,
   States,
   takeLock,
   throttlingRetry,
@@ -64,14 +65,11 @@ export const VERIFY_INTERVAL = Duration.seconds(5);
 /** Reads of the mirror-state query: 12 × 2 s (its answer is only information for the approvers). */
 const QUERY_POLL_INTERVAL = Duration.seconds(2);
 const QUERY_POLLS = 12;
-/** SendCommand's delivery timeout (the API's minimum). */
-const DELIVERY_TIMEOUT_SECONDS = 30;
 
 const REQ = '$.request';
 const SET = '$.set';
 const PREFLIGHT = '$.preflight.value';
 const FENCE = '$.fence.value';
-const RUNNING = ['Pending', 'InProgress', 'Delayed'];
 
 /**
  * dr-promotion: validate → lock → preflight → approval (task token) → fence the old site → promote the DR member
@@ -259,43 +257,30 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
     parameters: { status: 'NotRead', 'output.$': '$.queryError.Error' },
     resultPath: '$.queryResult',
   }).next(preflight);
-  const sendQuery = new AwsCall(scope, 'Ask the DR member for its mirror state', {
-    service: 'ssm',
-    action: 'sendCommand',
-    parameters: {
-      'DocumentName.$': `${SET}.queryDocument`,
-      'InstanceIds.$': `States.Array(${SET}.drMember.instanceId)`,
-      'Parameters.$': `${SET}.queryParameters`,
-      TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
-      Comment: 'ha-workflows dr-promotion: mirror state query',
+  const sendQuery = runCommand(
+    scope,
+    {
+      send: 'Ask the DR member for its mirror state',
+      read: 'Read the mirror state',
+      ...pollUntilNames('the mirror state query finished'),
     },
-    policy: deps.sendCommandPolicy,
-    resultSelector: { 'commandId.$': '$.Command.CommandId' },
-    resultPath: '$.query',
-  });
-  sendQuery.addCatch(queryNotSent, { errors: [States.ALL], resultPath: '$.queryError' });
-  const readQuery = new AwsCall(scope, 'Read the mirror state', {
-    service: 'ssm',
-    action: 'getCommandInvocation',
-    parameters: { 'CommandId.$': '$.query.commandId', 'InstanceId.$': `${SET}.drMember.instanceId` },
-    policy: [new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] })],
-    resultSelector: { 'status.$': '$.Status', 'output.$': '$.StandardOutputContent' },
-    resultPath: '$.queryResult',
-  });
-  readQuery.addRetry(INVOCATION_VISIBLE_RETRY);
-  readQuery.addCatch(queryNotRead, { errors: [States.ALL], resultPath: '$.queryError' });
-  sendQuery.next(
-    pollUntil(scope, {
-      check: readQuery,
-      done: sfn.Condition.not(stillRunning('$.queryResult.status')),
+    {
+      documentPath: `${SET}.queryDocument`,
+      instanceIdPath: `${SET}.drMember.instanceId`,
+      parameters: `${SET}.queryParameters`,
+      comment: 'ha-workflows dr-promotion: mirror state query',
+      sendPolicy: deps.sendCommandPolicy,
+      readPolicy: [new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] })],
+      commandPath: '$.query',
+      resultPath: '$.queryResult',
+      keep: ['status', 'output'],
+      catchSend: [{ next: queryNotSent, resultPath: '$.queryError' }],
+      catchRead: [{ next: queryNotRead, resultPath: '$.queryError' }],
       interval: QUERY_POLL_INTERVAL,
-      maxAttempts: QUERY_POLLS,
+      maxPolls: QUERY_POLLS,
       counterPath: '$.polls.query',
-      label: 'the mirror state query finished',
-      waitFirst: true,
-      exhausted: preflight,
-      then: preflight,
-    }),
+      outcome: { ended: preflight, stillRunning: preflight },
+    },
   );
 
   // ── 3. Approval ──────────────────────────────────────────────────────────────────────────────────────
@@ -417,54 +402,6 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
     },
     resultPath: '$.fence',
   });
-
-  // ── 5. Promote ──────────────────────────────────────────────────────────────────────────────────────
-  const promote = new AwsCall(scope, 'Promote the DR member', {
-    service: 'ssm',
-    action: 'sendCommand',
-    parameters: {
-      'DocumentName.$': `${SET}.promoteDocument`,
-      'InstanceIds.$': `States.Array(${SET}.drMember.instanceId)`,
-      'Parameters.$': `${SET}.promoteParameters`,
-      TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
-      'Comment.$': "States.Format('ha-workflows dr-promotion {}', $$.Execution.Name)",
-    },
-    policy: deps.sendCommandPolicy,
-    resultSelector: { 'commandId.$': '$.Command.CommandId' },
-    resultPath: '$.promote',
-  });
-  promote.addCatch(
-    failWith(
-      'Note the promotion was not sent',
-      Errors.PROMOTION_FAILED,
-      `States.Format('Run Command did not take the promotion of {} ({}: {}); the member was not promoted and traffic is untouched', ${SET}.drMember.instanceId, $.failure.Error, $.failure.Cause)`,
-    ),
-    onFailure,
-  );
-  const readPromote = new AwsCall(scope, 'Read the promotion result', {
-    service: 'ssm',
-    action: 'getCommandInvocation',
-    parameters: { 'CommandId.$': '$.promote.commandId', 'InstanceId.$': `${SET}.drMember.instanceId` },
-    policy: [new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] })],
-    resultSelector: {
-      'status.$': '$.Status',
-      'details.$': '$.StatusDetails',
-      'code.$': '$.ResponseCode',
-      'output.$': '$.StandardOutputContent',
-      'errors.$': '$.StandardErrorContent',
-      'endedAt.$': '$.ExecutionEndDateTime',
-    },
-    resultPath: '$.promoteResult',
-  });
-  readPromote.addRetry(INVOCATION_VISIBLE_RETRY);
-  readPromote.addCatch(
-    failWith(
-      'Note the promotion result was not read',
-      Errors.PROMOTION_FAILED,
-      `States.Format('The promotion result of {} could not be read ({}: {}); check the member before anything else — traffic is untouched', ${SET}.drMember.instanceId, $.failure.Error, $.failure.Cause)`,
-    ),
-    onFailure,
-  );
 
   // ── 6. Verify ──────────────────────────────────────────────────────────────────────────────────────
   const verify = setLambda(
@@ -590,22 +527,56 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
         `States.Format('The promotion command on {} ended {} ({}, exit code {}): {} {}; traffic is untouched', ${SET}.drMember.instanceId, $.promoteResult.status, $.promoteResult.details, $.promoteResult.code, $.promoteResult.output, $.promoteResult.errors)`,
       ),
     );
-  promote.next(
-    pollUntil(scope, {
-      check: readPromote,
-      done: sfn.Condition.not(stillRunning('$.promoteResult.status')),
+  // ── 5. Promote ──────────────────────────────────────────────────────────────────────────────────────
+  const promote = runCommand(
+    scope,
+    {
+      send: 'Promote the DR member',
+      read: 'Read the promotion result',
+      ...pollUntilNames('the promotion finished'),
+    },
+    {
+      documentPath: `${SET}.promoteDocument`,
+      instanceIdPath: `${SET}.drMember.instanceId`,
+      parameters: `${SET}.promoteParameters`,
+      comment: sfn.JsonPath.format('ha-workflows dr-promotion {}', sfn.JsonPath.stringAt('$$.Execution.Name')),
+      sendPolicy: deps.sendCommandPolicy,
+      readPolicy: [new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] })],
+      commandPath: '$.promote',
+      resultPath: '$.promoteResult',
+      keep: ['status', 'details', 'code', 'output', 'errors', 'endedAt'],
+      catchSend: [
+        {
+          next: failWith(
+            'Note the promotion was not sent',
+            Errors.PROMOTION_FAILED,
+            `States.Format('Run Command did not take the promotion of {} ({}: {}); the member was not promoted and traffic is untouched', ${SET}.drMember.instanceId, $.failure.Error, $.failure.Cause)`,
+          ),
+          resultPath: '$.failure',
+        },
+      ],
+      catchRead: [
+        {
+          next: failWith(
+            'Note the promotion result was not read',
+            Errors.PROMOTION_FAILED,
+            `States.Format('The promotion result of {} could not be read ({}: {}); check the member before anything else — traffic is untouched', ${SET}.drMember.instanceId, $.failure.Error, $.failure.Cause)`,
+          ),
+          resultPath: '$.failure',
+        },
+      ],
       interval: COMMAND_POLL_INTERVAL,
-      maxAttempts: `${SET}.promotePolls`,
+      maxPolls: `${SET}.promotePolls`,
       counterPath: '$.polls.promote',
-      label: 'the promotion finished',
-      waitFirst: true,
-      exhausted: failWith(
-        'Note the promotion did not finish in time',
-        Errors.PROMOTION_FAILED,
-        `States.Format('The promotion command on {} was still {} after {} checks; traffic is untouched — look at the member before anything else', ${SET}.drMember.instanceId, $.promoteResult.status, ${SET}.promotePolls)`,
-      ),
-      then: promotionEnded,
-    }),
+      outcome: {
+        ended: promotionEnded,
+        stillRunning: failWith(
+          'Note the promotion did not finish in time',
+          Errors.PROMOTION_FAILED,
+          `States.Format('The promotion command on {} was still {} after {} checks; traffic is untouched — look at the member before anything else', ${SET}.drMember.instanceId, $.promoteResult.status, ${SET}.promotePolls)`,
+        ),
+      },
+    },
   );
 
   const fenceConfirmed = promote;
@@ -684,10 +655,6 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   preflight.next(decide);
   useRequest.next(lock).next(sendQuery);
   return sfn.Chain.start(keep).next(validate).next(isValid);
-}
-
-function stillRunning(path: string): sfn.Condition {
-  return sfn.Condition.or(...RUNNING.map((s) => sfn.Condition.stringEquals(path, s)));
 }
 
 /** One item per execution in the state table: the request, the preflight, the approval and each step's time. */

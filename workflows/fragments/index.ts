@@ -5,3 +5,4 @@ export * from './poll-until';
 export * from './retry';
 export * from './tasks';
 export * from './events';
+export * from './run-command';

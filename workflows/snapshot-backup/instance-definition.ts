@@ -14,19 +14,20 @@ import {
   COPY_LIMIT_RETRY,
   Errors,
   FROZEN_CALL_RETRY,
-  INVOCATION_VISIBLE_RETRY,
   LOCK_ATTRIBUTES,
   lambdaTask,
   notify,
   notifyThenFail,
   pollUntil,
   releaseLock,
+  runCommand,
+  runCommandNames,
   States,
   takeLock,
   throttlingRetry,
 } from '../fragments';
 import { BACKUP_TAG_KEYS, CREATED_BY } from './input';
-import { COMMAND_DELIVERY_TIMEOUT_SECONDS, COMMAND_POLL_INTERVAL, stillRunning, thawChain } from './thaw';
+import { COMMAND_POLL_INTERVAL, thawChain } from './thaw';
 
 /** The copy task's own timeout (each attempt). */
 export const COPY_TASK_TIMEOUT = Duration.minutes(2);
@@ -704,75 +705,43 @@ export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupD
     "States.Format('Instance {} is {}: its database cannot be frozen through Run Command', $.instanceId, $.plan.value.state)",
   ).next(fallBack);
 
-  const freeze = new AwsCall(scope, 'Freeze the database', {
-    service: 'ssm',
-    action: 'sendCommand',
-    parameters: {
-      'DocumentName.$': '$.settings.freezeDocument',
-      'InstanceIds.$': 'States.Array($.instanceId)',
-      'Parameters.$': '$.settings.freezeParameters',
-      TimeoutSeconds: COMMAND_DELIVERY_TIMEOUT_SECONDS,
-      Comment: 'ha-workflows snapshot-backup: freeze',
+  const freeze = runCommand(
+    scope,
+    runCommandNames('the freeze', {
+      send: 'Freeze the database',
+      read: 'Read the freeze result',
+      count: 'Count freeze check',
+      decide: 'Is the database frozen?',
+    }),
+    {
+      documentPath: '$.settings.freezeDocument',
+      instanceIdPath: '$.instanceId',
+      parameters: '$.settings.freezeParameters',
+      comment: 'ha-workflows snapshot-backup: freeze',
+      sendPolicy: deps.sendCommandPolicy,
+      readPolicy: [deps.readCommandPolicy],
+      commandPath: '$.freeze',
+      resultPath: '$.freezeResult',
+      keep: ['status', 'details', 'code', 'endedAt'],
+      catchSend: [
+        // Refused (the instance is not managed by SSM, or its agent is offline): no command exists, nothing to thaw.
+        { errors: ['Ssm.InvalidInstanceIdException'], next: freezeNotSent, resultPath: '$.failure' },
+        { next: freezeBroken, resultPath: '$.failure' },
+      ],
+      catchRead: [{ next: freezeBroken, resultPath: '$.failure' }],
+      interval: COMMAND_POLL_INTERVAL,
+      maxPolls: '$.settings.freezePolls',
+      counterPath: '$.polls.freeze',
+      // Success: "Take the snapshot set" is the only state between a confirmed freeze and CreateSnapshots.
+      outcome: { succeeded: takeSet, timedOut: freezeTimedOut, failed: freezeFailed },
     },
-    policy: deps.sendCommandPolicy,
-    resultSelector: { 'commandId.$': '$.Command.CommandId' },
-    resultPath: '$.freeze',
-  });
-  // Refused (the instance is not managed by SSM, or its agent is offline): no command exists, nothing to thaw.
-  freeze.addCatch(freezeNotSent, { errors: ['Ssm.InvalidInstanceIdException'], resultPath: '$.failure' });
-  freeze.addCatch(freezeBroken, onFailure);
-
-  const startChecking = new sfn.Pass(scope, 'Start checking the freeze', {
-    result: sfn.Result.fromObject({ attempts: 1 }),
-    resultPath: '$.polls.freeze',
-  });
-  const waitFreeze = new sfn.Wait(scope, 'Wait for the freeze', {
-    time: sfn.WaitTime.duration(COMMAND_POLL_INTERVAL),
-  });
-  const countFreeze = new sfn.Pass(scope, 'Count freeze check', {
-    parameters: { 'attempts.$': 'States.MathAdd($.polls.freeze.attempts, 1)' },
-    resultPath: '$.polls.freeze',
-  });
-  const readFreeze = new AwsCall(scope, 'Read the freeze result', {
-    service: 'ssm',
-    action: 'getCommandInvocation',
-    parameters: { 'CommandId.$': '$.freeze.commandId', 'InstanceId.$': '$.instanceId' },
-    policy: [deps.readCommandPolicy],
-    resultSelector: {
-      'status.$': '$.Status',
-      'details.$': '$.StatusDetails',
-      'code.$': '$.ResponseCode',
-      'endedAt.$': '$.ExecutionEndDateTime',
-    },
-    resultPath: '$.freezeResult',
-  });
-  readFreeze.addRetry(INVOCATION_VISIBLE_RETRY);
-  readFreeze.addCatch(freezeBroken, onFailure);
-  const isFrozen = new sfn.Choice(scope, 'Is the database frozen?')
-    // The only state between a confirmed freeze and CreateSnapshots.
-    .when(sfn.Condition.stringEquals('$.freezeResult.status', 'Success'), takeSet)
-    .when(
-      sfn.Condition.and(
-        stillRunning('$.freezeResult.status'),
-        sfn.Condition.numberLessThanJsonPath('$.polls.freeze.attempts', '$.settings.freezePolls'),
-      ),
-      countFreeze,
-    )
-    .when(
-      sfn.Condition.or(
-        stillRunning('$.freezeResult.status'),
-        sfn.Condition.stringEquals('$.freezeResult.status', 'TimedOut'),
-      ),
-      freezeTimedOut,
-    )
-    .otherwise(freezeFailed);
-  countFreeze.next(waitFreeze);
+  );
 
   const prepare = new sfn.Pass(scope, 'Prepare the freeze', {
     result: sfn.Result.fromObject({ attempts: 0 }),
     resultPath: '$.thawAttempts',
   });
-  prepare.next(freeze).next(startChecking).next(waitFreeze).next(readFreeze).next(isFrozen);
+  prepare.next(freeze);
 
   const noFreeze = new sfn.Pass(scope, 'Note no freeze is configured', {
     result: sfn.Result.fromObject({ text: 'no-freeze-configured' }),
