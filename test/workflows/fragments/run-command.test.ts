@@ -16,7 +16,14 @@ import {
   States,
   throttlingRetry,
 } from '../../../workflows/fragments';
-import { checkErrorNames, checkSdkParameters, type SynthesizedStateMachine, synthesize, TEST_APP_CONTEXT, validateAsl } from '../../harness';
+import {
+  checkErrorNames,
+  checkSdkParameters,
+  type SynthesizedStateMachine,
+  synthesize,
+  TEST_APP_CONTEXT,
+  validateAsl,
+} from '../../harness';
 
 type AslState = Record<string, unknown> & {
   Type: string;
@@ -152,7 +159,11 @@ describe('runCommand', () => {
       ResultPath: '$.polls.command',
       Next: 'Wait for the freeze',
     });
-    expect(states['Wait for the freeze']).toMatchObject({ Type: 'Wait', Seconds: 2, Next: 'Read the result of the freeze' });
+    expect(states['Wait for the freeze']).toMatchObject({
+      Type: 'Wait',
+      Seconds: 2,
+      Next: 'Read the result of the freeze',
+    });
     expect(states['Read the result of the freeze'].Next).toBe('Has the freeze ended?');
     expect(states['Count check of the freeze']).toMatchObject({
       Parameters: { 'attempts.$': 'States.MathAdd($.polls.command.attempts, 1)' },
