@@ -10,7 +10,7 @@ import { askForApproval, recheckApproval } from './steps/approval';
 import { drSteps } from './steps/context';
 import { fenceOldSite } from './steps/fence';
 import { recordPromotion } from './steps/finish';
-import { practiceRunOr } from './steps/practice';
+import { practiceOrReal, practiceRun } from './steps/practice';
 import { preflightChecks } from './steps/preflight';
 import { promoteDrMember } from './steps/promote';
 import { validateAndLock } from './steps/request';
@@ -60,6 +60,7 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   const request = validateAndLock(steps); // 1. validate the request, take the mirror set's lock
   const preflight = preflightChecks(steps); // 2. the DR member's mirror state, then the preflight checks
   const approval = askForApproval(steps); // 3. refuse on what the preflight found, or ask for the approval
+  const practice = practiceRun(steps); // a practice run describes steps 4-7 and stops there
 
   // After the approval, from the end back:
   const done = recordPromotion(steps); // 8. audit, record, release, notify
@@ -67,8 +68,8 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   const verified = verifyPromotedMember(steps, registered); // 6. its status page answers SUCCESS
   const promoted = promoteDrMember(steps, verified); // 5. promote it with Run Command
   const fenced = fenceOldSite(steps, promoted); // 4. fence the old site
-  const realOrPractice = practiceRunOr(steps, fenced); // a practice run describes 4-7 and stops
-  const recheck = recheckApproval(steps, realOrPractice); // 3b. the approval and the old site, checked again
+  const practiceOrFence = practiceOrReal(steps, practice, fenced);
+  const recheck = recheckApproval(steps, practiceOrFence); // 3b. the approval and the old site, checked again
 
   approval.askApproval.next(recheck);
   preflight.checks.next(approval.decide);

@@ -103,6 +103,13 @@ export interface ByStatus {
    * @default - `failed`, through the same branch as any other end
    */
   readonly timedOut?: sfn.IChainable;
+  /**
+   * Changes only the order in which the states are listed in the rendered definition, not what they do: link the
+   * counter back to the wait before the first pass reaches it (CDK lists states in the order it finds their links).
+   * Lets a definition that predates this fragment render byte for byte as before.
+   * @default false
+   */
+  readonly countWiredFirst?: boolean;
 }
 
 export interface RunCommandProps {
@@ -231,8 +238,9 @@ export function runCommand(
       );
     }
     decide.otherwise(props.outcome.failed);
-    count.next(wait);
+    if (props.outcome.countWiredFirst) count.next(wait);
     send.next(start).next(wait).next(read).next(decide);
+    if (!props.outcome.countWiredFirst) count.next(wait);
   }
   return send;
 }

@@ -5,10 +5,10 @@ import { FORCE_STOP_AFTER_CHECKS, PREFLIGHT, REQ, SET } from './constants';
 import type { DrSteps } from './context';
 
 /**
- * A practice run stops after the approval: it describes steps 4-7 with their exact API calls, changes nothing, and
- * releases the lock; a real run goes on to `realRun`.
+ * A practice run stops after the approval: it describes steps 4-7 with their exact API calls, changes nothing,
+ * writes its audit trail, releases the lock and notifies. Returns its first state.
  */
-export function practiceRunOr(steps: DrSteps, realRun: sfn.IChainable): sfn.Choice {
+export function practiceRun(steps: DrSteps): sfn.Pass {
   const { scope, deps, setKey, str, onFailure, auditFailed } = steps;
   const wouldDo = new sfn.Pass(scope, 'Describe what the promotion would do', {
     parameters: {
@@ -48,8 +48,12 @@ export function practiceRunOr(steps: DrSteps, realRun: sfn.IChainable): sfn.Choi
   const auditPractice = audit(scope, deps, 'Write the audit trail of the practice run', 'PRACTICE');
   auditPractice.addCatch(releasePractice, { errors: [States.ALL], resultPath: '$.auditError' });
   wouldDo.next(auditPractice).next(releasePractice).next(notifyPractice);
+  return wouldDo;
+}
 
-  return new sfn.Choice(scope, 'Is this a practice run?')
-    .when(sfn.Condition.booleanEquals(`${REQ}.practice`, true), wouldDo)
+/** After the approval: a practice run goes to `practice`, a real one to `realRun`. */
+export function practiceOrReal(steps: DrSteps, practice: sfn.IChainable, realRun: sfn.IChainable): sfn.Choice {
+  return new sfn.Choice(steps.scope, 'Is this a practice run?')
+    .when(sfn.Condition.booleanEquals(`${REQ}.practice`, true), practice)
     .otherwise(realRun);
 }

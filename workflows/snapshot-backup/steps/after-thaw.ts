@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { STATE_TABLE_KEYS } from '../../base';
 import { API_CALL_TIMEOUT, Errors, lambdaTask, LOCK_ATTRIBUTES, States, throttlingRetry } from '../../fragments';
 import { BACKUP_RECORD, BackupState } from '../backup-record';
 import type { BackupSteps } from './context';

@@ -3,7 +3,7 @@ import { AwsCall, Errors, pollUntil } from '../../fragments';
 import type { BackupSteps } from './context';
 
 /** Wait until every snapshot of the set is completed (or one failed, or the policy's checks are used up). */
-export function waitForCompletion(steps: BackupSteps, then: sfn.IChainable): sfn.IChainable {
+export function waitUntilCompleted(steps: BackupSteps, afterCompletion: sfn.IChainable): sfn.IChainable {
   const { scope, deps, onFailure, recordFailed, failWith } = steps;
   const readSet = new AwsCall(scope, 'Read the snapshot states', {
     service: 'ec2',

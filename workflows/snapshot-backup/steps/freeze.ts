@@ -1,6 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Errors, FROZEN_CALL_RETRY, runCommand, runCommandNames } from '../../fragments';
 import { COMMAND_POLL_INTERVAL, thawChain } from '../thaw';
+import { PLAN } from './constants';
 import type { BackupSteps } from './context';
 import { type CrashSetSteps, createSnapshots } from './snapshot-set';
 
@@ -91,7 +92,7 @@ export function freezeSnapshotThaw(steps: BackupSteps, crash: CrashSetSteps, tha
       maxPolls: '$.settings.freezePolls',
       counterPath: '$.polls.freeze',
       // Success: "Take the snapshot set" is the only state between a confirmed freeze and CreateSnapshots.
-      outcome: { succeeded: takeSet, timedOut: freezeTimedOut, failed: freezeFailed },
+      outcome: { succeeded: takeSet, timedOut: freezeTimedOut, failed: freezeFailed, countWiredFirst: true },
     },
   );
 
