@@ -179,7 +179,7 @@ describe('runCommand', () => {
           And: [{ Or: RUNNING }, { Variable: '$.polls.command.attempts', NumericLessThanPath: '$.maxPolls' }],
           Next: 'Count check of the freeze',
         },
-        { Or: [...RUNNING, { Variable: '$.result.status', StringEquals: 'TimedOut' }], Next: 'Timed out' },
+        { Or: [{ Or: RUNNING }, { Variable: '$.result.status', StringEquals: 'TimedOut' }], Next: 'Timed out' },
       ],
       Default: 'Failed',
     });
@@ -271,5 +271,26 @@ describe('runCommand', () => {
     ]);
     // AND without catches an error is left to the caller (no Catch at all)
     expect(states['Send the thaw'].Catch).toBeUndefined();
+  });
+
+  it('with countWiredFirst, lists the same states in another order and nothing else changes', () => {
+    // GIVEN the same command built twice, a failed read sending it again (as the thaw does), once with countWiredFirst
+    const render = (countWiredFirst: boolean) => {
+      const scope = new Stack(new App(), 'Order');
+      const again = new sfn.Pass(scope, 'Send again');
+      const send = runCommand(scope, 'the thaw', {
+        ...common(),
+        catchRead: [{ next: again, resultPath: '$.error' }],
+        outcome: { succeeded: new sfn.Succeed(scope, 'Thawed'), failed: again, countWiredFirst },
+      });
+      again.next(send);
+      return scope.resolve(new sfn.StateGraph(send, 'test').toGraphJson()) as Asl;
+    };
+    // WHEN rendered both ways
+    const [plain, countFirst] = [render(false), render(true)];
+    // THEN the states are equal, and only their listing order differs
+    expect(countFirst).toEqual(plain);
+    expect(Object.keys(countFirst.States)).not.toEqual(Object.keys(plain.States));
+    expect(Object.keys(countFirst.States).sort()).toEqual(Object.keys(plain.States).sort());
   });
 });
