@@ -2,21 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import {
-  API_CALL_TIMEOUT,
-  commandStillRunning,
-  RUNNING_COMMAND_STATUSES,
-  runCommand,
-  runCommandNames,
-  SEND_COMMAND_DELIVERY_TIMEOUT_SECONDS,
-} from '../fragments';
+import { API_CALL_TIMEOUT, runCommand, runCommandNames } from '../fragments';
 
-/** Statuses of an invocation that has not ended (GetCommandInvocation `Status`). */
-export const RUNNING_STATUSES = RUNNING_COMMAND_STATUSES;
-
-/** How often a freeze or thaw command's result is read, and the delivery timeout of SendCommand (≥ 30 s). */
+/**
+ * How often a freeze or thaw command's result is read (SendCommand's delivery timeout is the fragment's,
+ * SEND_COMMAND_DELIVERY_TIMEOUT_SECONDS).
+ */
 export const COMMAND_POLL_INTERVAL = Duration.seconds(1);
-export const COMMAND_DELIVERY_TIMEOUT_SECONDS = SEND_COMMAND_DELIVERY_TIMEOUT_SECONDS;
 
 /** Thaw attempts of a backup before the highest-severity notification, and the pause between two. */
 export const THAW_ATTEMPTS = 5;
@@ -51,9 +43,6 @@ export function thawWorstCaseSeconds(
   const perAttempt = send + maxPolls * (COMMAND_POLL_INTERVAL.toSeconds() + call) + pause.toSeconds();
   return attempts * perAttempt;
 }
-
-/** A Choice condition: the invocation's status (at `path`) says it has not ended. */
-export const stillRunning = commandStillRunning;
 
 export interface ThawChainProps {
   /** The statements that allow SendCommand of the thaw documents on the backed-up instances. */
