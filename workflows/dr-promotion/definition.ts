@@ -53,7 +53,8 @@ export interface DrPromotionDeps {
  * dependencies; it creates no resources.
  *
  * Each step is a function of steps/ that is handed the step after it, so the steps after the approval are built
- * from the last one back.
+ * from the last one back. The order of the calls also fixes the order CDK lists the states in the definition (it
+ * follows the links in the order they were made): keep it when moving a step, and diff the synthesized ASL.
  */
 export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): sfn.IChainable {
   const steps = drSteps(scope, deps); // what every step shares, and the failure path (audit, release, notify, fail)
@@ -68,7 +69,7 @@ export function drPromotionDefinition(scope: Construct, deps: DrPromotionDeps): 
   const verified = verifyPromotedMember(steps, registered); // 6. its status page answers SUCCESS
   const promoted = promoteDrMember(steps, verified); // 5. promote it with Run Command
   const fenced = fenceOldSite(steps, promoted); // 4. fence the old site
-  const practiceOrFence = practiceOrReal(steps, practice, fenced);
+  const practiceOrFence = practiceOrReal(steps, practice, fenced); // a practice run stops after the approval
   const recheck = recheckApproval(steps, practiceOrFence); // 3b. the approval and the old site, checked again
 
   approval.askApproval.next(recheck);

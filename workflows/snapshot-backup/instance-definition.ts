@@ -48,6 +48,7 @@ export interface InstanceBackupDeps {
  * A pure function of its dependencies; it creates no resources.
  *
  * Each step is a function of steps/ that is handed the steps after it, so they are built from the end back.
+ * The order of the calls also fixes the order CDK lists the states in the definition: keep it when moving a step.
  */
 export function instanceBackupDefinition(scope: Construct, deps: InstanceBackupDeps): sfn.IChainable {
   const steps = backupSteps(scope, deps); // what every step shares, and the failure paths
