@@ -5,4 +5,5 @@ export * from './poll-until';
 export * from './retry';
 export * from './tasks';
 export * from './events';
+export * from './run-command';
 export * from './switch-traffic';

@@ -15,7 +15,7 @@ import {
   States,
   throttlingRetry,
 } from '../fragments';
-import { BACKUP_RECORD, backupKey, BackupState } from './instance-definition';
+import { BACKUP_RECORD, backupKey, BackupState } from './backup-record';
 import { RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE, thawChain } from './thaw';
 
 export interface RescueDeps {

@@ -2,14 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { API_CALL_TIMEOUT, AwsCall, INVOCATION_VISIBLE_RETRY, States } from '../fragments';
+import { API_CALL_TIMEOUT, runCommand, runCommandNames } from '../fragments';
 
-/** Statuses of an invocation that has not ended (GetCommandInvocation `Status`). */
-export const RUNNING_STATUSES = ['Pending', 'InProgress', 'Delayed'] as const;
-
-/** How often a freeze or thaw command's result is read, and the delivery timeout of SendCommand (≥ 30 s). */
+/**
+ * How often a freeze or thaw command's result is read (SendCommand's delivery timeout is the fragment's,
+ * SEND_COMMAND_DELIVERY_TIMEOUT_SECONDS).
+ */
 export const COMMAND_POLL_INTERVAL = Duration.seconds(1);
-export const COMMAND_DELIVERY_TIMEOUT_SECONDS = 30;
 
 /** Thaw attempts of a backup before the highest-severity notification, and the pause between two. */
 export const THAW_ATTEMPTS = 5;
@@ -45,11 +44,6 @@ export function thawWorstCaseSeconds(
   return attempts * perAttempt;
 }
 
-/** A Choice condition: the invocation's status (at `path`) says it has not ended. */
-export function stillRunning(path: string): sfn.Condition {
-  return sfn.Condition.or(...RUNNING_STATUSES.map((s) => sfn.Condition.stringEquals(path, s)));
-}
-
 export interface ThawChainProps {
   /** The statements that allow SendCommand of the thaw documents on the backed-up instances. */
   readonly sendCommandPolicy: readonly iam.PolicyStatement[];
@@ -81,45 +75,6 @@ export interface ThawChainProps {
  * frozen path but the CreateSnapshots call.
  */
 export function thawChain(scope: Construct, props: ThawChainProps): sfn.TaskStateBase {
-  const thaw = new AwsCall(scope, 'Thaw the database', {
-    service: 'ssm',
-    action: 'sendCommand',
-    parameters: {
-      'DocumentName.$': props.documentPath,
-      'InstanceIds.$': `States.Array(${props.instanceIdPath})`,
-      'Parameters.$': props.parameters,
-      TimeoutSeconds: COMMAND_DELIVERY_TIMEOUT_SECONDS,
-      Comment: 'ha-workflows snapshot-backup: thaw',
-    },
-    policy: props.sendCommandPolicy,
-    resultSelector: { 'commandId.$': '$.Command.CommandId' },
-    resultPath: '$.thaw',
-  });
-  const startChecking = new sfn.Pass(scope, 'Start checking the thaw', {
-    result: sfn.Result.fromObject({ attempts: 1 }),
-    resultPath: '$.polls.thaw',
-  });
-  const wait = new sfn.Wait(scope, 'Wait for the thaw', { time: sfn.WaitTime.duration(COMMAND_POLL_INTERVAL) });
-  const count = new sfn.Pass(scope, 'Count thaw check', {
-    parameters: { 'attempts.$': 'States.MathAdd($.polls.thaw.attempts, 1)' },
-    resultPath: '$.polls.thaw',
-  });
-  const read = new AwsCall(scope, 'Read the thaw result', {
-    service: 'ssm',
-    action: 'getCommandInvocation',
-    parameters: { 'CommandId.$': '$.thaw.commandId', 'InstanceId.$': props.instanceIdPath },
-    policy: [props.readCommandPolicy],
-    resultSelector: {
-      'status.$': '$.Status',
-      'details.$': '$.StatusDetails',
-      'code.$': '$.ResponseCode',
-      'endedAt.$': '$.ExecutionEndDateTime',
-      'output.$': '$.StandardOutputContent',
-    },
-    resultPath: '$.thawResult',
-  });
-  read.addRetry(INVOCATION_VISIBLE_RETRY);
-
   const countAttempt = new sfn.Pass(scope, 'Count the failed thaw attempt', {
     parameters: { 'attempts.$': `States.MathAdd(${props.attemptsPath}.attempts, 1)` },
     resultPath: props.attemptsPath,
@@ -131,21 +86,35 @@ export function thawChain(scope: Construct, props: ThawChainProps): sfn.TaskStat
     .when(sfn.Condition.numberLessThan(`${props.attemptsPath}.attempts`, props.attempts ?? THAW_ATTEMPTS), pause)
     .otherwise(props.failed);
   countAttempt.next(again);
-  pause.next(thaw);
-  thaw.addCatch(countAttempt, { errors: [States.ALL], resultPath: '$.thawError' });
-  read.addCatch(countAttempt, { errors: [States.ALL], resultPath: '$.thawError' });
 
-  const decide = new sfn.Choice(scope, 'Is the database thawed?')
-    .when(sfn.Condition.stringEquals('$.thawResult.status', 'Success'), props.thawed)
-    .when(
-      sfn.Condition.and(
-        stillRunning('$.thawResult.status'),
-        sfn.Condition.numberLessThanJsonPath('$.polls.thaw.attempts', props.maxPollsPath),
-      ),
-      count,
-    )
-    .otherwise(countAttempt);
-  thaw.next(startChecking).next(wait).next(read).next(decide);
-  count.next(wait);
+  const failedAttempt = { next: countAttempt, resultPath: '$.thawError' };
+  const thaw = runCommand(
+    scope,
+    runCommandNames('the thaw', {
+      send: 'Thaw the database',
+      read: 'Read the thaw result',
+      count: 'Count thaw check',
+      decide: 'Is the database thawed?',
+    }),
+    {
+      documentPath: props.documentPath,
+      instanceIdPath: props.instanceIdPath,
+      parameters: props.parameters,
+      comment: 'ha-workflows snapshot-backup: thaw',
+      sendPolicy: props.sendCommandPolicy,
+      readPolicy: [props.readCommandPolicy],
+      commandPath: '$.thaw',
+      resultPath: '$.thawResult',
+      keep: ['status', 'details', 'code', 'endedAt', 'output'],
+      catchSend: [failedAttempt],
+      catchRead: [failedAttempt],
+      interval: COMMAND_POLL_INTERVAL,
+      maxPolls: props.maxPollsPath,
+      counterPath: '$.polls.thaw',
+      // A thaw that fails, or does not end within its polls, is tried again.
+      outcome: { succeeded: props.thawed, failed: countAttempt },
+    },
+  );
+  pause.next(thaw);
   return thaw;
 }

@@ -1,0 +1,116 @@
+import { Stack } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { LAMBDA_SERVICE_RETRY, notify, releaseLock, States, throttlingRetry } from '../../fragments';
+import type { DrPromotionDeps } from '../definition';
+import { audit } from './audit';
+import { REQ, SET } from './constants';
+
+/** Catches every error into `$.failure`. */
+export interface FailureCatch {
+  readonly errors: string[];
+  readonly resultPath: string;
+}
+
+/** What every step of dr-promotion shares: its scope and dependencies, and the ways to fail. */
+export interface DrSteps {
+  readonly scope: Construct;
+  readonly deps: DrPromotionDeps;
+  readonly partition: string;
+  readonly region: string;
+  /** The state table item of the mirror set: its lock and its DR state. */
+  readonly setKey: string;
+  /** A DynamoDB string attribute read from a JSONPath. */
+  readonly str: (path: string) => tasks.DynamoAttributeValue;
+  /** Catch every error into `$.failure`. */
+  readonly onFailure: FailureCatch;
+  /** Before the lock is held: notify, then fail with `$.failure`. */
+  readonly notifyFailed: tasks.SnsPublish;
+  /** After the lock: audit, release, notify, then fail with `$.failure`. */
+  readonly auditFailed: tasks.DynamoPutItem;
+  /** A Pass that sets `$.failure` (`error`, and `cause` read from a JSONPath or intrinsic), then `auditFailed`. */
+  readonly failWith: (id: string, error: string, cause: string) => sfn.Chain;
+  /** A Lambda task of a function the selected set names (its preflight and probe run in the set's DR VPC). */
+  readonly setLambda: (
+    id: string,
+    functionArnPath: string,
+    payload: Record<string, unknown>,
+    resultPath: string,
+  ) => sfn.CustomState;
+}
+
+/**
+ * The shared part of dr-promotion, and its failure path (after the lock): audit, release, notify, fail with the
+ * error's own name.
+ */
+export function drSteps(scope: Construct, deps: DrPromotionDeps): DrSteps {
+  const { partition, region } = Stack.of(scope);
+  const setKey = sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(`${SET}.name`));
+  const str = (path: string) => tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(path));
+
+  const failed = new sfn.Fail(scope, 'DR promotion failed', {
+    errorPath: '$.failure.Error',
+    causePath: '$.failure.Cause',
+  });
+  const notifyFailed = notify(scope, 'Notify the DR promotion failed', {
+    topic: deps.topic,
+    subject: 'ha-workflows: DR promotion did NOT complete',
+    message: sfn.JsonPath.format(
+      'DR promotion of mirror set {} (member {}, requested by {}) ended with {}: {}',
+      sfn.JsonPath.stringAt(`${SET}.name`),
+      sfn.JsonPath.stringAt(`${REQ}.member`),
+      sfn.JsonPath.stringAt(`${REQ}.requestedBy`),
+      sfn.JsonPath.stringAt('$.failure.Error'),
+      sfn.JsonPath.stringAt('$.failure.Cause'),
+    ),
+  });
+  notifyFailed.addCatch(failed, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifyFailed.next(failed);
+  const releaseFailed = releaseLock(scope, 'Release the lock after the failure', {
+    table: deps.table,
+    key: setKey,
+    set: ['#lastError = :error', '#lastExecution = :execution'],
+    names: { '#lastError': 'drLastError', '#lastExecution': 'drLastExecution' },
+    values: { ':error': str('$.failure.Error'), ':execution': str('$$.Execution.Name') },
+  });
+  releaseFailed.addCatch(notifyFailed, { errors: [States.ALL], resultPath: '$.releaseError' });
+  releaseFailed.next(notifyFailed);
+  const auditFailed = audit(scope, deps, 'Write the audit trail of the failure', 'FAILED');
+  auditFailed.addCatch(releaseFailed, { errors: [States.ALL], resultPath: '$.auditError' });
+  auditFailed.next(releaseFailed);
+  const failWith = (id: string, error: string, cause: string) =>
+    new sfn.Pass(scope, id, { parameters: { Error: error, 'Cause.$': cause }, resultPath: '$.failure' }).next(
+      auditFailed,
+    );
+
+  const setLambda = (id: string, functionArnPath: string, payload: Record<string, unknown>, resultPath: string) => {
+    const task = new sfn.CustomState(scope, id, {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${partition}:states:::lambda:invoke`,
+        Parameters: { 'FunctionName.$': functionArnPath, Payload: payload },
+        ResultSelector: { 'value.$': '$.Payload' },
+        ResultPath: resultPath,
+        TimeoutSeconds: deps.setTaskTimeout.toSeconds(),
+      },
+    });
+    task.addRetry(LAMBDA_SERVICE_RETRY);
+    task.addRetry(throttlingRetry(task));
+    return task;
+  };
+
+  return {
+    scope,
+    deps,
+    partition,
+    region,
+    setKey,
+    str,
+    onFailure: { errors: [States.ALL], resultPath: '$.failure' },
+    notifyFailed,
+    auditFailed,
+    failWith,
+    setLambda,
+  };
+}

@@ -1,0 +1,59 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { notify, releaseLock, States } from '../../fragments';
+import { audit } from './audit';
+import { FORCE_STOP_AFTER_CHECKS, PREFLIGHT, REQ, SET } from './constants';
+import type { DrSteps } from './context';
+
+/**
+ * A practice run stops after the approval: it describes steps 4-7 with their exact API calls, changes nothing,
+ * writes its audit trail, releases the lock and notifies. Returns its first state.
+ */
+export function practiceRun(steps: DrSteps): sfn.Pass {
+  const { scope, deps, setKey, str, onFailure, auditFailed } = steps;
+  const wouldDo = new sfn.Pass(scope, 'Describe what the promotion would do', {
+    parameters: {
+      'fence.$': `States.Format('in {}: ec2:DescribeInstances of {}, then ec2:ModifyNetworkInterfaceAttribute NetworkInterfaceId=<each interface of each> Groups=["{}"]; ec2:StopInstances InstanceIds={}; then ec2:DescribeInstances until each is stopped, with ec2:StopInstances Force=true from check ${FORCE_STOP_AFTER_CHECKS} on', ${SET}.primaryRegion, States.JsonToString(${SET}.oldMemberIds), ${SET}.denyAllGroupId, States.JsonToString(${SET}.oldMemberIds))`,
+      'promote.$': `States.Format('ssm:SendCommand DocumentName={} InstanceIds=["{}"] Parameters={}; then ssm:GetCommandInvocation until it ends', ${SET}.promoteDocument, ${SET}.drMember.instanceId, States.JsonToString(${SET}.promoteParameters))`,
+      'verify.$': `States.Format('GET {} until it answers 200 SUCCESS', ${SET}.drMember.url)`,
+      'switchTraffic.$': `States.Format('elasticloadbalancing:RegisterTargets TargetGroupArn=<each of {}> Targets=[\\{"Id": "{}"\\}]', States.JsonToString(${SET}.drTargetGroupArns), ${SET}.drMember.instanceId)`,
+    },
+    resultPath: '$.wouldDo',
+  });
+  const practiceDone = new sfn.Succeed(scope, 'Practice run complete: nothing was changed');
+  const notifyPractice = notify(scope, 'Notify the practice run is complete', {
+    topic: deps.topic,
+    subject: 'ha-workflows: DR promotion practice run complete',
+    message: sfn.JsonPath.format(
+      'Practice DR promotion of mirror set {} (member {}) was approved; nothing was changed. It would have done:\n' +
+        '4. fence: {}\n5. promote: {}\n6. verify: {}\n7. switch traffic: {}\n\nPreflight:\n{}',
+      sfn.JsonPath.stringAt(`${SET}.name`),
+      sfn.JsonPath.stringAt(`${REQ}.member`),
+      sfn.JsonPath.stringAt('$.wouldDo.fence'),
+      sfn.JsonPath.stringAt('$.wouldDo.promote'),
+      sfn.JsonPath.stringAt('$.wouldDo.verify'),
+      sfn.JsonPath.stringAt('$.wouldDo.switchTraffic'),
+      sfn.JsonPath.stringAt(`${PREFLIGHT}.summary`),
+    ),
+  });
+  notifyPractice.addCatch(practiceDone, { errors: [States.ALL], resultPath: '$.notifyError' });
+  notifyPractice.next(practiceDone);
+  const releasePractice = releaseLock(scope, 'Release the lock after the practice run', {
+    table: deps.table,
+    key: setKey,
+    set: ['#lastPractice = :execution', '#lastExecution = :execution'],
+    names: { '#lastPractice': 'drLastPractice', '#lastExecution': 'drLastExecution' },
+    values: { ':execution': str('$$.Execution.Name') },
+  });
+  releasePractice.addCatch(auditFailed, onFailure);
+  const auditPractice = audit(scope, deps, 'Write the audit trail of the practice run', 'PRACTICE');
+  auditPractice.addCatch(releasePractice, { errors: [States.ALL], resultPath: '$.auditError' });
+  wouldDo.next(auditPractice).next(releasePractice).next(notifyPractice);
+  return wouldDo;
+}
+
+/** After the approval: a practice run goes to `practice`, a real one to `realRun`. */
+export function practiceOrReal(steps: DrSteps, practice: sfn.IChainable, realRun: sfn.IChainable): sfn.Choice {
+  return new sfn.Choice(steps.scope, 'Is this a practice run?')
+    .when(sfn.Condition.booleanEquals(`${REQ}.practice`, true), practice)
+    .otherwise(realRun);
+}
