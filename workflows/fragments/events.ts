@@ -1,6 +1,20 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+
 /**
  * `detail-type` of the status-change events Step Functions sends to EventBridge (source `aws.states`) when an
  * execution ends (Step Functions Developer Guide, "Automating Step Functions event delivery with EventBridge"). The
  * snapshot-backup rescue, the dr-promotion release and the lock janitor are started by it.
  */
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
+
+/**
+ * A Choice condition: the input is an EventBridge event of this `detail-type`. A comparison on a path that is absent
+ * fails the execution with States.Runtime, so the path is tested with IsPresent first (And stops at the first false
+ * rule): an operator's input has no `detail-type`.
+ */
+export function isEventOfType(detailType: string): sfn.Condition {
+  return sfn.Condition.and(
+    sfn.Condition.isPresent('$.detail-type'),
+    sfn.Condition.stringEquals('$.detail-type', detailType),
+  );
+}

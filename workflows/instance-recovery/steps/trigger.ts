@@ -1,5 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Errors, notify, States } from '../../fragments';
+import { Errors, isEventOfType, notify, States } from '../../fragments';
 import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE } from '../input';
 import type { RecoveryContext } from './context';
 
@@ -39,24 +39,17 @@ export function readTrigger({ scope, deps }: RecoveryContext): sfn.Chain {
   unrecognized.addCatch(unrecognizedFail, { errors: [States.ALL], resultPath: '$.notifyError' });
   unrecognized.next(unrecognizedFail);
 
-  // A comparison on a path that is absent fails the execution with States.Runtime, so every path a rule
-  // compares is tested with IsPresent first (And stops at the first false rule): an operator's input has no
-  // detail-type, and an event that names no instance must end in "Trigger names no instance".
-  const isEvent = (detailType: string) =>
-    sfn.Condition.and(
-      sfn.Condition.isPresent('$.detail-type'),
-      sfn.Condition.stringEquals('$.detail-type', detailType),
-    );
+  // Every path a rule compares is tested with IsPresent first (isEventOfType; And stops at the first false rule).
   return new sfn.Choice(scope, 'Read the trigger')
     .when(
       sfn.Condition.and(
-        isEvent(ALARM_STATE_CHANGE),
+        isEventOfType(ALARM_STATE_CHANGE),
         sfn.Condition.isPresent('$.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId'),
       ),
       fromAlarm,
     )
     .when(
-      sfn.Condition.and(isEvent(EC2_STATE_CHANGE), sfn.Condition.isPresent('$.detail.instance-id')),
+      sfn.Condition.and(isEventOfType(EC2_STATE_CHANGE), sfn.Condition.isPresent('$.detail.instance-id')),
       fromStateChange,
     )
     .when(sfn.Condition.isPresent('$.instanceId'), fromOperator)

@@ -1,5 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Errors, notify, States } from '../../fragments';
+import { Errors, isEventOfType, notify, States } from '../../fragments';
 import { ALARM_STATE_CHANGE, BECAME_PRIMARY } from '../input';
 import type { MirrorContext } from './context';
 import { SET } from './paths';
@@ -36,17 +36,11 @@ export function readTrigger(ctx: MirrorContext, next: sfn.IChainable): sfn.Chain
     'names no mirror set',
   );
 
-  // A comparison on a path that is absent fails the execution with States.Runtime, so every path a rule
-  // compares is tested with IsPresent first (And stops at the first false rule).
-  const isEvent = (detailType: string) =>
-    sfn.Condition.and(
-      sfn.Condition.isPresent('$.detail-type'),
-      sfn.Condition.stringEquals('$.detail-type', detailType),
-    );
+  // Every path a rule compares is tested with IsPresent first (isEventOfType; And stops at the first false rule).
   return new sfn.Choice(scope, 'Read the trigger')
     .when(
       sfn.Condition.and(
-        isEvent(BECAME_PRIMARY),
+        isEventOfType(BECAME_PRIMARY),
         sfn.Condition.isPresent('$.detail.mirrorSet'),
         sfn.Condition.isString('$.detail.mirrorSet'),
       ),
@@ -54,7 +48,7 @@ export function readTrigger(ctx: MirrorContext, next: sfn.IChainable): sfn.Chain
     )
     .when(
       sfn.Condition.and(
-        isEvent(ALARM_STATE_CHANGE),
+        isEventOfType(ALARM_STATE_CHANGE),
         sfn.Condition.isPresent('$.detail.alarmName'),
         sfn.Condition.stringMatches('$.detail.alarmName', '*/mirror-failover/*/*'),
       ),
