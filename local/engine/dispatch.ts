@@ -118,7 +118,11 @@ export interface DispatchContext {
   /** The clock of the code running now (the Task's own). */
   readonly clock: () => VirtualClock;
   /** A `*Seconds` field of a state, or its `*SecondsPath` read from the state's input. */
-  readonly secondsFrom: (fixed: number | undefined, refPath: string | undefined, stateName: string) => number | undefined;
+  readonly secondsFrom: (
+    fixed: number | undefined,
+    refPath: string | undefined,
+    stateName: string,
+  ) => number | undefined;
 }
 
 /** A Task being dispatched: its state, its input after Parameters, what its resource is. */
@@ -272,7 +276,9 @@ export class TaskDispatcher {
     const heartbeat = this.ctx.secondsFrom(state.HeartbeatSeconds, state.HeartbeatSecondsPath, stateName) ?? Infinity;
     const timeout = state.TimeoutSeconds ?? 99999999;
     const deadlineSeconds = Math.min(heartbeat, timeout);
-    history.emit('TaskSubmitted', { taskSubmittedEventDetails: { ...task, output: JSON.stringify(submitted ?? null) } });
+    history.emit('TaskSubmitted', {
+      taskSubmittedEventDetails: { ...task, output: JSON.stringify(submitted ?? null) },
+    });
     history.log({ kind: 'approval', state: stateName, detail: 'waiting for a task token' });
     const result = await broker.wait({
       token: this.ctx.token,

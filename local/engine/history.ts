@@ -68,7 +68,9 @@ export class ExecutionHistory {
     // ExecutionFailed event is logged and the state machine execution fails" (bp-history-limit.html).
     if (history.length >= HISTORY_EVENT_LIMIT - 1 && type !== 'ExecutionSucceeded' && type !== 'ExecutionFailed') {
       this.options.fail(
-        new StatesRuntimeFailure(`The execution reached the maximum number of history events (${HISTORY_EVENT_LIMIT}).`),
+        new StatesRuntimeFailure(
+          `The execution reached the maximum number of history events (${HISTORY_EVENT_LIMIT}).`,
+        ),
       );
       return;
     }

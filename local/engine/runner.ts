@@ -221,8 +221,7 @@ class Execution {
     this.region = region;
     // Generated names come from the region's seeded random source: the same seed gives the same drill.
     this.name = options.executionName ?? `local-${region.random.hex(12)}`;
-    this.executionArn =
-      options.executionArn ?? machine.arn.replace(':stateMachine:', ':execution:') + `:${this.name}`;
+    this.executionArn = options.executionArn ?? machine.arn.replace(':stateMachine:', ':execution:') + `:${this.name}`;
     this.clocks = new ExecutionClocks(clock);
     if (options.control) options.control.frontierMs = () => this.clocks.frontierMs();
     this.history = new ExecutionHistory({
@@ -455,7 +454,8 @@ class Execution {
     const state = this.machine.states.get(event.state.name);
     history.log({ kind: 'state', state: event.state.name, detail: `entered ${event.state.type}` });
     const exited = this.exited;
-    const input = exited && exited.value === event.state.input ? exited.json : JSON.stringify(event.state.input ?? null);
+    const input =
+      exited && exited.value === event.state.input ? exited.json : JSON.stringify(event.state.input ?? null);
     history.checkStatePayload(input, `input of state "${event.state.name}"`);
     history.emit(`${event.state.type}StateEntered` as HistoryEventType, {
       stateEnteredEventDetails: { name: event.state.name, input },
@@ -479,7 +479,11 @@ class Execution {
     let delay = retryDelaySeconds(retrier as AslRetrier, attempt);
     if (retrier.JitterStrategy === 'FULL') delay = this.region.random.next() * delay;
     this.clocks.clock.advanceSeconds(delay);
-    this.history.log({ kind: 'retry', state: event.state.name, detail: `retry ${attempt} after ${delay.toFixed(1)} s` });
+    this.history.log({
+      kind: 'retry',
+      state: event.state.name,
+      detail: `retry ${attempt} after ${delay.toFixed(1)} s`,
+    });
   }
 
   private stateExited(event: EventOf<'StateExited'>): void {

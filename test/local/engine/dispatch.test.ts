@@ -14,15 +14,36 @@ import { SimulatedRegion, type ServiceSimulator } from '../../../local/region/re
 
 describe('classify', () => {
   it.each([
-    ['arn:aws:states:::aws-sdk:ec2:describeInstances', { type: 'sdk', service: 'ec2', action: 'DescribeInstances', callback: false }],
-    ['arn:aws:states:::aws-sdk:sns:publish.waitForTaskToken', { type: 'sdk', service: 'sns', action: 'Publish', callback: true }],
-    ['arn:aws:states:::dynamodb:putItem', { type: 'optimized', service: 'dynamodb', action: 'PutItem', callback: false }],
-    ['arn:aws:states:::sns:publish.waitForTaskToken', { type: 'optimized', service: 'sns', action: 'Publish', callback: true }],
+    [
+      'arn:aws:states:::aws-sdk:ec2:describeInstances',
+      { type: 'sdk', service: 'ec2', action: 'DescribeInstances', callback: false },
+    ],
+    [
+      'arn:aws:states:::aws-sdk:sns:publish.waitForTaskToken',
+      { type: 'sdk', service: 'sns', action: 'Publish', callback: true },
+    ],
+    [
+      'arn:aws:states:::dynamodb:putItem',
+      { type: 'optimized', service: 'dynamodb', action: 'PutItem', callback: false },
+    ],
+    [
+      'arn:aws:states:::sns:publish.waitForTaskToken',
+      { type: 'optimized', service: 'sns', action: 'Publish', callback: true },
+    ],
     ['arn:aws:states:::lambda:invoke', { type: 'lambda', callback: false }],
     ['arn:aws:states:::lambda:invoke.waitForTaskToken', { type: 'lambda', callback: true }],
-    ['arn:aws:states:::states:startExecution', { type: 'optimized', service: 'sfn', action: 'StartExecution', callback: false }],
-    ['arn:aws:states:::states:startExecution.sync', { type: 'optimized', service: 'sfn', action: 'StartExecution', callback: false, sync: 'string' }],
-    ['arn:aws:states:::states:startExecution.sync:2', { type: 'optimized', service: 'sfn', action: 'StartExecution', callback: false, sync: 'json' }],
+    [
+      'arn:aws:states:::states:startExecution',
+      { type: 'optimized', service: 'sfn', action: 'StartExecution', callback: false },
+    ],
+    [
+      'arn:aws:states:::states:startExecution.sync',
+      { type: 'optimized', service: 'sfn', action: 'StartExecution', callback: false, sync: 'string' },
+    ],
+    [
+      'arn:aws:states:::states:startExecution.sync:2',
+      { type: 'optimized', service: 'sfn', action: 'StartExecution', callback: false, sync: 'json' },
+    ],
   ])('%s', (resource, kind) => {
     expect(classify(resource)).toEqual(kind);
   });
@@ -139,18 +160,16 @@ describe('TaskDispatcher', () => {
   });
 
   it('ends a function at its own Timeout with Sandbox.Timedout, at the kill time', async () => {
-    let region!: SimulatedRegion;
     const handler = withFunctionTimeout(async () => {
-      region.clock.advanceSeconds(10); // a slow call
-      await region.call('sns', 'Publish', {}); // frozen: never made
+      w.region.clock.advanceSeconds(10); // a slow call
+      await w.region.call('sns', 'Publish', {}); // frozen: never made
     }, 3);
     const w = world({ lambdas: lambdas({ 'fn-a': handler }) });
-    region = w.region;
     const failure = await w.dispatch('arn:aws:states:::lambda:invoke', { FunctionName: 'fn-a' }).catch((e) => e);
     expect(failure).toBeInstanceOf(EndedAt);
     expect(failure).toMatchObject({ name: 'Sandbox.Timedout', endMs: T0 + 500 + 3000 });
     expect(JSON.parse((failure as Error).message)).toMatchObject({ errorType: 'Sandbox.Timedout' });
-    expect(region.calls).toEqual([]);
+    expect(w.region.calls).toEqual([]);
   });
 
   it('refuses a function it has no handler for', async () => {
@@ -176,7 +195,13 @@ describe('TaskDispatcher', () => {
     );
     expect(out).toEqual({ approved: true });
     expect(requests).toEqual([
-      { token: 'token-1', state: 'T', input: { TopicArn: 't' }, deadlineSeconds: 600, deadlineError: 'States.HeartbeatTimeout' },
+      {
+        token: 'token-1',
+        state: 'T',
+        input: { TopicArn: 't' },
+        deadlineSeconds: 600,
+        deadlineError: 'States.HeartbeatTimeout',
+      },
     ]);
     expect(history.events.map((e) => e.type)).toEqual(['TaskSubmitted']);
     expect(history.events[0].taskSubmittedEventDetails?.output).toBe('{"MessageId":"m-1"}');

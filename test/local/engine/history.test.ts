@@ -41,7 +41,13 @@ describe('ExecutionHistory', () => {
     advance(1.5);
     history.emit('PassStateEntered', { stateEnteredEventDetails: { name: 'A', input: '{}' } });
     expect(history.events).toEqual([
-      { timestamp: T0, type: 'ExecutionStarted', id: 1, previousEventId: 0, executionStartedEventDetails: { input: '{}' } },
+      {
+        timestamp: T0,
+        type: 'ExecutionStarted',
+        id: 1,
+        previousEventId: 0,
+        executionStartedEventDetails: { input: '{}' },
+      },
       {
         timestamp: T0 + 1500,
         type: 'PassStateEntered',
