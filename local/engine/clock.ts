@@ -94,42 +94,43 @@ export class EndedAt extends TaskFailure {
   }
 }
 
-/** Thrown by `runUntilKilled`: the code ran past its kill time (`killAtMs`, epoch ms). */
-export class PastKillTime extends Error {
-  constructor(readonly killAtMs: number) {
-    super(`killed at ${new Date(killAtMs).toISOString()}`);
-    this.name = 'PastKillTime';
-  }
-}
-
 /**
- * Runs `fn` (a Lambda function's code) on `clock` for at most `timeoutSeconds` from now. Past that kill time the
- * code is frozen: the clock's `checkAlive` throws `killError()` before any further API call. When the clock has
- * passed the kill time as `fn` returns or throws, this throws PastKillTime instead of `fn`'s outcome.
+ * A Lambda function's kill time on the clock its code runs on: `timeoutSeconds` (its own `Timeout`) from now. Past
+ * it the code is frozen: the clock's `checkAlive` throws `killError()` before any further API call. Set on creation,
+ * lifted by `clear` when the function has ended. Synchronous on purpose: the caller awaits the function itself, so
+ * the kill time adds no step to the order in which concurrent executions proceed.
  */
-export async function runUntilKilled<T>(
-  clock: VirtualClock,
-  timeoutSeconds: number,
-  killError: () => Error,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const killAtMs = clock.now() + timeoutSeconds * 1000;
-  clock.killAtMs = killAtMs;
-  clock.killError = killError;
-  let value: T;
-  try {
-    value = await fn();
-  } catch (e) {
-    if (clock.now() > killAtMs) throw new PastKillTime(killAtMs);
-    throw e;
-  } finally {
-    clock.killAtMs = undefined;
+export class KillTime {
+  /** Epoch ms after which the code is dead. */
+  readonly atMs: number;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    timeoutSeconds: number,
+    killError: () => Error,
+  ) {
+    this.atMs = clock.now() + timeoutSeconds * 1000;
+    clock.killAtMs = this.atMs;
+    clock.killError = killError;
   }
-  if (clock.now() > killAtMs) throw new PastKillTime(killAtMs);
-  return value;
+
+  /** True once the clock has passed the kill time: the function was killed, whatever it returned or threw. */
+  passed(): boolean {
+    return this.clock.now() > this.atMs;
+  }
+
+  clear(): void {
+    this.clock.killAtMs = undefined;
+  }
 }
 
-/** How a Task run by `ExecutionClocks.runTask` ended, in modeled time. */
+/** A Task in flight: the clock it runs on, forked from the execution's, and its deadline (epoch ms). */
+export interface TaskClock {
+  readonly clock: VirtualClock;
+  readonly deadlineMs: number;
+}
+
+/** How a Task ended, in modeled time. */
 export type TaskTiming<T> =
   | { readonly outcome: 'returned'; readonly value: T }
   | { readonly outcome: 'threw'; readonly error: Error }
@@ -138,13 +139,14 @@ export type TaskTiming<T> =
 
 /**
  * The clocks of one execution: its own, and one per Task in flight (several at once inside a Map or Parallel).
- * A Task runs on a clock forked from the execution's: the call's side effects happen on it, but the execution's
+ * A Task runs on a clock forked from the execution's (`startTask`, then the caller runs the Task's code under
+ * `executionClock.run(task.clock, …)`, then `endTask`): the call's side effects happen on it, but the execution's
  * clock never moves past the Task's deadline.
  */
 export class ExecutionClocks {
   /** Epoch ms at which the execution started. */
   readonly startMs: number;
-  private readonly tasksInFlight = new Set<{ readonly clock: VirtualClock; readonly deadlineMs: number }>();
+  private readonly tasksInFlight = new Set<TaskClock>();
 
   constructor(
     /** The execution's own clock. */
@@ -176,29 +178,25 @@ export class ExecutionClocks {
     return ms;
   }
 
+  /** Forks a Task's clock from the execution's now, with its deadline `timeoutSeconds` later; it is in flight. */
+  startTask(timeoutSeconds: number): TaskClock {
+    const clock = new VirtualClock(this.clock.now(), this.clock.originMs);
+    const task = { clock, deadlineMs: clock.now() + timeoutSeconds * 1000 };
+    this.tasksInFlight.add(task);
+    return task;
+  }
+
   /**
-   * Runs a Task on a clock of its own, forked from the execution's now, with its deadline `timeoutSeconds` later.
-   * The execution's clock then moves to the Task's end (an EndedAt's `endMs`, else the Task clock's time). With
-   * `enforceDeadline`, a Task that ends past its deadline moves it only to the deadline and is reported `timedOut`
-   * (a call still running at TimeoutSeconds: its effect in the region has happened, a lost response). Without it
-   * (a task-token wait, whose broker settles its own deadline) the Task's end is taken as it is.
+   * Ends a Task: the execution's clock moves to the Task's end (an EndedAt's `endMs`, else the Task clock's time).
+   * With `enforceDeadline`, a Task that ended past its deadline moves it only to the deadline and is `timedOut` (a
+   * call still running at TimeoutSeconds: its effect in the region has happened, a lost response). Without it (a
+   * task-token wait, whose broker settles its own deadline) the Task's end is taken as it is.
    */
-  async runTask<T>(timeoutSeconds: number, enforceDeadline: boolean, fn: () => Promise<T>): Promise<TaskTiming<T>> {
-    const taskClock = new VirtualClock(this.clock.now(), this.clock.originMs);
-    const deadlineMs = taskClock.now() + timeoutSeconds * 1000;
-    const inFlight = { clock: taskClock, deadlineMs };
-    let timing: TaskTiming<T>;
-    this.tasksInFlight.add(inFlight);
-    try {
-      timing = { outcome: 'returned', value: await executionClock.run(taskClock, fn) };
-    } catch (e) {
-      timing = { outcome: 'threw', error: e as Error };
-    } finally {
-      this.tasksInFlight.delete(inFlight);
-    }
-    const endMs = timing.outcome === 'threw' && timing.error instanceof EndedAt ? timing.error.endMs : taskClock.now();
-    if (enforceDeadline && endMs > deadlineMs) {
-      this.clock.advanceTo(deadlineMs);
+  endTask<T>(task: TaskClock, timing: TaskTiming<T>, enforceDeadline: boolean): TaskTiming<T> {
+    this.tasksInFlight.delete(task);
+    const endMs = timing.outcome === 'threw' && timing.error instanceof EndedAt ? timing.error.endMs : task.clock.now();
+    if (enforceDeadline && endMs > task.deadlineMs) {
+      this.clock.advanceTo(task.deadlineMs);
       return { outcome: 'timedOut' };
     }
     this.clock.advanceTo(endMs);

@@ -8,7 +8,7 @@ import type { VirtualClock } from '../clock';
 import { AwsApiError, sdkIntegrationCause, sdkIntegrationErrorName, type ServiceName } from '../region/errors';
 import type { ServiceSimulator, SimulatedRegion } from '../region/region';
 import type { AslState } from './asl';
-import { EndedAt, PastKillTime, runUntilKilled } from './clock';
+import { EndedAt, KillTime } from './clock';
 import type { ExecutionHistory, ExecutionStatus, TaskResource } from './history';
 import { TaskFailure } from './states-errors';
 
@@ -134,7 +134,13 @@ export interface TaskCall {
   readonly task: TaskResource;
 }
 
-/** Calls Tasks for one execution, on the Task's own clock; counts its Lambda invocations and cold starts. */
+/**
+ * Calls Tasks for one execution, on the Task's own clock; counts its Lambda invocations and cold starts.
+ *
+ * `dispatch` awaits each call directly and its helpers are synchronous (except `callApi` and `waitForChild`, awaited
+ * once each as before the split): every await is a step at which another execution running at the same time may
+ * proceed, so the number of them decides the order in which concurrent executions reach the region.
+ */
 export class TaskDispatcher {
   lambdaInvocations = 0;
   private readonly coldStarted = new Set<string>();
@@ -143,11 +149,47 @@ export class TaskDispatcher {
 
   /** Calls the Task's integration and, for `.waitForTaskToken`, waits for its token to be settled. */
   async dispatch(call: TaskCall): Promise<unknown> {
-    const { kind } = call;
+    const { kind, stateName, params } = call;
+    const { region, history } = this.ctx;
     let result: unknown;
-    if (kind?.type === 'lambda') result = await this.invokeLambda(call, kind.callback);
-    else if (kind) result = await this.callIntegration(call.stateName, kind, call.params);
-    if (kind?.callback) result = await this.waitForToken(call, result);
+    if (kind?.type === 'lambda') {
+      const { handler, payload, kill } = this.startLambda(call);
+      try {
+        // The Lambda runtime serializes the function's result to JSON (an SDK output's Dates become ISO strings).
+        const out: unknown = JSON.parse(JSON.stringify((await handler(payload)) ?? null));
+        if (kill.passed()) throw this.sandboxTimedOut(handler, kill);
+        result = kind.callback ? out : { ExecutedVersion: '$LATEST', Payload: out, StatusCode: 200 };
+      } catch (e) {
+        if (e instanceof EndedAt) throw e;
+        if (kill.passed()) throw this.sandboxTimedOut(handler, kill);
+        const err = e as Error;
+        // A function error reaches Retry/Catch as its errorType; the Cause is the Lambda error payload.
+        throw new TaskFailure(
+          err.name || 'Error',
+          JSON.stringify({ errorType: err.name || 'Error', errorMessage: err.message, trace: [] }),
+        );
+      } finally {
+        kill.clear();
+      }
+    } else if (kind) {
+      this.ctx.clock().advanceSeconds(region.latency['sfn.sdkTaskOverhead']);
+      result = await this.callApi(kind.service, kind.action, params, kind.type === 'optimized');
+      // Step Functions returns its own API's results to a Task in PascalCase.
+      if (kind.service === 'sfn' && result && typeof result === 'object') {
+        result = Object.fromEntries(Object.entries(result).map(([k, v]) => [pascal(k), v]));
+      }
+      if (kind.sync) result = await this.waitForChild(result, kind.sync);
+      const last = region.calls[region.calls.length - 1];
+      history.log({
+        kind: 'api',
+        state: stateName,
+        detail: `${kind.service}:${kind.action}${last?.error ? ` → ${last.error}` : ''}`,
+      });
+    }
+    if (kind?.callback) {
+      result = await this.waitForToken(call, result);
+      history.log({ kind: 'approval', state: stateName, detail: 'task token settled' });
+    }
     return result;
   }
 
@@ -165,7 +207,11 @@ export class TaskDispatcher {
     return h;
   }
 
-  private async invokeLambda({ stateName, params }: TaskCall, callback: boolean): Promise<unknown> {
+  /**
+   * Before a Lambda function runs: the invocation (and, the first time, the cold start) on the Task's clock, and the
+   * function's kill time at its own Timeout.
+   */
+  private startLambda({ stateName, params }: TaskCall): { handler: LambdaHandler; payload: unknown; kill: KillTime } {
     const { region, history } = this.ctx;
     const p = (params ?? {}) as { FunctionName?: unknown; Payload?: unknown };
     const handler = this.lambdaFor(p.FunctionName);
@@ -181,53 +227,25 @@ export class TaskDispatcher {
     // reports Sandbox.Timedout (FunctionError "Unhandled", errorMessage "RequestId: … Error: Task timed out after
     // N.NN seconds"), which Step Functions' lambda:invoke surfaces as the error Sandbox.Timedout.
     const fnTimeout = handler.timeoutSeconds ?? DEFAULT_LAMBDA_TIMEOUT_SECONDS;
-    const killError = () => new Error(`Task timed out after ${fnTimeout.toFixed(2)} seconds`);
-    try {
-      // The Lambda runtime serializes the function's result to JSON (an SDK output's Dates become ISO strings).
-      const payload: unknown = await runUntilKilled(taskClock, fnTimeout, killError, async () =>
-        JSON.parse(JSON.stringify((await handler(p.Payload ?? {})) ?? null)),
-      );
-      return callback ? payload : { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 };
-    } catch (e) {
-      if (e instanceof PastKillTime) {
-        throw new EndedAt(
-          'Sandbox.Timedout',
-          JSON.stringify({
-            errorType: 'Sandbox.Timedout',
-            errorMessage: `RequestId: ${region.nextRequestId()} Error: Task timed out after ${fnTimeout.toFixed(2)} seconds`,
-          }),
-          e.killAtMs,
-        );
-      }
-      const err = e as Error;
-      // A function error reaches Retry/Catch as its errorType; the Cause is the Lambda error payload.
-      throw new TaskFailure(
-        err.name || 'Error',
-        JSON.stringify({ errorType: err.name || 'Error', errorMessage: err.message, trace: [] }),
-      );
-    }
+    const kill = new KillTime(
+      taskClock,
+      fnTimeout,
+      () => new Error(`Task timed out after ${fnTimeout.toFixed(2)} seconds`),
+    );
+    return { handler, payload: p.Payload ?? {}, kill };
   }
 
-  private async callIntegration(
-    stateName: string,
-    kind: Extract<TaskKind, { type: 'sdk' | 'optimized' }>,
-    params: unknown,
-  ): Promise<unknown> {
-    const { region } = this.ctx;
-    this.ctx.clock().advanceSeconds(region.latency['sfn.sdkTaskOverhead']);
-    let result = await this.callApi(kind.service, kind.action, params, kind.type === 'optimized');
-    // Step Functions returns its own API's results to a Task in PascalCase.
-    if (kind.service === 'sfn' && result && typeof result === 'object') {
-      result = Object.fromEntries(Object.entries(result).map(([k, v]) => [pascal(k), v]));
-    }
-    if (kind.sync) result = await this.waitForChild(result, kind.sync);
-    const last = region.calls[region.calls.length - 1];
-    this.ctx.history.log({
-      kind: 'api',
-      state: stateName,
-      detail: `${kind.service}:${kind.action}${last?.error ? ` → ${last.error}` : ''}`,
-    });
-    return result;
+  /** Lambda's Sandbox.Timedout, ending the Task at the function's kill time. */
+  private sandboxTimedOut(handler: LambdaHandler, kill: KillTime): EndedAt {
+    const fnTimeout = handler.timeoutSeconds ?? DEFAULT_LAMBDA_TIMEOUT_SECONDS;
+    return new EndedAt(
+      'Sandbox.Timedout',
+      JSON.stringify({
+        errorType: 'Sandbox.Timedout',
+        errorMessage: `RequestId: ${this.ctx.region.nextRequestId()} Error: Task timed out after ${fnTimeout.toFixed(2)} seconds`,
+      }),
+      kill.atMs,
+    );
   }
 
   private async callApi(service: ServiceName, action: string, params: unknown, optimized: boolean): Promise<unknown> {
@@ -268,8 +286,11 @@ export class TaskDispatcher {
     return description;
   }
 
-  /** `.waitForTaskToken`: the call's result is submitted; the Task's result is what settles the token. */
-  private async waitForToken({ stateName, state, params, task }: TaskCall, submitted: unknown): Promise<unknown> {
+  /**
+   * `.waitForTaskToken`: the call's result is submitted, and the broker's promise (the Task's result) is returned
+   * for `dispatch` to await: the broker settles it at the heartbeat or timeout if nothing else does.
+   */
+  private waitForToken({ stateName, state, params, task }: TaskCall, submitted: unknown): Promise<unknown> {
     const { broker, history } = this.ctx;
     if (!broker)
       throw new TaskFailure('States.Runtime', `Task "${stateName}" waits for a task token and nothing can settle it`);
@@ -280,14 +301,12 @@ export class TaskDispatcher {
       taskSubmittedEventDetails: { ...task, output: JSON.stringify(submitted ?? null) },
     });
     history.log({ kind: 'approval', state: stateName, detail: 'waiting for a task token' });
-    const result = await broker.wait({
+    return broker.wait({
       token: this.ctx.token,
       state: stateName,
       input: params,
       deadlineSeconds,
       deadlineError: heartbeat < timeout ? 'States.HeartbeatTimeout' : 'States.Timeout',
     });
-    history.log({ kind: 'approval', state: stateName, detail: 'task token settled' });
-    return result;
   }
 }

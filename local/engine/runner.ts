@@ -6,7 +6,14 @@ import type { HistoryEventType } from '@aws-sdk/client-sfn';
 import { executionClock, VirtualClock } from '../clock';
 import type { SimulatedRegion } from '../region/region';
 import { type AslDefinition, type AslRetrier, type AslState, allStates } from './asl';
-import { ExecutionClocks, retryDelaySeconds, takeLibraryTaskTimer, waitSeconds, withModeledDate } from './clock';
+import {
+  ExecutionClocks,
+  retryDelaySeconds,
+  takeLibraryTaskTimer,
+  type TaskTiming,
+  waitSeconds,
+  withModeledDate,
+} from './clock';
 import { classify, KNOWN_RESOURCES, type LambdaHandler, TaskDispatcher, type TaskTokenBroker } from './dispatch';
 import { ExecutionHistory, type ExecutionStatus, type HistoryEvent, taskResource, type TimelineEntry } from './history';
 import { hookIntrinsics } from './intrinsics';
@@ -259,7 +266,14 @@ class Execution {
   async run(): Promise<ExecutionResult> {
     const running = this.start();
     const consumed = this.consumeEvents(running);
-    const end = await this.settle(running);
+    // Awaited here, not in a helper: each await is a step at which other executions running at the same time
+    // proceed, so one more would change their order (see TaskDispatcher).
+    let end: ExecutionEnd;
+    try {
+      end = { status: 'SUCCEEDED', output: await running.result };
+    } catch (e) {
+      end = this.endOf(e);
+    }
     await consumed;
     return this.finish(end);
   }
@@ -390,9 +404,18 @@ class Execution {
       timeoutInSeconds: state.TimeoutSeconds,
       heartbeatInSeconds: state.HeartbeatSeconds,
     });
-    const timing = await this.clocks.runTask(timeoutSeconds, !kind?.callback, () =>
-      this.dispatcher.dispatch({ stateName, state, params, kind, task }),
-    );
+    const taskClock = this.clocks.startTask(timeoutSeconds);
+    let timing: TaskTiming<unknown>;
+    try {
+      const call = { stateName, state, params, kind, task };
+      timing = {
+        outcome: 'returned',
+        value: await executionClock.run(taskClock.clock, () => this.dispatcher.dispatch(call)),
+      };
+    } catch (e) {
+      timing = { outcome: 'threw', error: e as Error };
+    }
+    timing = this.clocks.endTask(taskClock, timing, !kind?.callback);
     if (timing.outcome === 'returned') {
       this.history.taskSucceeded(task, timing.value);
       return timing.value;
@@ -497,15 +520,6 @@ class Execution {
   }
 
   // ---- The end ----
-
-  /** Waits for the library's result and reads how the execution ended. */
-  private async settle(running: LibraryExecution): Promise<ExecutionEnd> {
-    try {
-      return { status: 'SUCCEEDED', output: await running.result };
-    } catch (e) {
-      return this.endOf(e);
-    }
-  }
 
   /** How an execution the library ended with `e` ended, by what the engine knows of it. */
   private endOf(e: unknown): ExecutionEnd {

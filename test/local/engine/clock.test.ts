@@ -1,9 +1,9 @@
-import { VirtualClock } from '../../../local/clock';
+import { executionClock, VirtualClock } from '../../../local/clock';
 import {
   EndedAt,
   ExecutionClocks,
-  PastKillTime,
-  runUntilKilled,
+  KillTime,
+  type TaskTiming,
   waitSeconds,
   withModeledDate,
 } from '../../../local/engine/clock';
@@ -20,11 +20,28 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
+/** A Task as the runner runs one: forked clock, the code under it, then the Task's end. */
+async function runTask<T>(
+  clocks: ExecutionClocks,
+  timeoutSeconds: number,
+  enforceDeadline: boolean,
+  fn: () => Promise<T>,
+): Promise<TaskTiming<T>> {
+  const task = clocks.startTask(timeoutSeconds);
+  let timing: TaskTiming<T>;
+  try {
+    timing = { outcome: 'returned', value: await executionClock.run(task.clock, fn) };
+  } catch (e) {
+    timing = { outcome: 'threw', error: e as Error };
+  }
+  return clocks.endTask(task, timing, enforceDeadline);
+}
+
 describe('ExecutionClocks', () => {
   it('runs a Task on a clock forked from the execution’s and moves the execution to the Task’s end', async () => {
     const clocks = new ExecutionClocks(new VirtualClock(T0));
     let inside: VirtualClock | undefined;
-    const timing = await clocks.runTask(60, true, async () => {
+    const timing = await runTask(clocks, 60, true, async () => {
       inside = clocks.current();
       inside.advanceSeconds(12);
       return 'done';
@@ -38,7 +55,7 @@ describe('ExecutionClocks', () => {
 
   it('ends a Task still running at its deadline there: the execution goes on from the deadline', async () => {
     const clocks = new ExecutionClocks(new VirtualClock(T0));
-    const timing = await clocks.runTask(30, true, async () => {
+    const timing = await runTask(clocks, 30, true, async () => {
       clocks.current().advanceSeconds(40); // a call answering late: its effect happens at 40 s
       return 'late';
     });
@@ -48,7 +65,7 @@ describe('ExecutionClocks', () => {
 
   it('takes a task-token wait’s end as it is (its broker settles its own deadline)', async () => {
     const clocks = new ExecutionClocks(new VirtualClock(T0));
-    const timing = await clocks.runTask(30, false, async () => {
+    const timing = await runTask(clocks, 30, false, async () => {
       clocks.current().advanceSeconds(40);
       return 'approved';
     });
@@ -59,7 +76,7 @@ describe('ExecutionClocks', () => {
   it('moves the execution to the end an EndedAt names (a Lambda function killed at its timeout), not the Task’s clock', async () => {
     const clocks = new ExecutionClocks(new VirtualClock(T0));
     const killed = new EndedAt('Sandbox.Timedout', '{}', at(3));
-    const timing = await clocks.runTask(60, true, async () => {
+    const timing = await runTask(clocks, 60, true, async () => {
       clocks.current().advanceSeconds(20);
       throw killed;
     });
@@ -79,11 +96,11 @@ describe('ExecutionClocks', () => {
       // execution's clock past A's deadline. The execution goes on from A's deadline: that is how far it has got.
       const clocks = new ExecutionClocks(new VirtualClock(T0));
       const holdA = gate();
-      const a = clocks.runTask(10, true, async () => {
+      const a = runTask(clocks, 10, true, async () => {
         clocks.current().advanceSeconds(100);
         await holdA.wait;
       });
-      const b = await clocks.runTask(60, true, async () => {
+      const b = await runTask(clocks, 60, true, async () => {
         clocks.current().advanceSeconds(30);
       });
       expect(b.outcome).toBe('returned');
@@ -97,11 +114,11 @@ describe('ExecutionClocks', () => {
     it('is a Task’s clock when it is behind the execution’s', async () => {
       const clocks = new ExecutionClocks(new VirtualClock(T0));
       const holdA = gate();
-      const a = clocks.runTask(60, true, async () => {
+      const a = runTask(clocks, 60, true, async () => {
         clocks.current().advanceSeconds(2);
         await holdA.wait;
       });
-      await clocks.runTask(60, true, async () => clocks.current().advanceSeconds(30));
+      await runTask(clocks, 60, true, async () => clocks.current().advanceSeconds(30));
       expect(clocks.frontierMs()).toBe(at(2));
       holdA.open();
       await a;
@@ -111,78 +128,41 @@ describe('ExecutionClocks', () => {
     it('is the kill time of a Lambda function that ran past it', async () => {
       const clocks = new ExecutionClocks(new VirtualClock(T0));
       const holdA = gate();
-      const a = clocks.runTask(60, true, () =>
-        runUntilKilled(
-          clocks.current(),
-          5,
-          () => new Error('killed'),
-          async () => {
-            clocks.current().advanceSeconds(20);
-            await holdA.wait;
-          },
-        ),
-      );
-      await clocks.runTask(60, true, async () => clocks.current().advanceSeconds(30));
+      const a = runTask(clocks, 60, true, async () => {
+        const kill = new KillTime(clocks.current(), 5, () => new Error('killed'));
+        clocks.current().advanceSeconds(20);
+        await holdA.wait;
+        kill.clear();
+      });
+      await runTask(clocks, 60, true, async () => clocks.current().advanceSeconds(30));
       expect(clocks.frontierMs()).toBe(at(5));
       holdA.open();
-      const timing = await a;
-      expect(timing.outcome === 'threw' && timing.error).toBeInstanceOf(PastKillTime);
+      await a;
+      expect(clocks.frontierMs()).toBe(at(30));
     });
   });
 });
 
-describe('runUntilKilled', () => {
-  it('returns what the code returns within its time, and clears the kill time', async () => {
+describe('KillTime', () => {
+  it('freezes the code past its kill time: the clock refuses further calls with the kill error', () => {
     const clock = new VirtualClock(T0);
-    const value = await runUntilKilled(
-      clock,
-      3,
-      () => new Error('killed'),
-      async () => {
-        clock.advanceSeconds(3);
-        return 42;
-      },
-    );
-    expect(value).toBe(42);
-    expect(clock.killAtMs).toBeUndefined();
+    const kill = new KillTime(clock, 3, () => new Error('Task timed out after 3.00 seconds'));
+    expect(kill.atMs).toBe(at(3));
+    clock.advanceSeconds(3);
+    expect(kill.passed()).toBe(false);
+    expect(() => clock.checkAlive()).not.toThrow();
+    clock.advanceSeconds(0.001);
+    expect(kill.passed()).toBe(true);
+    expect(() => clock.checkAlive()).toThrow('Task timed out after 3.00 seconds');
   });
 
-  it('passes on the code’s own error within its time', async () => {
+  it('is lifted when the function has ended', () => {
     const clock = new VirtualClock(T0);
-    const own = new Error('own');
-    await expect(
-      runUntilKilled(
-        clock,
-        3,
-        () => new Error('killed'),
-        async () => {
-          throw own;
-        },
-      ),
-    ).rejects.toBe(own);
-  });
-
-  it('freezes the code past its kill time (no more calls) and reports the kill time, however the code ended', async () => {
-    const clock = new VirtualClock(T0);
-    let afterKill: unknown;
-    const ended = runUntilKilled(
-      clock,
-      3,
-      () => new Error('Task timed out after 3.00 seconds'),
-      async () => {
-        clock.advanceSeconds(4);
-        try {
-          clock.checkAlive(); // what the region does before each API call
-        } catch (e) {
-          afterKill = e;
-        }
-        return 'too late';
-      },
-    );
-    await expect(ended).rejects.toBeInstanceOf(PastKillTime);
-    await expect(ended).rejects.toMatchObject({ killAtMs: at(3) });
-    expect(afterKill).toEqual(new Error('Task timed out after 3.00 seconds'));
+    const kill = new KillTime(clock, 3, () => new Error('killed'));
+    kill.clear();
+    clock.advanceSeconds(10);
     expect(clock.killAtMs).toBeUndefined();
+    expect(() => clock.checkAlive()).not.toThrow();
   });
 });
 
