@@ -168,7 +168,7 @@ export class LocalStateMachine {
     const { region } = options;
     const own = new VirtualClock(region.clock.now(), region.baseClock.originMs);
     await hookIntrinsics();
-    const machine = { arn: this.arn, machine: this.machine, states: this.states, definition: this.definition };
+    const machine = { arn: this.arn, library: this.machine, states: this.states, definition: this.definition };
     const result = await executionClock.run(own, () => new Execution(machine, input, options, own).run());
     region.baseClock.advanceTo(own.now());
     return result;
@@ -178,7 +178,8 @@ export class LocalStateMachine {
 /** What an execution needs of its LocalStateMachine. */
 interface MachineParts {
   readonly arn: string;
-  readonly machine: StateMachine;
+  /** aws-local-stepfunctions' machine, built (and validated) once. */
+  readonly library: StateMachine;
   readonly states: ReadonlyMap<string, AslState>;
   readonly definition: AslDefinition;
 }
@@ -282,7 +283,7 @@ class Execution {
   private start(): LibraryExecution {
     const { region, options } = this;
     const running = withModeledDate(this.clocks.startMs, () =>
-      this.machine.machine.run(this.input as never, {
+      this.machine.library.run(this.input as never, {
         overrides: {
           taskResourceLocalHandlers: this.taskHandlers(),
           waitTimeOverrides: this.zeroOverrides((state) => state.Type === 'Wait'),
