@@ -1,5 +1,6 @@
 import { AwsApiError, type ServiceName } from '../region/errors';
 import type { SimulatedRegion } from '../region/region';
+import { SDK_MAX_ATTEMPTS } from '../../tasks/shared/clients';
 import { operationOutput, sdkV3ErrorName, withDates } from '../region/sdk-model';
 
 /** Anything with the SDK v3 client's `send(command)`: what a Lambda task's logic is given. */
@@ -14,9 +15,10 @@ export interface CommandLike {
  * `random × min(MAXIMUM_RETRY_DELAY 20 s, base × 2^retryCount)`, base = `Retry.throttlingDelay()` 1000 ms for
  * throttling and `Retry.delay()` 50 ms otherwise. (The older `THROTTLING_RETRY_DELAY_BASE` 500 ms /
  * `DEFAULT_RETRY_DELAY_BASE` 100 ms constants are read only by the deprecated pre-SRA strategy.)
- * test/local/engine/clients.test.ts runs the installed strategy to pin these numbers.
+ * test/local/engine/clients.test.ts runs the installed strategy to pin these numbers. The attempts are the ones the
+ * tasks' real clients are built with (SDK_MAX_ATTEMPTS in tasks/shared/clients.ts, their one home).
  */
-export const SDK_MAX_ATTEMPTS = 3;
+export { SDK_MAX_ATTEMPTS };
 export const SDK_THROTTLING_BASE_DELAY_MS = 1000;
 export const SDK_BASE_DELAY_MS = 50;
 export const SDK_MAX_DELAY_MS = 20_000;
