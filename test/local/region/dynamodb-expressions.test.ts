@@ -35,7 +35,9 @@ const PRODUCT: Item = {
   },
   ProductReviews: {
     M: {
-      FiveStar: { L: [{ S: 'Excellent! Can not recommend it highly enough!' }, { S: 'Do yourself a favor and buy this.' }] },
+      FiveStar: {
+        L: [{ S: 'Excellent! Can not recommend it highly enough!' }, { S: 'Do yourself a favor and buy this.' }],
+      },
       OneStar: { L: [{ S: 'Terrible product! Do not buy this.' }] },
     },
   },
@@ -90,9 +92,13 @@ describe('update expressions: the documented examples', () => {
   });
 
   it('SET #pr.FiveStar = list_append(#pr.FiveStar, :r) appends to a nested list', () => {
-    const out = update('SET #pr.FiveStar = list_append(#pr.FiveStar, :r)', { ':r': { L: [{ S: 'Very happy' }] } }, {
-      '#pr': 'ProductReviews',
-    });
+    const out = update(
+      'SET #pr.FiveStar = list_append(#pr.FiveStar, :r)',
+      { ':r': { L: [{ S: 'Very happy' }] } },
+      {
+        '#pr': 'ProductReviews',
+      },
+    );
     expect((out.ProductReviews as { M: { FiveStar: { L: unknown[] } } }).M.FiveStar.L).toHaveLength(3);
   });
 
@@ -110,9 +116,9 @@ describe('update expressions: the documented examples', () => {
 
   it('ADD QuantityOnHand :q adds to a number; ADD and DELETE on a string set', () => {
     expect(update('ADD QuantityOnHand :q', { ':q': { N: '5' } }).QuantityOnHand).toEqual({ N: '8' });
-    expect((update('ADD Color :c', { ':c': { SS: ['Orange', 'Purple'] } }).Color as { SS: string[] }).SS.sort()).toEqual(
-      ['Black', 'Orange', 'Purple', 'Red'],
-    );
+    expect(
+      (update('ADD Color :c', { ':c': { SS: ['Orange', 'Purple'] } }).Color as { SS: string[] }).SS.sort(),
+    ).toEqual(['Black', 'Orange', 'Purple', 'Red']);
     expect(update('DELETE Color :p', { ':p': { SS: ['Red'] } }).Color).toEqual({ SS: ['Black'] });
   });
 });
