@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RECOVERY_GROUP_TAG } from '../../contracts/tags';
 import { DEFAULT_STATUS_PATH, DEFAULT_STATUS_PORT } from '../../workflows/mirror-failover/input';
 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy `retentionInDays`). */
@@ -71,7 +72,7 @@ export const recoveryGroupSchema = z
 export const instanceRecoverySchema = z
   .object({
     /** Tag key naming the recovery group on instances and subnets. */
-    tagKey: z.string().min(1).max(128).default('ha-workflows:recovery-group'),
+    tagKey: z.string().min(1).max(128).default(RECOVERY_GROUP_TAG),
     /** Start on EC2 `stopped` state changes. */
     triggerOnStopped: z.boolean().default(true),
     /** Only alarms whose names start with this prefix start a recovery ('' = every instance alarm). */

@@ -15,13 +15,9 @@ import { handOverToReplacement, recordRecoveryComplete, switchTraffic } from './
 import { readTrigger } from './steps/trigger';
 import { confirmFailedInstanceGone, waitUntilRunning } from './steps/wait';
 
-export {
-  FENCED_BY_TAG,
-  INSTANCE_RECORD_PREFIX,
-  LAUNCH_REPLACEMENT_TIMEOUT,
-  LIVE_STATES,
-  REPLACES_TAG,
-} from './constants';
+export { INSTANCE_RECORD_PREFIX, LAUNCH_REPLACEMENT_TIMEOUT, LIVE_STATES } from './constants';
+/** The tags the recovery writes and filters on (contracts/tags.ts), re-exported for users of the construct library. */
+export { FENCED_BY_TAG, REPLACES_TAG } from '../../contracts/tags';
 
 export interface InstanceRecoveryDeps {
   readonly table: dynamodb.ITable;

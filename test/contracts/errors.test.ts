@@ -1,5 +1,5 @@
-import { sdkV3ErrorName } from '../../../local/region/sdk-model';
-import { Aws, LAMBDA_TASK_ERRORS } from '../../../workflows/fragments';
+import { sdkV3ErrorName } from '../../local/region/sdk-model';
+import { Aws, LAMBDA_TASK_ERRORS } from '../../contracts/errors';
 
 /** The 5xx codes each service's API reference lists under "Common errors" (and the models' server-fault shapes). */
 const SERVER_CODES: readonly (readonly [string, string])[] = [
