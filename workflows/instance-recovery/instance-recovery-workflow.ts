@@ -9,7 +9,8 @@ import { Construct } from 'constructs';
 import { RECOVERY_GROUP_TAG } from '../../contracts/tags';
 import { createHaStateMachine, type HaFoundation, PropsError, TaskFunction } from '../base';
 import { instanceRecoveryDefinition, LAUNCH_REPLACEMENT_TIMEOUT } from './definition';
-import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE, type RecoveryGroupSettings } from './input';
+import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE } from './input';
+import type { RecoveryGroupSettings } from '../../contracts/recovery-group';
 
 export interface RecoveryGroup {
   /** Region-unique id; instances and subnets carry it as the value of `tagKey`. */
