@@ -15,7 +15,8 @@ const MAX_KEY = 128;
 const MAX_VALUE = 256;
 
 describe('the tag keys (contracts/tags.ts, their one home)', () => {
-  const keys = [CREATED_BY_TAG, RECOVERY_GROUP_TAG, REPLACES_TAG, FENCED_BY_TAG, ...Object.values(BACKUP_TAGS)];
+  // (BACKUP_TAGS.createdBy is CREATED_BY_TAG: one key marks whatever the project created)
+  const keys = [RECOVERY_GROUP_TAG, REPLACES_TAG, FENCED_BY_TAG, ...Object.values(BACKUP_TAGS)];
 
   it("are each the project's own (prefixed), distinct, and within EC2's tag limits", () => {
     // GIVEN every key the project writes / THEN each carries the prefix that marks bookkeeping tags, and none repeats
