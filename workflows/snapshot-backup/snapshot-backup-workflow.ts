@@ -7,14 +7,13 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { BACKUP_TAGS as BACKUP_TAG_KEYS, CREATED_BY_VALUE as CREATED_BY } from '../../contracts/tags';
 import { createHaStateMachine, type HaFoundation, PropsError, TaskFunction } from '../base';
 import { COPY_LIMIT_RETRY, COPY_LIMIT_RETRY_WAIT_SECONDS } from '../fragments';
 import { snapshotBackupDefinition } from './definition';
 import { FreezeThawDocuments } from './documents';
 import {
   type BackupSettings,
-  BACKUP_TAG_KEYS,
-  CREATED_BY,
   EXECUTION_STATUS_CHANGE,
   RESCUED_STATUSES,
   type RetentionSettings,
