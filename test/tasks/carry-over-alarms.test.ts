@@ -7,11 +7,11 @@ import {
   PutMetricAlarmCommand,
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { makeHandler } from '../../tasks/carry-over-alarms/handler';
 import { TaskErrorNames } from '../../contracts/errors';
-import { taskLogger } from '../../tasks/shared/logger';
+import { failure, mockedForEachTest, silentLogger } from '../harness/task-mocks';
 
 const OLD = 'i-0aaa1111bbbb2222c';
 const NEW = 'i-0ddd3333eeee4444f';
@@ -71,34 +71,15 @@ function mathAlarm(name: string): MetricAlarm {
   };
 }
 
-/** The error a promise rejects with (fails the test if it resolves). */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a failure');
-}
-
 describe('carry-over-alarms', () => {
-  let cloudwatch: AwsClientStub<CloudWatchClient>;
+  const cloudwatch = mockedForEachTest(mockClient(CloudWatchClient), (stub) => {
+    stub.on(PutMetricAlarmCommand).resolves({});
+    stub.on(DeleteAlarmsCommand).resolves({});
+  });
   const carryOver = makeHandler(
     { cloudwatch: new CloudWatchClient({ region: 'us-east-1' }) },
-    taskLogger('carry-over-alarms', { logLevel: 'SILENT' }),
+    silentLogger('carry-over-alarms'),
   );
-
-  beforeAll(() => {
-    cloudwatch = mockClient(CloudWatchClient);
-  });
-  beforeEach(() => {
-    cloudwatch.reset();
-    cloudwatch.on(PutMetricAlarmCommand).resolves({});
-    cloudwatch.on(DeleteAlarmsCommand).resolves({});
-  });
-  afterAll(() => {
-    cloudwatch.restore();
-  });
 
   function puts(): PutMetricAlarmCommandInput[] {
     return cloudwatch.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input);

@@ -1,10 +1,9 @@
 import { CopySnapshotCommand, DescribeSnapshotsCommand, EC2Client, type Snapshot } from '@aws-sdk/client-ec2';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { makeHandler } from '../../tasks/copy-snapshots/handler';
 import { TaskErrorNames } from '../../contracts/errors';
-import { taskLogger } from '../../tasks/shared/logger';
-import { failure } from '../fixtures/backup-tasks';
+import { failure, mockedForEachTest, silentLogger } from '../harness/task-mocks';
 
 const OWN = [
   { Key: 'ha-workflows:created-by', Value: 'ha-workflows' },
@@ -17,16 +16,15 @@ const OWN = [
 const source = (id: string): Snapshot => ({ SnapshotId: id, State: 'completed', Tags: OWN });
 
 describe('copy-snapshots', () => {
-  let ec2: AwsClientStub<EC2Client>;
   const regions: string[] = [];
+  const ec2 = mockedForEachTest(mockClient(EC2Client), () => {
+    regions.length = 0;
+  });
   const client = new EC2Client({ region: 'eu-west-1' });
-  const copy = makeHandler(
-    (region) => {
-      regions.push(region);
-      return client;
-    },
-    taskLogger('copy', { logLevel: 'SILENT' }),
-  );
+  const copy = makeHandler((region) => {
+    regions.push(region);
+    return client;
+  }, silentLogger('copy'));
   const event = {
     instanceId: 'i-0aaaaaaaaaaaaaaa1',
     backupId: 'db-nightly-20260105T023000Z',
@@ -35,15 +33,6 @@ describe('copy-snapshots', () => {
     snapshotIds: ['snap-0000000000000000a', 'snap-0000000000000000b'],
     expiry: '2026-02-04T02:30:00.000Z',
   };
-
-  beforeAll(() => {
-    ec2 = mockClient(EC2Client);
-  });
-  beforeEach(() => {
-    ec2.reset();
-    regions.length = 0;
-  });
-  afterAll(() => ec2.restore());
 
   it("copies each snapshot in the destination region with the set's tags, its source and the copy's own expiry", async () => {
     // GIVEN two snapshots of the set, no copy yet

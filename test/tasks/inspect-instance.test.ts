@@ -10,15 +10,14 @@ import {
   DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ec2Error } from './ec2-error';
 import type { InspectInstanceInput, ProtectedInstance } from '../../tasks/inspect-instance/contract';
 import { makeHandler } from '../../tasks/inspect-instance/handler';
 import { realClients, SDK_MAX_ATTEMPTS } from '../../tasks/shared/clients';
 import { ec2 as ec2Factory } from '../../tasks/shared/sdk/ec2';
 import { TaskErrorNames } from '../../contracts/errors';
-import { taskLogger } from '../../tasks/shared/logger';
+import { ec2Error, failure, mockedForEachTest, silentLogger } from '../harness/task-mocks';
 
 const TAG_KEY = 'ha-workflows:recovery-group';
 
@@ -77,42 +76,19 @@ function subnet(SubnetId: string, AvailabilityZone: string, AvailabilityZoneId?:
   };
 }
 
-/** The error a promise rejects with (fails the test if it resolves). */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a failure');
-}
-
 describe('inspect-instance', () => {
-  let ec2: AwsClientStub<EC2Client>;
-  let elbv2: AwsClientStub<ElasticLoadBalancingV2Client>;
-  const silent = taskLogger('inspect-instance', { logLevel: 'SILENT' });
-  const inspect = makeHandler(
-    { ec2: new EC2Client({ region: 'us-east-1' }), elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }) },
-    silent,
-  );
-
-  beforeAll(() => {
-    ec2 = mockClient(EC2Client);
-    elbv2 = mockClient(ElasticLoadBalancingV2Client);
-  });
-  beforeEach(() => {
-    ec2.reset();
-    elbv2.reset();
-    // By default arn:tg-1's load balancer is enabled in every zone the tests use
+  const ec2 = mockedForEachTest(mockClient(EC2Client));
+  // By default arn:tg-1's load balancer is enabled in every zone the tests use
+  const elbv2 = mockedForEachTest(mockClient(ElasticLoadBalancingV2Client), () =>
     givenLoadBalancers(
       { 'arn:tg-1': ['arn:lb-1'] },
       { 'arn:lb-1': ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d'] },
-    );
-  });
-  afterAll(() => {
-    ec2.restore();
-    elbv2.restore();
-  });
+    ),
+  );
+  const inspect = makeHandler(
+    { ec2: new EC2Client({ region: 'us-east-1' }), elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }) },
+    silentLogger('inspect-instance'),
+  );
 
   /** Target groups with their load balancers, and each load balancer's enabled zones. */
   function givenLoadBalancers(groups: Record<string, string[]>, zones: Record<string, string[]>) {

@@ -6,15 +6,14 @@ import {
   RunInstancesCommand,
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ec2Error } from './ec2-error';
 import type { Tag } from '../../tasks/inspect-instance/contract';
 import type { LaunchReplacementInput } from '../../tasks/launch-replacement/contract';
 import { makeHandler } from '../../tasks/launch-replacement/handler';
 import { clientToken } from '../../tasks/launch-replacement/logic';
 import { TaskErrorNames } from '../../contracts/errors';
-import { taskLogger } from '../../tasks/shared/logger';
+import { ec2Error, failure, mockedForEachTest, silentLogger } from '../harness/task-mocks';
 
 const TAG_KEY = 'ha-workflows:recovery-group';
 
@@ -53,34 +52,12 @@ function input(overrides: Partial<LaunchReplacementInput> = {}): LaunchReplaceme
   };
 }
 
-/** The error a promise rejects with (fails the test if it resolves). */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a failure');
-}
-
 describe('launch-replacement', () => {
-  let ec2: AwsClientStub<EC2Client>;
-  const launch = makeHandler(
-    { ec2: new EC2Client({ region: 'us-east-1' }) },
-    taskLogger('launch-replacement', { logLevel: 'SILENT' }),
-  );
-
-  beforeAll(() => {
-    ec2 = mockClient(EC2Client);
-  });
-  beforeEach(() => {
-    ec2.reset();
+  const ec2 = mockedForEachTest(mockClient(EC2Client), (stub) => {
     // No earlier launch by this execution, unless a test says otherwise.
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    stub.on(DescribeInstancesCommand).resolves({ Reservations: [] });
   });
-  afterAll(() => {
-    ec2.restore();
-  });
+  const launch = makeHandler({ ec2: new EC2Client({ region: 'us-east-1' }) }, silentLogger('launch-replacement'));
 
   function runInstancesInputs(): RunInstancesCommandInput[] {
     return ec2.commandCalls(RunInstancesCommand).map((c) => c.args[0].input);

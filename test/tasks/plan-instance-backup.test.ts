@@ -1,16 +1,15 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import { makeHandler } from '../../tasks/plan-instance-backup/handler';
 import { TaskErrorNames } from '../../contracts/errors';
-import { taskLogger } from '../../tasks/shared/logger';
-import { failure, settings } from '../fixtures/backup-tasks';
-import { ec2Error } from './ec2-error';
+import { settings } from '../fixtures/backup-tasks';
+import { ec2Error, failure, mockedForEachTest, silentLogger } from '../harness/task-mocks';
 
 const ID = 'i-0aaaaaaaaaaaaaaa1';
 
 describe('plan-instance-backup', () => {
-  let ec2: AwsClientStub<EC2Client>;
-  const plan = makeHandler({ ec2: new EC2Client({ region: 'eu-west-1' }) }, taskLogger('plan', { logLevel: 'SILENT' }));
+  const ec2 = mockedForEachTest(mockClient(EC2Client));
+  const plan = makeHandler({ ec2: new EC2Client({ region: 'eu-west-1' }) }, silentLogger('plan'));
   const event = (overrides: Record<string, unknown> = {}) => ({
     instanceId: ID,
     executionStartTime: '2026-01-05T02:30:00.000Z',
@@ -34,12 +33,6 @@ describe('plan-instance-backup', () => {
         },
       ],
     });
-
-  beforeAll(() => {
-    ec2 = mockClient(EC2Client);
-  });
-  beforeEach(() => ec2.reset());
-  afterAll(() => ec2.restore());
 
   it('plans a freeze for a running instance: FROZEN lock state, lease and expiry tags from the start time', async () => {
     givenState('running');

@@ -3,10 +3,10 @@ import {
   ElasticLoadBalancingV2Client,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import { makeHandler } from '../../tasks/plan-target-switch/handler';
 import { TaskErrorNames } from '../../contracts/errors';
-import { taskLogger } from '../../tasks/shared/logger';
+import { mockedForEachTest, silentLogger } from '../harness/task-mocks';
 
 const A = 'i-0aaaaaaaaaaaaaaa1';
 const B = 'i-0bbbbbbbbbbbbbbb2';
@@ -22,23 +22,13 @@ const target = (id: string, state: string, port = 1972, reason?: string): Target
 });
 
 describe('plan-target-switch', () => {
-  let elbv2: AwsClientStub<ElasticLoadBalancingV2Client>;
+  const elbv2 = mockedForEachTest(mockClient(ElasticLoadBalancingV2Client));
   const plan = makeHandler(
     { elbv2: new ElasticLoadBalancingV2Client({ region: 'eu-west-1' }) },
-    taskLogger('plan-target-switch', { logLevel: 'SILENT' }),
+    silentLogger('plan-target-switch'),
   );
   const given = (arn: string, targets: TargetHealthDescription[]) =>
     elbv2.on(DescribeTargetHealthCommand, { TargetGroupArn: arn }).resolves({ TargetHealthDescriptions: targets });
-
-  beforeAll(() => {
-    elbv2 = mockClient(ElasticLoadBalancingV2Client);
-  });
-  beforeEach(() => {
-    elbv2.reset();
-  });
-  afterAll(() => {
-    elbv2.restore();
-  });
 
   it('registers the primary and deregisters the old one, on the port it is registered on', async () => {
     // GIVEN A (the old primary) is the registered target, on port 1972

@@ -9,7 +9,7 @@ import { makeHandler } from '../../tasks/probe-mirror-members/handler';
 import type { ProbeMirrorMembersOutput } from '../../tasks/probe-mirror-members/contract';
 import { TaskErrorNames } from '../../contracts/errors';
 import { GetCommand, HttpClient } from '../../tasks/shared/http';
-import { taskLogger } from '../../tasks/shared/logger';
+import { silentLogger } from '../harness/task-mocks';
 
 const A = 'i-0aaaaaaaaaaaaaaa1';
 const B = 'i-0bbbbbbbbbbbbbbb2';
@@ -85,7 +85,7 @@ beforeEach(() => {
   Object.assign(hanging, { test: hanging.test + 1, open: 0, most: 0 });
 });
 
-const probe = makeHandler({ http: new HttpClient() }, taskLogger('probe-mirror-members', { logLevel: 'SILENT' }));
+const probe = makeHandler({ http: new HttpClient() }, silentLogger('probe-mirror-members'));
 
 /** Probes members given as `[instanceId, path or full URL]`. */
 function probeMembers(members: [string, string][], timeoutSeconds = 1): Promise<ProbeMirrorMembersOutput> {

@@ -1,11 +1,10 @@
 import { DeleteSnapshotCommand, DescribeSnapshotsCommand, EC2Client, type Snapshot } from '@aws-sdk/client-ec2';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ec2Error } from './ec2-error';
 import { makeHandler } from '../../tasks/prune-snapshots/handler';
 import { type BackupSet, expiredSets } from '../../tasks/prune-snapshots/logic';
-import { taskLogger } from '../../tasks/shared/logger';
 import { settings } from '../fixtures/backup-tasks';
+import { ec2Error, mockedForEachTest, silentLogger } from '../harness/task-mocks';
 
 const DAY = 86_400_000;
 const AS_OF = Date.parse('2026-01-05T02:30:00Z');
@@ -50,8 +49,8 @@ describe('retention (expiredSets)', () => {
 });
 
 describe('prune-snapshots', () => {
-  let ec2: AwsClientStub<EC2Client>;
-  const prune = makeHandler(() => new EC2Client({ region: 'eu-west-1' }), taskLogger('prune', { logLevel: 'SILENT' }));
+  const ec2 = mockedForEachTest(mockClient(EC2Client));
+  const prune = makeHandler(() => new EC2Client({ region: 'eu-west-1' }), silentLogger('prune'));
   const tags = (over: Record<string, string>) =>
     Object.entries({
       'ha-workflows:created-by': 'ha-workflows',
@@ -72,12 +71,6 @@ describe('prune-snapshots', () => {
     region: 'eu-west-1',
     settings: { retention: { count: 1, minimumKept: 1 } },
   };
-
-  beforeAll(() => {
-    ec2 = mockClient(EC2Client);
-  });
-  beforeEach(() => ec2.reset());
-  afterAll(() => ec2.restore());
 
   it("deletes every snapshot of an expired set, and nothing EC2 returned that is not the policy's own", async () => {
     // GIVEN EC2 returns two sets of the policy (two snapshots each) and, wrongly, one of another policy

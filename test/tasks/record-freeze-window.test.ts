@@ -1,18 +1,18 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { makeHandler } from '../../tasks/record-freeze-window/handler';
 import { FREEZE_WINDOW_METRIC, METRIC_NAMESPACE, WRITES_RESUMED_METRIC } from '../../tasks/record-freeze-window/logic';
-import { taskLogger } from '../../tasks/shared/logger';
 import { BACKUP_METRIC_NAMESPACE } from '../../workflows/snapshot-backup';
+import { mockedForEachTest, silentLogger } from '../harness/task-mocks';
 
 describe('record-freeze-window', () => {
-  let ec2: AwsClientStub<EC2Client>;
-  let cloudwatch: AwsClientStub<CloudWatchClient>;
+  const ec2 = mockedForEachTest(mockClient(EC2Client));
+  const cloudwatch = mockedForEachTest(mockClient(CloudWatchClient));
   const record = makeHandler(
     { ec2: new EC2Client({ region: 'eu-west-1' }), cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }) },
-    taskLogger('record', { logLevel: 'SILENT' }),
+    silentLogger('record'),
   );
   const event = (thawOutput: string) => ({
     instanceId: 'i-0aaaaaaaaaaaaaaa1',
@@ -21,19 +21,6 @@ describe('record-freeze-window', () => {
     thawEndedAt: '2026-01-05T02:30:10.655Z',
     thawOutput,
     snapshotIds: ['snap-0000000000000000a', 'snap-0000000000000000b'],
-  });
-
-  beforeAll(() => {
-    ec2 = mockClient(EC2Client);
-    cloudwatch = mockClient(CloudWatchClient);
-  });
-  beforeEach(() => {
-    ec2.reset();
-    cloudwatch.reset();
-  });
-  afterAll(() => {
-    ec2.restore();
-    cloudwatch.restore();
   });
 
   it('puts the freeze window (freeze end → thaw end) as a metric per policy, and leaves the tags alone', async () => {

@@ -1,30 +1,21 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { makeHandler } from '../../tasks/select-backup-targets/handler';
 import { runIdOf } from '../../tasks/select-backup-targets/logic';
 import { TaskErrorNames } from '../../contracts/errors';
-import { taskLogger } from '../../tasks/shared/logger';
-import { failure, settings } from '../fixtures/backup-tasks';
+import { settings } from '../fixtures/backup-tasks';
+import { failure, mockedForEachTest, silentLogger } from '../harness/task-mocks';
 
 describe('select-backup-targets', () => {
-  let ec2: AwsClientStub<EC2Client>;
-  const select = makeHandler(
-    { ec2: new EC2Client({ region: 'eu-west-1' }) },
-    taskLogger('select-backup-targets', { logLevel: 'SILENT' }),
-  );
+  const ec2 = mockedForEachTest(mockClient(EC2Client));
+  const select = makeHandler({ ec2: new EC2Client({ region: 'eu-west-1' }) }, silentLogger('select-backup-targets'));
   const event = (trigger: Record<string, unknown>, maxTargets = 2000) => ({
     trigger,
     executionName: 'run-by-hand-1',
     maxTargets,
     policies: { 'db-nightly': settings() },
   });
-
-  beforeAll(() => {
-    ec2 = mockClient(EC2Client);
-  });
-  beforeEach(() => ec2.reset());
-  afterAll(() => ec2.restore());
 
   it("selects the policy's tagged instances, sorted and without duplicates, and names the run after the schedule", async () => {
     // GIVEN three instances carry the policy's tag (one listed twice, over two pages)

@@ -6,10 +6,9 @@
  * carry their own `expect` block; these tests check that it holds and then look closer.
  */
 import * as path from 'node:path';
-import { drillFile } from '../../cli/drill';
 import { synthesize } from '../../cli/template';
 import { VirtualClock } from '../../local/clock';
-import { buildWorld, type DrillResult, drill } from '../../local/drill';
+import { buildWorld, drill } from '../../local/drill';
 import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
 import { ScriptedApprovals } from '../../local/engine/approvals';
 import type { ExecutionRecord, StepFunctionsSimulator } from '../../local/engine/stepfunctions';
@@ -19,6 +18,7 @@ import { resolveStateMachines } from '../../local/template';
 import { loadScenario } from '../../local/scenario/load';
 import type { ApiCallRecord } from '../../local/region/region';
 import type { Scenario } from '../../local/scenario/schema';
+import { type DrilledEnvironment, DrilledScenario } from '../harness/drilled';
 import { checkNeverTwoWriters, type WriterRow } from '../../local/region/writers';
 import { secondsUntil } from '../../local/engine/timeline';
 import { DR_EXECUTION_STATUS_CHANGE, DR_PROMOTION_RELEASE } from '../../workflows/dr-promotion';
@@ -33,25 +33,9 @@ const SET_KEY = 'MIRROR#db-1';
 const PROMOTE_DOCUMENT = 'ha-workflows-eu-central-1-iris-promote';
 const APPROVAL_SUBJECT = 'ha-workflows: APPROVE the DR promotion?';
 
-type AttributeValue = { readonly S?: string; readonly N?: string };
-interface Environment {
-  readonly dynamodb: { readonly tables: readonly { readonly items: readonly Record<string, AttributeValue>[] }[] };
-  readonly sns: {
-    readonly messages: readonly {
-      readonly subject?: string;
-      readonly message: string;
-      readonly messageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
-    }[];
-  };
-}
-
-/** One drilled scenario, with readers for what the tests check. */
-class Drilled {
-  constructor(readonly result: DrillResult) {}
-
-  static async of(name: string): Promise<Drilled> {
-    return new Drilled(await drillFile(path.join(SCENARIOS, `${name}.json`)));
-  }
+/** One drilled scenario, with the dr-promotion readers the tests check. */
+class Drilled extends DrilledScenario {
+  static readonly scenarios = SCENARIOS;
 
   /** A scenario file changed by `change` before it is drilled (other timings than the file's). */
   static async changed(name: string, change: (s: Scenario) => void): Promise<Drilled> {
@@ -61,32 +45,10 @@ class Drilled {
     return new Drilled(await drill(scenario, { template: site.template, env: site.env }));
   }
 
-  get env(): Environment {
-    return this.result.environment as unknown as Environment;
-  }
-
-  get failedExpectations(): string[] {
-    return this.result.expectations.filter((x) => !x.ok).map((x) => `${x.description} (${x.detail ?? ''})`);
-  }
-
-  /** An item of the state table by its key, attribute values unwrapped. */
-  item(key: string): Record<string, string> | undefined {
-    const item = this.env.dynamodb.tables.flatMap((t) => t.items).find((i) => i.pk?.S === key);
-    return item && Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.S ?? v.N ?? JSON.stringify(v)]));
-  }
-
   /** The audit item of the first execution. */
   get audit(): Record<string, string> | undefined {
     const item = this.env.dynamodb.tables.flatMap((t) => t.items).find((i) => i.pk?.S?.startsWith('DR-PROMOTION#'));
     return item && this.item(item.pk.S!);
-  }
-
-  message(subject: string) {
-    return this.env.sns.messages.find((m) => m.subject === subject);
-  }
-
-  calls(service: string, action: string): ApiCallRecord[] {
-    return this.result.calls.filter((c) => c.service === service && c.action === action);
   }
 
   /** Calls that change something outside the state table and the topic. */
@@ -494,14 +456,14 @@ describe('every end of a promotion releases the mirror set lock', () => {
     });
     const release = (input: unknown, name: string) => start(name, arnOf(DR_PROMOTION_RELEASE), input);
     const lock = () =>
-      (region.snapshot().dynamodb as Environment['dynamodb']).tables
+      (region.snapshot().dynamodb as DrilledEnvironment['dynamodb']).tables
         .flatMap((t) => t.items)
         .find((i) => i.pk?.S === SET_KEY);
     const item = (key: string) =>
-      (region.snapshot().dynamodb as Environment['dynamodb']).tables
+      (region.snapshot().dynamodb as DrilledEnvironment['dynamodb']).tables
         .flatMap((t) => t.items)
         .find((i) => i.pk?.S === key);
-    const subjects = () => (region.snapshot().sns as Environment['sns']).messages.map((m) => m.subject);
+    const subjects = () => (region.snapshot().sns as DrilledEnvironment['sns']).messages.map((m) => m.subject);
     const releaseArn = arnOf(DR_PROMOTION_RELEASE);
     return { region, sfn, promotion, releaseArn, start, statusEvent, release, lock, item, subjects };
   }

@@ -5,12 +5,11 @@
  * final environment and the executions where a predicate cannot say enough.
  */
 import * as path from 'node:path';
-import { drillFile } from '../../cli/drill';
 import { loadScenario } from '../../local/scenario/load';
 import { endState, secondsUntil, statesEntered } from '../../local/engine/timeline';
 import { synthesize } from '../../cli/template';
 import { loadConfig } from '../../infra/config/load';
-import { type DrillResult, drill } from '../../local/drill';
+import { drill } from '../../local/drill';
 import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
 import type { ExecutionResult } from '../../local/engine/runner';
 import { resolveStateMachines } from '../../local/template';
@@ -18,6 +17,7 @@ import { FENCED_BY_TAG, REPLACES_TAG } from '../../contracts/tags';
 import { LOCK_ATTRIBUTES } from '../../workflows/fragments';
 import { Aws, Errors } from '../../contracts/errors';
 import { PUBLISH, silentFails } from './silent-fails';
+import { type DrilledEnvironment, DrilledScenario, unwrapped } from '../harness/drilled';
 
 const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'instance-recovery');
 const EXAMPLE_CONFIG = path.join(__dirname, '..', '..', 'infra', 'config', 'example.json');
@@ -56,12 +56,6 @@ interface Writer {
   readonly from: string;
   readonly to: string | null;
 }
-interface Target {
-  readonly id: string;
-  readonly state: string;
-  readonly deregisteredAt?: string;
-}
-type AttributeValue = { readonly S?: string; readonly N?: string };
 interface Alarm {
   readonly AlarmName: string;
   readonly AlarmDescription?: string;
@@ -74,22 +68,12 @@ interface Alarm {
   readonly AlarmActions: readonly string[];
   readonly OKActions: readonly string[];
 }
-interface Environment {
+interface Environment extends DrilledEnvironment {
   readonly ec2: {
     readonly instances: readonly Ec2Instance[];
     readonly securityGroups: readonly { readonly groupId: string; readonly description: string }[];
     readonly writers: readonly Writer[];
   };
-  readonly elasticloadbalancingv2: {
-    readonly targetGroups: readonly { readonly targetGroupArn: string; readonly targets: readonly Target[] }[];
-  };
-  readonly dynamodb: {
-    readonly tables: readonly {
-      readonly tableName: string;
-      readonly items: readonly Record<string, AttributeValue>[];
-    }[];
-  };
-  readonly sns: { readonly messages: readonly { readonly subject?: string; readonly message: string }[] };
   readonly cloudwatch: { readonly alarms: readonly Alarm[] };
 }
 
@@ -130,13 +114,9 @@ beforeAll(() => {
   healthyTimeoutSeconds = minutes * 60;
 });
 
-/** One drilled scenario, with readers for what the tests check. */
-class Drilled {
-  constructor(readonly result: DrillResult) {}
-
-  static async of(name: string): Promise<Drilled> {
-    return new Drilled(await drillFile(path.join(SCENARIOS, `${name}.json`)));
-  }
+/** One drilled scenario, with the instance-recovery readers the tests check. */
+class Drilled extends DrilledScenario<Environment> {
+  static readonly scenarios = SCENARIOS;
 
   /** The scenario drilled with another seed (the app synthesized once for all seeds). */
   static async withSeed(name: string, seed: number): Promise<Drilled> {
@@ -146,18 +126,7 @@ class Drilled {
 
   /** The failed instance's own record (written by a recovery that failed before it held the group lock). */
   get instanceItem(): Record<string, string> | undefined {
-    const item = this.stateTable.items.find((i) => i.pk?.S === `INSTANCE#${FAILED}`);
-    if (!item) return undefined;
-    return Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.S ?? v.N ?? JSON.stringify(v)]));
-  }
-
-  get env(): Environment {
-    return this.result.environment as unknown as Environment;
-  }
-
-  /** The scenario file's own expectations that failed (none, when it holds). */
-  get failedExpectations(): string[] {
-    return this.result.expectations.filter((x) => !x.ok).map((x) => `${x.description} (${x.detail ?? ''})`);
+    return this.stateItem(`INSTANCE#${FAILED}`);
   }
 
   instance(id: string): Ec2Instance {
@@ -191,9 +160,13 @@ class Drilled {
 
   /** The group's item in the state table, attribute values unwrapped; undefined when none was written. */
   get groupItem(): Record<string, string> | undefined {
-    const item = this.stateTable.items.find((i) => i.pk?.S === GROUP_KEY);
-    if (!item) return undefined;
-    return Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.S ?? v.N ?? JSON.stringify(v)]));
+    return this.stateItem(GROUP_KEY);
+  }
+
+  /** An item of the workflow's state table, attribute values unwrapped; undefined when none was written. */
+  stateItem(key: string): Record<string, string> | undefined {
+    const item = this.stateTable.items.find((i) => i.pk?.S === key);
+    return item && unwrapped(item);
   }
 
   get stateTable(): Environment['dynamodb']['tables'][number] {
@@ -202,24 +175,12 @@ class Drilled {
     return table;
   }
 
-  get messages(): Environment['sns']['messages'] {
-    return this.env.sns.messages;
-  }
-
-  targets(targetGroupArn = TARGET_GROUP): readonly Target[] {
-    const group = this.env.elasticloadbalancingv2.targetGroups.find((g) => g.targetGroupArn === targetGroupArn);
-    if (!group) throw new Error(`no target group ${targetGroupArn}`);
-    return group.targets;
+  targets(targetGroupArn = TARGET_GROUP) {
+    return this.targetsOf(targetGroupArn);
   }
 
   alarm(name: string): Alarm | undefined {
     return this.env.cloudwatch.alarms.find((a) => a.AlarmName === name);
-  }
-
-  execution(index: number): ExecutionResult {
-    const found = this.result.executions[index];
-    if (!found) throw new Error(`no execution ${index + 1}`);
-    return found;
   }
 }
 

@@ -5,17 +5,17 @@
  * files carry their own `expect` block; these tests check that it holds and then look closer.
  */
 import * as path from 'node:path';
-import { drillFile } from '../../cli/drill';
 import { synthesize } from '../../cli/template';
 import { endState, secondsUntil, statesEntered } from '../../local/engine/timeline';
 import { loadConfig } from '../../infra/config/load';
-import { type DrillResult, drill } from '../../local/drill';
+import { drill } from '../../local/drill';
 import { loadScenario } from '../../local/scenario/load';
 import type { ExecutionResult } from '../../local/engine/runner';
 import type { ApiCallRecord } from '../../local/region/region';
 import { LOCK_ATTRIBUTES } from '../../workflows/fragments';
 import { Errors } from '../../contracts/errors';
 import { HAND_OFF_ATTRIBUTE } from '../../workflows/mirror-failover/definition';
+import { type DrilledEnvironment, DrilledScenario } from '../harness/drilled';
 
 const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'mirror-failover');
 const EXAMPLE_CONFIG = path.join(__dirname, '..', '..', 'infra', 'config', 'example.json');
@@ -35,22 +35,7 @@ const SUBJECT_NEEDS_ATTENTION = 'ha-workflows: mirror failover NEEDS ATTENTION';
 const ELB_WRITES = ['DeregisterTargets', 'RegisterTargets'];
 
 // ── The final environment, typed as far as these tests read it ─────────────────────────────────────────
-interface Target {
-  readonly id: string;
-  readonly port: number;
-  readonly state: string;
-  readonly registeredAt: string;
-  readonly deregisteredAt?: string;
-}
-type AttributeValue = { readonly S?: string; readonly N?: string };
-interface Environment {
-  readonly elasticloadbalancingv2: {
-    readonly targetGroups: readonly { readonly targetGroupArn: string; readonly targets: readonly Target[] }[];
-  };
-  readonly dynamodb: {
-    readonly tables: readonly { readonly items: readonly Record<string, AttributeValue>[] }[];
-  };
-  readonly sns: { readonly messages: readonly { readonly subject?: string; readonly message: string }[] };
+interface Environment extends DrilledEnvironment {
   readonly http: {
     readonly requests: readonly { readonly at: number; readonly url: string; readonly error?: string }[];
   };
@@ -65,27 +50,12 @@ beforeAll(() => {
   primaryWaitSeconds = set.primaryWaitSeconds;
 });
 
-/** One drilled scenario, with readers for what the tests check. */
-class Drilled {
-  constructor(readonly result: DrillResult) {}
+/** One drilled scenario, with the mirror-failover readers the tests check. */
+class Drilled extends DrilledScenario<Environment> {
+  static readonly scenarios = SCENARIOS;
 
-  static async of(name: string): Promise<Drilled> {
-    return new Drilled(await drillFile(path.join(SCENARIOS, `${name}.json`)));
-  }
-
-  get env(): Environment {
-    return this.result.environment as unknown as Environment;
-  }
-
-  /** The scenario file's own expectations that failed (none, when it holds). */
-  get failedExpectations(): string[] {
-    return this.result.expectations.filter((x) => !x.ok).map((x) => `${x.description} (${x.detail ?? ''})`);
-  }
-
-  get targets(): readonly Target[] {
-    const group = this.env.elasticloadbalancingv2.targetGroups.find((g) => g.targetGroupArn === TARGET_GROUP);
-    if (!group) throw new Error(`no target group ${TARGET_GROUP}`);
-    return group.targets;
+  get targets() {
+    return this.targetsOf(TARGET_GROUP);
   }
 
   /** The members still registered at the end (draining ones are on their way out). */
@@ -95,29 +65,17 @@ class Drilled {
 
   /** The mirror set's item in the state table, attribute values unwrapped; undefined when none was written. */
   get setItem(): Record<string, string> | undefined {
-    const item = this.env.dynamodb.tables.flatMap((t) => t.items).find((i) => i.pk?.S === SET_KEY);
-    if (!item) return undefined;
-    return Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.S ?? v.N ?? JSON.stringify(v)]));
-  }
-
-  get messages(): Environment['sns']['messages'] {
-    return this.env.sns.messages;
+    return this.item(SET_KEY);
   }
 
   /** Every call the region answered for this ELB action (from SDK tasks and Lambda tasks alike). */
   elbCalls(action: string): ApiCallRecord[] {
-    return this.result.calls.filter((c) => c.service === 'elasticloadbalancingv2' && c.action === action);
+    return this.calls('elasticloadbalancingv2', action);
   }
 
   /** The load-balancer changes made: RegisterTargets and DeregisterTargets calls, in order. */
   get elbWrites(): ApiCallRecord[] {
-    return this.result.calls.filter((c) => c.service === 'elasticloadbalancingv2' && ELB_WRITES.includes(c.action));
-  }
-
-  execution(index: number): ExecutionResult {
-    const found = this.result.executions[index];
-    if (!found) throw new Error(`no execution ${index + 1}`);
-    return found;
+    return this.calls('elasticloadbalancingv2').filter((c) => ELB_WRITES.includes(c.action));
   }
 }
 

@@ -6,10 +6,9 @@
  * a child execution while its database is frozen and handing the rescue machine the child's own status event.
  */
 import * as path from 'node:path';
-import { drillFile } from '../../cli/drill';
 import { synthesize } from '../../cli/template';
 import { VirtualClock } from '../../local/clock';
-import { buildWorld, type DrillResult, drill } from '../../local/drill';
+import { buildWorld, drill } from '../../local/drill';
 import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
 import { ScriptedApprovals } from '../../local/engine/approvals';
 import type { StepFunctionsSimulator } from '../../local/engine/stepfunctions';
@@ -19,6 +18,7 @@ import { type Scenario, scenarioSchema } from '../../local/scenario/schema';
 import { resolveStateMachines } from '../../local/template';
 import { BACKUP_TAGS } from '../../contracts/tags';
 import { Errors } from '../../contracts/errors';
+import { type DrilledEnvironment, DrilledScenario, type Item } from '../harness/drilled';
 import { EXECUTION_STATUS_CHANGE, SNAPSHOT_BACKUP_RESCUE } from '../../workflows/snapshot-backup';
 
 const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'snapshot-backup');
@@ -55,16 +55,13 @@ interface Execution {
   readonly startedAt: number;
   readonly stoppedAt?: number;
 }
-type AttributeValue = { readonly S?: string; readonly N?: string };
-interface Environment {
+interface Environment extends DrilledEnvironment {
   readonly ec2: {
     readonly snapshots: readonly Snapshot[];
     readonly instances: readonly { readonly instanceId: string; readonly workload: Record<string, unknown> }[];
   };
   readonly ssm: { readonly commands: readonly Command[] };
   readonly sfn: { readonly executions: readonly Execution[] };
-  readonly dynamodb: { readonly tables: readonly { readonly items: readonly Record<string, AttributeValue>[] }[] };
-  readonly sns: { readonly messages: readonly { readonly subject?: string; readonly message: string }[] };
   readonly cloudwatch: {
     readonly metricData: readonly {
       readonly metricName: string;
@@ -74,24 +71,12 @@ interface Environment {
   };
 }
 
-/** One drilled scenario, with readers for what the tests check. */
-class Drilled {
-  constructor(readonly result: DrillResult) {}
+/** One drilled scenario, with the snapshot-backup readers the tests check. */
+class Drilled extends DrilledScenario<Environment> {
+  static readonly scenarios = SCENARIOS;
 
-  static async of(name: string): Promise<Drilled> {
-    return new Drilled(await drillFile(path.join(SCENARIOS, `${name}.json`)));
-  }
-
-  get env(): Environment {
-    return this.result.environment as unknown as Environment;
-  }
-
-  /** The scenario file's own expectations that failed (none, when it holds). */
-  get failedExpectations(): string[] {
-    return this.result.expectations.filter((x) => !x.ok).map((x) => `${x.description} (${x.detail ?? ''})`);
-  }
-
-  execution(name: string): Execution {
+  /** The Step Functions service's record of the execution with this name. */
+  executionNamed(name: string): Execution {
     const found = this.env.sfn.executions.find((e) => e.name === name);
     if (!found) throw new Error(`no execution ${name}`);
     return found;
@@ -107,12 +92,8 @@ class Drilled {
   }
 
   /** The backup item of an instance in the state table. */
-  backupItem(instanceId = DB): Record<string, AttributeValue> | undefined {
-    return this.env.dynamodb.tables.flatMap((t) => t.items).find((i) => i.pk?.S === `BACKUP#${instanceId}`);
-  }
-
-  get subjects(): string[] {
-    return this.env.sns.messages.map((m) => m.subject ?? '');
+  backupItem(instanceId = DB): Item | undefined {
+    return this.storedItem(`BACKUP#${instanceId}`);
   }
 
   metric(name: string): number[] {
@@ -194,7 +175,7 @@ describe('snapshot-backup scenarios', () => {
     const d = await Drilled.of('freeze-fails');
     // THEN no snapshot, one thaw, the child failed with FreezeFailed and a cause naming the exit code
     expect(d.failedExpectations).toEqual([]);
-    expect(d.execution(CHILD)).toMatchObject({ status: 'FAILED', error: Errors.FREEZE_FAILED });
+    expect(d.executionNamed(CHILD)).toMatchObject({ status: 'FAILED', error: Errors.FREEZE_FAILED });
     expect(d.childCause()).toMatch(/freeze command on i-0bbbbbbbbbbbbbbb1 ended Failed \(Failed, exit code 3\)/);
     expect(d.callNames).not.toContain('ec2:CreateSnapshots');
     // AND the run fails naming the instance, the state table records the failure, the operators are told
@@ -223,7 +204,7 @@ describe('snapshot-backup scenarios', () => {
     expect(freeze.parameters.executionTimeout).toEqual(['30']);
     expect(freeze.invocations[0].status).toBe('TimedOut');
     expect(d.commands(THAW_DOC)[0].requestedAt).toBeGreaterThanOrEqual(freeze.invocations[0].endedAt as number);
-    expect(d.execution(CHILD).error).toBe(Errors.FREEZE_TIMED_OUT);
+    expect(d.executionNamed(CHILD).error).toBe(Errors.FREEZE_TIMED_OUT);
     expect(d.childCause()).toMatch(/did not finish within 40 checks \(status TimedOut\)/);
   });
 
@@ -254,7 +235,7 @@ describe('snapshot-backup scenarios', () => {
       d.result.calls.map((c) => c.action).lastIndexOf('CreateSnapshots') + 1,
     );
     expect(name(afterLastCreate[0])).toBe('ssm:SendCommand');
-    expect(d.execution(CHILD).error).toBe(Errors.SNAPSHOT_NOT_CREATED);
+    expect(d.executionNamed(CHILD).error).toBe(Errors.SNAPSHOT_NOT_CREATED);
     expect(d.childCause()).toContain('Ec2.Ec2Exception');
     expect(d.childCause()).toContain('is not in a state from which snapshots can be created');
   });
@@ -287,7 +268,7 @@ describe('snapshot-backup scenarios', () => {
     const d = await Drilled.of('snapshot-error');
     // THEN the child failed with SnapshotFailed naming the set, and the operators are told
     expect(d.failedExpectations).toEqual([]);
-    expect(d.execution(CHILD).error).toBe(Errors.SNAPSHOT_FAILED);
+    expect(d.executionNamed(CHILD).error).toBe(Errors.SNAPSHOT_FAILED);
     expect(d.childCause()).toMatch(/ended in state error/);
     const message = d.env.sns.messages.find((m) => m.subject === SUBJECT_FAILED)?.message ?? '';
     expect(message).toContain('SnapshotFailed');
@@ -384,7 +365,7 @@ describe('snapshot-backup scenarios', () => {
     const child = `${policy}-20260105T023000Z-${DB}`;
     // THEN the scenario's own expectations hold: refused, never frozen, notified
     expect(d.failedExpectations).toEqual([]);
-    expect(d.execution(child)).toMatchObject({ status: 'FAILED', error: Errors.NOTHING_TO_SNAPSHOT });
+    expect(d.executionNamed(child)).toMatchObject({ status: 'FAILED', error: Errors.NOTHING_TO_SNAPSHOT });
     // AND no command at all was sent to the instance, and no CreateSnapshots was made
     expect(d.callNames.filter((c) => c === 'ssm:SendCommand' || c === 'ec2:CreateSnapshots')).toEqual([]);
     // AND the notification names the instance and its volumes, and the run's result names the instance
@@ -401,7 +382,7 @@ describe('snapshot-backup scenarios', () => {
     const d = await Drilled.of('create-snapshots-response-lost');
     // THEN the backup succeeded with the one set the call made
     expect(d.failedExpectations).toEqual([]);
-    expect(d.execution(CHILD)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(d.executionNamed(CHILD)).toMatchObject({ status: 'SUCCEEDED' });
     // AND CreateSnapshots was called once (never retried blindly), and the thaw was the very next call
     const creates = d.result.calls.filter((c) => c.action === 'CreateSnapshots');
     expect(creates).toHaveLength(1);
@@ -621,7 +602,7 @@ describe('snapshot-backup at scale', () => {
       .map((h) => (h as { taskScheduledEventDetails?: { parameters?: string } }).taskScheduledEventDetails?.parameters)
       .filter((p): p is string => p !== undefined);
     expect(Math.max(...inputs.map((p) => p.length))).toBeLessThan(4096);
-    // (How fast it runs is measured by `npm run bench`, never asserted here.)
+    // (How fast it runs is measured by `npm run bench`, never asserted here; jest's own timeout only catches a hang.)
   }, 600_000);
 });
 
