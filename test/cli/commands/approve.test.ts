@@ -6,11 +6,11 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { deciderName, UsageError } from '../../cli/commands/approve';
-import { buildUnlockRequest, drReleaseStateMachine, unlockMirrorSet } from '../../cli/commands/dr-unlock';
-import { serve } from '../../cli/serve';
+import { deciderName, UsageError } from '../../../cli/commands/approve';
+import { buildUnlockRequest, drReleaseStateMachine, unlockMirrorSet } from '../../../cli/commands/dr-unlock';
+import { serve } from '../../../cli/serve';
 
-const ROOT = path.join(__dirname, '..', '..');
+const ROOT = path.join(__dirname, '..', '..', '..');
 const ARN = 'arn:aws:states:eu-central-1:123456789012:execution:DrPromotion0C663FC0:dr-db-1';
 
 describe('approve and reject name who decides', () => {

@@ -11,11 +11,11 @@ import {
   drStateMachine,
   InvalidDrRequest,
   startDrPromotion,
-} from '../../cli/commands/dr-start';
-import { serve } from '../../cli/serve';
-import type { LocalEndpoint } from '../../local/server';
+} from '../../../cli/commands/dr-start';
+import { serve } from '../../../cli/serve';
+import type { LocalEndpoint } from '../../../local/server';
 
-const CONFIG = path.join(__dirname, '..', '..', 'infra', 'config', 'example.json');
+const CONFIG = path.join(__dirname, '..', '..', '..', 'infra', 'config', 'example.json');
 const FLAGS = {
   mirrorSet: 'db-1',
   member: 'i-0ccccccccccccccc3',
