@@ -91,9 +91,7 @@ export class TaskFunction extends Construct {
     if (props.network) {
       // Source: docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html ("Execution role permissions"):
       // DescribeNetworkInterfaces only works on "*", and a DeleteNetworkInterface scoped to ids breaks VPC access.
-      role.addToPolicy(
-        new iam.PolicyStatement({ actions: [...LAMBDA_VPC_ACTIONS], resources: ['*'] }),
-      );
+      role.addToPolicy(new iam.PolicyStatement({ actions: [...LAMBDA_VPC_ACTIONS], resources: ['*'] }));
     }
     for (const statement of props.policy) role.addToPolicy(statement);
     (this.fn.node.defaultChild as lambda.CfnFunction).addMetadata(TASK_METADATA_KEY, props.task);

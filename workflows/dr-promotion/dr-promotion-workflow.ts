@@ -302,7 +302,11 @@ export class DrPromotionWorkflow extends HaWorkflow {
       description: `ha-workflows dr-promotion preflight of ${set.name}: egress to the status ports and HTTPS`,
     });
     for (const m of [...set.oldMembers, ...set.drMembers]) {
-      securityGroup.addEgressRule(ec2.Peer.ipv4(`${m.address}/32`), ec2.Port.tcp(port), `status page of ${m.instanceId}`);
+      securityGroup.addEgressRule(
+        ec2.Peer.ipv4(`${m.address}/32`),
+        ec2.Port.tcp(port),
+        `status page of ${m.instanceId}`,
+      );
     }
     // EC2 and DynamoDB API calls of the preflight (through VPC endpoints or a NAT gateway).
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (EC2, DynamoDB)');

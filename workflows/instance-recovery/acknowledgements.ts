@@ -77,7 +77,9 @@ export function acknowledgeRecoveryFindings(s: RecoveryNagScope): void {
     wildcardActions: ['ec2:RunInstances', 'ec2:CreateTags'],
   });
   acknowledge(s.alarms, {
-    ids: [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:${regionOf(s.alarms)}:<AWS::AccountId>:alarm:*]`],
+    ids: [
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:${regionOf(s.alarms)}:<AWS::AccountId>:alarm:*]`,
+    ],
     reason:
       'Carrying over alarms recreates and deletes the alarms of the failed instance, whose names are chosen by the ' +
       'operators and unknown at deploy time; the task only touches alarms whose dimensions name that instance.',
