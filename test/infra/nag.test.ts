@@ -118,6 +118,18 @@ describe('acknowledgements', () => {
     expect(findings).toEqual([]);
   });
 
+  it('match the findings when the configuration names the account (cdk-nag then prints it in ARNs)', () => {
+    // GIVEN the example app deployed to a named account (an environment-agnostic stack prints <AWS::AccountId>)
+    const config = { ...loadConfig(EXAMPLE_CONFIG_FILE), account: '123456789012' };
+    const named = buildApp(config, { context: TEST_APP_CONTEXT }).app;
+    // WHEN the cdk-nag packs check it
+    const findings = [new AwsSolutionsChecks(named), new ServerlessChecks(named)].flatMap((pack) =>
+      pack.validateScope(named).violations.map((v) => v.ruleName),
+    );
+    // THEN every finding is acknowledged, as in the environment-agnostic app
+    expect(findings).toEqual([]);
+  });
+
   it('are made nowhere but through acknowledge() (workflows/base/acknowledgements.ts)', () => {
     // GIVEN every TypeScript source of the project (this file excepted: it names the pattern)
     const sources = ['infra', 'workflows', 'tasks', 'cli', 'local', 'bench', 'test'].flatMap((dir) =>

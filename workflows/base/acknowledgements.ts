@@ -47,13 +47,20 @@ export function regionOf(scope: IConstruct): string {
   return Token.isUnresolved(region) ? '<AWS::Region>' : region;
 }
 
+/**
+ * How cdk-nag prints the stack's account in a finding: the literal account of a stack whose `env` names one, or
+ * `<AWS::AccountId>` for an environment-agnostic stack.
+ */
+export function accountOf(scope: IConstruct): string {
+  const account = Stack.of(scope).account;
+  return Token.isUnresolved(account) ? '<AWS::AccountId>' : account;
+}
+
 /** The IAM5 findings of EC2 ARN patterns (`instance/*`, …) in the construct's stack, as cdk-nag prints them. */
 export function ec2WildcardFindings(scope: IConstruct, resources: readonly string[], withAccount = true): string[] {
   const r = regionOf(scope);
-  return resources.map(
-    (res) =>
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${r}:${withAccount ? '<AWS::AccountId>' : ''}:${res}]`,
-  );
+  const a = withAccount ? accountOf(scope) : '';
+  return resources.map((res) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${r}:${a}:${res}]`);
 }
 
 /**

@@ -3,6 +3,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
+  accountOf,
   acknowledge,
   invokeWildcardFindings,
   LAMBDA_VPC_ACTIONS,
@@ -49,7 +50,7 @@ export function acknowledgeDrFindings(s: DrNagScope): void {
   });
   acknowledge(s.fence, {
     ids: [
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${s.primaryRegion}:<AWS::AccountId>:network-interface/*]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${s.primaryRegion}:${accountOf(s.fence)}:network-interface/*]`,
     ],
     reason:
       'The fence swaps the deny-all group onto each network interface of an old member, whose interface ids are not ' +
@@ -68,7 +69,7 @@ export function acknowledgeDrFindings(s: DrNagScope): void {
   const machine = Stack.of(s.stateMachine).getLogicalId(s.stateMachine.node.defaultChild as CfnElement);
   acknowledge(s.releaseRole, {
     ids: [
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${regionOf(s.releaseRole)}:<AWS::AccountId>:execution:<${machine}.Name>:*]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${regionOf(s.releaseRole)}:${accountOf(s.releaseRole)}:execution:<${machine}.Name>:*]`,
     ],
     reason:
       'The release machine describes the execution that holds a mirror set lock before an operator clears it ' +

@@ -1,6 +1,7 @@
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import {
+  accountOf,
   acknowledge,
   ec2WildcardFindings,
   invokeWildcardFindings,
@@ -78,7 +79,7 @@ export function acknowledgeRecoveryFindings(s: RecoveryNagScope): void {
   });
   acknowledge(s.alarms, {
     ids: [
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:${regionOf(s.alarms)}:<AWS::AccountId>:alarm:*]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:${regionOf(s.alarms)}:${accountOf(s.alarms)}:alarm:*]`,
     ],
     reason:
       'Carrying over alarms recreates and deletes the alarms of the failed instance, whose names are chosen by the ' +

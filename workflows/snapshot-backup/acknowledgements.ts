@@ -3,6 +3,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
+  accountOf,
   acknowledge,
   ec2WildcardFindings,
   invokeWildcardFindings,
@@ -90,7 +91,7 @@ export function acknowledgeBackupFindings(s: BackupNagScope): void {
   const child = Stack.of(s.workflow).getLogicalId(s.instanceStateMachine.node.defaultChild as CfnElement);
   acknowledge(s.runRole, {
     ids: [
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${regionOf(s.runRole)}:<AWS::AccountId>:execution:` +
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${regionOf(s.runRole)}:${accountOf(s.runRole)}:execution:` +
         `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${child}"}]}]}*]`,
     ],
     reason:
