@@ -201,8 +201,12 @@ describe('acknowledge', () => {
     });
     const foundation = new HaFoundation(stack, 'Foundation');
     const workflow = new SmallWorkflow(stack, 'Small', foundation);
+    // A stack whose env names the account and region prints them; an environment-agnostic one prints the pseudo params
     expect(ec2WildcardFindings(stack, ['instance/*'])).toEqual([
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:eu-west-1:<AWS::AccountId>:instance/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:eu-west-1:123456789012:instance/*]',
+    ]);
+    expect(ec2WildcardFindings(new Stack(new App(), 'Agnostic'), ['instance/*'])).toEqual([
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
     ]);
     expect(ec2WildcardFindings(stack, ['image/*'], false)).toEqual([
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:eu-west-1::image/*]',
