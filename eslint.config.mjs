@@ -15,6 +15,10 @@ import tseslint from 'typescript-eslint';
 //
 // A file matched by several blocks gets the options of the last one only (flat config replaces a rule's options),
 // so the fragments blocks repeat the workflows patterns.
+//
+// Two folders sit below every layer (issue #15): contracts/ (error names, tag and metadata keys, shared shapes: what a
+// definition builds and a task parses) and lib/ (generic helpers). Every layer may import both; contracts/ imports only
+// lib/, and lib/ imports nothing of ours.
 // ---------------------------------------------------------------------------------------------------------------
 
 /** An import of one of these top-level folders, from any depth: `../local`, `../../local/drill`. */
@@ -25,7 +29,7 @@ const DESIGN = 'DESIGN.md, "Who may import whom"';
 const tasksMayNotImport = [
   {
     regex: folders('workflows'),
-    message: `A task never knows which machine calls it: tasks never import workflows (${DESIGN}). Put what both need in a module both may import.`,
+    message: `A task never knows which machine calls it: tasks never import workflows (${DESIGN}). Put what both need in contracts/, which both may import.`,
   },
   {
     regex: folders('local'),
@@ -75,6 +79,13 @@ const libMayNotImport = [
   },
 ];
 
+const contractsMayNotImport = [
+  {
+    regex: folders('workflows', 'tasks', 'infra', 'cli', 'local', 'bench', 'test'),
+    message: `contracts/ holds the names and shapes every layer shares (issue #15), so it imports none of our folders but lib/.`,
+  },
+];
+
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 const layering = [
@@ -87,6 +98,7 @@ const layering = [
   })),
   { files: ['local/**/*.ts'], rules: restrict(localMayNotImport) },
   { files: ['lib/**/*.ts'], rules: restrict(libMayNotImport) },
+  { files: ['contracts/**/*.ts'], rules: restrict(contractsMayNotImport) },
 ];
 
 export default tseslint.config(

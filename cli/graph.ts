@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AslDefinition } from '../local/engine/asl';
 import { toMermaid, toSvg } from '../local/graph';
-import { WORKFLOW_METADATA_KEY } from '../local/drill';
+import { WORKFLOW_METADATA_KEY } from '../contracts/metadata';
 import { resolveStateMachines } from '../local/template';
 import { synthesize } from './template';
 

@@ -22,16 +22,13 @@ import {
   withFunctionTimeout,
 } from './engine/runner';
 import { endState } from './engine/timeline';
+import { TASK_METADATA_KEY, WORKFLOW_METADATA_KEY } from '../contracts/metadata';
 import { EventBus, eventRules, executionStatusEvent } from './engine/eventbridge';
 import { type ExecutionRecord, StepFunctionsSimulator, type StepFunctionsOptions } from './engine/stepfunctions';
 import type { Predicate, Scenario } from './scenario/schema';
 import { silentLogger, TASK_HANDLERS } from './tasks-registry';
 import { INVARIANTS } from './campaign/invariants';
 import { type CfnTemplate, DEFAULT_ENV, type ResolveEnv, TemplateResolver, resolveStateMachines } from './template';
-
-/** Template metadata the engine reads (written by workflows/base). */
-export const WORKFLOW_METADATA_KEY = 'ha-workflows:workflow';
-export const TASK_METADATA_KEY = 'ha-workflows:task';
 
 export interface ExpectationResult {
   readonly description: string;

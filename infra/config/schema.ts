@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { availabilityZone, configId, subnetId, targetGroupArn, vpcId } from '../../contracts/aws-ids';
+import { recoveryGroupSchema } from '../../contracts/recovery-group';
+import { RECOVERY_GROUP_TAG } from '../../contracts/tags';
 import { DEFAULT_STATUS_PATH, DEFAULT_STATUS_PORT } from '../../workflows/mirror-failover/input';
 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy `retentionInDays`). */
@@ -11,17 +14,6 @@ const region = z
   .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS Region code such as "us-east-1"');
 
 const account = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
-
-/** AWS identifiers, each defined once. */
-const vpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"');
-const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id');
-const availabilityZone = z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, 'must be an AZ name such as "eu-west-1a"');
-const targetGroupArn = z
-  .string()
-  .regex(
-    /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^/]+\/[0-9a-f]+$/,
-    'must be a target group ARN',
-  );
 
 const irisInstanceName = z
   .string()
@@ -46,32 +38,10 @@ function requireFor<T extends object>(
   }
 }
 
-const id = (what: string) =>
-  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, `must be a ${what}: 1-63 letters, digits, '.', '_' or '-'`);
-
-export const recoveryGroupSchema = z
-  .object({
-    /** Region-unique id; protected instances and their candidate subnets carry it as the value of `tagKey`. */
-    id: id('recovery group id'),
-    /** The VPC of the group's instances and subnets. */
-    vpcId: vpcId,
-    /** Target groups the instance serves. */
-    targetGroupArns: z.array(targetGroupArn).default([]),
-    /** Subnets tried first, in this order. */
-    subnetPreference: z.array(subnetId).default([]),
-    /** AZs never used for a replacement. */
-    impairedZones: z.array(availabilityZone).default([]),
-    /** Roles of the instance profiles of the group's instances (iam:PassRole is granted for these only). */
-    instanceRoleArns: z
-      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'))
-      .default([]),
-  })
-  .strict();
-
 export const instanceRecoverySchema = z
   .object({
     /** Tag key naming the recovery group on instances and subnets. */
-    tagKey: z.string().min(1).max(128).default('ha-workflows:recovery-group'),
+    tagKey: z.string().min(1).max(128).default(RECOVERY_GROUP_TAG),
     /** Start on EC2 `stopped` state changes. */
     triggerOnStopped: z.boolean().default(true),
     /** Only alarms whose names start with this prefix start a recovery ('' = every instance alarm). */
@@ -165,7 +135,7 @@ export const drSiteSchema = z
 export const mirrorSetSchema = z
   .object({
     /** Region-unique name; the become-primary hook's event names the set by it. */
-    name: id('mirror set name'),
+    name: configId('mirror set name'),
     /** The VPC of the members; the set's probe function runs in it. */
     vpcId: vpcId,
     /** Subnets for the probe function, each with its AZ (given, not looked up, so synthesis stays offline). */

@@ -9,11 +9,9 @@ import type { DrillResult } from '../drill';
 import type { ScenarioInput } from '../scenario/schema';
 import { findTwoWriters, type WriterRow } from '../region/writers';
 import { LOCK_ATTRIBUTES } from '../../workflows/fragments/lock';
-import { BACKUP_TAGS, CREATED_BY_VALUE } from '../../tasks/shared/backup-tags';
-import { REPLACES_TAG } from '../../tasks/launch-replacement/logic';
-import { Aws, Errors } from '../../workflows/fragments/errors';
+import { BACKUP_TAGS, CREATED_BY_VALUE, RECOVERY_GROUP_TAG, REPLACES_TAG } from '../../contracts/tags';
+import { Aws, Errors, TaskErrorNames } from '../../contracts/errors';
 import { BackupState } from '../../workflows/snapshot-backup/instance-definition';
-import { TaskErrorNames } from '../../tasks/shared/errors';
 import { CAMPAIGN_WORKFLOWS, type CampaignWorkflow, type Invariant, type Violation } from './types';
 import {
   callsOf,
@@ -34,9 +32,6 @@ import {
   requestTags,
   targetIds,
 } from './history';
-
-/** The tag naming an instance's recovery group (infra/config `instanceRecovery.tagKey`'s default). */
-export const RECOVERY_GROUP_TAG = 'ha-workflows:recovery-group';
 
 const ALL: readonly CampaignWorkflow[] = CAMPAIGN_WORKFLOWS;
 

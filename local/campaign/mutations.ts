@@ -10,7 +10,7 @@
  * bodies, so a state is found wherever it sits.
  */
 import { type CfnTemplate, type ResolveEnv, resolveStateMachines } from '../template';
-import { WORKFLOW_METADATA_KEY } from '../drill';
+import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
 import type { CampaignWorkflow } from './types';
 
 /** An ASL state, as far as the mutations read it. */

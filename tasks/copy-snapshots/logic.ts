@@ -1,5 +1,6 @@
 import { CopySnapshotCommand, DescribeSnapshotsCommand, type Snapshot, type Tag } from '@aws-sdk/client-ec2';
-import { BACKUP_TAGS, CREATED_BY_VALUE, tagsOf } from '../shared/backup-tags';
+import { tagsOf } from '../shared/tags';
+import { BACKUP_TAGS, CREATED_BY_VALUE } from '../../contracts/tags';
 import { send } from '../shared/clients';
 import { SnapshotCopyLimitReached, UnexpectedApiResponse, errorName } from '../shared/errors';
 import type { Ec2ForRegion } from '../shared/regional-clients';

@@ -1,7 +1,8 @@
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { type Clients, send } from '../shared/clients';
-import { errorName, TaskErrorNames } from '../shared/errors';
+import { errorName } from '../shared/errors';
+import { TaskErrorNames } from '../../contracts/errors';
 import { probeMirrorMembers } from '../probe-mirror-members/logic';
 import { checkApproval } from './approval';
 import type { DrPreflightInput, DrPreflightOutput, PreflightDecision } from './contract';

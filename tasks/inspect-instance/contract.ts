@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { groupPlacementSchema } from '../../contracts/recovery-group';
 
 const INSTANCE_ID = /^i-[0-9a-zA-Z]+$/;
 
@@ -39,18 +40,8 @@ export const inputSchema = z.object({
   /** The tag whose value names the instance's recovery group, e.g. `ha-workflows:recovery-group`. */
   tagKey: z.string().min(1).max(128),
   lockTtlSeconds: z.int({ error: TTL_RANGE }).min(60, { error: TTL_RANGE }).max(86400, { error: TTL_RANGE }),
-  /** Configured recovery groups by group id. */
-  groups: z.record(
-    z.string().min(1),
-    z.object({
-      /** Zones (names or zone ids) never to launch a replacement in. */
-      impairedZones: z.array(z.string().min(1)),
-      /** Subnet ids to try first, in this order. */
-      subnetPreference: z.array(z.string().min(1)),
-      /** Target groups the group's instance serves; echoed in the output for the fence and the switch. */
-      targetGroupArns: z.array(z.string().min(1)).default([]),
-    }),
-  ),
+  /** Configured recovery groups by group id (contracts/recovery-group.ts; instance-recovery builds each entry). */
+  groups: z.record(z.string().min(1), groupPlacementSchema),
   /** The deny-all ("blackhole") security group of each VPC, by VPC id. */
   denyAllGroups: z.record(z.string().min(1), z.string().min(1)),
   /** Zones (names or zone ids) the triggering event reports as impaired. */

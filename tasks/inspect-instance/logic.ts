@@ -6,6 +6,7 @@ import {
   type Tag as Ec2Tag,
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { FENCED_BY_TAG, PROJECT_TAG_PREFIX } from '../../contracts/tags';
 import { type Clients, send } from '../shared/clients';
 import {
   InstanceNotInVpc,
@@ -16,10 +17,6 @@ import {
 } from '../shared/errors';
 import type { CandidateSubnet, InspectInstanceInput, InspectInstanceOutput, SourceInstance, Tag } from './contract';
 
-/** Put on an instance by the recovery that fenced it; its value names that recovery. */
-export const FENCED_BY_TAG = 'ha-workflows:fenced-by';
-/** The project's own tags (bookkeeping), never carried to a replacement except the group tag. */
-export const PROJECT_TAG_PREFIX = 'ha-workflows:';
 /** Tags AWS reserves; they cannot be set by a caller. */
 export const AWS_TAG_PREFIX = 'aws:';
 

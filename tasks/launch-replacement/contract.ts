@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { candidateSubnetSchema, sourceInstanceSchema } from '../inspect-instance/contract';
 
-/** The tag a replacement carries, naming the instance it replaces (the lock janitor finds stray replacements by it). */
-export const REPLACES_TAG = 'ha-workflows:replaces';
-
 export const inputSchema = z.object({
   /** `$$.Execution.Name`: with the subnet id it makes the RunInstances idempotency token. */
   executionName: z.string().min(1).max(80),

@@ -9,6 +9,7 @@ import {
   type Tag,
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
+import { CREATED_BY_TAG, CREATED_BY_VALUE, REPLACES_TAG } from '../../contracts/tags';
 import type { CandidateSubnet } from '../inspect-instance/contract';
 import { type Clients, send } from '../shared/clients';
 import {
@@ -24,10 +25,6 @@ import type { LaunchAttempt, LaunchCheckOutput, LaunchReplacementInput, LaunchRe
 export const CAPACITY_ERRORS: ReadonlySet<string> = new Set(['InsufficientInstanceCapacity', 'Unsupported']);
 /** EC2 allows 50 user tags per resource. */
 export const MAX_TAGS_PER_RESOURCE = 50;
-export { REPLACES_TAG } from './contract';
-import { REPLACES_TAG } from './contract';
-export const CREATED_BY_TAG = 'ha-workflows:created-by';
-export const CREATED_BY_VALUE = 'ha-workflows';
 
 /** States in which an instance launched earlier by this execution still counts as the replacement. */
 const LIVE_STATES = new Set(['pending', 'running', 'stopping', 'stopped']);

@@ -1,5 +1,6 @@
 import { DeleteSnapshotCommand, DescribeSnapshotsCommand, type Snapshot } from '@aws-sdk/client-ec2';
-import { BACKUP_TAGS, CREATED_BY_VALUE, tagsOf } from '../shared/backup-tags';
+import { tagsOf } from '../shared/tags';
+import { BACKUP_TAGS, CREATED_BY_VALUE } from '../../contracts/tags';
 import { send } from '../shared/clients';
 import { errorName } from '../shared/errors';
 import type { Ec2ForRegion } from '../shared/regional-clients';

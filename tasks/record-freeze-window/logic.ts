@@ -1,6 +1,6 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
-import { BACKUP_TAGS, WRITES_RESUMED_MARKER, WRITES_RESUMED_NOTE } from '../shared/backup-tags';
+import { BACKUP_TAGS, WRITES_RESUMED_MARKER, WRITES_RESUMED_NOTE } from '../../contracts/tags';
 import { type Clients, send } from '../shared/clients';
 import type { RecordFreezeWindowInput, RecordFreezeWindowOutput } from './contract';
 

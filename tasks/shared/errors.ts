@@ -1,59 +1,10 @@
 import type { z } from 'zod';
+import { type TaskErrorName, TaskErrorNames } from '../../contracts/errors';
 import { describeIssues } from '../../lib/issues';
 
 /**
- * The names of the errors the Lambda tasks throw. Step Functions sees an error's `name` as the Lambda
- * `errorType`, so these are what a Retry/Catch matches: part of the API, never renamed.
- * AWS SDK errors are not listed: they propagate unchanged, named as SDK v3 names them (the modeled exception class,
- * else the API's error code). A workflow may Retry/Catch a Lambda task's error only if it is declared here or in
- * `LAMBDA_TASK_ERRORS` (workflows/fragments/errors.ts), which test/harness/error-names.ts checks: a new task error is
- * one line here.
- */
-export const TaskErrorNames = {
-  /** The task's input failed its schema; the message lists every problem. */
-  InvalidTaskInput: 'InvalidTaskInput',
-  /** inspect-instance: no subnet of the recovery group is left outside the failed and impaired zones. */
-  NoCandidateSubnet: 'NoCandidateSubnet',
-  /** inspect-instance: the configuration names no deny-all security group for the instance's VPC. */
-  NoDenyAllGroup: 'NoDenyAllGroup',
-  /** inspect-instance: the instance has no VPC placement any more (e.g. terminated), so no subnet can be chosen. */
-  InstanceNotInVpc: 'InstanceNotInVpc',
-  /** launch-replacement: the replacement would carry more than the 50 tags EC2 allows per resource. */
-  TooManyTags: 'TooManyTags',
-  /** launch-replacement: every candidate subnet failed with a capacity error. */
-  NoCapacityInAnyZone: 'NoCapacityInAnyZone',
-  /** An AWS API answered without a field it always returns; nothing was assumed. */
-  UnexpectedApiResponse: 'UnexpectedApiResponse',
-  /** select-backup-targets: the trigger names a backup policy that is not configured. */
-  UnknownBackupPolicy: 'UnknownBackupPolicy',
-  /** select-backup-targets: the policy selects more instances than one run may back up. */
-  TooManyBackupTargets: 'TooManyBackupTargets',
-  /** plan-instance-backup: the instance to back up does not exist (any more). */
-  InstanceNotFound: 'InstanceNotFound',
-  /**
-   * launch-replacement (check): a replacement could not be launched (AMI missing or not available, instance type
-   * offered in no candidate zone, launch not permitted); nothing was launched.
-   */
-  ReplacementNotLaunchable: 'ReplacementNotLaunchable',
-  /** plan-instance-backup: the instance has no volume the policy would snapshot (none, or only an excluded boot volume). */
-  NothingToSnapshot: 'NothingToSnapshot',
-  /**
-   * copy-snapshots: CopySnapshot failed `ResourceLimitExceeded` (20 concurrent copies per destination region);
-   * the copies started so far stand (a retry skips them), the rest wait for a retry.
-   */
-  SnapshotCopyLimitReached: 'SnapshotCopyLimitReached',
-  /**
-   * dr-preflight (after the approval): the approval task's output did not approve (`approved: true` with a visible
-   * `approvedBy`); returned as the preflight's decision, the workflow fails with it.
-   */
-  ApprovalRejected: 'ApprovalRejected',
-} as const;
-
-export type TaskErrorName = (typeof TaskErrorNames)[keyof typeof TaskErrorNames];
-
-/**
  * Base of every error a task throws on purpose. Subclasses fix `name` to a stable PascalCase name from
- * `TaskErrorNames`:
+ * `TaskErrorNames` (contracts/errors.ts, where the workflows read the same names):
  * `class NoCapacityInAnyZone extends NamedTaskError { override readonly name = TaskErrorNames.NoCapacityInAnyZone }`.
  */
 export abstract class NamedTaskError extends Error {

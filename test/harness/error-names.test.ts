@@ -1,6 +1,5 @@
 import { SDK_SERVICES, integrationErrorName, sdkV3ErrorName } from '../../local/region/sdk-model';
-import { Aws, type Integration, LAMBDA_TASK_ERRORS, THROTTLING_ERRORS } from '../../workflows/fragments/errors';
-import { TaskErrorNames } from '../../tasks/shared/errors';
+import { Aws, type Integration, LAMBDA_TASK_ERRORS, TaskErrorNames, THROTTLING_ERRORS } from '../../contracts/errors';
 import { checkErrorNames, taskErrorNames } from './error-names';
 
 const arn = (tail: string) => `arn:aws:states:::${tail}`;

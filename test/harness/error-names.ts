@@ -6,14 +6,14 @@
  *   error shape as the Java 2.x class `<Service>.<Shape>Exception`, and the generic `<Service>.<Service>Exception`.
  * - An optimized Task (`dynamodb:*`, `sns:publish`, `states:startExecution`, `lambda:invoke`): the Java 1.x names
  *   (`DynamoDB.ConditionalCheckFailedException`, `DynamoDB.AmazonDynamoDBException`, `<Prefix>.SdkClientException`).
- * - `lambda:invoke` also: the function's own errors, declared in `LAMBDA_TASK_ERRORS` (workflows/fragments/errors.ts),
+ * - `lambda:invoke` also: the function's own errors, declared in `LAMBDA_TASK_ERRORS` (contracts/errors.ts),
  *   and the Lambda runtime's `Sandbox.Timedout`.
  * - `.waitForTaskToken` also: the errors a callback is failed with (`CALLBACK_ERRORS`).
  * - A Map or Parallel state: what any state inside it can produce, and the `Error` of its Fail states.
  * Resources this check does not know (activities, HTTP tasks) are not checked.
  */
 import { SDK_SERVICES, possibleIntegrationErrorNames } from '../../local/region/sdk-model';
-import { CALLBACK_ERRORS, LAMBDA_TASK_ERRORS } from '../../workflows/fragments/errors';
+import { CALLBACK_ERRORS, LAMBDA_TASK_ERRORS } from '../../contracts/errors';
 import { type AslState, type CheckOptions, type Finding, allStates, isRecord } from './findings';
 
 /** Step Functions' own error names (Error handling in Step Functions, "Error names"). */

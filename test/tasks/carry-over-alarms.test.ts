@@ -10,7 +10,7 @@ import {
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { makeHandler } from '../../tasks/carry-over-alarms/handler';
-import { TaskErrorNames } from '../../tasks/shared/errors';
+import { TaskErrorNames } from '../../contracts/errors';
 import { taskLogger } from '../../tasks/shared/logger';
 
 const OLD = 'i-0aaa1111bbbb2222c';

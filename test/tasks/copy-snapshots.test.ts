@@ -2,7 +2,7 @@ import { CopySnapshotCommand, DescribeSnapshotsCommand, EC2Client, type Snapshot
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { makeHandler } from '../../tasks/copy-snapshots/handler';
-import { TaskErrorNames } from '../../tasks/shared/errors';
+import { TaskErrorNames } from '../../contracts/errors';
 import { taskLogger } from '../../tasks/shared/logger';
 import { failure } from '../fixtures/backup-tasks';
 

@@ -17,7 +17,7 @@ import type { InspectInstanceInput, ProtectedInstance } from '../../tasks/inspec
 import { makeHandler } from '../../tasks/inspect-instance/handler';
 import { realClients, SDK_MAX_ATTEMPTS } from '../../tasks/shared/clients';
 import { ec2 as ec2Factory } from '../../tasks/shared/sdk/ec2';
-import { TaskErrorNames } from '../../tasks/shared/errors';
+import { TaskErrorNames } from '../../contracts/errors';
 import { taskLogger } from '../../tasks/shared/logger';
 
 const TAG_KEY = 'ha-workflows:recovery-group';

@@ -13,7 +13,7 @@ import type { Tag } from '../../tasks/inspect-instance/contract';
 import type { LaunchReplacementInput } from '../../tasks/launch-replacement/contract';
 import { makeHandler } from '../../tasks/launch-replacement/handler';
 import { clientToken } from '../../tasks/launch-replacement/logic';
-import { TaskErrorNames } from '../../tasks/shared/errors';
+import { TaskErrorNames } from '../../contracts/errors';
 import { taskLogger } from '../../tasks/shared/logger';
 
 const TAG_KEY = 'ha-workflows:recovery-group';

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { makeHandler } from '../../tasks/plan-target-switch/handler';
-import { TaskErrorNames } from '../../tasks/shared/errors';
+import { TaskErrorNames } from '../../contracts/errors';
 import { taskLogger } from '../../tasks/shared/logger';
 
 const A = 'i-0aaaaaaaaaaaaaaa1';

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { makeHandler } from '../../tasks/probe-mirror-members/handler';
 import type { ProbeMirrorMembersOutput } from '../../tasks/probe-mirror-members/contract';
-import { TaskErrorNames } from '../../tasks/shared/errors';
+import { TaskErrorNames } from '../../contracts/errors';
 import { GetCommand, HttpClient } from '../../tasks/shared/http';
 import { taskLogger } from '../../tasks/shared/logger';
 

@@ -3,7 +3,7 @@ import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { makeHandler } from '../../tasks/select-backup-targets/handler';
 import { runIdOf } from '../../tasks/select-backup-targets/logic';
-import { TaskErrorNames } from '../../tasks/shared/errors';
+import { TaskErrorNames } from '../../contracts/errors';
 import { taskLogger } from '../../tasks/shared/logger';
 import { failure, settings } from '../fixtures/backup-tasks';
 

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { drillFile } from '../../cli/drill';
 import { synthesize } from '../../cli/template';
 import { VirtualClock } from '../../local/clock';
-import { buildWorld, type DrillResult, drill, WORKFLOW_METADATA_KEY } from '../../local/drill';
+import { buildWorld, type DrillResult, drill } from '../../local/drill';
+import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
 import { ScriptedApprovals } from '../../local/engine/approvals';
 import type { ExecutionRecord, StepFunctionsSimulator } from '../../local/engine/stepfunctions';
 import { SimulatedRegion } from '../../local/region/region';
@@ -22,7 +23,7 @@ import { checkNeverTwoWriters, type WriterRow } from '../../local/region/writers
 import { secondsUntil } from '../../local/engine/timeline';
 import { DR_EXECUTION_STATUS_CHANGE, DR_PROMOTION_RELEASE } from '../../workflows/dr-promotion';
 import { FORCE_STOP_AFTER_CHECKS } from '../../workflows/dr-promotion/definition';
-import { Errors } from '../../workflows/fragments';
+import { Errors } from '../../contracts/errors';
 
 const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'dr-promotion');
 const A = 'i-0aaaaaaaaaaaaaaa1';

@@ -10,12 +10,13 @@ import { loadScenario } from '../../local/scenario/load';
 import { endState, secondsUntil, statesEntered } from '../../local/engine/timeline';
 import { synthesize } from '../../cli/template';
 import { loadConfig } from '../../infra/config/load';
-import { type DrillResult, drill, WORKFLOW_METADATA_KEY } from '../../local/drill';
+import { type DrillResult, drill } from '../../local/drill';
+import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
 import type { ExecutionResult } from '../../local/engine/runner';
 import { resolveStateMachines } from '../../local/template';
-import { FENCED_BY_TAG } from '../../tasks/inspect-instance/logic';
-import { REPLACES_TAG } from '../../tasks/launch-replacement/logic';
-import { Aws, Errors, LOCK_ATTRIBUTES } from '../../workflows/fragments';
+import { FENCED_BY_TAG, REPLACES_TAG } from '../../contracts/tags';
+import { LOCK_ATTRIBUTES } from '../../workflows/fragments';
+import { Aws, Errors } from '../../contracts/errors';
 import { PUBLISH, silentFails } from './silent-fails';
 
 const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'instance-recovery');

@@ -10,7 +10,8 @@
 import * as path from 'node:path';
 import { synthesize } from '../../cli/template';
 import { VirtualClock } from '../../local/clock';
-import { buildWorld, WORKFLOW_METADATA_KEY } from '../../local/drill';
+import { buildWorld } from '../../local/drill';
+import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
 import { ScriptedApprovals } from '../../local/engine/approvals';
 import type { StepFunctionsSimulator } from '../../local/engine/stepfunctions';
 import { SimulatedRegion } from '../../local/region/region';

@@ -13,7 +13,8 @@ import { type DrillResult, drill } from '../../local/drill';
 import { loadScenario } from '../../local/scenario/load';
 import type { ExecutionResult } from '../../local/engine/runner';
 import type { ApiCallRecord } from '../../local/region/region';
-import { Errors, LOCK_ATTRIBUTES } from '../../workflows/fragments';
+import { LOCK_ATTRIBUTES } from '../../workflows/fragments';
+import { Errors } from '../../contracts/errors';
 import { HAND_OFF_ATTRIBUTE } from '../../workflows/mirror-failover/definition';
 
 const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'mirror-failover');

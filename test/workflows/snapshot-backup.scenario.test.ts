@@ -9,15 +9,16 @@ import * as path from 'node:path';
 import { drillFile } from '../../cli/drill';
 import { synthesize } from '../../cli/template';
 import { VirtualClock } from '../../local/clock';
-import { buildWorld, type DrillResult, drill, WORKFLOW_METADATA_KEY } from '../../local/drill';
+import { buildWorld, type DrillResult, drill } from '../../local/drill';
+import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
 import { ScriptedApprovals } from '../../local/engine/approvals';
 import type { StepFunctionsSimulator } from '../../local/engine/stepfunctions';
 import type { ApiCallRecord } from '../../local/region/region';
 import { SimulatedRegion } from '../../local/region/region';
 import { type Scenario, scenarioSchema } from '../../local/scenario/schema';
 import { resolveStateMachines } from '../../local/template';
-import { BACKUP_TAGS } from '../../tasks/shared/backup-tags';
-import { Errors } from '../../workflows/fragments';
+import { BACKUP_TAGS } from '../../contracts/tags';
+import { Errors } from '../../contracts/errors';
 import { EXECUTION_STATUS_CHANGE, SNAPSHOT_BACKUP_RESCUE } from '../../workflows/snapshot-backup';
 
 const SCENARIOS = path.join(__dirname, '..', 'scenarios', 'snapshot-backup');
@@ -621,7 +622,7 @@ describe('snapshot-backup at scale', () => {
       .filter((p): p is string => p !== undefined);
     expect(Math.max(...inputs.map((p) => p.length))).toBeLessThan(4096);
     // (How fast it runs is measured by `npm run bench`, never asserted here.)
-  }, 120_000);
+  }, 600_000);
 });
 
 describe('the rescue', () => {

@@ -3,13 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
 import { PropsError } from './props-error';
 
 /** Longest execution a Standard workflow allows (one year). */
 const MAX_TIMEOUT = Duration.days(365);
-
-/** Metadata key on each state machine's CloudFormation resource: which workflow it is (the engine finds it by this). */
-export const WORKFLOW_METADATA_KEY = 'ha-workflows:workflow';
 
 /**
  * Suffix of the stack output that carries each workflow's state machine ARN: `InstanceRecoveryStateMachineArn`,

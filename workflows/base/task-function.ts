@@ -7,10 +7,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { TASK_METADATA_KEY } from '../../contracts/metadata';
 import { acknowledge, LAMBDA_VPC_ACTIONS } from './acknowledgements';
-
-/** Metadata key on each task function's CloudFormation resource: which `tasks/<name>/handler.ts` it runs. */
-export const TASK_METADATA_KEY = 'ha-workflows:task';
 
 const TASKS_DIR = path.join(__dirname, '..', '..', 'tasks');
 const LOCK_FILE = path.join(__dirname, '..', '..', 'package-lock.json');

@@ -1,4 +1,3 @@
-export * from './errors';
 export * from './lock';
 export * from './notify';
 export * from './poll-until';

@@ -2,7 +2,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { States } from './errors';
+import { States } from '../../contracts/errors';
 import { API_CALL_TIMEOUT, NOTIFY_RETRY, throttlingRetry } from './retry';
 
 export interface NotifyProps {

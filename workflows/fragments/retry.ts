@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Aws, Errors, type Integration, States, THROTTLING_ERRORS } from './errors';
+import { Aws, Errors, type Integration, States, THROTTLING_ERRORS } from '../../contracts/errors';
 
 /**
  * The throttling retry of one Task: the names its integration reports throttling under (`THROTTLING_ERRORS`), 5

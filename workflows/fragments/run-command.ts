@@ -2,7 +2,7 @@ import type { Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { States } from './errors';
+import { States } from '../../contracts/errors';
 import { INVOCATION_VISIBLE_RETRY } from './retry';
 import { AwsCall } from './tasks';
 

@@ -1,10 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { REPLACES_TAG } from '../../tasks/launch-replacement/contract';
 
-/** Tag written on a failed instance when it is fenced; a later event for it is then ignored. */
-export const FENCED_BY_TAG = 'ha-workflows:fenced-by';
-/** Tag the launch task puts on a replacement, naming the instance it replaces (tasks/launch-replacement). */
-export { REPLACES_TAG };
 /** Instance states in which a replacement found by its tag still exists. */
 export const LIVE_STATES: readonly string[] = ['pending', 'running', 'stopping', 'stopped'];
 /**

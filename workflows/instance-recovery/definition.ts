@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { RecoveryGroupSettings } from './input';
+import type { RecoveryGroupSettings } from '../../contracts/recovery-group';
 import { recoveryScope } from './steps/context';
 import { withFailurePaths } from './steps/failure';
 import { fenceFailedInstance } from './steps/fence';
@@ -15,13 +15,10 @@ import { handOverToReplacement, recordRecoveryComplete, switchTraffic } from './
 import { readTrigger } from './steps/trigger';
 import { confirmFailedInstanceGone, waitUntilRunning } from './steps/wait';
 
-export {
-  FENCED_BY_TAG,
-  INSTANCE_RECORD_PREFIX,
-  LAUNCH_REPLACEMENT_TIMEOUT,
-  LIVE_STATES,
-  REPLACES_TAG,
-} from './constants';
+export { INSTANCE_RECORD_PREFIX, LAUNCH_REPLACEMENT_TIMEOUT, LIVE_STATES } from './constants';
+/** The tags the recovery writes and filters on, and the group shape (contracts/), re-exported for library users. */
+export { FENCED_BY_TAG, REPLACES_TAG } from '../../contracts/tags';
+export type { RecoveryGroupSettings } from '../../contracts/recovery-group';
 
 export interface InstanceRecoveryDeps {
   readonly table: dynamodb.ITable;

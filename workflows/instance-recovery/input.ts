@@ -34,14 +34,3 @@ export interface ManualRecoveryInput {
 }
 
 export type InstanceRecoveryInput = Ec2StateChangeEvent | AlarmStateChangeEvent | ManualRecoveryInput;
-
-/** One recovery group, as the workflow needs it. */
-export interface RecoveryGroupSettings {
-  readonly id: string;
-  readonly vpcId: string;
-  readonly targetGroupArns: readonly string[];
-  /** Subnet ids tried first, in this order. */
-  readonly subnetPreference: readonly string[];
-  /** AZs never chosen for a replacement (known to be impaired). */
-  readonly impairedZones: readonly string[];
-}

@@ -3,10 +3,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { RECOVERY_GROUP_TAG } from '../../contracts/tags';
 import { type HaFoundation, HaWorkflow, PropsError } from '../base';
 import { acknowledgeRecoveryFindings } from './acknowledgements';
 import { instanceRecoveryDefinition, LAUNCH_REPLACEMENT_TIMEOUT } from './definition';
-import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE, type RecoveryGroupSettings } from './input';
+import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE } from './input';
+import type { RecoveryGroupSettings } from '../../contracts/recovery-group';
 
 export interface RecoveryGroup {
   /** Region-unique id; instances and subnets carry it as the value of `tagKey`. */
@@ -112,7 +114,7 @@ export function recoveryTimings(props: InstanceRecoveryWorkflowProps): {
   };
 }
 
-export const DEFAULT_RECOVERY_TAG_KEY = 'ha-workflows:recovery-group';
+export const DEFAULT_RECOVERY_TAG_KEY = RECOVERY_GROUP_TAG;
 
 /**
  * Relaunches a failed single-node workload in a subnet of another AZ: fence, terminate, launch an

@@ -3,7 +3,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { lambdaTask, notifyThenFail, States } from '../fragments';
+import { lambdaTask, notifyThenFail } from '../fragments';
+import { States } from '../../contracts/errors';
 import type { BackupSettings } from './input';
 import { backUpEachInstance, RUN, summarizeTheRun } from './steps/run';
 

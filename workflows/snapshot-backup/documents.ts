@@ -1,5 +1,6 @@
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { WRITES_RESUMED_MARKER } from '../../contracts/tags';
 
 /**
  * The SSM command documents that freeze and thaw a database, created by the stack. Every value an operator
@@ -13,9 +14,6 @@ import { Construct } from 'constructs';
  * The scripts agree with the state machines on one convention: exit status 0 means done (frozen / thawed), and
  * a thaw prints `WRITES_RESUMED_BEFORE_THAW` when the database's writes had already resumed before it ran.
  */
-
-/** What the thaw documents print when writes had resumed before the thaw (tasks/shared/backup-tags.ts). */
-const WRITES_RESUMED = 'WRITES_RESUMED_BEFORE_THAW';
 
 const AGENT_CHECK = (variable: string) =>
   `: "\${${variable}:?SSM Agent 3.3.2746.0 or later is required (document parameters as environment variables)}"`;
@@ -88,7 +86,7 @@ export function irisDocuments(freezeTimeoutSeconds: number, thawTimeoutSeconds: 
     ),
     thaw: document(
       'ha-workflows snapshot-backup: thaw InterSystems IRIS database writes (Backup.General.ExternalThaw). ' +
-        `Prints ${WRITES_RESUMED} when the writes had already resumed; exits 0 and prints THAWED when they run.`,
+        `Prints ${WRITES_RESUMED_MARKER} when the writes had already resumed; exits 0 and prints THAWED when they run.`,
       { instanceName: instance, executionTimeout: executionTimeoutParameter('thaw', thawTimeoutSeconds) },
       'externalThaw',
       [
@@ -97,7 +95,7 @@ export function irisDocuments(freezeTimeoutSeconds: number, thawTimeoutSeconds: 
         AGENT_CHECK('SSM_instanceName'),
         '# IsWDSuspendedExt() exits 5 while the write daemon is suspended (frozen), 3 otherwise.',
         session('IsWDSuspendedExt'),
-        `if [ "$?" -ne 5 ]; then echo ${WRITES_RESUMED}; fi`,
+        `if [ "$?" -ne 5 ]; then echo ${WRITES_RESUMED_MARKER}; fi`,
         session('ExternalThaw'),
         session('IsWDSuspendedExt'),
         'if [ "$?" -eq 5 ]; then echo STILL_FROZEN; exit 1; fi',
@@ -138,7 +136,7 @@ export function commandDocuments(freezeTimeoutSeconds: number, thawTimeoutSecond
     ),
     thaw: document(
       "ha-workflows snapshot-backup: run the operator's thaw executable. Exit status 0: thawed; 4: thawed, but " +
-        `the writes had already resumed (prints ${WRITES_RESUMED}); anything else: the thaw failed.`,
+        `the writes had already resumed (prints ${WRITES_RESUMED_MARKER}); anything else: the thaw failed.`,
       { command: command('thaws'), executionTimeout: executionTimeoutParameter('thaw', thawTimeoutSeconds) },
       'thaw',
       [
@@ -147,7 +145,7 @@ export function commandDocuments(freezeTimeoutSeconds: number, thawTimeoutSecond
         AGENT_CHECK('SSM_command'),
         '"$SSM_command" 1>&2',
         'status=$?',
-        `if [ "$status" -eq 4 ]; then echo ${WRITES_RESUMED}; status=0; fi`,
+        `if [ "$status" -eq 4 ]; then echo ${WRITES_RESUMED_MARKER}; status=0; fi`,
         'if [ "$status" -eq 0 ]; then echo THAWED; exit 0; fi',
         'echo "THAW_FAILED status=$status"',
         'exit "$status"',

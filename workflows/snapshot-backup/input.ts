@@ -1,4 +1,3 @@
-import { BACKUP_TAGS, CREATED_BY_VALUE } from '../../tasks/shared/backup-tags';
 /**
  * What starts a snapshot backup, and what each of its state machines receives.
  *
@@ -27,13 +26,6 @@ export interface SnapshotBackupInput {
   /** An operator's run may name some of the policy's instances. */
   readonly instanceIds?: readonly string[];
 }
-
-/**
- * The tag keys on every snapshot the workflow creates: one definition, in tasks/shared/backup-tags.ts, read by
- * the state machine here and by the Lambda tasks there (workflows may import tasks; tasks never import workflows).
- */
-export const BACKUP_TAG_KEYS = BACKUP_TAGS;
-export const CREATED_BY = CREATED_BY_VALUE;
 
 /** Retention of a policy's snapshot sets in one region. */
 export interface RetentionSettings {

@@ -5,16 +5,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../base';
-import {
-  API_CALL_TIMEOUT,
-  Errors,
-  LOCK_ATTRIBUTES,
-  notify,
-  notifyThenFail,
-  releaseLock,
-  States,
-  throttlingRetry,
-} from '../fragments';
+import { API_CALL_TIMEOUT, LOCK_ATTRIBUTES, notify, notifyThenFail, releaseLock, throttlingRetry } from '../fragments';
+import { Errors, States } from '../../contracts/errors';
 import { BACKUP_RECORD, backupKey, BackupState } from './backup-record';
 import { RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE, thawChain } from './thaw';
 

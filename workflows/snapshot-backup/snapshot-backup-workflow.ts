@@ -4,6 +4,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { BACKUP_TAGS as BACKUP_TAG_KEYS, CREATED_BY_VALUE as CREATED_BY } from '../../contracts/tags';
 import { type HaFoundation, HaWorkflow, PropsError, type TaskFunction } from '../base';
 import { COPY_LIMIT_RETRY, COPY_LIMIT_RETRY_WAIT_SECONDS } from '../fragments';
 import { acknowledgeBackupFindings } from './acknowledgements';
@@ -11,8 +12,6 @@ import { snapshotBackupDefinition } from './definition';
 import { FreezeThawDocuments } from './documents';
 import {
   type BackupSettings,
-  BACKUP_TAG_KEYS,
-  CREATED_BY,
   EXECUTION_STATUS_CHANGE,
   RESCUED_STATUSES,
   type RetentionSettings,

@@ -93,7 +93,7 @@ beforeAll(() => {
     kinds: [thawFails, slowDescribe],
     invariants: [notFrozenAtEnd],
   };
-}, 120_000);
+});
 
 const FACTS: BaseFacts = {
   workflow: 'snapshot-backup',
@@ -162,7 +162,7 @@ describe('campaign runner', () => {
     );
     expect(report.coverage.statesVisited).toBeGreaterThan(5);
     expect(report.coverage.faultStatePairs).toBeGreaterThanOrEqual(report.coverage.statesVisited);
-  }, 120_000);
+  });
 
   it('shrinks a fault parameter while the violation persists', async () => {
     // GIVEN a schedule with a harmless fault and 40 thaw failures (more than the backup's 5 and the rescue's 20)
@@ -177,7 +177,7 @@ describe('campaign runner', () => {
     expect(shrunk.faults.map((f) => f.kind)).toEqual(['thaw-fails']);
     expect(Number(shrunk.faults[0].params.times)).toBeLessThan(40);
     expect(shrunk.violations.map((v) => v.invariant)).toContain('not-frozen-at-end');
-  }, 120_000);
+  });
 
   it("merges workers' reports: sums counts, unions the coverage sets", () => {
     const part = (kinds: Record<string, number>, states: string[], violations: number) => ({

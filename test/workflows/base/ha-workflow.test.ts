@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { WORKFLOW_METADATA_KEY } from '../../../contracts/metadata';
 import {
   acknowledge,
   acknowledgementsOf,
@@ -19,7 +20,6 @@ import {
   type TaskFunction,
   TRIGGER_MAX_EVENT_AGE,
   TRIGGER_RETRY_ATTEMPTS,
-  WORKFLOW_METADATA_KEY,
 } from '../../../workflows/base';
 import { TEST_APP_CONTEXT } from '../../harness/synth';
 

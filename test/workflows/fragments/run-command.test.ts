@@ -8,14 +8,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
-  Aws,
   INVOCATION_VISIBLE_RETRY,
   pollUntilNames,
   runCommand,
   type RunCommandProps,
-  States,
   throttlingRetry,
 } from '../../../workflows/fragments';
+import { Aws, States } from '../../../contracts/errors';
 import {
   checkErrorNames,
   checkSdkParameters,

@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Errors, States, throttlingRetry } from '../../fragments';
+import { throttlingRetry } from '../../fragments';
+import { Errors, States } from '../../../contracts/errors';
 import { PREFLIGHT, REQ, SET } from './constants';
 import type { DrSteps } from './context';
 import { preflightPayload } from './preflight';

@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Errors, lambdaTask, pollUntil, States } from '../../fragments';
+import { lambdaTask, pollUntil } from '../../fragments';
+import { Errors, States } from '../../../contracts/errors';
 import {
   FENCE,
   FENCE_CHECK_INTERVAL,

@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { notify, releaseLock, States } from '../../fragments';
+import { notify, releaseLock } from '../../fragments';
+import { States } from '../../../contracts/errors';
 import { audit } from './audit';
 import { FORCE_STOP_AFTER_CHECKS, PREFLIGHT, REQ, SET } from './constants';
 import type { DrSteps } from './context';

@@ -1,6 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Errors, pollUntilNames, runCommand } from '../../fragments';
+import { pollUntilNames, runCommand } from '../../fragments';
+import { Errors } from '../../../contracts/errors';
 import { COMMAND_POLL_INTERVAL, SET } from './constants';
 import type { DrSteps } from './context';
 

@@ -1,7 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { notifyThenFail, States } from '../../fragments';
+import { notifyThenFail } from '../../fragments';
+import { States } from '../../../contracts/errors';
 import type { DrReleaseDeps } from '../release-definition';
 
 /** The statuses after which a DR promotion may have ended without releasing its lock. */

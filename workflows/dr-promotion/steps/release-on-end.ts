@@ -1,7 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STATE_TABLE_KEYS } from '../../base/foundation';
-import { API_CALL_TIMEOUT, Aws, notify, releaseLock, States, throttlingRetry } from '../../fragments';
+import { API_CALL_TIMEOUT, notify, releaseLock, throttlingRetry } from '../../fragments';
+import { Aws, States } from '../../../contracts/errors';
 import type { ReleaseSteps } from './release-context';
 
 const ENDED = '$.ended';

@@ -1,17 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STATE_TABLE_KEYS } from '../../base/foundation';
-import {
-  API_CALL_TIMEOUT,
-  Aws,
-  AwsCall,
-  Errors,
-  LOCK_ATTRIBUTES,
-  notify,
-  releaseLock,
-  States,
-  throttlingRetry,
-} from '../../fragments';
+import { API_CALL_TIMEOUT, AwsCall, LOCK_ATTRIBUTES, notify, releaseLock, throttlingRetry } from '../../fragments';
+import { Aws, Errors, States } from '../../../contracts/errors';
 import { DR_RELEASED_STATUSES, type ReleaseSteps } from './release-context';
 
 const UNLOCK = '$.unlock';

@@ -1,16 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STATE_TABLE_KEYS } from '../../base/foundation';
-import {
-  API_CALL_TIMEOUT,
-  Aws,
-  Errors,
-  lambdaTask,
-  LOCK_ATTRIBUTES,
-  States,
-  takeLock,
-  throttlingRetry,
-} from '../../fragments';
+import { API_CALL_TIMEOUT, lambdaTask, LOCK_ATTRIBUTES, takeLock, throttlingRetry } from '../../fragments';
+import { Aws, Errors, States } from '../../../contracts/errors';
 import { SET } from './constants';
 import type { DrSteps } from './context';
 

@@ -1,5 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Errors } from '../../fragments';
+import { Errors } from '../../../contracts/errors';
 import { SET, VERIFY_INTERVAL } from './constants';
 import type { DrSteps } from './context';
 

@@ -9,8 +9,8 @@ import {
   LAMBDA_TASK_TIMEOUT,
   LOST_RESPONSE_RETRY,
   RECOVERY_LAMBDA_THROTTLING_RETRY,
-  States,
 } from '../../fragments';
+import { States } from '../../../contracts/errors';
 import type { InstanceRecoveryDeps } from '../definition';
 
 /** The inspect task's plan: the group, its lock's times, the candidate subnets, the failed instance's settings. */

@@ -7,10 +7,11 @@ import {
   notifyThenFail,
   RECOVERY_EC2_RETRY,
   releaseLock,
-  States,
   throttlingRetry,
 } from '../../fragments';
-import { INSTANCE_RECORD_PREFIX, LIVE_STATES, REPLACES_TAG } from '../constants';
+import { States } from '../../../contracts/errors';
+import { INSTANCE_RECORD_PREFIX, LIVE_STATES } from '../constants';
+import { REPLACES_TAG } from '../../../contracts/tags';
 import { NEW_ID, PLAN, type RecoveryContext, type RecoveryScope } from './context';
 
 /** The recovery's steps with its two failure paths: before the group lock, and once it is held. */

@@ -1,7 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsCall, forEachItem, forEachTarget, RECOVERY_EC2_RETRY } from '../../fragments';
-import { FENCED_BY_TAG } from '../constants';
+import { FENCED_BY_TAG } from '../../../contracts/tags';
 import { ON_FAILURE, PLAN, type RecoveryContext, SOURCE } from './context';
 
 /**

@@ -1,4 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { groupPlacement } from '../../../contracts/recovery-group';
 import { PLAN, ON_FAILURE, type RecoveryContext, recoveryLambda } from './context';
 
 /** Reads the failed instance, its group and the candidate subnets into `$.inspection` (changes nothing). */
@@ -13,16 +14,7 @@ export function inspectFailedInstance({ scope, deps, recordNotStarted }: Recover
         'executionStartTime.$': '$$.Execution.StartTime',
         tagKey: deps.tagKey,
         lockTtlSeconds: deps.lockTtl.toSeconds(),
-        groups: Object.fromEntries(
-          deps.groups.map((g) => [
-            g.id,
-            {
-              impairedZones: g.impairedZones,
-              subnetPreference: g.subnetPreference,
-              targetGroupArns: g.targetGroupArns,
-            },
-          ]),
-        ),
+        groups: Object.fromEntries(deps.groups.map((g) => [g.id, groupPlacement(g)])),
         denyAllGroups: deps.denyAllGroups,
       },
       resultPath: '$.inspection',

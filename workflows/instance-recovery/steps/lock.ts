@@ -1,6 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Aws, takeLock } from '../../fragments';
+import { takeLock } from '../../fragments';
+import { Aws } from '../../../contracts/errors';
 import { ON_FAILURE, PLAN, type RecoveryContext } from './context';
 
 /**

@@ -3,16 +3,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
   AwsCall,
-  Errors,
   failIterationOnError,
   forEachTargetGroup,
   notify,
   RECOVERY_EC2_RETRY,
   releaseLock,
-  States,
   targetTask,
   waitTargetHealthy,
 } from '../../fragments';
+import { Errors, States } from '../../../contracts/errors';
 import { NEW_ID, ON_FAILURE, PLAN, type RecoveryContext, recoveryLambda, SOURCE } from './context';
 
 const HEALTHY_INTERVAL = Duration.seconds(5);

@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Errors, isEventOfType, notify, States } from '../../fragments';
+import { isEventOfType, notify } from '../../fragments';
+import { Errors, States } from '../../../contracts/errors';
 import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE } from '../input';
 import type { RecoveryContext } from './context';
 

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Aws, AwsCall, Errors, pollUntil, States } from '../../fragments';
+import { AwsCall, pollUntil } from '../../fragments';
+import { Aws, Errors, States } from '../../../contracts/errors';
 import { NEW_ID, ON_FAILURE, type RecoveryContext } from './context';
 
 // Read-only polls: an EC2 error (after the call's own retries) counts as "not yet" for the poll's whole time

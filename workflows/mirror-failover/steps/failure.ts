@@ -7,9 +7,9 @@ import {
   IDEMPOTENT_WRITE_RETRY,
   notifyThenFail,
   releaseLock,
-  States,
   throttlingRetry,
 } from '../../fragments';
+import { States } from '../../../contracts/errors';
 import type { MirrorFailoverDeps } from '../definition';
 import { SET } from './paths';
 

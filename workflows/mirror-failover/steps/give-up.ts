@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Errors, forEachTarget, lambdaTask, LOST_RESPONSE_RETRY } from '../../fragments';
+import { forEachTarget, lambdaTask, LOST_RESPONSE_RETRY } from '../../fragments';
+import { Errors } from '../../../contracts/errors';
 import { MAX_SWITCH_ROUNDS } from '../constants';
 import type { MirrorContext } from './context';
 import { ON_FAILURE, PLAN, PROBE, SET } from './paths';

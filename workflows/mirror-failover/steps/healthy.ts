@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Errors, forEachTargetGroup, States, waitTargetHealthy } from '../../fragments';
+import { forEachTargetGroup, waitTargetHealthy } from '../../fragments';
+import { Errors, States } from '../../../contracts/errors';
 import { HEALTHY_POLL_INTERVAL, REGISTRATION_POLL_INTERVAL } from '../constants';
 import type { MirrorContext } from './context';
 import { ON_FAILURE, PROBE, SET, SWITCH } from './paths';

@@ -1,15 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STATE_TABLE_KEYS } from '../../base/foundation';
-import {
-  API_CALL_TIMEOUT,
-  Aws,
-  Errors,
-  IDEMPOTENT_WRITE_RETRY,
-  LOCK_ATTRIBUTES,
-  takeLock,
-  throttlingRetry,
-} from '../../fragments';
+import { API_CALL_TIMEOUT, IDEMPOTENT_WRITE_RETRY, LOCK_ATTRIBUTES, takeLock, throttlingRetry } from '../../fragments';
+import { Aws, Errors } from '../../../contracts/errors';
 import { HAND_OFF_ATTRIBUTE, MAX_LOCK_ATTEMPTS } from '../constants';
 import type { MirrorContext } from './context';
 import { ON_FAILURE, PROBE } from './paths';

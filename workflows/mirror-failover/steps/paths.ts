@@ -1,4 +1,4 @@
-import { States } from '../../fragments';
+import { States } from '../../../contracts/errors';
 
 /** The mirror set's settings (from "Use mirror set …"; also carried into the healthy wait's iterations). */
 export const SET = '$.set';

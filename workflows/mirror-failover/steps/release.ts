@@ -4,15 +4,14 @@ import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../../base/foundation';
 import {
   API_CALL_TIMEOUT,
-  Aws,
   IDEMPOTENT_WRITE_RETRY,
   LOCK_ATTRIBUTES,
   notify,
   type ReleaseProps,
   releaseLock,
-  States,
   throttlingRetry,
 } from '../../fragments';
+import { Aws, States } from '../../../contracts/errors';
 import { HAND_OFF_ATTRIBUTE } from '../constants';
 import type { MirrorContext, Step } from './context';
 import { ON_FAILURE, SET, SWITCH } from './paths';

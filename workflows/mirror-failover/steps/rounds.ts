@@ -1,5 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Errors } from '../../fragments';
+import { Errors } from '../../../contracts/errors';
 import { MAX_SWITCH_ROUNDS } from '../constants';
 import type { MirrorContext, Step } from './context';
 import { ON_FAILURE, PROBE, SET } from './paths';

@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Errors, isEventOfType, notify, States } from '../../fragments';
+import { isEventOfType, notify } from '../../fragments';
+import { Errors, States } from '../../../contracts/errors';
 import { ALARM_STATE_CHANGE, BECAME_PRIMARY } from '../input';
 import type { MirrorContext } from './context';
 import { SET } from './paths';

@@ -1,7 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STATE_TABLE_KEYS } from '../../base';
-import { API_CALL_TIMEOUT, Errors, lambdaTask, LOCK_ATTRIBUTES, States, throttlingRetry } from '../../fragments';
+import { API_CALL_TIMEOUT, lambdaTask, LOCK_ATTRIBUTES, throttlingRetry } from '../../fragments';
+import { Errors, States } from '../../../contracts/errors';
 import { BACKUP_RECORD, BackupState } from '../backup-record';
 import type { BackupSteps } from './context';
 import type { CrashSetSteps, SetSteps } from './snapshot-set';

@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { AwsCall, Errors, pollUntil } from '../../fragments';
+import { AwsCall, pollUntil } from '../../fragments';
+import { Errors } from '../../../contracts/errors';
 import type { BackupSteps } from './context';
 
 /** Wait until every snapshot of the set is completed (or one failed, or the policy's checks are used up). */

@@ -2,7 +2,8 @@ import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { Errors, notify, notifyThenFail, releaseLock, States } from '../../fragments';
+import { notify, notifyThenFail, releaseLock } from '../../fragments';
+import { Errors, States } from '../../../contracts/errors';
 import { BACKUP_RECORD, backupKey, BackupState } from '../backup-record';
 import type { InstanceBackupDeps } from '../instance-definition';
 

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { COPY_LIMIT_RETRY, lambdaTask, notify, States } from '../../fragments';
+import { COPY_LIMIT_RETRY, lambdaTask, notify } from '../../fragments';
+import { States } from '../../../contracts/errors';
 import { COPY_TASK_TIMEOUT, PLAN } from './constants';
 import type { BackupSteps } from './context';
 

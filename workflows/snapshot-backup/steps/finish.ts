@@ -1,6 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { notify, releaseLock, States } from '../../fragments';
+import { notify, releaseLock } from '../../fragments';
+import { States } from '../../../contracts/errors';
 import { BACKUP_RECORD, BackupState } from '../backup-record';
 import type { BackupSteps } from './context';
 

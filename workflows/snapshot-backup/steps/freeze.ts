@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Errors, FROZEN_CALL_RETRY, runCommand, runCommandNames } from '../../fragments';
+import { FROZEN_CALL_RETRY, runCommand, runCommandNames } from '../../fragments';
+import { Errors } from '../../../contracts/errors';
 import { COMMAND_POLL_INTERVAL, thawChain } from '../thaw';
 import { PLAN } from './constants';
 import type { BackupSteps } from './context';

@@ -1,7 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STATE_TABLE_KEYS } from '../../base';
-import { API_CALL_TIMEOUT, Aws, lambdaTask, notify, States, takeLock, throttlingRetry } from '../../fragments';
+import { API_CALL_TIMEOUT, lambdaTask, notify, takeLock, throttlingRetry } from '../../fragments';
+import { Aws, States } from '../../../contracts/errors';
 import { BACKUP_RECORD } from '../backup-record';
 import { LOCK_RETRY_INTERVAL, PLAN } from './constants';
 import type { BackupSteps } from './context';

@@ -2,7 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { Aws, Errors, notify, START_CHILD_RETRY, States } from '../../fragments';
+import { notify, START_CHILD_RETRY } from '../../fragments';
+import { Aws, Errors, States } from '../../../contracts/errors';
 import type { SnapshotBackupDeps } from '../definition';
 
 export const RUN = '$.run.value';

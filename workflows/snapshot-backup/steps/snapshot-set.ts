@@ -1,6 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { AwsCall, Errors, pollUntil, States, throttlingRetry } from '../../fragments';
-import { BACKUP_TAG_KEYS, CREATED_BY } from '../input';
+import { AwsCall, pollUntil, throttlingRetry } from '../../fragments';
+import { Errors, States } from '../../../contracts/errors';
+import { BACKUP_TAGS, CREATED_BY_VALUE } from '../../../contracts/tags';
 import { CREATED, LOST_SET_LOOKUP_INTERVAL, LOST_SET_LOOKUPS, PLAN } from './constants';
 import type { BackupSteps } from './context';
 
@@ -28,17 +29,17 @@ export function createSnapshots(
         {
           ResourceType: 'snapshot',
           Tags: [
-            { Key: BACKUP_TAG_KEYS.createdBy, Value: CREATED_BY },
-            { Key: BACKUP_TAG_KEYS.policy, 'Value.$': '$.policy' },
-            { Key: BACKUP_TAG_KEYS.backupId, 'Value.$': '$.runId' },
-            { Key: BACKUP_TAG_KEYS.instanceId, 'Value.$': '$.instanceId' },
-            { Key: BACKUP_TAG_KEYS.expiry, 'Value.$': `${PLAN}.expiry` },
+            { Key: BACKUP_TAGS.createdBy, Value: CREATED_BY_VALUE },
+            { Key: BACKUP_TAGS.policy, 'Value.$': '$.policy' },
+            { Key: BACKUP_TAGS.backupId, 'Value.$': '$.runId' },
+            { Key: BACKUP_TAGS.instanceId, 'Value.$': '$.instanceId' },
+            { Key: BACKUP_TAGS.expiry, 'Value.$': `${PLAN}.expiry` },
             ...(consistency === undefined
               ? [
-                  { Key: BACKUP_TAG_KEYS.consistency, Value: 'crash' },
-                  { Key: BACKUP_TAG_KEYS.consistencyNote, 'Value.$': '$.consistencyNote.text' },
+                  { Key: BACKUP_TAGS.consistency, Value: 'crash' },
+                  { Key: BACKUP_TAGS.consistencyNote, 'Value.$': '$.consistencyNote.text' },
                 ]
-              : [{ Key: BACKUP_TAG_KEYS.consistency, Value: consistency }]),
+              : [{ Key: BACKUP_TAGS.consistency, Value: consistency }]),
           ],
         },
       ],
@@ -117,10 +118,10 @@ export function theSet(steps: BackupSteps, waitForCompletion: sfn.IChainable): S
     parameters: {
       OwnerIds: ['self'],
       Filters: [
-        { Name: `tag:${BACKUP_TAG_KEYS.createdBy}`, Values: [CREATED_BY] },
-        { Name: `tag:${BACKUP_TAG_KEYS.policy}`, 'Values.$': 'States.Array($.policy)' },
-        { Name: `tag:${BACKUP_TAG_KEYS.backupId}`, 'Values.$': 'States.Array($.runId)' },
-        { Name: `tag:${BACKUP_TAG_KEYS.instanceId}`, 'Values.$': 'States.Array($.instanceId)' },
+        { Name: `tag:${BACKUP_TAGS.createdBy}`, Values: [CREATED_BY_VALUE] },
+        { Name: `tag:${BACKUP_TAGS.policy}`, 'Values.$': 'States.Array($.policy)' },
+        { Name: `tag:${BACKUP_TAGS.backupId}`, 'Values.$': 'States.Array($.runId)' },
+        { Name: `tag:${BACKUP_TAGS.instanceId}`, 'Values.$': 'States.Array($.instanceId)' },
       ],
     },
     policy: [deps.describeSnapshotsPolicy],

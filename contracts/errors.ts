@@ -1,9 +1,9 @@
 /**
- * Error names are part of the API: Retry and Catch use these constants, and operators match them in alarms
- * and runbooks. How each AWS name is formed (and how sure we are) is in local/region/errors.ts and
- * docs/engine.md ("Error names").
+ * Error names are part of the API: Retry and Catch use these constants, the Lambda tasks throw errors named by them,
+ * and operators match them in alarms and runbooks. This module is their one home (issue #15): workflows import it to
+ * build Retry/Catch and Fail states, tasks to name what they throw, the engine and the tests to check both sides.
+ * How each AWS name is formed (and how sure we are) is in local/region/errors.ts and docs/engine.md ("Error names").
  */
-import { TaskErrorNames } from '../../tasks/shared/errors';
 
 /** Step Functions' own errors. */
 export const States = {
@@ -91,7 +91,7 @@ export const Aws = {
    * up (the SDK retries 5xx as TRANSIENT): the modeled exception class, else the API's code — EC2 `InternalError`,
    * `Unavailable`; ELBv2 `InternalFailure`, `ServiceUnavailable`; SSM and DynamoDB `InternalServerError`; CloudWatch
    * `InternalServiceFault` (wire code `InternalServiceError`); SNS `InternalErrorException`
-   * (test/workflows/fragments/errors.test.ts derives each from the SDK models).
+   * (test/contracts/errors.test.ts derives each from the SDK models).
    */
   SDK_SERVER_ERRORS: [
     'InternalError',
@@ -138,12 +138,65 @@ export const THROTTLING_ERRORS: Readonly<Record<Integration, readonly string[]>>
   lambda: Aws.SDK_THROTTLING,
 };
 
-/** Errors ha-workflows raises; an execution that fails names one of these. */
+/**
+ * The names of the errors the Lambda tasks throw. Step Functions sees an error's `name` as the Lambda
+ * `errorType`, so these are what a Retry/Catch matches: part of the API, never renamed.
+ * AWS SDK errors are not listed: they propagate unchanged, named as SDK v3 names them (the modeled exception class,
+ * else the API's error code). A workflow may Retry/Catch a Lambda task's error only if it is declared here or in
+ * `LAMBDA_TASK_ERRORS` (below), which test/harness/error-names.ts checks: a new task error is one line here
+ * (its class, in tasks/shared/errors.ts, takes its `name` from here).
+ */
+export const TaskErrorNames = {
+  /** The task's input failed its schema; the message lists every problem. */
+  InvalidTaskInput: 'InvalidTaskInput',
+  /** inspect-instance: no subnet of the recovery group is left outside the failed and impaired zones. */
+  NoCandidateSubnet: 'NoCandidateSubnet',
+  /** inspect-instance: the configuration names no deny-all security group for the instance's VPC. */
+  NoDenyAllGroup: 'NoDenyAllGroup',
+  /** inspect-instance: the instance has no VPC placement any more (e.g. terminated), so no subnet can be chosen. */
+  InstanceNotInVpc: 'InstanceNotInVpc',
+  /** launch-replacement: the replacement would carry more than the 50 tags EC2 allows per resource. */
+  TooManyTags: 'TooManyTags',
+  /** launch-replacement: every candidate subnet failed with a capacity error. */
+  NoCapacityInAnyZone: 'NoCapacityInAnyZone',
+  /** An AWS API answered without a field it always returns; nothing was assumed. */
+  UnexpectedApiResponse: 'UnexpectedApiResponse',
+  /** select-backup-targets: the trigger names a backup policy that is not configured. */
+  UnknownBackupPolicy: 'UnknownBackupPolicy',
+  /** select-backup-targets: the policy selects more instances than one run may back up. */
+  TooManyBackupTargets: 'TooManyBackupTargets',
+  /** plan-instance-backup: the instance to back up does not exist (any more). */
+  InstanceNotFound: 'InstanceNotFound',
+  /**
+   * launch-replacement (check): a replacement could not be launched (AMI missing or not available, instance type
+   * offered in no candidate zone, launch not permitted); nothing was launched.
+   */
+  ReplacementNotLaunchable: 'ReplacementNotLaunchable',
+  /** plan-instance-backup: the instance has no volume the policy would snapshot (none, or only an excluded boot volume). */
+  NothingToSnapshot: 'NothingToSnapshot',
+  /**
+   * copy-snapshots: CopySnapshot failed `ResourceLimitExceeded` (20 concurrent copies per destination region);
+   * the copies started so far stand (a retry skips them), the rest wait for a retry.
+   */
+  SnapshotCopyLimitReached: 'SnapshotCopyLimitReached',
+  /**
+   * dr-preflight (after the approval): the approval task's output did not approve (`approved: true` with a visible
+   * `approvedBy`); returned as the preflight's decision, the workflow fails with it.
+   */
+  ApprovalRejected: 'ApprovalRejected',
+} as const;
+
+export type TaskErrorName = (typeof TaskErrorNames)[keyof typeof TaskErrorNames];
+
+/**
+ * Errors ha-workflows raises; an execution that fails names one of these. Where a workflow fails with the error a task
+ * threw (or returned), the name is the task's, taken from `TaskErrorNames`: each name is written once.
+ */
 export const Errors = {
   /** No subnet of the group in another AZ could take the replacement (capacity or unsupported type). */
-  NO_CAPACITY_IN_ANY_ZONE: 'NoCapacityInAnyZone',
+  NO_CAPACITY_IN_ANY_ZONE: TaskErrorNames.NoCapacityInAnyZone,
   /** The group has no subnet outside the failed and impaired AZs. */
-  NO_CANDIDATE_SUBNET: 'NoCandidateSubnet',
+  NO_CANDIDATE_SUBNET: TaskErrorNames.NoCandidateSubnet,
   /** The replacement did not reach `running` within the polling cap. */
   REPLACEMENT_NOT_RUNNING: 'ReplacementNotRunning',
   /** The replacement did not become healthy in its target groups within the polling cap. */
@@ -174,7 +227,7 @@ export const Errors = {
    * snapshot-backup (copy-snapshots): the copy region had its 20 concurrent snapshot copies in progress; retried
    * (COPY_LIMIT_RETRY), then the backup fails with it: a copy is never dropped silently.
    */
-  SNAPSHOT_COPY_LIMIT_REACHED: 'SnapshotCopyLimitReached',
+  SNAPSHOT_COPY_LIMIT_REACHED: TaskErrorNames.SnapshotCopyLimitReached,
   /** snapshot-backup: the set was not completed within the completion timeout. */
   SNAPSHOT_NOT_COMPLETED: 'SnapshotNotCompleted',
   /** snapshot-backup: the backup of one or more instances of a scheduled run failed (each child execution names why). */
@@ -199,13 +252,13 @@ export const Errors = {
    * instance-recovery: the pre-termination check found that no replacement can be launched (AMI missing or not
    * available, type offered in no candidate zone, launch not permitted); the instance is fenced, not terminated.
    */
-  REPLACEMENT_NOT_LAUNCHABLE: 'ReplacementNotLaunchable',
+  REPLACEMENT_NOT_LAUNCHABLE: TaskErrorNames.ReplacementNotLaunchable,
   /**
    * snapshot-backup: the instance has no volume the policy would snapshot (no EBS volume, or only the boot volume
    * and the policy excludes it); refused before the lock and the freeze. Also when CreateSnapshots returns no
    * snapshot although the plan found volumes (a volume detached meanwhile); the database was thawed.
    */
-  NOTHING_TO_SNAPSHOT: 'NothingToSnapshot',
+  NOTHING_TO_SNAPSHOT: TaskErrorNames.NothingToSnapshot,
   /** snapshot-backup: CreateSnapshots returned fewer snapshots than the instance had volumes to snapshot at the plan. */
   SNAPSHOT_SET_INCOMPLETE: 'SnapshotSetIncomplete',
   /**
@@ -221,7 +274,7 @@ export const Errors = {
    * dr-promotion: the approval task's output did not approve (anything but `approved: true` with a visible
    * `approvedBy`), or could not be checked; treated as a rejection, nothing was changed.
    */
-  APPROVAL_REJECTED: 'ApprovalRejected',
+  APPROVAL_REJECTED: TaskErrorNames.ApprovalRejected,
   /** dr-promotion unlock: the execution holding the mirror set lock is still running; nothing was released. */
   LOCK_HOLDER_RUNNING: 'LockHolderRunning',
 } as const;
