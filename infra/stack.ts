@@ -13,7 +13,7 @@ import { SnapshotBackupWorkflow } from '../workflows/snapshot-backup';
 import { snapshotBackupFromConfig } from './backup-policies';
 import type { HaConfig } from './config/schema';
 import { drSetsFromConfig, mirrorSetsFromConfig } from './mirror-sets';
-import { acknowledgeKnownFindings } from './nag-acknowledgements';
+import { acknowledgeStackFindings } from './nag-acknowledgements';
 
 export type SiteRole = 'primary' | 'dr';
 
@@ -86,7 +86,7 @@ export class HaWorkflowsStack extends Stack {
     Tags.of(this).add('ha-workflows:site', props.site);
     for (const [k, v] of Object.entries(config.tags)) Tags.of(this).add(k, v);
     addWorkflowOutputs(this);
-    acknowledgeKnownFindings(this);
+    acknowledgeStackFindings(this);
   }
 }
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { type App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CfnSubscription } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, type NagPack, ServerlessChecks } from 'cdk-nag';
@@ -8,7 +8,9 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import type { IConstruct } from 'constructs';
 import { buildApp } from '../../infra/build-app';
 import { loadConfig } from '../../infra/config/load';
-import { ACKNOWLEDGEMENTS, type Acknowledgement } from '../../infra/nag-acknowledgements';
+import { type Acknowledgement, acknowledgementsOf, HaFoundation } from '../../workflows/base';
+import { InstanceRecoveryWorkflow } from '../../workflows/instance-recovery';
+import { LockJanitor } from '../../workflows/lock-janitor';
 import { EXAMPLE_CONFIG_FILE, TEST_APP_CONTEXT } from '../harness/synth';
 
 const ROOT = join(__dirname, '..', '..');
@@ -84,21 +86,56 @@ describe('IAM5 acknowledgements of wildcard resources', () => {
 });
 
 describe('acknowledgements', () => {
-  it.each(
-    ACKNOWLEDGEMENTS.map((a, i) => [typeof a.ids === 'function' ? `#${i} (ids per stack)` : a.ids.join(', '), a]),
-  )('gives %s a specific reason', (_id, ack) => {
-    for (const id of typeof ack.ids === 'function' ? [] : ack.ids) {
-      expect(id).toMatch(/^(AwsSolutions|Serverless)-[A-Za-z0-9]+(\[.+\])?$/);
-    }
-    expect(ack.reason.trim().length).toBeGreaterThanOrEqual(40);
+  it('name a rule (and finding) and give a specific reason, each of them', () => {
+    // GIVEN every acknowledgement made in the example app
+    const made = app.node.findAll().flatMap((c) => acknowledgementsOf(c).map((ack) => ({ path: c.node.path, ack })));
+    expect(made.length).toBeGreaterThan(0);
+    // THEN each id is a rule id (with its finding) and each reason says why, specifically
+    const bad = made.flatMap(({ path, ack }) => [
+      ...ack.ids
+        .filter((id) => !/^(AwsSolutions|Serverless)-[A-Za-z0-9]+(\[.+\])?$/.test(id))
+        .map((id) => `${path}: id ${id}`),
+      ...(ack.reason.trim().length < 40 ? [`${path}: reason ${JSON.stringify(ack.reason)}`] : []),
+    ]);
+    expect(bad).toEqual([]);
   });
 
-  it('are made nowhere but infra/nag-acknowledgements.ts', () => {
+  it('come with the constructs: a workflow in an app of its own has no unacknowledged finding', () => {
+    // GIVEN an app that is not ours: a foundation, an instance recovery and the lock janitor in a stack of its own
+    const own = new App({ context: TEST_APP_CONTEXT });
+    const stack = new Stack(own, 'TheirStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const foundation = new HaFoundation(stack, 'Ha', { notificationEmails: ['ops@example.com'] });
+    const recovery = new InstanceRecoveryWorkflow(stack, 'Recovery', {
+      foundation,
+      groups: [{ id: 'web', vpcId: 'vpc-0abc1234' }],
+    });
+    new LockJanitor(stack, 'Janitor', { foundation, stateMachines: [recovery.stateMachine] });
+    // WHEN the cdk-nag packs check it (no app-level acknowledgement applied)
+    const findings = [new AwsSolutionsChecks(own), new ServerlessChecks(own)].flatMap((pack) =>
+      pack.validateScope(own).violations.map((v) => v.ruleName),
+    );
+    // THEN there are none
+    expect(findings).toEqual([]);
+  });
+
+  it('match the findings when the configuration names the account (cdk-nag then prints it in ARNs)', () => {
+    // GIVEN the example app deployed to a named account (an environment-agnostic stack prints <AWS::AccountId>)
+    const config = { ...loadConfig(EXAMPLE_CONFIG_FILE), account: '123456789012' };
+    const named = buildApp(config, { context: TEST_APP_CONTEXT }).app;
+    // WHEN the cdk-nag packs check it
+    const findings = [new AwsSolutionsChecks(named), new ServerlessChecks(named)].flatMap((pack) =>
+      pack.validateScope(named).violations.map((v) => v.ruleName),
+    );
+    // THEN every finding is acknowledged, as in the environment-agnostic app
+    expect(findings).toEqual([]);
+  });
+
+  it('are made nowhere but through acknowledge() (workflows/base/acknowledgements.ts)', () => {
     // GIVEN every TypeScript source of the project (this file excepted: it names the pattern)
     const sources = ['infra', 'workflows', 'tasks', 'cli', 'local', 'bench', 'test'].flatMap((dir) =>
       tsFiles(join(ROOT, dir)),
     );
-    const allowed = new Set(['infra/nag-acknowledgements.ts', 'test/infra/nag.test.ts']);
+    const allowed = new Set(['workflows/base/acknowledgements.ts', 'test/infra/nag.test.ts']);
     // WHEN searching for acknowledgement and suppression calls
     const pattern = /\.acknowledge(Warning|Info)?\s*\(|NagSuppressions\s*\./;
     const offenders = sources
@@ -112,10 +149,9 @@ describe('acknowledgements', () => {
 
 const IAM5_RESOURCE = /^AwsSolutions-IAM5\[Resource::(.+)\]$/;
 
-/** The wildcard resources an acknowledgement accepts for IAM5 on construct `c` (as cdk-nag flattens them). */
-function acknowledgedResources(ack: Acknowledgement, c: IConstruct): string[] {
-  const ids = typeof ack.ids === 'function' ? ack.ids(c) : ack.ids;
-  return ids.flatMap((id) => IAM5_RESOURCE.exec(id)?.[1] ?? []);
+/** The wildcard resources an acknowledgement accepts for IAM5 (as cdk-nag flattens them). */
+function acknowledgedResources(ack: Acknowledgement): string[] {
+  return ack.ids.flatMap((id) => IAM5_RESOURCE.exec(id)?.[1] ?? []);
 }
 
 /** The Allow statements of every IAM policy (and role inline policy) at or under `c`, resolved. */
@@ -147,9 +183,8 @@ function allowStatements(c: IConstruct): { path: string; actions: string[]; reso
 function grantsBeyondAcknowledgements(root: IConstruct): string[] {
   const out = new Set<string>();
   for (const c of root.node.findAll()) {
-    for (const ack of ACKNOWLEDGEMENTS) {
-      if (!ack.appliesTo(c)) continue;
-      const resources = acknowledgedResources(ack, c);
+    for (const ack of acknowledgementsOf(c)) {
+      const resources = acknowledgedResources(ack);
       if (resources.length === 0) continue;
       const allowed = new Set((ack.wildcardActions ?? []).map((a) => a.toLowerCase()));
       for (const st of allowStatements(c)) {

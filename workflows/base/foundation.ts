@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { acknowledge } from './acknowledgements';
 import { PropsError } from './props-error';
 
 /** The key schema of the state table: one item per lock or state record. */
@@ -94,7 +95,14 @@ export class HaFoundation extends Construct {
       enforceSSL: true,
     });
     for (const email of props.notificationEmails ?? []) {
-      this.topic.addSubscription(new subs.EmailSubscription(email));
+      const subscription = this.topic.addSubscription(new subs.EmailSubscription(email));
+      acknowledge(subscription.node.defaultChild as sns.CfnSubscription, {
+        ids: ['Serverless-SNSRedrivePolicy'],
+        reason:
+          'Email notifications to operators are a convenience: a message SNS cannot deliver to an inbox needs no ' +
+          'dead-letter queue, because the authoritative record of every run is the execution history (logged at level ALL) ' +
+          'and the state table.',
+      });
     }
 
     this.logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;

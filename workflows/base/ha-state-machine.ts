@@ -80,6 +80,20 @@ export function createHaStateMachine(scope: Construct, props: HaStateMachineProp
   return { stateMachine, role };
 }
 
+/**
+ * Like `createHaStateMachine`, but in a construct of its own (`<id>` in `scope`), so that its states and role live
+ * apart (`<id>/Resource`, `<id>/Role`): two machines of one workflow may then share state names (snapshot-backup's
+ * instance machine and its rescue both have "Thaw the database"). The definition is built in that construct.
+ */
+export function createHaStateMachineIn(
+  scope: Construct,
+  id: string,
+  props: Omit<HaStateMachineProps, 'definition'> & { readonly definition: (scope: Construct) => sfn.IChainable },
+): HaStateMachineParts {
+  const holder = new Construct(scope, id);
+  return createHaStateMachine(holder, { ...props, definition: props.definition(holder) });
+}
+
 /** A construct holding just a state machine made by `createHaStateMachine` (for apps that need no more). */
 export class HaStateMachine extends Construct implements HaStateMachineParts {
   readonly stateMachine: sfn.StateMachine;

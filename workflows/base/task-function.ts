@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TASK_METADATA_KEY } from '../../contracts/metadata';
+import { acknowledge, LAMBDA_VPC_ACTIONS } from './acknowledgements';
 
 const TASKS_DIR = path.join(__dirname, '..', '..', 'tasks');
 const LOCK_FILE = path.join(__dirname, '..', '..', 'package-lock.json');
@@ -38,7 +39,9 @@ export interface TaskFunctionProps {
 /**
  * A Lambda task of a workflow: `tasks/<task>/handler.ts` bundled with esbuild for the latest Node.js
  * runtime on arm64, X-Ray tracing, JSON logs in a log group of its own (retention, KMS), and a role of its
- * own with only the statements passed in plus writing to that log group (no AWS managed policy).
+ * own with only the statements passed in plus writing to that log group (no AWS managed policy). Step Functions
+ * invokes it synchronously, so it acknowledges cdk-nag's missing dead-letter queue (which only asynchronous
+ * invocations use).
  */
 export class TaskFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;
@@ -86,21 +89,15 @@ export class TaskFunction extends Construct {
     if (props.network) {
       // Source: docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html ("Execution role permissions"):
       // DescribeNetworkInterfaces only works on "*", and a DeleteNetworkInterface scoped to ids breaks VPC access.
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSubnets',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          resources: ['*'],
-        }),
-      );
+      role.addToPolicy(new iam.PolicyStatement({ actions: [...LAMBDA_VPC_ACTIONS], resources: ['*'] }));
     }
     for (const statement of props.policy) role.addToPolicy(statement);
     (this.fn.node.defaultChild as lambda.CfnFunction).addMetadata(TASK_METADATA_KEY, props.task);
+    acknowledge(this, {
+      ids: ['Serverless-LambdaDLQ'],
+      reason:
+        'The task functions are invoked synchronously by Step Functions (lambda:invoke), where a failure returns to the ' +
+        'state machine and reaches its Retry and Catch; a dead-letter queue only applies to asynchronous invocations.',
+    });
   }
 }

@@ -1,12 +1,9 @@
 import { CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
-import { createHaStateMachine, type HaFoundation, PropsError, TaskFunction } from '../base';
+import type { Construct } from 'constructs';
+import { type HaFoundation, HaWorkflow, PropsError, type TaskFunction } from '../base';
 import { DEFAULT_STATUS_PATH, DEFAULT_STATUS_PORT } from '../mirror-failover/input';
 import {
   COMMAND_POLL_INTERVAL,
@@ -16,6 +13,7 @@ import {
   FENCE_TASK_TIMEOUT,
   VERIFY_INTERVAL,
 } from './definition';
+import { acknowledgeDrFindings } from './acknowledgements';
 import { PromotionDocuments } from './documents';
 import { type DrSetSettings, MAX_APPROVAL_TIMEOUT_MINUTES, type PromotionPreset } from './input';
 import {
@@ -106,15 +104,13 @@ const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}
  * region only; it calls the primary region's EC2 API only to fence, and goes on (or fails closed) when that API
  * does not answer. Never started by an event.
  */
-export class DrPromotionWorkflow extends Construct {
+export class DrPromotionWorkflow extends HaWorkflow {
   readonly stateMachine: sfn.StateMachine;
   /**
    * Releases the mirror set lock of a promotion that ended ABORTED, TIMED_OUT or FAILED without releasing it (started
    * by the promotion's own status event), and clears a stale lock for an operator (`ha-workflows dr unlock`).
    */
   readonly releaseStateMachine: sfn.StateMachine;
-  /** Dead-letter queue of the rule that starts the release. */
-  readonly deadLetterQueue: sqs.Queue;
   readonly documents: Partial<Record<PromotionPreset, PromotionDocuments>> = {};
   /** The preflight/probe functions' security group of each set: egress only to the status ports. */
   readonly securityGroups: Record<string, ec2.SecurityGroup> = {};
@@ -122,13 +118,15 @@ export class DrPromotionWorkflow extends Construct {
   readonly primaryRegion: string;
 
   constructor(scope: Construct, id: string, props: DrPromotionWorkflowProps) {
-    super(scope, id);
+    super(scope, id, props.foundation, {
+      workflow: 'dr-promotion',
+      deadLettersOf: 'the rule that starts the dr-promotion release',
+    });
     validate(props);
     this.primaryRegion = props.primaryRegion;
     const { foundation } = props;
     const stack = Stack.of(this);
     const { partition, account, region } = stack;
-    const retention = foundation.logRetention;
     const prefix = props.documentNamePrefix ?? stack.stackName;
     for (const preset of ['iris', 'command'] as const) {
       if (!props.sets.some((s) => s.promotion.preset === preset)) continue;
@@ -138,23 +136,131 @@ export class DrPromotionWorkflow extends Construct {
       });
     }
 
-    const validateFn = new TaskFunction(this, 'ValidateRequest', {
+    const validateFn = this.addTaskFunction('ValidateRequest', {
       task: 'validate-dr-request',
-      description: 'ha-workflows dr-promotion: validate the request (no AWS access)',
+      description: 'validate the request (no AWS access)',
       policy: [],
-      logRetention: retention,
-      encryptionKey: foundation.key,
     });
+    const fenceFn = this.createFenceFunction(props);
+    const sets = props.sets.map((set) => this.addSet(set, props.primaryRegion));
+    const longestPromotion = Math.max(0, ...props.sets.map((s) => s.promotionTimeout?.toSeconds() ?? 600));
+    const longestVerify = Math.max(0, ...props.sets.map((s) => s.verifyTimeout?.toSeconds() ?? 300));
+    const longestApproval = Math.max(0, ...sets.map((s) => s.settings.maxApprovalTimeoutMinutes));
+
+    const documentArn = (name: string) => `arn:${partition}:ssm:${region}:${account}:document/${name}`;
+    const documentNames = Object.values(this.documents).flatMap((d) => [d.queryName, d.promoteName]);
+    const drInstanceArns = props.sets.flatMap((s) =>
+      s.drMembers.map((m) => `arn:${partition}:ec2:${region}:${account}:instance/${m.instanceId}`),
+    );
+    const drTargetGroups = [...new Set(props.sets.flatMap((s) => s.drTargetGroupArns))];
+    // Ends every execution: the longest approval, the fence checks, the promotion and the verification, plus 30 min.
+    const timeout = Duration.seconds(
+      longestApproval * 60 +
+        (FENCE_CHECKS + 1) * (FENCE_CHECK_INTERVAL.toSeconds() + FENCE_TASK_TIMEOUT.toSeconds()) +
+        longestPromotion +
+        longestVerify * 2 +
+        1800,
+    );
+    // The operators' topic and the state table are encrypted with the foundation's key: addStateMachine grants its use.
+    const machine = this.addStateMachine({
+      comment: 'Promote the DR member of a mirror set after an operator approved it (never automatic)',
+      timeout,
+      definition: (scope) =>
+        drPromotionDefinition(scope, {
+          table: foundation.table,
+          topic: foundation.topic,
+          validateFunction: validateFn.fn,
+          fenceFunction: fenceFn.fn,
+          sets: sets.map((s) => s.settings),
+          maxApprovalTimeout: Duration.minutes(Math.min(longestApproval, MAX_APPROVAL_TIMEOUT_MINUTES)),
+          lockTtl: Duration.seconds(timeout.toSeconds() + 60),
+          setTaskTimeout: Duration.seconds(
+            Math.max(...props.sets.map((s) => Math.ceil(s.probeTimeout?.toSeconds() ?? 2))) + 25,
+          ),
+          sendCommandPolicy: [
+            new iam.PolicyStatement({
+              actions: ['ssm:SendCommand'],
+              resources: [...documentNames.map(documentArn), ...drInstanceArns],
+            }),
+          ],
+          registerPolicy: [
+            new iam.PolicyStatement({ actions: ['elasticloadbalancing:RegisterTargets'], resources: drTargetGroups }),
+          ],
+        }),
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: sets.flatMap((s) => [s.preflight.fn.functionArn, s.probe.fn.functionArn]),
+        }),
+        // The approval is a CustomState (see the definition): grant its publish here.
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [foundation.topic.topicArn] }),
+      ],
+    });
+    this.stateMachine = machine.stateMachine;
+    // ── Every end releases the lock: the release machine, on the promotion's own status changes ──────────────
+    const release = this.addStateMachine({
+      id: 'Release',
+      workflow: DR_PROMOTION_RELEASE,
+      comment: 'Release the mirror set lock of a DR promotion that ended without releasing it, or clear a stale lock',
+      timeout: Duration.minutes(30),
+      definition: (scope) =>
+        drReleaseDefinition(scope, {
+          table: foundation.table,
+          topic: foundation.topic,
+          describeExecutionPolicy: [
+            new iam.PolicyStatement({
+              actions: ['states:DescribeExecution'],
+              resources: [
+                `arn:${partition}:states:${region}:${account}:execution:${this.stateMachine.stateMachineName}:*`,
+              ],
+            }),
+          ],
+        }),
+    });
+    this.releaseStateMachine = release.stateMachine;
+    this.addTrigger('OnPromotionEnded', {
+      description:
+        'ha-workflows: a DR promotion ended ABORTED, TIMED_OUT or FAILED → release its mirror set lock if it still holds it',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: [DR_EXECUTION_STATUS_CHANGE],
+        detail: { status: [...DR_RELEASED_STATUSES], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      target: this.releaseStateMachine,
+      maxEventAge: Duration.hours(2),
+    });
+
+    for (const [name, sg] of Object.entries(this.securityGroups)) {
+      new CfnOutput(this, `PreflightSecurityGroupId-${name}`, {
+        description: `Allow inbound TCP on the status port from this group on the members of ${name} (both regions)`,
+        value: sg.securityGroupId,
+      });
+    }
+    acknowledgeDrFindings({
+      workflow: this,
+      stateMachine: this.stateMachine,
+      role: machine.role,
+      releaseRole: release.role,
+      validate: validateFn,
+      fence: fenceFn,
+      setFunctions: sets.flatMap((s) => [s.preflight, s.probe]),
+      primaryRegion: props.primaryRegion,
+    });
+  }
+
+  /** The fence of the old site: stop its members and swap in the deny-all group (primary region). */
+  private createFenceFunction(props: DrPromotionWorkflowProps): TaskFunction {
+    const { partition, account } = Stack.of(this);
     const primaryInstanceArns = props.sets.flatMap((s) =>
       s.oldMembers.map((m) => `arn:${partition}:ec2:${props.primaryRegion}:${account}:instance/${m.instanceId}`),
     );
     const denyAllArns = [...new Set(props.sets.map((s) => s.primaryDenyAllGroupId))].map(
       (g) => `arn:${partition}:ec2:${props.primaryRegion}:${account}:security-group/${g}`,
     );
-    const fenceFn = new TaskFunction(this, 'FenceOldSite', {
+    return this.addTaskFunction('FenceOldSite', {
       task: 'fence-old-site',
       description:
-        "ha-workflows dr-promotion: stop the old site's members and swap in the deny-all group on each of their interfaces (primary region)",
+        "stop the old site's members and swap in the deny-all group on each of their interfaces (primary region)",
       policy: [
         new iam.PolicyStatement({ actions: ['ec2:StopInstances'], resources: primaryInstanceArns }),
         // The deny-all group onto each interface of an old member (ModifyNetworkInterfaceAttribute), or onto the
@@ -177,191 +283,85 @@ export class DrPromotionWorkflow extends Construct {
         }),
         new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }),
       ],
-      logRetention: retention,
-      encryptionKey: foundation.key,
       timeout: Duration.seconds(60),
     });
+  }
 
-    const settings: DrSetSettings[] = [];
-    const functionArns: string[] = [];
-    let longestPromotion = 0;
-    let longestVerify = 0;
-    let longestApproval = 0;
-    for (const set of props.sets) {
-      const port = set.statusPort ?? DEFAULT_STATUS_PORT;
-      const path = set.statusPath ?? DEFAULT_STATUS_PATH;
-      const url = (m: DrMember) => `http://${m.address}:${port}${path}`;
-      const securityGroup = new ec2.SecurityGroup(this, `PreflightSecurityGroup-${set.name}`, {
-        vpc: set.vpc,
-        allowAllOutbound: false,
-        description: `ha-workflows dr-promotion preflight of ${set.name}: egress to the status ports and HTTPS`,
-      });
-      for (const m of [...set.oldMembers, ...set.drMembers]) {
-        securityGroup.addEgressRule(
-          ec2.Peer.ipv4(`${m.address}/32`),
-          ec2.Port.tcp(port),
-          `status page of ${m.instanceId}`,
-        );
-      }
-      // EC2 and DynamoDB API calls of the preflight (through VPC endpoints or a NAT gateway).
-      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (EC2, DynamoDB)');
-      this.securityGroups[set.name] = securityGroup;
-      const probeTimeout = set.probeTimeout?.toSeconds() ?? 2;
-      const network = { vpc: set.vpc, subnets: set.subnets, securityGroups: [securityGroup] };
-      const preflightFn = new TaskFunction(this, `Preflight-${set.name}`, {
-        task: 'dr-preflight',
-        description: `ha-workflows dr-promotion: preflight checks of ${set.name}`,
-        policy: [
-          new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }),
-          new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [foundation.table.tableArn] }),
-          new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [foundation.key.keyArn] }),
-        ],
-        logRetention: retention,
-        encryptionKey: foundation.key,
-        timeout: Duration.seconds(Math.ceil(probeTimeout) + 20),
-        network,
-      });
-      const probeFn = new TaskFunction(this, `Probe-${set.name}`, {
-        task: 'probe-mirror-members',
-        description: `ha-workflows dr-promotion: read the status page of the promoted member of ${set.name}`,
-        policy: [],
-        logRetention: retention,
-        encryptionKey: foundation.key,
-        timeout: Duration.seconds(Math.ceil(probeTimeout) + 10),
-        network,
-      });
-      functionArns.push(preflightFn.fn.functionArn, probeFn.fn.functionArn);
-      const docs = this.documents[set.promotion.preset]!;
-      const p = set.promotion;
-      const promotionSeconds = set.promotionTimeout?.toSeconds() ?? 600;
-      const verifySeconds = set.verifyTimeout?.toSeconds() ?? 300;
-      const approvalMinutes = set.maxApprovalTimeout?.toMinutes() ?? 240;
-      longestPromotion = Math.max(longestPromotion, promotionSeconds);
-      longestVerify = Math.max(longestVerify, verifySeconds);
-      longestApproval = Math.max(longestApproval, approvalMinutes);
-      const timeoutParameter = [String(promotionSeconds)];
-      settings.push({
-        name: set.name,
-        drMembers: set.drMembers.map((m) => ({ instanceId: m.instanceId, url: url(m) })),
-        oldMembers: set.oldMembers.map((m) => ({ instanceId: m.instanceId, url: url(m) })),
-        oldMemberIds: set.oldMembers.map((m) => m.instanceId),
-        primaryRegion: props.primaryRegion,
-        denyAllGroupId: set.primaryDenyAllGroupId,
-        drTargetGroupArns: [...set.drTargetGroupArns],
-        preflightFunctionArn: preflightFn.fn.functionArn,
-        probeFunctionArn: probeFn.fn.functionArn,
-        probeTimeoutSeconds: probeTimeout,
-        queryDocument: docs.queryName,
-        queryParameters:
-          p.preset === 'iris'
-            ? { instanceName: [p.instanceName!], executionTimeout: ['60'] }
-            : { command: [p.queryCommand!], executionTimeout: ['60'] },
-        promoteDocument: docs.promoteName,
-        promoteParameters:
-          p.preset === 'iris'
-            ? { instanceName: [p.instanceName!], executionTimeout: timeoutParameter }
-            : { command: [p.promoteCommand!], executionTimeout: timeoutParameter },
-        promotePolls: Math.max(1, Math.ceil(promotionSeconds / COMMAND_POLL_INTERVAL.toSeconds()) + 1),
-        verifyChecks: Math.max(1, Math.ceil(verifySeconds / VERIFY_INTERVAL.toSeconds())),
-        maxApprovalTimeoutMinutes: approvalMinutes,
-      });
+  /** One mirror set: its preflight security group, preflight and probe functions, and its settings. */
+  private addSet(
+    set: DrMirrorSet,
+    primaryRegion: string,
+  ): { settings: DrSetSettings; preflight: TaskFunction; probe: TaskFunction } {
+    const { foundation } = this;
+    const port = set.statusPort ?? DEFAULT_STATUS_PORT;
+    const path = set.statusPath ?? DEFAULT_STATUS_PATH;
+    const url = (m: DrMember) => `http://${m.address}:${port}${path}`;
+    const securityGroup = new ec2.SecurityGroup(this, `PreflightSecurityGroup-${set.name}`, {
+      vpc: set.vpc,
+      allowAllOutbound: false,
+      description: `ha-workflows dr-promotion preflight of ${set.name}: egress to the status ports and HTTPS`,
+    });
+    for (const m of [...set.oldMembers, ...set.drMembers]) {
+      securityGroup.addEgressRule(
+        ec2.Peer.ipv4(`${m.address}/32`),
+        ec2.Port.tcp(port),
+        `status page of ${m.instanceId}`,
+      );
     }
-
-    const documentArn = (name: string) => `arn:${partition}:ssm:${region}:${account}:document/${name}`;
-    const documentNames = Object.values(this.documents).flatMap((d) => [d.queryName, d.promoteName]);
-    const drInstanceArns = props.sets.flatMap((s) =>
-      s.drMembers.map((m) => `arn:${partition}:ec2:${region}:${account}:instance/${m.instanceId}`),
-    );
-    const drTargetGroups = [...new Set(props.sets.flatMap((s) => s.drTargetGroupArns))];
-    // Ends every execution: the longest approval, the fence checks, the promotion and the verification, plus 30 min.
-    const timeout = Duration.seconds(
-      longestApproval * 60 +
-        (FENCE_CHECKS + 1) * (FENCE_CHECK_INTERVAL.toSeconds() + FENCE_TASK_TIMEOUT.toSeconds()) +
-        longestPromotion +
-        longestVerify * 2 +
-        1800,
-    );
-    const machine = createHaStateMachine(this, {
-      workflow: 'dr-promotion',
-      comment: 'Promote the DR member of a mirror set after an operator approved it (never automatic)',
-      logGroup: foundation.logGroup,
-      timeout,
-      definition: drPromotionDefinition(this, {
-        table: foundation.table,
-        topic: foundation.topic,
-        validateFunction: validateFn.fn,
-        fenceFunction: fenceFn.fn,
-        sets: settings,
-        maxApprovalTimeout: Duration.minutes(Math.min(longestApproval, MAX_APPROVAL_TIMEOUT_MINUTES)),
-        lockTtl: Duration.seconds(timeout.toSeconds() + 60),
-        setTaskTimeout: Duration.seconds(
-          Math.max(...props.sets.map((s) => Math.ceil(s.probeTimeout?.toSeconds() ?? 2))) + 25,
-        ),
-        sendCommandPolicy: [
-          new iam.PolicyStatement({
-            actions: ['ssm:SendCommand'],
-            resources: [...documentNames.map(documentArn), ...drInstanceArns],
-          }),
-        ],
-        registerPolicy: [
-          new iam.PolicyStatement({ actions: ['elasticloadbalancing:RegisterTargets'], resources: drTargetGroups }),
-        ],
-      }),
-    });
-    this.stateMachine = machine.stateMachine;
-    machine.role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functionArns }));
-    // The approval is a CustomState (see the definition): grant its publish here.
-    machine.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [foundation.topic.topicArn] }),
-    );
-    // The operators' topic and the state table are encrypted with the foundation's key (see instance-recovery).
-    machine.role.addToPolicy(foundation.keyUseStatement());
-    // ── Every end releases the lock: the release machine, on the promotion's own status changes ──────────────
-    const releaseHolder = new Construct(this, 'Release');
-    const release = createHaStateMachine(releaseHolder, {
-      workflow: DR_PROMOTION_RELEASE,
-      comment: 'Release the mirror set lock of a DR promotion that ended without releasing it, or clear a stale lock',
-      logGroup: foundation.logGroup,
-      timeout: Duration.minutes(30),
-      definition: drReleaseDefinition(releaseHolder, {
-        table: foundation.table,
-        topic: foundation.topic,
-        describeExecutionPolicy: [
-          new iam.PolicyStatement({
-            actions: ['states:DescribeExecution'],
-            resources: [
-              `arn:${partition}:states:${region}:${account}:execution:${this.stateMachine.stateMachineName}:*`,
-            ],
-          }),
-        ],
-      }),
-    });
-    this.releaseStateMachine = release.stateMachine;
-    release.role.addToPolicy(foundation.keyUseStatement());
-    this.deadLetterQueue = foundation.triggerDeadLetterQueue(this);
-    new events.Rule(this, 'OnPromotionEnded', {
-      description:
-        'ha-workflows: a DR promotion ended ABORTED, TIMED_OUT or FAILED → release its mirror set lock if it still holds it',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: [DR_EXECUTION_STATUS_CHANGE],
-        detail: { status: [...DR_RELEASED_STATUSES], stateMachineArn: [this.stateMachine.stateMachineArn] },
-      },
-      targets: [
-        new eventTargets.SfnStateMachine(this.releaseStateMachine, {
-          deadLetterQueue: this.deadLetterQueue,
-          maxEventAge: Duration.hours(2),
-          retryAttempts: 8,
-        }),
+    // EC2 and DynamoDB API calls of the preflight (through VPC endpoints or a NAT gateway).
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (EC2, DynamoDB)');
+    this.securityGroups[set.name] = securityGroup;
+    const probeTimeout = set.probeTimeout?.toSeconds() ?? 2;
+    const network = { vpc: set.vpc, subnets: set.subnets, securityGroups: [securityGroup] };
+    const preflight = this.addTaskFunction(`Preflight-${set.name}`, {
+      task: 'dr-preflight',
+      description: `preflight checks of ${set.name}`,
+      policy: [
+        new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [foundation.table.tableArn] }),
+        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [foundation.key.keyArn] }),
       ],
+      timeout: Duration.seconds(Math.ceil(probeTimeout) + 20),
+      network,
     });
-
-    for (const [name, sg] of Object.entries(this.securityGroups)) {
-      new CfnOutput(this, `PreflightSecurityGroupId-${name}`, {
-        description: `Allow inbound TCP on the status port from this group on the members of ${name} (both regions)`,
-        value: sg.securityGroupId,
-      });
-    }
+    const probe = this.addTaskFunction(`Probe-${set.name}`, {
+      task: 'probe-mirror-members',
+      description: `read the status page of the promoted member of ${set.name}`,
+      policy: [],
+      timeout: Duration.seconds(Math.ceil(probeTimeout) + 10),
+      network,
+    });
+    const docs = this.documents[set.promotion.preset]!;
+    const p = set.promotion;
+    const promotionSeconds = set.promotionTimeout?.toSeconds() ?? 600;
+    const verifySeconds = set.verifyTimeout?.toSeconds() ?? 300;
+    const timeoutParameter = [String(promotionSeconds)];
+    const settings: DrSetSettings = {
+      name: set.name,
+      drMembers: set.drMembers.map((m) => ({ instanceId: m.instanceId, url: url(m) })),
+      oldMembers: set.oldMembers.map((m) => ({ instanceId: m.instanceId, url: url(m) })),
+      oldMemberIds: set.oldMembers.map((m) => m.instanceId),
+      primaryRegion,
+      denyAllGroupId: set.primaryDenyAllGroupId,
+      drTargetGroupArns: [...set.drTargetGroupArns],
+      preflightFunctionArn: preflight.fn.functionArn,
+      probeFunctionArn: probe.fn.functionArn,
+      probeTimeoutSeconds: probeTimeout,
+      queryDocument: docs.queryName,
+      queryParameters:
+        p.preset === 'iris'
+          ? { instanceName: [p.instanceName!], executionTimeout: ['60'] }
+          : { command: [p.queryCommand!], executionTimeout: ['60'] },
+      promoteDocument: docs.promoteName,
+      promoteParameters:
+        p.preset === 'iris'
+          ? { instanceName: [p.instanceName!], executionTimeout: timeoutParameter }
+          : { command: [p.promoteCommand!], executionTimeout: timeoutParameter },
+      promotePolls: Math.max(1, Math.ceil(promotionSeconds / COMMAND_POLL_INTERVAL.toSeconds()) + 1),
+      verifyChecks: Math.max(1, Math.ceil(verifySeconds / VERIFY_INTERVAL.toSeconds())),
+      maxApprovalTimeoutMinutes: set.maxApprovalTimeout?.toMinutes() ?? 240,
+    };
+    return { settings, preflight, probe };
   }
 }
 

@@ -1,13 +1,11 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { RECOVERY_GROUP_TAG } from '../../contracts/tags';
-import { createHaStateMachine, type HaFoundation, PropsError, TaskFunction } from '../base';
+import { type HaFoundation, HaWorkflow, PropsError } from '../base';
+import { acknowledgeRecoveryFindings } from './acknowledgements';
 import { instanceRecoveryDefinition, LAUNCH_REPLACEMENT_TIMEOUT } from './definition';
 import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE } from './input';
 import type { RecoveryGroupSettings } from '../../contracts/recovery-group';
@@ -123,7 +121,7 @@ export const DEFAULT_RECOVERY_TAG_KEY = RECOVERY_GROUP_TAG;
  * equivalent instance, carry over its alarms, move the load balancer targets. Started by CloudWatch alarms
  * and EC2 state changes through EventBridge, or by an operator with `{ "instanceId": "i-…" }`.
  */
-export class InstanceRecoveryWorkflow extends Construct {
+export class InstanceRecoveryWorkflow extends HaWorkflow {
   readonly stateMachine: sfn.StateMachine;
   /** The deny-all security group of each VPC, by VPC id. */
   readonly denyAllGroups: Record<string, ec2.CfnSecurityGroup> = {};
@@ -133,24 +131,81 @@ export class InstanceRecoveryWorkflow extends Construct {
    * agent registration, S3 and package repositories); with the deny-all group alone its agent never comes online.
    */
   readonly bootGroups: Record<string, ec2.CfnSecurityGroup> = {};
-  readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: InstanceRecoveryWorkflowProps) {
-    super(scope, id);
+    super(scope, id, props.foundation, {
+      workflow: 'instance-recovery',
+      deadLettersOf: 'the EventBridge rule targets',
+    });
     validate(props);
     const { foundation } = props;
     const tagKey = props.tagKey ?? DEFAULT_RECOVERY_TAG_KEY;
+
+    this.createSecurityGroups(props);
+    const { inspect, launch, alarms } = this.createTaskFunctions(props, tagKey);
+
+    const groups: RecoveryGroupSettings[] = props.groups.map((g) => ({
+      id: g.id,
+      vpcId: g.vpcId,
+      targetGroupArns: g.targetGroupArns ?? [],
+      subnetPreference: g.subnetPreference ?? [],
+      impairedZones: g.impairedZones ?? [],
+    }));
+    const timings = recoveryTimings(props);
+    // The operators' topic and the state table are encrypted with the foundation's key: addStateMachine grants its
+    // use (publishing needs GenerateDataKey + Decrypt, reading and writing the table Encrypt + Decrypt).
+    const machine = this.addStateMachine({
+      comment: 'Relaunch a failed single-node instance in another Availability Zone',
+      timeout: timings.timeout,
+      definition: (scope) =>
+        instanceRecoveryDefinition(scope, {
+          table: foundation.table,
+          topic: foundation.topic,
+          inspectFunction: inspect.fn,
+          launchFunction: launch.fn,
+          alarmsFunction: alarms.fn,
+          tagKey,
+          lockTtl: timings.lockTtl,
+          groups,
+          denyAllGroups: Object.fromEntries(Object.entries(this.denyAllGroups).map(([v, sg]) => [v, sg.attrGroupId])),
+          bootGroups: Object.fromEntries(Object.entries(this.bootGroups).map(([v, sg]) => [v, sg.attrGroupId])),
+          runningTimeout: timings.runningTimeout,
+          healthyTimeout: timings.healthyTimeout,
+          terminatedTimeout: timings.terminatedTimeout,
+        }),
+    });
+    this.stateMachine = machine.stateMachine;
+
+    // ── Triggers ─────────────────────────────────────────────────────────────────────────────────────
+    const alarmDetail: Record<string, unknown> = {
+      state: { value: ['ALARM'] },
+      configuration: { metrics: { metricStat: { metric: { dimensions: { InstanceId: [{ exists: true }] } } } } },
+    };
+    if (props.alarmNamePrefix) alarmDetail.alarmName = [{ prefix: props.alarmNamePrefix }];
+    this.addTrigger('OnAlarm', {
+      description: 'ha-workflows: an instance alarm entered ALARM → instance recovery',
+      eventPattern: { source: ['aws.cloudwatch'], detailType: [ALARM_STATE_CHANGE], detail: alarmDetail },
+      target: this.stateMachine,
+    });
+    if (props.triggerOnStopped ?? true) {
+      this.addTrigger('OnStopped', {
+        description: 'ha-workflows: an instance stopped → instance recovery (unprotected instances are ignored)',
+        eventPattern: { source: ['aws.ec2'], detailType: [EC2_STATE_CHANGE], detail: { state: ['stopped'] } },
+        target: this.stateMachine,
+      });
+    }
+    acknowledgeRecoveryFindings({ workflow: this, role: machine.role, inspect, launch, alarms });
+  }
+
+  /** The task functions: inspect the failed instance, launch its replacement, carry over its alarms. */
+  private createTaskFunctions(props: InstanceRecoveryWorkflowProps, tagKey: string) {
     const { partition, region, account } = Stack.of(this);
     const ec2Arn = (resource: string) => `arn:${partition}:ec2:${region}:${account}:${resource}`;
     const groupIds = props.groups.map((g) => g.id);
-    const retention = foundation.logRetention;
-
-    this.createSecurityGroups(props);
-
     const describe = (actions: string[]) => new iam.PolicyStatement({ actions, resources: ['*'] });
-    const inspect = new TaskFunction(this, 'InspectInstance', {
+    const inspect = this.addTaskFunction('InspectInstance', {
       task: 'inspect-instance',
-      description: 'ha-workflows instance-recovery: describe the failed instance and plan its replacement',
+      description: 'describe the failed instance and plan its replacement',
       // The target groups' load balancers and their zones: a replacement goes only where they take traffic.
       policy: [
         describe(['ec2:DescribeInstances', 'ec2:DescribeSubnets']),
@@ -159,15 +214,12 @@ export class InstanceRecoveryWorkflow extends Construct {
           resources: ['*'],
         }),
       ],
-      logRetention: retention,
-      encryptionKey: foundation.key,
     });
     const vpcConditions = { ArnEquals: { 'ec2:Vpc': [...new Set(props.groups.map((g) => ec2Arn(`vpc/${g.vpcId}`)))] } };
     const roleArns = [...new Set(props.groups.flatMap((g) => g.instanceRoleArns ?? []))];
-    const launch = new TaskFunction(this, 'LaunchReplacement', {
+    const launch = this.addTaskFunction('LaunchReplacement', {
       task: 'launch-replacement',
-      description:
-        'ha-workflows instance-recovery: check that a replacement can be launched, then launch it, trying each candidate AZ',
+      description: 'check that a replacement can be launched, then launch it, trying each candidate AZ',
       timeout: LAUNCH_REPLACEMENT_TIMEOUT,
       policy: [
         // Finds a replacement an earlier attempt of the same execution already launched; the check mode reads the
@@ -202,12 +254,10 @@ export class InstanceRecoveryWorkflow extends Construct {
             ]
           : []),
       ],
-      logRetention: retention,
-      encryptionKey: foundation.key,
     });
-    const alarms = new TaskFunction(this, 'CarryOverAlarms', {
+    const alarms = this.addTaskFunction('CarryOverAlarms', {
       task: 'carry-over-alarms',
-      description: 'ha-workflows instance-recovery: recreate the failed instance alarms for its replacement',
+      description: 'recreate the failed instance alarms for its replacement',
       policy: [
         describe(['cloudwatch:DescribeAlarms']),
         new iam.PolicyStatement({
@@ -215,69 +265,8 @@ export class InstanceRecoveryWorkflow extends Construct {
           resources: [`arn:${partition}:cloudwatch:${region}:${account}:alarm:*`],
         }),
       ],
-      logRetention: retention,
-      encryptionKey: foundation.key,
     });
-
-    const groups: RecoveryGroupSettings[] = props.groups.map((g) => ({
-      id: g.id,
-      vpcId: g.vpcId,
-      targetGroupArns: g.targetGroupArns ?? [],
-      subnetPreference: g.subnetPreference ?? [],
-      impairedZones: g.impairedZones ?? [],
-    }));
-    const timings = recoveryTimings(props);
-    const machine = createHaStateMachine(this, {
-      workflow: 'instance-recovery',
-      comment: 'Relaunch a failed single-node instance in another Availability Zone',
-      logGroup: foundation.logGroup,
-      timeout: timings.timeout,
-      definition: instanceRecoveryDefinition(this, {
-        table: foundation.table,
-        topic: foundation.topic,
-        inspectFunction: inspect.fn,
-        launchFunction: launch.fn,
-        alarmsFunction: alarms.fn,
-        tagKey,
-        lockTtl: timings.lockTtl,
-        groups,
-        denyAllGroups: Object.fromEntries(Object.entries(this.denyAllGroups).map(([v, sg]) => [v, sg.attrGroupId])),
-        bootGroups: Object.fromEntries(Object.entries(this.bootGroups).map(([v, sg]) => [v, sg.attrGroupId])),
-        runningTimeout: timings.runningTimeout,
-        healthyTimeout: timings.healthyTimeout,
-        terminatedTimeout: timings.terminatedTimeout,
-      }),
-    });
-    this.stateMachine = machine.stateMachine;
-    // The operators' topic and the state table are encrypted with the foundation's key: publishing needs
-    // GenerateDataKey + Decrypt, reading and writing the table Encrypt + Decrypt (named one by one).
-    machine.role.addToPolicy(foundation.keyUseStatement());
-
-    // ── Triggers ─────────────────────────────────────────────────────────────────────────────────────
-    this.deadLetterQueue = foundation.triggerDeadLetterQueue(this);
-    const target = () =>
-      new targets.SfnStateMachine(this.stateMachine, {
-        deadLetterQueue: this.deadLetterQueue,
-        maxEventAge: Duration.hours(1),
-        retryAttempts: 8,
-      });
-    const alarmDetail: Record<string, unknown> = {
-      state: { value: ['ALARM'] },
-      configuration: { metrics: { metricStat: { metric: { dimensions: { InstanceId: [{ exists: true }] } } } } },
-    };
-    if (props.alarmNamePrefix) alarmDetail.alarmName = [{ prefix: props.alarmNamePrefix }];
-    new events.Rule(this, 'OnAlarm', {
-      description: 'ha-workflows: an instance alarm entered ALARM → instance recovery',
-      eventPattern: { source: ['aws.cloudwatch'], detailType: [ALARM_STATE_CHANGE], detail: alarmDetail },
-      targets: [target()],
-    });
-    if (props.triggerOnStopped ?? true) {
-      new events.Rule(this, 'OnStopped', {
-        description: 'ha-workflows: an instance stopped → instance recovery (unprotected instances are ignored)',
-        eventPattern: { source: ['aws.ec2'], detailType: [EC2_STATE_CHANGE], detail: { state: ['stopped'] } },
-        targets: [target()],
-      });
-    }
+    return { inspect, launch, alarms };
   }
 
   /** The deny-all (fence) and boot security groups of each VPC of the groups. */

@@ -1,11 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
-import { createHaStateMachine, type HaFoundation, PropsError } from '../base';
+import type { Construct } from 'constructs';
+import { acknowledge, type HaFoundation, HaWorkflow, LOG_DELIVERY_ACTIONS, PropsError, XRAY_ACTIONS } from '../base';
 import { EXECUTION_STATUS_CHANGE, JANITOR_STATUSES, LOCK_JANITOR, lockJanitorDefinition } from './definition';
 
 export interface LockJanitorProps {
@@ -31,33 +29,30 @@ export interface LockJanitorProps {
  * it too (a lost response of the lock's write can leave a lock behind a failure path); one that holds nothing was
  * reported by its own failure path and the janitor ends quietly.
  */
-export class LockJanitor extends Construct {
+export class LockJanitor extends HaWorkflow {
   readonly stateMachine: sfn.StateMachine;
   readonly role: iam.Role;
-  /** Dead-letter queue of the rule that starts the janitor. */
-  readonly deadLetterQueue: sqs.Queue;
   readonly rule: events.Rule;
 
   constructor(scope: Construct, id: string, props: LockJanitorProps) {
-    super(scope, id);
+    super(scope, id, props.foundation, {
+      workflow: LOCK_JANITOR,
+      deadLettersOf: 'the rule that starts the lock janitor',
+    });
     if (props.stateMachines.length === 0) {
       PropsError.throwIfAny('LockJanitor', ['stateMachines: got []; at least one state machine to watch']);
     }
     const { foundation } = props;
-    const machine = createHaStateMachine(this, {
-      workflow: LOCK_JANITOR,
+    // The table and topic are encrypted with the foundation's key: addStateMachine grants its use.
+    const machine = this.addStateMachine({
       comment: 'Release the locks of an execution that ended without releasing them, and tell the operators',
-      logGroup: foundation.logGroup,
       // A scan, a few conditional writes and a publish, each bounded by its timeout and retries.
       timeout: Duration.minutes(30),
-      definition: lockJanitorDefinition(this, { table: foundation.table, topic: foundation.topic }),
+      definition: (scope) => lockJanitorDefinition(scope, { table: foundation.table, topic: foundation.topic }),
     });
     this.stateMachine = machine.stateMachine;
     this.role = machine.role;
-    // The table and topic are encrypted with the foundation's key (see instance-recovery).
-    this.role.addToPolicy(foundation.keyUseStatement());
-    this.deadLetterQueue = foundation.triggerDeadLetterQueue(this);
-    this.rule = new events.Rule(this, 'OnExecutionStopped', {
+    this.rule = this.addTrigger('OnExecutionStopped', {
       description:
         'ha-workflows: an execution ended ABORTED, TIMED_OUT or FAILED → release the locks it still holds and notify',
       eventPattern: {
@@ -68,13 +63,17 @@ export class LockJanitor extends Construct {
           stateMachineArn: props.stateMachines.map((m) => m.stateMachineArn),
         },
       },
-      targets: [
-        new eventTargets.SfnStateMachine(this.stateMachine, {
-          deadLetterQueue: this.deadLetterQueue,
-          maxEventAge: Duration.hours(2),
-          retryAttempts: 8,
-        }),
-      ],
+      target: this.stateMachine,
+      maxEventAge: Duration.hours(2),
+    });
+    acknowledge(this.role, {
+      ids: ['AwsSolutions-IAM5[Resource::*]'],
+      reason:
+        'The lock janitor is granted on "*" only ec2:DescribeInstances (it names the replacements a stopped recovery ' +
+        'launched) and the X-Ray and CloudWatch Logs delivery actions of tracing and logging, none of which has ' +
+        'resource-level permissions (Service Authorization Reference); its Scan, UpdateItem, PutItem, Publish and KMS ' +
+        'grants name the state table, the operators topic and the key.',
+      wildcardActions: ['ec2:DescribeInstances', ...LOG_DELIVERY_ACTIONS, ...XRAY_ACTIONS],
     });
   }
 }

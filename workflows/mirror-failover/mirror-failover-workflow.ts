@@ -1,14 +1,12 @@
 import { CfnOutput, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { Construct } from 'constructs';
-import { createHaStateMachine, type HaFoundation, PropsError, TaskFunction } from '../base';
+import type { Construct } from 'constructs';
+import { type HaFoundation, HaWorkflow, PropsError, type TaskFunction } from '../base';
+import { acknowledgeMirrorFindings } from './acknowledgements';
 import { HEALTHY_POLL_INTERVAL, MAX_LOCK_ATTEMPTS, MAX_SWITCH_ROUNDS, mirrorFailoverDefinition } from './definition';
 import {
   ALARM_STATE_CHANGE,
@@ -117,7 +115,7 @@ const LOAD_BALANCER_ARN =
  * by an operator with `{ "mirrorSet": "<name>" }`. Also configures the target groups' own health check on the
  * mirror-status page, so both mechanisms act together.
  */
-export class MirrorFailoverWorkflow extends Construct {
+export class MirrorFailoverWorkflow extends HaWorkflow {
   readonly stateMachine: sfn.StateMachine;
   /** The probe function of each set, by set name (each in its set's VPC). */
   readonly probeFunctions: Record<string, TaskFunction> = {};
@@ -127,21 +125,20 @@ export class MirrorFailoverWorkflow extends Construct {
   readonly alarms: Record<string, cloudwatch.Alarm[]> = {};
   /** Attach to the members' instance role: lets the become-primary hook put the event, and nothing else. */
   readonly hookPolicy: iam.ManagedPolicy;
-  readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: MirrorFailoverWorkflowProps) {
-    super(scope, id);
+    super(scope, id, props.foundation, {
+      workflow: 'mirror-failover',
+      deadLettersOf: 'the EventBridge rule targets',
+    });
     validate(props);
     const { foundation } = props;
     const stack = Stack.of(this);
-    const retention = foundation.logRetention;
 
-    const plan = new TaskFunction(this, 'PlanTargetSwitch', {
+    const plan = this.addTaskFunction('PlanTargetSwitch', {
       task: 'plan-target-switch',
-      description: 'ha-workflows mirror-failover: read the registered targets and plan the switch to the primary',
+      description: 'read the registered targets and plan the switch to the primary',
       policy: [new iam.PolicyStatement({ actions: ['elasticloadbalancing:DescribeTargetHealth'], resources: ['*'] })],
-      logRetention: retention,
-      encryptionKey: foundation.key,
     });
 
     const settings: MirrorSetSettings[] = [];
@@ -168,12 +165,10 @@ export class MirrorFailoverWorkflow extends Construct {
       }
       this.probeSecurityGroups[set.name] = securityGroup;
       const functionTimeout = Math.ceil(probeTimeout) + 10;
-      const probe = new TaskFunction(this, `ProbeMembers-${set.name}`, {
+      const probe = this.addTaskFunction(`ProbeMembers-${set.name}`, {
         task: 'probe-mirror-members',
-        description: `ha-workflows mirror-failover: read the mirror-status page of every member of ${set.name}`,
+        description: `read the mirror-status page of every member of ${set.name}`,
         policy: [],
-        logRetention: retention,
-        encryptionKey: foundation.key,
         timeout: Duration.seconds(functionTimeout),
         network: { vpc: set.vpc, subnets: set.probeSubnets, securityGroups: [securityGroup] },
       });
@@ -204,48 +199,38 @@ export class MirrorFailoverWorkflow extends Construct {
 
     // Ends every execution: the longest probing and healthy wait of any set, plus 5 minutes for the rest.
     const timeout = Duration.seconds(longestRun + 300);
-    const machine = createHaStateMachine(this, {
-      workflow: 'mirror-failover',
+    const machine = this.addStateMachine({
       comment: 'Point the load balancer at the one mirror member that answers SUCCESS, and at nothing else',
-      logGroup: foundation.logGroup,
       timeout,
-      definition: mirrorFailoverDefinition(this, {
-        table: foundation.table,
-        topic: foundation.topic,
-        planFunction: plan.fn,
-        sets: settings,
-        // The lease outlives the longest execution: a lock is only ever taken over from a dead execution.
-        lockTtl: Duration.seconds(timeout.toSeconds() + 60),
-        probeTaskTimeout: Duration.seconds(longestProbe + 5),
-      }),
+      definition: (scope) =>
+        mirrorFailoverDefinition(scope, {
+          table: foundation.table,
+          topic: foundation.topic,
+          planFunction: plan.fn,
+          sets: settings,
+          // The lease outlives the longest execution: a lock is only ever taken over from a dead execution.
+          lockTtl: Duration.seconds(timeout.toSeconds() + 60),
+          probeTaskTimeout: Duration.seconds(longestProbe + 5),
+        }),
+      // The probe task names its function from the set's settings, so nothing grants the invocation by itself.
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: Object.values(this.probeFunctions).map((p) => p.fn.functionArn),
+        }),
+      ],
     });
     this.stateMachine = machine.stateMachine;
-    // The probe task names its function from the set's settings, so nothing grants the invocation by itself.
-    machine.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: Object.values(this.probeFunctions).map((p) => p.fn.functionArn),
-      }),
-    );
-    // The operators' topic and the state table are encrypted with the foundation's key (see instance-recovery).
-    machine.role.addToPolicy(foundation.keyUseStatement());
 
     // ── Triggers ─────────────────────────────────────────────────────────────────────────────────────
-    this.deadLetterQueue = foundation.triggerDeadLetterQueue(this);
-    const target = () =>
-      new targets.SfnStateMachine(this.stateMachine, {
-        deadLetterQueue: this.deadLetterQueue,
-        maxEventAge: Duration.hours(1),
-        retryAttempts: 8,
-      });
-    new events.Rule(this, 'OnBecamePrimary', {
+    this.addTrigger('OnBecamePrimary', {
       description: 'ha-workflows: a mirror member became primary (its hook put the event) → mirror failover',
       eventPattern: {
         source: [MIRROR_EVENT_SOURCE],
         detailType: [BECAME_PRIMARY],
         detail: { mirrorSet: props.sets.map((s) => s.name) },
       },
-      targets: [target()],
+      target: this.stateMachine,
     });
 
     for (const set of props.sets) {
@@ -255,18 +240,24 @@ export class MirrorFailoverWorkflow extends Construct {
       );
     }
     if (Object.keys(this.alarms).length > 0) {
-      new events.Rule(this, 'OnNoHealthyHost', {
+      this.addTrigger('OnNoHealthyHost', {
         description: 'ha-workflows: a mirror set target group has no healthy host → mirror failover',
         eventPattern: {
           source: ['aws.cloudwatch'],
           detailType: [ALARM_STATE_CHANGE],
           detail: { alarmName: [{ prefix: mirrorAlarmPrefix(stack.stackName) }], state: { value: ['ALARM'] } },
         },
-        targets: [target()],
+        target: this.stateMachine,
       });
     }
 
     this.hookPolicy = this.createMemberAccess(stack);
+    acknowledgeMirrorFindings({
+      workflow: this,
+      role: machine.role,
+      plan,
+      probes: Object.values(this.probeFunctions),
+    });
   }
 
   /** What the members need: the hook's permission, and the probe's security group to let in (as outputs). */

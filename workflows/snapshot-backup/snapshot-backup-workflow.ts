@@ -1,15 +1,13 @@
 import { Duration, Stack, TimeZone, Token } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { BACKUP_TAGS as BACKUP_TAG_KEYS, CREATED_BY_VALUE as CREATED_BY } from '../../contracts/tags';
-import { createHaStateMachine, type HaFoundation, PropsError, TaskFunction } from '../base';
+import { type HaFoundation, HaWorkflow, PropsError, type TaskFunction } from '../base';
 import { COPY_LIMIT_RETRY, COPY_LIMIT_RETRY_WAIT_SECONDS } from '../fragments';
+import { acknowledgeBackupFindings } from './acknowledgements';
 import { snapshotBackupDefinition } from './definition';
 import { FreezeThawDocuments } from './documents';
 import {
@@ -186,11 +184,10 @@ function lockWaitOf(p: BackupPolicy): Duration {
  * Three state machines: the scheduled run (`stateMachine`), one execution per instance (`instanceStateMachine`),
  * and the rescue that thaws what an aborted, timed-out or failed instance backup left frozen (`rescueStateMachine`).
  */
-export class SnapshotBackupWorkflow extends Construct {
+export class SnapshotBackupWorkflow extends HaWorkflow {
   readonly stateMachine: sfn.StateMachine;
   readonly instanceStateMachine: sfn.StateMachine;
   readonly rescueStateMachine: sfn.StateMachine;
-  readonly deadLetterQueue: sqs.Queue;
   readonly schedules: scheduler.Schedule[] = [];
   /** Regions where the workflow creates, tags and deletes snapshots: the stack's own, then the copy regions. */
   readonly snapshotRegions: readonly string[];
@@ -198,111 +195,176 @@ export class SnapshotBackupWorkflow extends Construct {
   readonly documents: Partial<Record<'iris' | 'command', FreezeThawDocuments>> = {};
 
   constructor(scope: Construct, id: string, props: SnapshotBackupWorkflowProps) {
-    super(scope, id);
+    super(scope, id, props.foundation, {
+      workflow: SNAPSHOT_BACKUP,
+      deadLettersOf: 'the schedules and of the rescue rule target',
+    });
     validate(props, Stack.of(this).region);
     const { foundation } = props;
     const stack = Stack.of(this);
-    const { partition, region, account } = stack;
-    const ec2Arn = (resource: string, withAccount = true) =>
-      `arn:${partition}:ec2:${region}:${withAccount ? account : ''}:${resource}`;
-    const snapshotArn = (inRegion: string) => `arn:${partition}:ec2:${inRegion}::snapshot/*`;
-    const retention = foundation.logRetention;
     const thawTimeout = props.thawTimeout ?? Duration.seconds(60);
     const longestCompletion = Math.max(...props.policies.map((p) => completionOf(p).toSeconds()));
     const pollInterval =
       props.completionPollInterval ??
       Duration.seconds(Math.max(30, Math.ceil(longestCompletion / MAX_COMPLETION_CHECKS)));
-    const prefix = props.documentNamePrefix ?? stack.stackName;
+    this.createDocuments(props.policies, props.documentNamePrefix ?? stack.stackName, thawTimeout);
+    const grants = new BackupGrants(stack, props.policies, this.documents);
+    const copyRegions = [...new Set(props.policies.flatMap((p) => (p.copy ? [p.copy.region] : [])))];
+    this.snapshotRegions = [stack.region, ...copyRegions];
+    const fns = this.createTaskFunctions(grants, copyRegions);
 
-    // ── The freeze and thaw documents, one pair per method in use ─────────────────────────────────────────
+    // ── The per-instance machine ─────────────────────────────────────────────────────────────────────────
+    // The longest completion wait, the longest lock wait, the copy's waits for the copy region's 20 concurrent
+    // copies (every attempt as slow as its timeout allows), and an hour for everything else.
+    const longestLockWait = Math.max(...props.policies.map((p) => lockWaitOf(p).toSeconds()));
+    const copyLimitWait =
+      copyRegions.length === 0
+        ? 0
+        : COPY_LIMIT_RETRY_WAIT_SECONDS + ((COPY_LIMIT_RETRY.maxAttempts ?? 0) + 1) * COPY_TASK_TIMEOUT.toSeconds();
+    const instanceTimeout = Duration.seconds(
+      longestCompletion + longestLockWait + copyLimitWait + Duration.hours(1).toSeconds(),
+    );
+    // Each machine's own construct (`Instance`, `Rescue`): the two share state names such as "Thaw the database".
+    // The foundation's key encrypts the table and topic: addStateMachine grants its use to every role.
+    const instance = this.addStateMachine({
+      id: 'Instance',
+      workflow: SNAPSHOT_BACKUP_INSTANCE,
+      comment: 'Back up one instance: freeze, snapshot its volumes, thaw, wait, copy, prune',
+      timeout: instanceTimeout,
+      definition: (scope) =>
+        instanceBackupDefinition(scope, {
+          table: foundation.table,
+          topic: foundation.topic,
+          planFunction: fns.plan.fn,
+          recordFunction: fns.record.fn,
+          pruneFunction: fns.prune.fn,
+          copyFunction: fns.copy?.fn,
+          sendCommandPolicy: grants.sendCommand(grants.allDocuments),
+          readCommandPolicy: grants.readCommand,
+          createSnapshotsPolicy: grants.createSnapshots(),
+          describeSnapshotsPolicy: grants.describe(['ec2:DescribeSnapshots']),
+          completionPollInterval: pollInterval,
+        }),
+    });
+    this.instanceStateMachine = instance.stateMachine;
+
+    // ── The rescue, on the per-instance machine's own status changes ────────────────────────────────────
+    const rescue = this.addStateMachine({
+      id: 'Rescue',
+      workflow: SNAPSHOT_BACKUP_RESCUE,
+      comment: 'Thaw what an aborted, timed-out or failed instance backup left frozen',
+      // Nothing rescues the rescue: it must outlast its own worst-case thaw (every attempt, every call as slow as
+      // its timeout allows), plus ten minutes to record and notify; at least an hour.
+      timeout: Duration.seconds(
+        Math.max(
+          3600,
+          thawWorstCaseSeconds(thawTimeout.toSeconds() + 10, RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE) + 600,
+        ),
+      ),
+      definition: (scope) =>
+        rescueDefinition(scope, {
+          table: foundation.table,
+          topic: foundation.topic,
+          sendCommandPolicy: grants.sendCommand(grants.thawDocuments),
+          readCommandPolicy: grants.readCommand,
+          thawPolls: thawTimeout.toSeconds() + 10,
+        }),
+    });
+    this.rescueStateMachine = rescue.stateMachine;
+
+    // ── The scheduled run ────────────────────────────────────────────────────────────────────────────────
+    const policies: Record<string, BackupSettings> = {};
+    for (const p of props.policies) {
+      policies[p.name] = settingsOf(p, this.documents, {
+        thawTimeoutSeconds: thawTimeout.toSeconds(),
+        pollIntervalSeconds: pollInterval.toSeconds(),
+        lockTtlSeconds: instanceTimeout.toSeconds(),
+      });
+    }
+    const run = this.addStateMachine({
+      comment: 'Back up every instance a policy selects, one child execution per instance',
+      timeout: props.runTimeout ?? Duration.hours(24),
+      definition: (scope) =>
+        snapshotBackupDefinition(scope, {
+          topic: foundation.topic,
+          selectFunction: fns.select.fn,
+          instanceMachine: instance.stateMachine,
+          instanceTimeout,
+          policies,
+          maxTargets: props.maxInstancesPerRun ?? 2000,
+        }),
+    });
+    this.stateMachine = run.stateMachine;
+
+    this.addTriggers(props.policies);
+    acknowledgeBackupFindings({
+      workflow: this,
+      runRole: run.role,
+      instanceRole: instance.role,
+      rescueRole: rescue.role,
+      instanceStateMachine: this.instanceStateMachine,
+      ...fns,
+      snapshotRegions: this.snapshotRegions,
+    });
+  }
+
+  /** The freeze and thaw documents, one pair per method in use. */
+  private createDocuments(policies: readonly BackupPolicy[], namePrefix: string, thawTimeout: Duration): void {
     const maxFreeze = (method: 'iris' | 'command') =>
       Math.max(
         60,
-        ...props.policies.flatMap((p) =>
+        ...policies.flatMap((p) =>
           p.consistency.method === method ? [freezeTimeoutOf(p.consistency).toSeconds()] : [],
         ),
       );
     for (const method of ['iris', 'command'] as const) {
-      if (!props.policies.some((p) => p.consistency.method === method)) continue;
+      if (!policies.some((p) => p.consistency.method === method)) continue;
       this.documents[method] = new FreezeThawDocuments(this, method === 'iris' ? 'IrisDocuments' : 'CommandDocuments', {
         method,
-        namePrefix: prefix,
+        namePrefix,
         freezeTimeoutSeconds: maxFreeze(method),
         thawTimeoutSeconds: thawTimeout.toSeconds(),
       });
     }
-    const documentArn = (name: string) => `arn:${partition}:ssm:${region}:${account}:document/${name}`;
-    const allDocuments = Object.values(this.documents).flatMap((d) => [d.freezeName, d.thawName]);
-    const thawDocuments = Object.values(this.documents).map((d) => d.thawName);
+  }
 
-    // Instances a policy selects, by tag key (one statement per key, each with that key's values).
-    const byTagKey = new Map<string, Set<string>>();
-    for (const p of props.policies) byTagKey.set(p.tagKey, (byTagKey.get(p.tagKey) ?? new Set()).add(p.tagValue));
-    const selectedInstances = (actions: string[], conditionKey: (tagKey: string) => string) =>
-      [...byTagKey.entries()].map(
-        ([tagKey, values]) =>
-          new iam.PolicyStatement({
-            actions,
-            resources: [ec2Arn('instance/*')],
-            conditions: { StringEquals: { [conditionKey(tagKey)]: [...values] } },
-          }),
-      );
-    const sendCommand = (documents: string[]) =>
-      documents.length === 0
-        ? []
-        : [
-            new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: documents.map(documentArn) }),
-            ...selectedInstances(['ssm:SendCommand'], (k) => `ssm:resourceTag/${k}`),
-          ];
-    // GetCommandInvocation has no resource type (Service Authorization Reference): "*".
-    const readCommand = new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] });
-    const policyNames = props.policies.map((p) => p.name);
-    const ownSnapshots = {
-      StringEquals: {
-        [`aws:ResourceTag/${BACKUP_TAG_KEYS.createdBy}`]: CREATED_BY,
-        [`aws:ResourceTag/${BACKUP_TAG_KEYS.policy}`]: policyNames,
-      },
-    };
-    const describe = (actions: string[]) => new iam.PolicyStatement({ actions, resources: ['*'] });
-
-    // ── Lambda tasks ─────────────────────────────────────────────────────────────────────────────────────
-    const task = (cid: string, name: string, description: string, policy: iam.PolicyStatement[], timeout?: Duration) =>
-      new TaskFunction(this, cid, {
-        task: name,
-        description: `ha-workflows snapshot-backup: ${description}`,
-        policy,
-        logRetention: retention,
-        encryptionKey: foundation.key,
-        timeout,
-      });
-    const select = task('SelectTargets', 'select-backup-targets', 'select the instances a policy backs up', [
-      describe(['ec2:DescribeInstances']),
-    ]);
-    const plan = task('PlanInstanceBackup', 'plan-instance-backup', "read the instance's state, plan its backup", [
-      describe(['ec2:DescribeInstances']),
-    ]);
-    const record = task('RecordFreezeWindow', 'record-freeze-window', 'record the freeze window as a metric', [
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': BACKUP_METRIC_NAMESPACE } },
-      }),
-      new iam.PolicyStatement({
-        actions: ['ec2:CreateTags'],
-        resources: [snapshotArn(region)],
-        conditions: ownSnapshots,
-      }),
-    ]);
-    const copyRegions = [...new Set(props.policies.flatMap((p) => (p.copy ? [p.copy.region] : [])))];
-    this.snapshotRegions = [region, ...copyRegions];
-    const copy =
+  /** The Lambda tasks: select the targets, plan an instance's backup, record the freeze window, copy, prune. */
+  private createTaskFunctions(grants: BackupGrants, copyRegions: readonly string[]) {
+    const { describe, snapshotArn, ownSnapshots } = grants;
+    const region = Stack.of(this).region;
+    const select = this.addTaskFunction('SelectTargets', {
+      task: 'select-backup-targets',
+      description: 'select the instances a policy backs up',
+      policy: [describe(['ec2:DescribeInstances'])],
+    });
+    const plan = this.addTaskFunction('PlanInstanceBackup', {
+      task: 'plan-instance-backup',
+      description: "read the instance's state, plan its backup",
+      policy: [describe(['ec2:DescribeInstances'])],
+    });
+    const record = this.addTaskFunction('RecordFreezeWindow', {
+      task: 'record-freeze-window',
+      description: 'record the freeze window as a metric',
+      policy: [
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': BACKUP_METRIC_NAMESPACE } },
+        }),
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateTags'],
+          resources: [snapshotArn(region)],
+          conditions: ownSnapshots,
+        }),
+      ],
+    });
+    const copy: TaskFunction | undefined =
       copyRegions.length === 0
         ? undefined
-        : task(
-            'CopySnapshots',
-            'copy-snapshots',
-            'copy a completed set to another region',
-            [
+        : this.addTaskFunction('CopySnapshots', {
+            task: 'copy-snapshots',
+            description: 'copy a completed set to another region',
+            policy: [
               describe(['ec2:DescribeSnapshots']),
               new iam.PolicyStatement({
                 actions: ['ec2:CopySnapshot'],
@@ -320,13 +382,12 @@ export class SnapshotBackupWorkflow extends Construct {
                 conditions: { StringEquals: { 'ec2:CreateAction': 'CopySnapshot' } },
               }),
             ],
-            Duration.seconds(110),
-          );
-    const prune = task(
-      'PruneSnapshots',
-      'prune-snapshots',
-      "delete the policy's expired sets of one instance (its own snapshots only)",
-      [
+            timeout: Duration.seconds(110),
+          });
+    const prune = this.addTaskFunction('PruneSnapshots', {
+      task: 'prune-snapshots',
+      description: "delete the policy's expired sets of one instance (its own snapshots only)",
+      policy: [
         describe(['ec2:DescribeSnapshots']),
         new iam.PolicyStatement({
           actions: ['ec2:DeleteSnapshot'],
@@ -334,119 +395,21 @@ export class SnapshotBackupWorkflow extends Construct {
           conditions: ownSnapshots,
         }),
       ],
-      Duration.seconds(280),
-    );
-
-    const kms = foundation.keyUseStatement();
-
-    // ── The per-instance machine ─────────────────────────────────────────────────────────────────────────
-    const maxCompletion = Duration.seconds(longestCompletion);
-    // The longest completion wait, the longest lock wait, the copy's waits for the copy region's 20 concurrent
-    // copies (every attempt as slow as its timeout allows), and an hour for everything else.
-    const longestLockWait = Math.max(...props.policies.map((p) => lockWaitOf(p).toSeconds()));
-    const copyLimitWait =
-      copyRegions.length === 0
-        ? 0
-        : COPY_LIMIT_RETRY_WAIT_SECONDS + ((COPY_LIMIT_RETRY.maxAttempts ?? 0) + 1) * COPY_TASK_TIMEOUT.toSeconds();
-    const instanceTimeout = Duration.seconds(
-      maxCompletion.toSeconds() + longestLockWait + copyLimitWait + Duration.hours(1).toSeconds(),
-    );
-    const instance = createHaStateMachineIn(this, 'Instance', {
-      workflow: SNAPSHOT_BACKUP_INSTANCE,
-      comment: 'Back up one instance: freeze, snapshot its volumes, thaw, wait, copy, prune',
-      logGroup: foundation.logGroup,
-      timeout: instanceTimeout,
-      definition: (scope) =>
-        instanceBackupDefinition(scope, {
-          table: foundation.table,
-          topic: foundation.topic,
-          planFunction: plan.fn,
-          recordFunction: record.fn,
-          pruneFunction: prune.fn,
-          copyFunction: copy?.fn,
-          sendCommandPolicy: sendCommand(allDocuments),
-          readCommandPolicy: readCommand,
-          createSnapshotsPolicy: [
-            ...selectedInstances(['ec2:CreateSnapshots'], (k) => `aws:ResourceTag/${k}`),
-            new iam.PolicyStatement({ actions: ['ec2:CreateSnapshots'], resources: [ec2Arn('volume/*')] }),
-            new iam.PolicyStatement({
-              actions: ['ec2:CreateSnapshots'],
-              resources: [snapshotArn(region)],
-              conditions: { StringEquals: { [`aws:RequestTag/${BACKUP_TAG_KEYS.createdBy}`]: CREATED_BY } },
-            }),
-            new iam.PolicyStatement({
-              actions: ['ec2:CreateTags'],
-              resources: [snapshotArn(region)],
-              conditions: { StringEquals: { 'ec2:CreateAction': 'CreateSnapshots' } },
-            }),
-          ],
-          describeSnapshotsPolicy: describe(['ec2:DescribeSnapshots']),
-          completionPollInterval: pollInterval,
-        }),
+      timeout: Duration.seconds(280),
     });
-    this.instanceStateMachine = instance.stateMachine;
-    instance.role.addToPolicy(kms);
+    return { select, plan, record, copy, prune };
+  }
 
-    // ── The rescue, on the per-instance machine's own status changes ────────────────────────────────────
-    const rescue = createHaStateMachineIn(this, 'Rescue', {
-      workflow: SNAPSHOT_BACKUP_RESCUE,
-      comment: 'Thaw what an aborted, timed-out or failed instance backup left frozen',
-      logGroup: foundation.logGroup,
-      // Nothing rescues the rescue: it must outlast its own worst-case thaw (every attempt, every call as slow as
-      // its timeout allows), plus ten minutes to record and notify; at least an hour.
-      timeout: Duration.seconds(
-        Math.max(
-          3600,
-          thawWorstCaseSeconds(thawTimeout.toSeconds() + 10, RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE) + 600,
-        ),
-      ),
-      definition: (scope) =>
-        rescueDefinition(scope, {
-          table: foundation.table,
-          topic: foundation.topic,
-          sendCommandPolicy: sendCommand(thawDocuments),
-          readCommandPolicy: readCommand,
-          thawPolls: thawTimeout.toSeconds() + 10,
-        }),
-    });
-    this.rescueStateMachine = rescue.stateMachine;
-    rescue.role.addToPolicy(kms);
-
-    // ── The scheduled run ────────────────────────────────────────────────────────────────────────────────
-    const policies: Record<string, BackupSettings> = {};
-    for (const p of props.policies) {
-      policies[p.name] = settingsOf(p, this.documents, {
-        thawTimeoutSeconds: thawTimeout.toSeconds(),
-        pollIntervalSeconds: pollInterval.toSeconds(),
-        lockTtlSeconds: instanceTimeout.toSeconds(),
-      });
-    }
-    const run = createHaStateMachine(this, {
-      workflow: SNAPSHOT_BACKUP,
-      comment: 'Back up every instance a policy selects, one child execution per instance',
-      logGroup: foundation.logGroup,
-      timeout: props.runTimeout ?? Duration.hours(24),
-      definition: snapshotBackupDefinition(this, {
-        topic: foundation.topic,
-        selectFunction: select.fn,
-        instanceMachine: instance.stateMachine,
-        instanceTimeout,
-        policies,
-        maxTargets: props.maxInstancesPerRun ?? 2000,
-      }),
-    });
-    this.stateMachine = run.stateMachine;
-    run.role.addToPolicy(kms);
-
-    // ── Triggers: one schedule per policy, and the rescue rule ──────────────────────────────────────────
-    this.deadLetterQueue = foundation.triggerDeadLetterQueue(this);
+  /** One schedule per policy (EventBridge Scheduler), and the rule that starts the rescue. */
+  private addTriggers(policies: readonly BackupPolicy[]): void {
+    const delivery = this.triggerDelivery();
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
       description: 'Lets the snapshot-backup schedules start the snapshot-backup state machine, and nothing else',
     });
-    for (const p of props.policies) {
+    for (const p of policies) {
       this.schedules.push(
         new scheduler.Schedule(this, `Schedule-${p.name}`, {
           description: `ha-workflows snapshot-backup: policy ${p.name}`,
@@ -454,18 +417,18 @@ export class SnapshotBackupWorkflow extends Construct {
           enabled: p.enabled ?? true,
           target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
             role: schedulerRole,
-            deadLetterQueue: this.deadLetterQueue,
+            deadLetterQueue: delivery.deadLetterQueue,
             input: scheduler.ScheduleTargetInput.fromObject({
               policy: p.name,
               scheduledTime: scheduler.ContextAttribute.scheduledTime,
             }),
-            maxEventAge: Duration.hours(1),
-            retryAttempts: 8,
+            maxEventAge: delivery.maxEventAge,
+            retryAttempts: delivery.retryAttempts,
           }),
         }),
       );
     }
-    new events.Rule(this, 'OnInstanceBackupStopped', {
+    this.addTrigger('OnInstanceBackupStopped', {
       description:
         'ha-workflows: an instance backup ended ABORTED, TIMED_OUT or FAILED → rescue (thaw what is left frozen)',
       eventPattern: {
@@ -473,31 +436,95 @@ export class SnapshotBackupWorkflow extends Construct {
         detailType: [EXECUTION_STATUS_CHANGE],
         detail: { status: [...RESCUED_STATUSES], stateMachineArn: [this.instanceStateMachine.stateMachineArn] },
       },
-      targets: [
-        new eventTargets.SfnStateMachine(this.rescueStateMachine, {
-          deadLetterQueue: this.deadLetterQueue,
-          maxEventAge: Duration.hours(1),
-          retryAttempts: 8,
-        }),
-      ],
+      target: this.rescueStateMachine,
     });
   }
 }
 
 /**
- * A state machine in a construct of its own (`<id>`), so that its states and role live apart (`<id>/Resource`,
- * `<id>/Role`): the child and the rescue share state names such as "Thaw the database". The scheduled run's
- * machine is the workflow construct's own `Resource`.
+ * The IAM statements the backup's machines and tasks are granted, built from the policies: instances by the
+ * policies' tags, the stack's own documents, and snapshots by pattern narrowed by the created-by and policy tags.
  */
-function createHaStateMachineIn(
-  scope: Construct,
-  id: string,
-  props: Omit<Parameters<typeof createHaStateMachine>[1], 'definition'> & {
-    definition: (scope: Construct) => sfn.IChainable;
-  },
-) {
-  const holder = new Construct(scope, id);
-  return createHaStateMachine(holder, { ...props, definition: props.definition(holder) });
+class BackupGrants {
+  /** Every freeze and thaw document, and the thaw documents alone (the rescue only thaws). */
+  readonly allDocuments: string[];
+  readonly thawDocuments: string[];
+  /** GetCommandInvocation has no resource type (Service Authorization Reference): "*". */
+  readonly readCommand = new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] });
+  /** Snapshots this project made for a configured policy. */
+  readonly ownSnapshots: Record<string, Record<string, unknown>>;
+  /** The policies' tag values, by tag key. */
+  private readonly byTagKey = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly stack: Stack,
+    policies: readonly BackupPolicy[],
+    documents: Partial<Record<'iris' | 'command', FreezeThawDocuments>>,
+  ) {
+    this.allDocuments = Object.values(documents).flatMap((d) => [d.freezeName, d.thawName]);
+    this.thawDocuments = Object.values(documents).map((d) => d.thawName);
+    for (const p of policies) {
+      this.byTagKey.set(p.tagKey, (this.byTagKey.get(p.tagKey) ?? new Set()).add(p.tagValue));
+    }
+    this.ownSnapshots = {
+      StringEquals: {
+        [`aws:ResourceTag/${BACKUP_TAG_KEYS.createdBy}`]: CREATED_BY,
+        [`aws:ResourceTag/${BACKUP_TAG_KEYS.policy}`]: policies.map((p) => p.name),
+      },
+    };
+  }
+
+  readonly describe = (actions: string[]) => new iam.PolicyStatement({ actions, resources: ['*'] });
+
+  readonly snapshotArn = (inRegion: string) => `arn:${this.stack.partition}:ec2:${inRegion}::snapshot/*`;
+
+  private ec2Arn(resource: string): string {
+    const { partition, region, account } = this.stack;
+    return `arn:${partition}:ec2:${region}:${account}:${resource}`;
+  }
+
+  /** Instances a policy selects, by tag key (one statement per key, each with that key's values). */
+  private selectedInstances(actions: string[], conditionKey: (tagKey: string) => string): iam.PolicyStatement[] {
+    return [...this.byTagKey.entries()].map(
+      ([tagKey, values]) =>
+        new iam.PolicyStatement({
+          actions,
+          resources: [this.ec2Arn('instance/*')],
+          conditions: { StringEquals: { [conditionKey(tagKey)]: [...values] } },
+        }),
+    );
+  }
+
+  /** SendCommand with these documents, on the selected instances only. */
+  sendCommand(documents: readonly string[]): iam.PolicyStatement[] {
+    const { partition, region, account } = this.stack;
+    const documentArn = (name: string) => `arn:${partition}:ssm:${region}:${account}:document/${name}`;
+    return documents.length === 0
+      ? []
+      : [
+          new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: documents.map(documentArn) }),
+          ...this.selectedInstances(['ssm:SendCommand'], (k) => `ssm:resourceTag/${k}`),
+        ];
+  }
+
+  /** CreateSnapshots of the selected instances' volumes, into snapshots tagged created-by in the request. */
+  createSnapshots(): iam.PolicyStatement[] {
+    const snapshots = this.snapshotArn(this.stack.region);
+    return [
+      ...this.selectedInstances(['ec2:CreateSnapshots'], (k) => `aws:ResourceTag/${k}`),
+      new iam.PolicyStatement({ actions: ['ec2:CreateSnapshots'], resources: [this.ec2Arn('volume/*')] }),
+      new iam.PolicyStatement({
+        actions: ['ec2:CreateSnapshots'],
+        resources: [snapshots],
+        conditions: { StringEquals: { [`aws:RequestTag/${BACKUP_TAG_KEYS.createdBy}`]: CREATED_BY } },
+      }),
+      new iam.PolicyStatement({
+        actions: ['ec2:CreateTags'],
+        resources: [snapshots],
+        conditions: { StringEquals: { 'ec2:CreateAction': 'CreateSnapshots' } },
+      }),
+    ];
+  }
 }
 
 function freezeTimeoutOf(c: IrisConsistency | CommandConsistency): Duration {
