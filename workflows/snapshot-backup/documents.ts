@@ -1,15 +1,7 @@
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { WRITES_RESUMED_MARKER } from '../../contracts/tags';
-import {
-  commandDocument,
-  commandPathParameter,
-  executionTimeoutParameter,
-  irisInstanceParameter,
-  reportExitStatus,
-  scriptHeader,
-  shellScriptDocument as document,
-} from '../fragments/command-document';
+import * as shell from '../fragments/command-document';
 
 /** The parameters' patterns, as this module has always exported them. */
 export { COMMAND_PATH_PATTERN, IRIS_INSTANCE_PATTERN } from '../fragments/command-document';
@@ -38,17 +30,17 @@ export { COMMAND_PATH_PATTERN, IRIS_INSTANCE_PATTERN } from '../fragments/comman
  * - `##Class(Backup.General).ExternalThaw()` resumes the writes.
  */
 export function irisDocuments(freezeTimeoutSeconds: number, thawTimeoutSeconds: number) {
-  const instance = irisInstanceParameter();
+  const instance = shell.irisInstanceParameter();
   const session = (method: string) =>
     `iris session "$SSM_instanceName" -U %SYS '##Class(Backup.General).${method}()' 1>&2`;
   return {
-    freeze: document(
+    freeze: shell.shellScriptDocument(
       'ha-workflows snapshot-backup: freeze InterSystems IRIS database writes (Backup.General.ExternalFreeze). ' +
         'Exits 0 and prints FROZEN when frozen; otherwise prints FREEZE_FAILED and exits non-zero.',
-      { instanceName: instance, executionTimeout: executionTimeoutParameter('freeze', freezeTimeoutSeconds) },
+      { instanceName: instance, executionTimeout: shell.executionTimeoutParameter('freeze', freezeTimeoutSeconds) },
       'externalFreeze',
       [
-        ...scriptHeader('SSM_instanceName'),
+        ...shell.scriptHeader('SSM_instanceName'),
         '# ExternalFreeze() exits 5 when the writes are frozen, 3 when the freeze failed.',
         session('ExternalFreeze'),
         'status=$?',
@@ -58,13 +50,13 @@ export function irisDocuments(freezeTimeoutSeconds: number, thawTimeoutSeconds: 
         'exit "$status"',
       ],
     ),
-    thaw: document(
+    thaw: shell.shellScriptDocument(
       'ha-workflows snapshot-backup: thaw InterSystems IRIS database writes (Backup.General.ExternalThaw). ' +
         `Prints ${WRITES_RESUMED_MARKER} when the writes had already resumed; exits 0 and prints THAWED when they run.`,
-      { instanceName: instance, executionTimeout: executionTimeoutParameter('thaw', thawTimeoutSeconds) },
+      { instanceName: instance, executionTimeout: shell.executionTimeoutParameter('thaw', thawTimeoutSeconds) },
       'externalThaw',
       [
-        ...scriptHeader('SSM_instanceName'),
+        ...shell.scriptHeader('SSM_instanceName'),
         '# IsWDSuspendedExt() exits 5 while the write daemon is suspended (frozen), 3 otherwise.',
         session('IsWDSuspendedExt'),
         `if [ "$?" -ne 5 ]; then echo ${WRITES_RESUMED_MARKER}; fi`,
@@ -83,22 +75,29 @@ export function irisDocuments(freezeTimeoutSeconds: number, thawTimeoutSeconds: 
  * before (the set is then marked crash-consistent). Their own output goes to stderr.
  */
 export function commandDocuments(freezeTimeoutSeconds: number, thawTimeoutSeconds: number) {
-  const command = (what: string) => commandPathParameter(`${what} the database`);
+  const command = (what: string) => shell.commandPathParameter(`${what} the database`);
   return {
-    freeze: document(
+    freeze: shell.shellScriptDocument(
       "ha-workflows snapshot-backup: run the operator's freeze executable. Exits 0 and prints FROZEN when it " +
         'exits 0; otherwise prints FREEZE_FAILED and exits with its status.',
-      { command: command('freezes'), executionTimeout: executionTimeoutParameter('freeze', freezeTimeoutSeconds) },
+      {
+        command: command('freezes'),
+        executionTimeout: shell.executionTimeoutParameter('freeze', freezeTimeoutSeconds),
+      },
       'freeze',
-      [...scriptHeader('SSM_command'), '"$SSM_command" 1>&2', ...reportExitStatus('FROZEN', 'FREEZE_FAILED')],
+      [
+        ...shell.scriptHeader('SSM_command'),
+        '"$SSM_command" 1>&2',
+        ...shell.reportExitStatus('FROZEN', 'FREEZE_FAILED'),
+      ],
     ),
-    thaw: document(
+    thaw: shell.shellScriptDocument(
       "ha-workflows snapshot-backup: run the operator's thaw executable. Exit status 0: thawed; 4: thawed, but " +
         `the writes had already resumed (prints ${WRITES_RESUMED_MARKER}); anything else: the thaw failed.`,
-      { command: command('thaws'), executionTimeout: executionTimeoutParameter('thaw', thawTimeoutSeconds) },
+      { command: command('thaws'), executionTimeout: shell.executionTimeoutParameter('thaw', thawTimeoutSeconds) },
       'thaw',
       [
-        ...scriptHeader('SSM_command'),
+        ...shell.scriptHeader('SSM_command'),
         '"$SSM_command" 1>&2',
         'status=$?',
         `if [ "$status" -eq 4 ]; then echo ${WRITES_RESUMED_MARKER}; status=0; fi`,
@@ -136,7 +135,7 @@ export class FreezeThawDocuments extends Construct {
         : commandDocuments(props.freezeTimeoutSeconds, props.thawTimeoutSeconds);
     this.freezeName = `${props.namePrefix}-${props.method}-freeze`;
     this.thawName = `${props.namePrefix}-${props.method}-thaw`;
-    this.freeze = commandDocument(this, 'Freeze', this.freezeName, content.freeze);
-    this.thaw = commandDocument(this, 'Thaw', this.thawName, content.thaw);
+    this.freeze = shell.commandDocument(this, 'Freeze', this.freezeName, content.freeze);
+    this.thaw = shell.commandDocument(this, 'Thaw', this.thawName, content.thaw);
   }
 }
