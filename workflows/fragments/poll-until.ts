@@ -55,8 +55,9 @@ export interface PollRule {
 }
 
 /**
- * A bounded polling loop: check → done? → then; attempts used up? → exhausted; else wait → count → check.
- * The loop passes through a Choice that reads the attempt counter, so it always ends.
+ * A bounded polling loop: check → done? → then; attempts used up? → exhausted; [more rules → … → check;] else
+ * [beforeWait →] wait → count → check. The loop passes through a Choice that reads the attempt counter, so it always
+ * ends.
  */
 export function pollUntil(scope: Construct, props: PollUntilProps): sfn.IChainable {
   const attempts = `${props.counterPath}.attempts`;

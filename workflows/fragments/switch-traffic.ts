@@ -180,7 +180,7 @@ export function waitTargetHealthy(scope: Construct, props: WaitTargetHealthyProp
   });
 }
 
-/** The longer wait while registering, counted as the number of checks it replaces (the caller wires its end). */
+/** The longer wait while registering, counted as the number of checks it replaces (pollUntil links its end to the read). */
 function registrationWait(
   scope: Construct,
   props: WaitTargetHealthyProps,
