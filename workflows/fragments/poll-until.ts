@@ -3,8 +3,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 
 export interface PollUntilProps {
-  /** Reads the current state; writes it where `done` looks. */
-  readonly check: sfn.TaskStateBase;
+  /** Reads the current state; writes it where `done` looks (a Task, or a CustomState such as a Lambda invoke). */
+  readonly check: sfn.TaskStateBase | sfn.CustomState;
   /** True when polling may stop. */
   readonly done: sfn.Condition;
   /** Pause between checks. */
@@ -18,6 +18,8 @@ export interface PollUntilProps {
   readonly counterPath: string;
   /** A few words for state names: "replacement running" → "Is replacement running?". */
   readonly label: string;
+  /** The Choice's name when "Is <label>?" does not read well. @default `Is ${label}?` */
+  readonly decideId?: string;
   /** Where to go when the last check still says no. */
   readonly exhausted: sfn.IChainable;
   /** Where to go when done. */
@@ -76,7 +78,7 @@ export function pollUntil(scope: Construct, props: PollUntilProps): sfn.IChainab
     parameters: { 'attempts.$': `States.MathAdd(${attempts}, 1)` },
     resultPath: props.counterPath,
   });
-  const decide = new sfn.Choice(scope, `Is ${props.label}?`)
+  const decide = new sfn.Choice(scope, props.decideId ?? `Is ${props.label}?`)
     .when(props.done, props.then)
     .when(usedUp(), props.exhausted);
   for (const rule of props.moreRules ?? []) decide.when(rule.condition, rule.then);
