@@ -104,6 +104,14 @@ describe('pollUntil', () => {
     expect(states['Still wanted?'].Default).toBe('Not wanted');
   });
 
+  it('names its Choice decideId when given', () => {
+    // GIVEN / WHEN a Choice name of its own
+    const { states } = render(() => ({ decideId: 'Does the thing run?' }));
+    // THEN the check goes there, and there is no "Is …?" state
+    expect(states['Read the thing'].Next).toBe('Does the thing run?');
+    expect(states['Is the thing running?']).toBeUndefined();
+  });
+
   it('waits before the first check when asked', () => {
     // GIVEN / WHEN waitFirst
     const { states } = render(() => ({ waitFirst: true }));
