@@ -38,11 +38,14 @@ program.name('ha-workflows').description('Drill, start and watch the ha-workflow
 // Set before the commands are added, so that each inherits it; help and --version still exit 0.
 program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
-const seedOption = (v: string) => {
+/** Commander's parser of an integer option no smaller than `min` ("must be a <what> integer" otherwise). */
+const integerAtLeast = (min: number, what: string) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be a ${what} integer`);
   return n;
 };
+const seedOption = integerAtLeast(0, 'non-negative');
+const positiveInt = integerAtLeast(1, 'positive');
 
 program
   .command('drill')
@@ -72,12 +75,6 @@ program
     }
     process.exitCode = results.every((r) => r.result?.ok) ? 0 : 1;
   });
-
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-};
 
 program
   .command('campaign')

@@ -98,6 +98,16 @@ function shrinkNumbers(params: FaultParams, floors: Readonly<Record<string, numb
   return Object.entries(floors).flatMap(([key, floor]) => smaller(params, key, halved(num(params, key), floor)));
 }
 
+/** One of `items`, or (half the time) 'any'. */
+function oneOrAny(rng: Random, items: readonly string[]): string {
+  return rng.chance(0.5) ? pick(rng, items) : 'any';
+}
+
+/** `{ [key]: value }`, or nothing when the value is 'any'. */
+function unlessAny<K extends string>(key: K, value: string): Partial<Record<K, string>> {
+  return value === 'any' ? {} : ({ [key]: value } as Record<K, string>);
+}
+
 /** Halves a number toward `floor` (whole numbers stay whole); none when it is already at the floor. */
 function halved(value: number, floor: number, whole = true): number[] {
   if (value <= floor) return [];
@@ -321,7 +331,7 @@ const azDark: FaultKind = {
     (e.impairedAvailabilityZones ??= []).push({ zone: str(params, 'zone'), fromSeconds: num(params, 'fromSeconds') });
   },
   shrink(params) {
-    return smaller(params, 'fromSeconds', halved(num(params, 'fromSeconds'), 0));
+    return shrinkNumbers(params, { fromSeconds: 0 });
   },
 };
 
@@ -434,17 +444,17 @@ const bootFailure: FaultKind = {
   description: 'New instances (in one AZ or any) boot but never come up: impaired, their SSM agent never online.',
   workflows: ['instance-recovery'],
   draw(rng, facts) {
-    return { zone: rng.chance(0.5) ? pick(rng, facts.zones) : 'any', count: int(rng, 1, 3) };
+    return { zone: oneOrAny(rng, facts.zones), count: int(rng, 1, 3) };
   },
   apply(scenario, params) {
     const zone = str(params, 'zone');
     (ec2(scenario).bootFailures ??= []).push({
-      ...(zone === 'any' ? {} : { availabilityZone: zone }),
+      ...unlessAny('availabilityZone', zone),
       count: num(params, 'count'),
     });
   },
   shrink(params) {
-    return smaller(params, 'count', halved(num(params, 'count'), 1));
+    return shrinkNumbers(params, { count: 1 });
   },
 };
 
@@ -486,19 +496,19 @@ const freezeHangs: FaultKind = {
     "The database freeze command hangs on one member (or every member), once or twice, until SSM's execution timeout.",
   workflows: ['snapshot-backup'],
   draw(rng, facts) {
-    return { instanceId: rng.chance(0.5) ? pick(rng, facts.instanceIds) : 'any', times: int(rng, 1, 2) };
+    return { instanceId: oneOrAny(rng, facts.instanceIds), times: int(rng, 1, 2) };
   },
   apply(scenario, params) {
     const instanceId = str(params, 'instanceId');
     prependScript(scenario, {
       ...scriptFor(scenario, 'iris-freeze'),
-      ...(instanceId === 'any' ? {} : { instanceId }),
+      ...unlessAny('instanceId', instanceId),
       hang: true,
       times: num(params, 'times'),
     });
   },
   shrink(params) {
-    return smaller(params, 'times', halved(num(params, 'times'), 1));
+    return shrinkNumbers(params, { times: 1 });
   },
 };
 
@@ -507,21 +517,21 @@ const thawFails: FaultKind = {
   description: 'The thaw command fails (exit 1, the database still frozen) n times on one member or every member.',
   workflows: ['snapshot-backup'],
   draw(rng, facts) {
-    return { instanceId: rng.chance(0.5) ? pick(rng, facts.instanceIds) : 'any', times: int(rng, 1, 5) };
+    return { instanceId: oneOrAny(rng, facts.instanceIds), times: int(rng, 1, 5) };
   },
   apply(scenario, params) {
     const instanceId = str(params, 'instanceId');
     const { effect: _none, ...thaw } = scriptFor(scenario, 'iris-thaw');
     prependScript(scenario, {
       ...thaw,
-      ...(instanceId === 'any' ? {} : { instanceId }),
+      ...unlessAny('instanceId', instanceId),
       exitCode: 1,
       stdout: 'STILL_FROZEN',
       times: num(params, 'times'),
     });
   },
   shrink(params) {
-    return smaller(params, 'times', halved(num(params, 'times'), 1));
+    return shrinkNumbers(params, { times: 1 });
   },
 };
 
@@ -591,7 +601,7 @@ const statusPageTimeout: FaultKind = {
     endpoint.latencySeconds = num(params, 'latencySeconds');
   },
   shrink(params) {
-    return smaller(params, 'latencySeconds', halved(num(params, 'latencySeconds'), 2));
+    return shrinkNumbers(params, { latencySeconds: 2 });
   },
 };
 
@@ -666,7 +676,7 @@ const lateTrigger: FaultKind = {
     scenario.triggers[0].atSeconds = num(params, 'atSeconds');
   },
   shrink(params) {
-    return smaller(params, 'atSeconds', halved(num(params, 'atSeconds'), 1));
+    return shrinkNumbers(params, { atSeconds: 1 });
   },
 };
 
@@ -697,7 +707,7 @@ const secondTrigger: FaultKind = {
     scenario.triggers.push(second);
   },
   shrink(params) {
-    return smaller(params, 'atSeconds', halved(num(params, 'atSeconds'), 0));
+    return shrinkNumbers(params, { atSeconds: 0 });
   },
 };
 
@@ -754,7 +764,7 @@ const approval: FaultKind = {
     scenario.approvals = [decision];
   },
   shrink(params) {
-    return smaller(params, 'afterSeconds', halved(num(params, 'afterSeconds'), 0));
+    return shrinkNumbers(params, { afterSeconds: 0 });
   },
 };
 

@@ -14,7 +14,14 @@ import {
   waitSeconds,
   withModeledDate,
 } from './clock';
-import { classify, KNOWN_RESOURCES, type LambdaHandler, TaskDispatcher, type TaskTokenBroker } from './dispatch';
+import {
+  type ChildExecutionResult,
+  classify,
+  KNOWN_RESOURCES,
+  type LambdaHandler,
+  TaskDispatcher,
+  type TaskTokenBroker,
+} from './dispatch';
 import { ExecutionHistory, type ExecutionStatus, type HistoryEvent, taskResource, type TimelineEntry } from './history';
 import { hookIntrinsics } from './intrinsics';
 import { readReferencePath } from './json-path';
@@ -71,15 +78,8 @@ export interface ChildExecutions {
   waitForExecution(executionArn: string): Promise<ExecutionResult>;
 }
 
-export interface ExecutionResult {
+export interface ExecutionResult extends ChildExecutionResult {
   readonly executionArn: string;
-  readonly name: string;
-  readonly status: ExecutionStatus;
-  readonly output?: unknown;
-  readonly error?: string;
-  readonly cause?: string;
-  readonly startDate: string;
-  readonly stopDate: string;
   readonly modeledSeconds: number;
   /** State transitions Step Functions would bill (states entered, retries included). */
   readonly transitions: number;

@@ -215,12 +215,7 @@ export class CloudWatchSimulator implements ServiceSimulator {
     const names = input.AlarmNames as string[] | undefined;
     const prefix = input.AlarmNamePrefix as string | undefined;
     if (names !== undefined && prefix !== undefined) {
-      throw new AwsApiError(
-        'cloudwatch',
-        'InvalidParameterCombination',
-        'AlarmNamePrefix and AlarmNames cannot be specified together',
-        400,
-      );
+      throw badRequest('InvalidParameterCombination', 'AlarmNamePrefix and AlarmNames cannot be specified together');
     }
     if (names !== undefined && names.length > 100) {
       throw validationError(
@@ -311,12 +306,7 @@ export class CloudWatchSimulator implements ServiceSimulator {
       );
     }
     if (request.Statistic !== undefined && request.ExtendedStatistic !== undefined) {
-      throw new AwsApiError(
-        'cloudwatch',
-        'InvalidParameterCombination',
-        'Statistic and ExtendedStatistic cannot be specified together',
-        400,
-      );
+      throw badRequest('InvalidParameterCombination', 'Statistic and ExtendedStatistic cannot be specified together');
     }
     if (evaluationPeriods < 1) {
       throw validationError(
@@ -324,20 +314,10 @@ export class CloudWatchSimulator implements ServiceSimulator {
       );
     }
     if (request.DatapointsToAlarm !== undefined && request.DatapointsToAlarm > evaluationPeriods) {
-      throw new AwsApiError(
-        'cloudwatch',
-        'ValidationError',
-        'DatapointsToAlarm must be less than or equal to EvaluationPeriods',
-        400,
-      );
+      throw badRequest('ValidationError', 'DatapointsToAlarm must be less than or equal to EvaluationPeriods');
     }
     if (request.Period !== undefined && ![10, 20, 30].includes(request.Period) && request.Period % 60 !== 0) {
-      throw new AwsApiError(
-        'cloudwatch',
-        'InvalidParameterValue',
-        'The parameter Period must be 10, 20, 30 or a multiple of 60.',
-        400,
-      );
+      throw badRequest('InvalidParameterValue', 'The parameter Period must be 10, 20, 30 or a multiple of 60.');
     }
     const now = this.region.clock.now();
     const existing = this.alarms.get(alarmName);
@@ -424,7 +404,7 @@ export class CloudWatchSimulator implements ServiceSimulator {
       try {
         JSON.parse(data);
       } catch {
-        throw new AwsApiError('cloudwatch', 'InvalidFormat', 'StateReasonData is not valid JSON', 400);
+        throw badRequest('InvalidFormat', 'StateReasonData is not valid JSON');
       }
     }
     if (!this.setAlarmState(alarmName, state as StateValue, reason, data)) {
@@ -437,32 +417,20 @@ export class CloudWatchSimulator implements ServiceSimulator {
     const namespace = required(input, 'Namespace') as string;
     if (namespace.startsWith('AWS/')) {
       // Namespaces beginning with "AWS/" are reserved for AWS services (PutMetricData API reference).
-      throw new AwsApiError(
-        'cloudwatch',
-        'InvalidParameterValue',
-        `The value ${namespace} for parameter Namespace is invalid.`,
-        400,
-      );
+      throw badRequest('InvalidParameterValue', `The value ${namespace} for parameter Namespace is invalid.`);
     }
     const data = (input.MetricData as Input[] | undefined) ?? [];
     if (data.length === 0) throw missingParameter('MetricData');
     if (data.length > 1000) {
-      throw new AwsApiError(
-        'cloudwatch',
-        'InvalidParameterValue',
-        'The collection MetricData must not have a size greater than 1000.',
-        400,
-      );
+      throw badRequest('InvalidParameterValue', 'The collection MetricData must not have a size greater than 1000.');
     }
     const now = this.region.clock.now();
     data.forEach((d, i) => {
       if (typeof d.MetricName !== 'string') throw missingParameter(`MetricData.member.${i + 1}.MetricName`);
       if (d.Value !== undefined && d.Values !== undefined) {
-        throw new AwsApiError(
-          'cloudwatch',
+        throw badRequest(
           'InvalidParameterCombination',
           `The parameters MetricData.member.${i + 1}.Value and MetricData.member.${i + 1}.Values are mutually exclusive and you have specified both.`,
-          400,
         );
       }
     });
@@ -563,7 +531,7 @@ export class CloudWatchSimulator implements ServiceSimulator {
   private decodeToken(token: unknown): number {
     const text = typeof token === 'string' ? Buffer.from(token, 'base64').toString() : '';
     const match = /^alarms:(\d+)$/.exec(text);
-    if (!match) throw new AwsApiError('cloudwatch', 'InvalidNextToken', 'The NextToken is invalid.', 400);
+    if (!match) throw badRequest('InvalidNextToken', 'The NextToken is invalid.');
     return Number(match[1]);
   }
 
@@ -602,11 +570,16 @@ function required(input: Input, member: string): unknown {
   return input[member];
 }
 
+/** A client error of this service (HTTP 400). */
+function badRequest(code: string, message: string): AwsApiError {
+  return new AwsApiError('cloudwatch', code, message, 400);
+}
+
 function validationError(detail: string): AwsApiError {
-  return new AwsApiError('cloudwatch', 'ValidationError', `1 validation error detected: ${detail}`, 400);
+  return badRequest('ValidationError', `1 validation error detected: ${detail}`);
 }
 
 /** A member the operation needs although the model leaves it optional (wire code MissingParameter; message inferred). */
 function missingParameter(member: string): AwsApiError {
-  return new AwsApiError('cloudwatch', 'MissingParameter', `The parameter ${member} is required.`, 400);
+  return badRequest('MissingParameter', `The parameter ${member} is required.`);
 }

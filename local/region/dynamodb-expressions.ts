@@ -478,19 +478,19 @@ class Parser {
   }
 
   condition(): Condition {
-    let left = this.and();
-    while (this.isKeyword(this.peek(), 'OR')) {
-      this.next();
-      left = { op: 'OR', left, right: this.and() };
-    }
-    return left;
+    return this.joined('OR', () => this.and());
   }
 
   private and(): Condition {
-    let left = this.not();
-    while (this.isKeyword(this.peek(), 'AND')) {
+    return this.joined('AND', () => this.not());
+  }
+
+  /** `operand (op operand)*`, grouped from the left. */
+  private joined(op: 'AND' | 'OR', operand: () => Condition): Condition {
+    let left = operand();
+    while (this.isKeyword(this.peek(), op)) {
       this.next();
-      left = { op: 'AND', left, right: this.not() };
+      left = { op, left, right: operand() };
     }
     return left;
   }

@@ -189,13 +189,18 @@ export class DynamoDbSimulator implements ServiceSimulator {
     return this.sorted(table, [...table.items.values()]).map((i) => structuredClone(i));
   }
 
-  private putItem(input: Input): PutItemOutput {
+  /** What PutItem and DeleteItem read first, in this order (which error a bad request gets). */
+  private conditionalWrite(input: Input) {
     this.rejectUnsupported(input);
     const returnValues = this.returnValues(input, ['NONE', 'ALL_OLD']);
     const context = this.context(input);
     const condition = this.condition(input, context);
     context.checkAllUsed();
-    const table = this.table(input.TableName);
+    return { returnValues, condition, table: this.table(input.TableName) };
+  }
+
+  private putItem(input: Input): PutItemOutput {
+    const { returnValues, condition, table } = this.conditionalWrite(input);
     const item = normaliseItem(this.required(input, 'Item') as Record<string, unknown>);
     const key = this.itemKey(table, item, 'item');
     const old = table.items.get(key);
@@ -255,12 +260,7 @@ export class DynamoDbSimulator implements ServiceSimulator {
   }
 
   private deleteItem(input: Input): DeleteItemOutput {
-    this.rejectUnsupported(input);
-    const returnValues = this.returnValues(input, ['NONE', 'ALL_OLD']);
-    const context = this.context(input);
-    const condition = this.condition(input, context);
-    context.checkAllUsed();
-    const table = this.table(input.TableName);
+    const { returnValues, condition, table } = this.conditionalWrite(input);
     const key = this.keyOf(table, input.Key);
     const old = table.items.get(key);
     this.check(condition, old, input);

@@ -1,5 +1,16 @@
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import {
+  commandDocument,
+  commandPathParameter,
+  executionTimeoutParameter,
+  irisInstanceParameter,
+  reportExitStatus,
+  scriptHeader,
+  shellScriptDocument,
+} from '../fragments/command-document';
+
+/** The parameters' patterns, as this module has always exported them. */
+export { COMMAND_PATH_PATTERN, IRIS_INSTANCE_PATTERN } from '../fragments/command-document';
 import type { PromotionPreset } from './input';
 
 /**
@@ -11,36 +22,14 @@ import type { PromotionPreset } from './input';
  * Convention with the state machine: exit status 0 means done; anything else is a failed promotion.
  */
 
-const AGENT_CHECK = (variable: string) =>
-  `: "\${${variable}:?SSM Agent 3.3.2746.0 or later is required (document parameters as environment variables)}"`;
-
-/** An IRIS instance name as `iris list` shows it. */
-export const IRIS_INSTANCE_PATTERN = '^[A-Za-z][A-Za-z0-9_]{0,63}$';
-/** An absolute path to an executable on the instance: no spaces, quotes or shell metacharacters. */
-export const COMMAND_PATH_PATTERN = '^/[A-Za-z0-9._/-]{1,255}$';
-
+/** A document whose `executionTimeout` parameter defaults to 600 s. */
 function document(description: string, parameters: Record<string, unknown>, step: string, script: string[]) {
-  return {
-    schemaVersion: '2.2',
+  return shellScriptDocument(
     description,
-    parameters: {
-      ...parameters,
-      executionTimeout: {
-        type: 'String',
-        description: 'Seconds the command may run on the instance before the agent stops it.',
-        default: '600',
-        allowedPattern: '^[1-9][0-9]{0,4}$',
-      },
-    },
-    mainSteps: [
-      {
-        action: 'aws:runShellScript',
-        name: step,
-        precondition: { StringEquals: ['platformType', 'Linux'] },
-        inputs: { timeoutSeconds: '{{ executionTimeout }}', runCommand: script },
-      },
-    ],
-  };
+    { ...parameters, executionTimeout: executionTimeoutParameter('command', 600) },
+    step,
+    script,
+  );
 }
 
 /**
@@ -52,12 +41,7 @@ function document(description: string, parameters: Record<string, unknown>, step
  * the workflow believes afterwards, not this exit status alone.
  */
 export function irisDocuments() {
-  const instance = {
-    type: 'String',
-    description: 'The IRIS instance name (as `iris list` shows it).',
-    allowedPattern: IRIS_INSTANCE_PATTERN,
-    interpolationType: 'ENV_VAR',
-  };
+  const instance = irisInstanceParameter();
   const session = (code: string) => `iris session "$SSM_instanceName" -U %SYS '${code}'`;
   return {
     query: document(
@@ -65,9 +49,7 @@ export function irisDocuments() {
       { instanceName: instance },
       'mirrorState',
       [
-        '#!/bin/bash',
-        'set -u',
-        AGENT_CHECK('SSM_instanceName'),
+        ...scriptHeader('SSM_instanceName'),
         session(
           'write "member status: ",$SYSTEM.Mirror.GetMemberStatus(),!,"mirror status: ",$SYSTEM.Mirror.GetStatus(),!',
         ),
@@ -79,16 +61,11 @@ export function irisDocuments() {
       { instanceName: instance },
       'promote',
       [
-        '#!/bin/bash',
-        'set -u',
-        AGENT_CHECK('SSM_instanceName'),
+        ...scriptHeader('SSM_instanceName'),
         session(
           'set sc=##class(SYS.Mirror).Promote() if $SYSTEM.Status.IsOK(sc) { halt } else { write $SYSTEM.Status.GetErrorText(sc),! do $SYSTEM.Process.Terminate(,1) }',
         ),
-        'status=$?',
-        'if [ "$status" -eq 0 ]; then echo PROMOTED; exit 0; fi',
-        'echo "PROMOTION_FAILED status=$status"',
-        'exit "$status"',
+        ...reportExitStatus('PROMOTED', 'PROMOTION_FAILED'),
       ],
     ),
   };
@@ -96,34 +73,19 @@ export function irisDocuments() {
 
 /** The operator's own executables: the query prints whatever helps the approvers; the promotion exits 0 when done. */
 export function commandDocuments() {
-  const command = (what: string) => ({
-    type: 'String',
-    description: `Absolute path of the executable that ${what} (run as root, without a shell).`,
-    allowedPattern: COMMAND_PATH_PATTERN,
-    interpolationType: 'ENV_VAR',
-  });
   return {
     query: document(
       "ha-workflows dr-promotion: run the operator's read-only mirror-state query.",
-      { command: command('prints the mirror state') },
+      { command: commandPathParameter('prints the mirror state') },
       'mirrorState',
-      ['#!/bin/bash', 'set -u', AGENT_CHECK('SSM_command'), '"$SSM_command"'],
+      [...scriptHeader('SSM_command'), '"$SSM_command"'],
     ),
     promote: document(
       "ha-workflows dr-promotion: run the operator's promotion executable. Exits 0 and prints PROMOTED when it " +
         'exits 0; otherwise prints PROMOTION_FAILED and exits with its status.',
-      { command: command('promotes the DR member') },
+      { command: commandPathParameter('promotes the DR member') },
       'promote',
-      [
-        '#!/bin/bash',
-        'set -u',
-        AGENT_CHECK('SSM_command'),
-        '"$SSM_command" 1>&2',
-        'status=$?',
-        'if [ "$status" -eq 0 ]; then echo PROMOTED; exit 0; fi',
-        'echo "PROMOTION_FAILED status=$status"',
-        'exit "$status"',
-      ],
+      [...scriptHeader('SSM_command'), '"$SSM_command" 1>&2', ...reportExitStatus('PROMOTED', 'PROMOTION_FAILED')],
     ),
   };
 }
@@ -144,16 +106,7 @@ export class PromotionDocuments extends Construct {
     const content = props.preset === 'iris' ? irisDocuments() : commandDocuments();
     this.queryName = `${props.namePrefix}-${props.preset}-mirror-query`;
     this.promoteName = `${props.namePrefix}-${props.preset}-promote`;
-    const make = (docId: string, name: string, body: object) =>
-      new ssm.CfnDocument(this, docId, {
-        name,
-        documentType: 'Command',
-        documentFormat: 'JSON',
-        targetType: '/AWS::EC2::Instance',
-        updateMethod: 'NewVersion',
-        content: body,
-      });
-    make('Query', this.queryName, content.query);
-    make('Promote', this.promoteName, content.promote);
+    commandDocument(this, 'Query', this.queryName, content.query);
+    commandDocument(this, 'Promote', this.promoteName, content.promote);
   }
 }

@@ -2,6 +2,7 @@ import type { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { pollUntil } from './poll-until';
 import { AwsCall, failIterationOnError, forEachItem } from './tasks';
 
 /*
@@ -134,11 +135,10 @@ export interface WaitTargetHealthyProps {
 }
 
 /**
- * A bounded loop that reads one target's health until it is `healthy` (states named like pollUntil's): read →
- * healthy? → `healthy`; checks used up? → `exhausted`; registering? → long wait → read; else → wait → count → read.
+ * pollUntil's bounded loop, reading one target's health until it is `healthy`: read → healthy? → `healthy`; checks
+ * used up? → `exhausted`; registering? → long wait → read; else → [beforeNextCheck →] wait → count → read.
  */
 export function waitTargetHealthy(scope: Construct, props: WaitTargetHealthyProps): sfn.IChainable {
-  const attempts = `${props.counterPath}.attempts`;
   const read = new AwsCall(scope, props.readId, {
     service: 'elasticloadbalancingv2',
     action: 'describeTargetHealth',
@@ -154,45 +154,33 @@ export function waitTargetHealthy(scope: Construct, props: WaitTargetHealthyProp
     resultPath: '$.health',
   });
   failIterationOnError(scope, read, props.unreadableId);
-  const start = new sfn.Pass(scope, `Start checking ${props.label}`, {
-    result: sfn.Result.fromObject({ attempts: 1 }),
-    resultPath: props.counterPath,
-  });
-  const wait = new sfn.Wait(scope, `Wait before checking ${props.label}`, {
-    time: sfn.WaitTime.duration(props.interval),
-  });
-  const count = new sfn.Pass(scope, `Count check of ${props.label}`, {
-    parameters: { 'attempts.$': `States.MathAdd(${attempts}, 1)` },
-    resultPath: props.counterPath,
-  });
-  const decide = new sfn.Choice(scope, `Is ${props.label}?`)
-    .when(sfn.Condition.stringEquals('$.health.state', 'healthy'), props.healthy)
-    .when(
-      typeof props.maxChecks === 'number'
-        ? sfn.Condition.numberGreaterThanEquals(attempts, props.maxChecks)
-        : sfn.Condition.numberGreaterThanEqualsJsonPath(attempts, props.maxChecks),
-      props.exhausted,
-    );
   const registering = props.whileRegistering && registrationWait(scope, props, props.whileRegistering);
-  if (registering) {
-    decide.when(
-      sfn.Condition.and(
-        sfn.Condition.isPresent('$.health.target.Reason'),
-        sfn.Condition.stringEquals('$.health.target.Reason', 'Elb.RegistrationInProgress'),
-      ),
-      registering,
-    );
-  }
-  decide.otherwise(props.beforeNextCheck ? props.beforeNextCheck(wait) : wait);
-  // CDK renders the states in the order their transitions were made: count → read, then the registration wait's,
-  // then the start's.
-  wait.next(count).next(read);
-  registering?.next(read);
-  read.next(decide);
-  return props.waitFirst ? start.next(wait) : start.next(read);
+  return pollUntil(scope, {
+    check: read,
+    done: sfn.Condition.stringEquals('$.health.state', 'healthy'),
+    interval: props.interval,
+    maxAttempts: props.maxChecks,
+    counterPath: props.counterPath,
+    label: props.label,
+    exhausted: props.exhausted,
+    then: props.healthy,
+    waitFirst: props.waitFirst,
+    moreRules: registering
+      ? [
+          {
+            condition: sfn.Condition.and(
+              sfn.Condition.isPresent('$.health.target.Reason'),
+              sfn.Condition.stringEquals('$.health.target.Reason', 'Elb.RegistrationInProgress'),
+            ),
+            then: registering,
+          },
+        ]
+      : [],
+    beforeWait: props.beforeNextCheck,
+  });
 }
 
-/** The longer wait while registering, counted as the number of checks it replaces (the caller wires its end). */
+/** The longer wait while registering, counted as the number of checks it replaces (pollUntil links its end to the read). */
 function registrationWait(
   scope: Construct,
   props: WaitTargetHealthyProps,

@@ -1,6 +1,10 @@
-import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { WRITES_RESUMED_MARKER } from '../../contracts/tags';
+import * as shell from '../fragments/command-document';
+
+/** The parameters' patterns, as this module has always exported them. */
+export { COMMAND_PATH_PATTERN, IRIS_INSTANCE_PATTERN } from '../fragments/command-document';
 
 /**
  * The SSM command documents that freeze and thaw a database, created by the stack. Every value an operator
@@ -15,37 +19,6 @@ import { WRITES_RESUMED_MARKER } from '../../contracts/tags';
  * a thaw prints `WRITES_RESUMED_BEFORE_THAW` when the database's writes had already resumed before it ran.
  */
 
-const AGENT_CHECK = (variable: string) =>
-  `: "\${${variable}:?SSM Agent 3.3.2746.0 or later is required (document parameters as environment variables)}"`;
-
-const executionTimeoutParameter = (what: string, seconds: number) => ({
-  type: 'String',
-  description: `Seconds the ${what} may run on the instance before the agent stops it.`,
-  default: String(seconds),
-  allowedPattern: '^[1-9][0-9]{0,4}$',
-});
-
-/** An IRIS instance name as `iris list` shows it. */
-export const IRIS_INSTANCE_PATTERN = '^[A-Za-z][A-Za-z0-9_]{0,63}$';
-/** An absolute path to an executable on the instance: no spaces, quotes or shell metacharacters. */
-export const COMMAND_PATH_PATTERN = '^/[A-Za-z0-9._/-]{1,255}$';
-
-function document(description: string, parameters: Record<string, unknown>, step: string, script: string[]) {
-  return {
-    schemaVersion: '2.2',
-    description,
-    parameters,
-    mainSteps: [
-      {
-        action: 'aws:runShellScript',
-        name: step,
-        precondition: { StringEquals: ['platformType', 'Linux'] },
-        inputs: { timeoutSeconds: '{{ executionTimeout }}', runCommand: script },
-      },
-    ],
-  };
-}
-
 /**
  * IRIS, after InterSystems' external backup procedure (docs.intersystems.com, "External Backup" and the
  * Backup.General class reference; exit statuses as quoted on community.intersystems.com/node/582803 and
@@ -57,24 +30,17 @@ function document(description: string, parameters: Record<string, unknown>, step
  * - `##Class(Backup.General).ExternalThaw()` resumes the writes.
  */
 export function irisDocuments(freezeTimeoutSeconds: number, thawTimeoutSeconds: number) {
-  const instance = {
-    type: 'String',
-    description: 'The IRIS instance name (as `iris list` shows it).',
-    allowedPattern: IRIS_INSTANCE_PATTERN,
-    interpolationType: 'ENV_VAR',
-  };
+  const instance = shell.irisInstanceParameter();
   const session = (method: string) =>
     `iris session "$SSM_instanceName" -U %SYS '##Class(Backup.General).${method}()' 1>&2`;
   return {
-    freeze: document(
+    freeze: shell.shellScriptDocument(
       'ha-workflows snapshot-backup: freeze InterSystems IRIS database writes (Backup.General.ExternalFreeze). ' +
         'Exits 0 and prints FROZEN when frozen; otherwise prints FREEZE_FAILED and exits non-zero.',
-      { instanceName: instance, executionTimeout: executionTimeoutParameter('freeze', freezeTimeoutSeconds) },
+      { instanceName: instance, executionTimeout: shell.executionTimeoutParameter('freeze', freezeTimeoutSeconds) },
       'externalFreeze',
       [
-        '#!/bin/bash',
-        'set -u',
-        AGENT_CHECK('SSM_instanceName'),
+        ...shell.scriptHeader('SSM_instanceName'),
         '# ExternalFreeze() exits 5 when the writes are frozen, 3 when the freeze failed.',
         session('ExternalFreeze'),
         'status=$?',
@@ -84,15 +50,13 @@ export function irisDocuments(freezeTimeoutSeconds: number, thawTimeoutSeconds: 
         'exit "$status"',
       ],
     ),
-    thaw: document(
+    thaw: shell.shellScriptDocument(
       'ha-workflows snapshot-backup: thaw InterSystems IRIS database writes (Backup.General.ExternalThaw). ' +
         `Prints ${WRITES_RESUMED_MARKER} when the writes had already resumed; exits 0 and prints THAWED when they run.`,
-      { instanceName: instance, executionTimeout: executionTimeoutParameter('thaw', thawTimeoutSeconds) },
+      { instanceName: instance, executionTimeout: shell.executionTimeoutParameter('thaw', thawTimeoutSeconds) },
       'externalThaw',
       [
-        '#!/bin/bash',
-        'set -u',
-        AGENT_CHECK('SSM_instanceName'),
+        ...shell.scriptHeader('SSM_instanceName'),
         '# IsWDSuspendedExt() exits 5 while the write daemon is suspended (frozen), 3 otherwise.',
         session('IsWDSuspendedExt'),
         `if [ "$?" -ne 5 ]; then echo ${WRITES_RESUMED_MARKER}; fi`,
@@ -111,38 +75,29 @@ export function irisDocuments(freezeTimeoutSeconds: number, thawTimeoutSeconds: 
  * before (the set is then marked crash-consistent). Their own output goes to stderr.
  */
 export function commandDocuments(freezeTimeoutSeconds: number, thawTimeoutSeconds: number) {
-  const command = (what: string) => ({
-    type: 'String',
-    description: `Absolute path of the executable that ${what} the database (run as root, without a shell).`,
-    allowedPattern: COMMAND_PATH_PATTERN,
-    interpolationType: 'ENV_VAR',
-  });
+  const command = (what: string) => shell.commandPathParameter(`${what} the database`);
   return {
-    freeze: document(
+    freeze: shell.shellScriptDocument(
       "ha-workflows snapshot-backup: run the operator's freeze executable. Exits 0 and prints FROZEN when it " +
         'exits 0; otherwise prints FREEZE_FAILED and exits with its status.',
-      { command: command('freezes'), executionTimeout: executionTimeoutParameter('freeze', freezeTimeoutSeconds) },
+      {
+        command: command('freezes'),
+        executionTimeout: shell.executionTimeoutParameter('freeze', freezeTimeoutSeconds),
+      },
       'freeze',
       [
-        '#!/bin/bash',
-        'set -u',
-        AGENT_CHECK('SSM_command'),
+        ...shell.scriptHeader('SSM_command'),
         '"$SSM_command" 1>&2',
-        'status=$?',
-        'if [ "$status" -eq 0 ]; then echo FROZEN; exit 0; fi',
-        'echo "FREEZE_FAILED status=$status"',
-        'exit "$status"',
+        ...shell.reportExitStatus('FROZEN', 'FREEZE_FAILED'),
       ],
     ),
-    thaw: document(
+    thaw: shell.shellScriptDocument(
       "ha-workflows snapshot-backup: run the operator's thaw executable. Exit status 0: thawed; 4: thawed, but " +
         `the writes had already resumed (prints ${WRITES_RESUMED_MARKER}); anything else: the thaw failed.`,
-      { command: command('thaws'), executionTimeout: executionTimeoutParameter('thaw', thawTimeoutSeconds) },
+      { command: command('thaws'), executionTimeout: shell.executionTimeoutParameter('thaw', thawTimeoutSeconds) },
       'thaw',
       [
-        '#!/bin/bash',
-        'set -u',
-        AGENT_CHECK('SSM_command'),
+        ...shell.scriptHeader('SSM_command'),
         '"$SSM_command" 1>&2',
         'status=$?',
         `if [ "$status" -eq 4 ]; then echo ${WRITES_RESUMED_MARKER}; status=0; fi`,
@@ -180,16 +135,7 @@ export class FreezeThawDocuments extends Construct {
         : commandDocuments(props.freezeTimeoutSeconds, props.thawTimeoutSeconds);
     this.freezeName = `${props.namePrefix}-${props.method}-freeze`;
     this.thawName = `${props.namePrefix}-${props.method}-thaw`;
-    const make = (docId: string, name: string, body: object) =>
-      new ssm.CfnDocument(this, docId, {
-        name,
-        documentType: 'Command',
-        documentFormat: 'JSON',
-        targetType: '/AWS::EC2::Instance',
-        updateMethod: 'NewVersion',
-        content: body,
-      });
-    this.freeze = make('Freeze', this.freezeName, content.freeze);
-    this.thaw = make('Thaw', this.thawName, content.thaw);
+    this.freeze = shell.commandDocument(this, 'Freeze', this.freezeName, content.freeze);
+    this.thaw = shell.commandDocument(this, 'Thaw', this.thawName, content.thaw);
   }
 }
