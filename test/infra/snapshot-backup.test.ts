@@ -106,6 +106,14 @@ describe('the schedule', () => {
     const start = own.find((s) => s.Action === 'states:StartExecution')!;
     expect(start.Resource).toEqual({ Ref: expect.stringMatching(/^SnapshotBackup[0-9A-F]{8}$/) });
     for (const s of own) expect(String(s.Action)).toMatch(/^(states:StartExecution|sqs:SendMessage|kms:)/);
+    // AND it may encrypt with the foundation's key, which the dead-letter queue is encrypted with (Scheduler puts an
+    // undeliverable run there as this role)
+    expect(own).toContainEqual(
+      expect.objectContaining({
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^FoundationKey/), 'Arn'] },
+      }),
+    );
   });
 });
 

@@ -78,6 +78,18 @@ export class HaFoundation extends Construct {
         resources: ['*'],
       }),
     );
+    // EventBridge must be allowed to use the key to put an undeliverable event into a trigger's dead-letter queue,
+    // which is encrypted with it: without this statement SQS refuses EventBridge's SendMessage and the event is lost.
+    // Source: Amazon SQS Developer Guide, "Amazon SQS key management", "Enable compatibility between event sources
+    // from AWS services and encrypted queues" (events.amazonaws.com: kms:GenerateDataKey, kms:Decrypt).
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgeDeadLetters',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+      }),
+    );
 
     this.table = new dynamodb.Table(this, 'StateTable', {
       partitionKey: { name: STATE_TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },

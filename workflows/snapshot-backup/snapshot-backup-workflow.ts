@@ -409,6 +409,11 @@ export class SnapshotBackupWorkflow extends HaWorkflow {
       }),
       description: 'Lets the snapshot-backup schedules start the snapshot-backup state machine, and nothing else',
     });
+    // EventBridge Scheduler puts an undeliverable run into the dead-letter queue as this role; the queue is encrypted
+    // with the foundation's key, so the role must be able to encrypt with it (EventBridge Scheduler User Guide,
+    // "Configuring a dead-letter queue": the execution role needs sqs:SendMessage, and KMS permissions for an
+    // encrypted queue).
+    this.foundation.key.grant(schedulerRole, 'kms:GenerateDataKey', 'kms:Decrypt');
     for (const p of policies) {
       this.schedules.push(
         new scheduler.Schedule(this, `Schedule-${p.name}`, {

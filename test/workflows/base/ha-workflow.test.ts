@@ -155,6 +155,20 @@ describe('HaWorkflow', () => {
     expect(workflow.deadLetterQueue.node.path).toBe('Test/Small/TriggerDeadLetters');
   });
 
+  it("lets EventBridge encrypt with the foundation's key, so an undeliverable event reaches the encrypted queue", () => {
+    // THEN the key policy allows events.amazonaws.com to make data keys and decrypt (SQS key management: event
+    // sources from AWS services and encrypted queues); without it SQS refuses EventBridge and the event is lost
+    const [key] = Object.values(resources).filter((r) => r.Type === 'AWS::KMS::Key');
+    const statements = (key.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      }),
+    );
+  });
+
   it('acknowledges the missing redrive of its dead-letter queue, saying whose dead letters it holds', () => {
     const [ack] = acknowledgementsOf(workflow.deadLetterQueue);
     expect(ack.ids).toEqual(['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']);
