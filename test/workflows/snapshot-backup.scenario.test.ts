@@ -757,6 +757,28 @@ describe('the rescue', () => {
     );
   });
 
+  it('reads the record again when DynamoDB fails its read, and still thaws', async () => {
+    // GIVEN a backup stopped while its database is frozen, and DynamoDB failing the next two GetItem calls
+    const { region, sfn } = world({ stopAt: 'Take the snapshot set' });
+    const child = await backUpOnce(sfn);
+    expect(workload(region)).toMatchObject({ frozen: true });
+    region.addFault({
+      service: 'dynamodb',
+      action: 'GetItem',
+      error: { code: 'InternalServerError', statusCode: 500 },
+      times: 2,
+    });
+    // WHEN the rescue receives the child's ABORTED status event
+    const rescue = sfn.start(rescueArn, JSON.stringify(statusEvent(sfn, region, child.executionArn)));
+    await sfn.idle();
+    // THEN the read was retried (DYNAMODB_READ_RETRY) instead of ending the rescue, and the database is thawed
+    expect(
+      rescue.result?.timeline.filter((e) => e.kind === 'retry' && e.state === 'Read the instance record'),
+    ).toHaveLength(2);
+    expect(rescue.result).toMatchObject({ status: 'SUCCEEDED' });
+    expect(workload(region)).toMatchObject({ frozen: false });
+  });
+
   it('takes over when every thaw of the backup failed (the lock stays FROZEN for it)', async () => {
     // GIVEN the first five thaws fail: the backup gives up with ThawFailed and a CRITICAL notification
     const { region, sfn } = world({ thawFails: 5 });

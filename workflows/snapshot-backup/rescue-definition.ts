@@ -5,7 +5,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../base';
-import { API_CALL_TIMEOUT, LOCK_ATTRIBUTES, notify, notifyThenFail, releaseLock, throttlingRetry } from '../fragments';
+import {
+  API_CALL_TIMEOUT,
+  DYNAMODB_READ_RETRY,
+  LOCK_ATTRIBUTES,
+  notify,
+  notifyThenFail,
+  releaseLock,
+  throttlingRetry,
+} from '../fragments';
 import { Errors, States } from '../../contracts/errors';
 import { BACKUP_RECORD, backupKey, BackupState } from './backup-record';
 import { RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE, thawChain } from './thaw';
@@ -141,6 +149,7 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   read.addRetry(throttlingRetry(read));
+  read.addRetry(DYNAMODB_READ_RETRY);
   read.addCatch(notifyRescueFailed, onFailure);
   read.next(isFrozen);
 

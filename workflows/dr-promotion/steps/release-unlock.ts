@@ -1,7 +1,15 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STATE_TABLE_KEYS } from '../../base/foundation';
-import { API_CALL_TIMEOUT, AwsCall, LOCK_ATTRIBUTES, notify, releaseLock, throttlingRetry } from '../../fragments';
+import {
+  API_CALL_TIMEOUT,
+  AwsCall,
+  DYNAMODB_READ_RETRY,
+  LOCK_ATTRIBUTES,
+  notify,
+  releaseLock,
+  throttlingRetry,
+} from '../../fragments';
 import { Aws, Errors, States } from '../../../contracts/errors';
 import { DR_RELEASED_STATUSES, type ReleaseSteps } from './release-context';
 
@@ -129,6 +137,7 @@ export function operatorUnlock(release: ReleaseSteps): sfn.Pass {
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   readLock.addRetry(throttlingRetry(readLock));
+  readLock.addRetry(DYNAMODB_READ_RETRY);
   readLock.addCatch(releaseFailed, onFailure);
   readLock.next(
     new sfn.Choice(scope, 'Is the mirror set locked?')

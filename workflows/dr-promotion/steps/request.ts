@@ -1,7 +1,14 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STATE_TABLE_KEYS } from '../../base/foundation';
-import { API_CALL_TIMEOUT, lambdaTask, LOCK_ATTRIBUTES, takeLock, throttlingRetry } from '../../fragments';
+import {
+  API_CALL_TIMEOUT,
+  DYNAMODB_READ_RETRY,
+  lambdaTask,
+  LOCK_ATTRIBUTES,
+  takeLock,
+  throttlingRetry,
+} from '../../fragments';
 import { Aws, Errors, States } from '../../../contracts/errors';
 import { SET } from './constants';
 import type { DrSteps } from './context';
@@ -89,6 +96,7 @@ export function validateAndLock(steps: DrSteps): RequestSteps {
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   readHolder.addRetry(throttlingRetry(readHolder));
+  readHolder.addRetry(DYNAMODB_READ_RETRY);
   readHolder.addCatch(holderUnknown, { errors: [States.ALL], resultPath: '$.holderError' });
   readHolder.next(
     new sfn.Choice(scope, 'Is the holder recorded?')

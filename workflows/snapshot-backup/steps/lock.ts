@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STATE_TABLE_KEYS } from '../../base';
-import { API_CALL_TIMEOUT, lambdaTask, notify, takeLock, throttlingRetry } from '../../fragments';
+import { API_CALL_TIMEOUT, DYNAMODB_READ_RETRY, lambdaTask, notify, takeLock, throttlingRetry } from '../../fragments';
 import { Aws, States } from '../../../contracts/errors';
 import { BACKUP_RECORD } from '../backup-record';
 import { LOCK_RETRY_INTERVAL, PLAN } from './constants';
@@ -128,6 +128,7 @@ function waitForTheOtherBackup(steps: BackupSteps, lock: sfn.TaskStateBase): sfn
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   readHolder.addRetry(throttlingRetry(readHolder));
+  readHolder.addRetry(DYNAMODB_READ_RETRY);
   readHolder.addCatch(holderUnknown, { errors: [States.ALL], resultPath: '$.holderError' });
   readHolder.next(
     new sfn.Choice(scope, 'Is the holder recorded?')
