@@ -171,7 +171,6 @@ describe('withModeledDate', () => {
     const seen = withModeledDate(at(5), () => ({ now: Date.now(), date: new Date().toISOString() }));
     expect(seen).toEqual({ now: at(5), date: '2026-01-05T09:00:05.000Z' });
     expect(new Date('2020-01-01T00:00:00Z').getTime()).toBe(Date.parse('2020-01-01T00:00:00Z'));
-    expect(Math.abs(Date.now() - new Date().getTime())).toBeLessThan(1000);
     expect(Date.now()).not.toBe(at(5));
   });
 });
