@@ -183,18 +183,11 @@ export const IDEMPOTENT_WRITE_RETRY: sfn.RetryProps = {
 
 /**
  * A DynamoDB read (GetItem on the optimized integration) whose call failed on DynamoDB's side or timed out: reading
- * again changes nothing. 5 retries × backoff 2 from 1 s, cap 20 s, full jitter → at most 31 s of waiting. Before,
+ * again changes nothing, so the same errors and budget as IDEMPOTENT_WRITE_RETRY: 5 retries × backoff 2 from 1 s, cap 20 s, full jitter → at most 31 s of waiting. Before,
  * these reads retried throttling only, so one DynamoDB 500 on the rescue's read of a frozen instance's record ended
  * the rescue (CRITICAL) without a thaw.
  */
-export const DYNAMODB_READ_RETRY: sfn.RetryProps = {
-  errors: [...Aws.DYNAMODB_SERVER, States.TIMEOUT],
-  interval: Duration.seconds(1),
-  maxAttempts: 5,
-  backoffRate: 2,
-  maxDelay: Duration.seconds(20),
-  jitterStrategy: sfn.JitterType.FULL,
-};
+export const DYNAMODB_READ_RETRY: sfn.RetryProps = { ...IDEMPOTENT_WRITE_RETRY };
 
 /**
  * Throttling on a release of an execution's own lock: a lock left held blocks every later run of its resource until
