@@ -7,6 +7,9 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   setupFiles: ['<rootDir>/local/polyfills.ts'],
+  // One synthesized template per configuration for the whole run, shared by the workers (cli/template.ts).
+  globalSetup: '<rootDir>/test/harness/global-setup.ts',
+  globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
   // A timeout only catches a hang: no test asserts wall time (speed lives in `npm run bench`), and a shared 2-core
   // machine under load must not fail a test or a beforeAll (synth) for being slow.
   testTimeout: 180000,
