@@ -102,7 +102,7 @@ const layering = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'scratch/', 'bench/results.json'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'scratch/', 'dist/', 'bench/results.json'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -8,7 +8,9 @@ process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
   if (String(warning instanceof Error ? warning.message : warning).includes('AWS SDK for JavaScript (v3)')) return;
   emitWarning(warning, ...rest);
 }) as typeof process.emitWarning;
+import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { packageVersion } from '../lib/package-version';
 import type { DrillResult } from '../local/drill';
 import { drillFile, formatSummary, formatTimeline } from './drill';
 import { workflowDiagram, writeDiagram } from './graph';
@@ -30,10 +32,12 @@ import {
   runCampaignCli,
 } from './campaign';
 
-const DEFAULT_CONFIG = 'infra/config/example.json';
+// The example configuration next to this module (infra/config/example.json here; dist/infra/… once installed).
+const DEFAULT_CONFIG = path.relative(process.cwd(), path.join(__dirname, '..', 'infra', 'config', 'example.json'));
 
 const program = new Command();
 program.name('ha-workflows').description('Drill, start and watch the ha-workflows state machines').showHelpAfterError();
+program.version(packageVersion(__dirname));
 // A bad option or argument is a usage error: exit code 2 (Commander's own default is 1, which means "failed").
 // Set before the commands are added, so that each inherits it; help and --version still exit 0.
 program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
