@@ -8,7 +8,11 @@ import { States } from '../../contracts/errors';
  * notification without its record than none). `States.Runtime` is never caught (Step Functions' own rule), so a
  * missing path still fails the execution. Returns `task`.
  */
-export function continueEitherWay<T extends sfn.TaskStateBase>(task: T, next: sfn.IChainable, errorPath: string): T {
+export function continueEitherWay<T extends sfn.TaskStateBase | sfn.CustomState>(
+  task: T,
+  next: sfn.IChainable,
+  errorPath: string,
+): T {
   task.addCatch(next, { errors: [States.ALL], resultPath: errorPath });
   task.next(next);
   return task;

@@ -64,6 +64,9 @@ export function notifyThenFail(scope: Construct, id: string, props: NotifyThenFa
  * never keeps the operators from being told. Every failure path ends so, e.g.
  * `recordThenNotify(releaseLock(... NEEDS_ATTENTION ...), notifyThenFail(...))`. Returns `record`.
  */
-export function recordThenNotify<T extends sfn.TaskStateBase>(record: T, notification: sfn.IChainable): T {
+export function recordThenNotify<T extends sfn.TaskStateBase | sfn.CustomState>(
+  record: T,
+  notification: sfn.IChainable,
+): T {
   return continueEitherWay(record, notification, '$.recordError');
 }
