@@ -59,10 +59,7 @@ export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.
       '{"unlock": {"mirrorSet": "<set>", "by": "<who>", "reason": "<why>", "force": false}}',
   });
   return new sfn.Choice(scope, 'Read the input')
-    .when(
-      isExecutionStatusEvent(['executionArn', 'name', 'status']),
-      takeEnded,
-    )
+    .when(isExecutionStatusEvent(['executionArn', 'name', 'status']), takeEnded)
     .when(
       sfn.Condition.and(
         sfn.Condition.isPresent(`${UNLOCK}.mirrorSet`),

@@ -1,14 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import {
-  lambdaTask,
-  notify,
-  readItem,
-  recordThenNotify,
-  stringAt,
-  takeLock,
-  updateItem,
-} from '../../fragments';
+import { lambdaTask, notify, readItem, recordThenNotify, stringAt, takeLock, updateItem } from '../../fragments';
 import { Aws, States } from '../../../contracts/errors';
 import { BACKUP_RECORD } from '../backup-record';
 import { LOCK_RETRY_INTERVAL, PLAN } from './constants';
