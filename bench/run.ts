@@ -74,6 +74,11 @@ async function figures(
   };
 }
 
+/** The modeled second the drill first reached `state` (the drill's end if it never did). */
+function reachedAt(result: DrillResult, state: string): number {
+  return result.timeline.find((e) => e.state === state)?.at ?? result.modeledSeconds;
+}
+
 async function instanceRecovery(): Promise<WorkflowFigures> {
   const file = path.join(ROOT, 'test', 'scenarios', 'instance-recovery.json');
   const result = await drillOk(file);
@@ -87,11 +92,10 @@ async function instanceRecovery(): Promise<WorkflowFigures> {
     // first passing check (ALB user guide), which comes one interval after registration in the engine.
     'elb first passing check (interval)': TARGET_GROUP_DEFAULTS.intervalSeconds,
   };
-  const healthyAt = result.timeline.find((e) => e.state === 'Replacement is healthy')?.at ?? result.modeledSeconds;
   return figures(file, result, {
     workflow: 'instance-recovery',
     measure: 'event → replacement healthy',
-    modeledSeconds: healthyAt,
+    modeledSeconds: reachedAt(result, 'Replacement is healthy'),
     floorParts,
   });
 }
@@ -110,11 +114,10 @@ async function mirrorFailover(): Promise<WorkflowFigures> {
     'elb.nlbRegistration': of('elb.nlbRegistration'),
     'elb healthy (2 × 5 s)': MIRROR_HEALTH_CHECK.healthyThresholdCount * MIRROR_HEALTH_CHECK.intervalSeconds,
   };
-  const healthyAt = result.timeline.find((e) => e.state === 'Primary is healthy')?.at ?? result.modeledSeconds;
   return figures(file, result, {
     workflow: 'mirror-failover',
     measure: 'event → new primary is the only healthy target',
-    modeledSeconds: healthyAt,
+    modeledSeconds: reachedAt(result, 'Primary is healthy'),
     floorParts,
   });
 }

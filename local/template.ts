@@ -27,6 +27,27 @@ export interface ResolveEnv {
 export const DEFAULT_ENV: ResolveEnv = { account: '123456789012', region: 'us-east-1', partition: 'aws' };
 
 /** A template value this resolver cannot evaluate; names the intrinsic and where it was found. */
+
+/**
+ * Resource types whose `Ref` is their name, and the property that names them (CloudFormation's "Return values" of
+ * each type): an explicit name, else the logical id (the engine's stand-in for a generated name).
+ */
+const REF_IS_NAME: Record<string, string> = {
+  'AWS::DynamoDB::Table': 'TableName',
+  'AWS::Lambda::Function': 'FunctionName',
+  'AWS::SSM::Document': 'Name',
+  'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::IAM::Role': 'RoleName',
+  'AWS::IAM::InstanceProfile': 'InstanceProfileName',
+};
+
+/** Resource types whose `Ref` is an id EC2 generates, by its prefix: a stable id made from the logical id. */
+const REF_IS_GENERATED_ID: Record<string, string> = {
+  'AWS::EC2::SecurityGroup': 'sg',
+  'AWS::EC2::VPC': 'vpc',
+  'AWS::EC2::Subnet': 'subnet',
+};
+
 export class TemplateError extends Error {
   constructor(message: string) {
     super(message);
@@ -105,29 +126,12 @@ export class TemplateResolver {
         return this.arn('states', `stateMachine:${this.nameOf(logicalId, r, 'StateMachineName')}`);
       case 'AWS::SQS::Queue':
         return `https://sqs.${region}.amazonaws.com/${account}/${this.nameOf(logicalId, r, 'QueueName')}`;
-      case 'AWS::DynamoDB::Table':
-        return this.nameOf(logicalId, r, 'TableName');
-      case 'AWS::Lambda::Function':
-        return this.nameOf(logicalId, r, 'FunctionName');
-      case 'AWS::SSM::Document':
-        return this.nameOf(logicalId, r, 'Name');
-      case 'AWS::Logs::LogGroup':
-        return this.nameOf(logicalId, r, 'LogGroupName');
-      case 'AWS::IAM::Role':
-        return this.nameOf(logicalId, r, 'RoleName');
-      case 'AWS::IAM::InstanceProfile':
-        return this.nameOf(logicalId, r, 'InstanceProfileName');
-      case 'AWS::EC2::SecurityGroup':
-        return `sg-${stableHex(logicalId)}`;
-      case 'AWS::EC2::VPC':
-        return `vpc-${stableHex(logicalId)}`;
-      case 'AWS::EC2::Subnet':
-        return `subnet-${stableHex(logicalId)}`;
       case 'AWS::KMS::Key':
         return stableHex(logicalId, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
-      default:
-        return logicalId;
     }
+    if (Object.hasOwn(REF_IS_NAME, r.Type)) return this.nameOf(logicalId, r, REF_IS_NAME[r.Type]);
+    if (Object.hasOwn(REF_IS_GENERATED_ID, r.Type)) return `${REF_IS_GENERATED_ID[r.Type]}-${stableHex(logicalId)}`;
+    return logicalId;
   }
 
   /** The value `{ "Fn::GetAtt": [logicalId, attribute] }` returns. */

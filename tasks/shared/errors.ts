@@ -82,23 +82,22 @@ export function parseTaskInput<S extends z.ZodType>(task: string, schema: S, eve
   throw new InvalidTaskInput(task, describeIssues(event, result.error.issues));
 }
 
+/** A size limit in words: of a string's characters, an array's items, or a number's value (`comparison`). */
+function bound(origin: string, limit: 'at least' | 'at most', value: number | bigint, comparison: string): string {
+  if (origin === 'string') return `expected ${limit} ${value} character(s)`;
+  if (origin === 'array') return `expected ${limit} ${value} item(s)`;
+  return `expected a value ${comparison} ${value}`;
+}
+
 /** What is allowed, in words, for the issues zod raises for these schemas. */
 function allowedValues(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
       return `expected ${article(String(issue.expected))}`;
     case 'too_small':
-      return issue.origin === 'string'
-        ? `expected at least ${issue.minimum} character(s)`
-        : issue.origin === 'array'
-          ? `expected at least ${issue.minimum} item(s)`
-          : `expected a value ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
+      return bound(issue.origin, 'at least', issue.minimum, issue.inclusive ? '>=' : '>');
     case 'too_big':
-      return issue.origin === 'string'
-        ? `expected at most ${issue.maximum} character(s)`
-        : issue.origin === 'array'
-          ? `expected at most ${issue.maximum} item(s)`
-          : `expected a value ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
+      return bound(issue.origin, 'at most', issue.maximum, issue.inclusive ? '<=' : '<');
     case 'invalid_format':
       return issue.format === 'regex'
         ? `expected a string matching ${issue.pattern}`

@@ -3,7 +3,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { EXECUTION_STATUS_CHANGE } from '../fragments';
+import { EXECUTION_STATUS_CHANGE, isExecutionStatusEvent } from '../fragments';
 import { Errors } from '../../contracts/errors';
 import { releaseSteps } from './steps/release-context';
 import { releaseOnEnd } from './steps/release-on-end';
@@ -59,16 +59,7 @@ export function drReleaseDefinition(scope: Construct, deps: DrReleaseDeps): sfn.
       '{"unlock": {"mirrorSet": "<set>", "by": "<who>", "reason": "<why>", "force": false}}',
   });
   return new sfn.Choice(scope, 'Read the input')
-    .when(
-      sfn.Condition.and(
-        sfn.Condition.isPresent('$.detail.executionArn'),
-        sfn.Condition.isPresent('$.detail.name'),
-        sfn.Condition.isPresent('$.detail.status'),
-        sfn.Condition.isPresent('$.detail.input'),
-        sfn.Condition.isString('$.detail.input'),
-      ),
-      takeEnded,
-    )
+    .when(isExecutionStatusEvent(['executionArn', 'name', 'status']), takeEnded)
     .when(
       sfn.Condition.and(
         sfn.Condition.isPresent(`${UNLOCK}.mirrorSet`),

@@ -6,3 +6,5 @@ export * from './tasks';
 export * from './events';
 export * from './run-command';
 export * from './switch-traffic';
+export * from './either-way';
+export * from './state-item';

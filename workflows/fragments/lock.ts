@@ -1,16 +1,13 @@
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { STATE_TABLE_KEYS } from '../base/foundation';
 import {
-  API_CALL_TIMEOUT,
   CLEANUP_WRITE_RETRY,
   IDEMPOTENT_WRITE_RETRY,
   RELEASE_SERVER_ERROR_RETRY,
   RELEASE_THROTTLING_RETRY,
-  throttlingRetry,
 } from './retry';
+import { numberAt, stringAt, updateItem } from './state-item';
 
 /**
  * Names the lock's attributes in the state table. The lease (`expiresAt`) is deliberately NOT the table's TTL
@@ -53,30 +50,22 @@ const baseNames = { '#owner': LOCK_ATTRIBUTES.owner, '#expiresAt': LOCK_ATTRIBUT
  * after the write) is retried (IDEMPOTENT_WRITE_RETRY) and finds its own lock instead of handing off to itself.
  */
 export function takeLock(scope: Construct, id: string, props: LockProps): tasks.DynamoUpdateItem {
-  const task = new tasks.DynamoUpdateItem(scope, id, {
+  return updateItem(scope, id, {
     table: props.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(props.key) },
-    updateExpression: ['SET #owner = :me, #expiresAt = :expiresAt', ...(props.set ?? [])].join(', '),
-    conditionExpression:
+    key: props.key,
+    update: ['SET #owner = :me, #expiresAt = :expiresAt', ...(props.set ?? [])].join(', '),
+    condition:
       '(attribute_not_exists(#owner) OR #expiresAt < :now OR #owner = :me)' +
       (props.condition ? ` AND (${props.condition})` : ''),
-    expressionAttributeNames: { ...baseNames, ...props.names },
-    expressionAttributeValues: {
-      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
-      ':now': tasks.DynamoAttributeValue.numberFromString(
-        sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(props.nowEpochPath)),
-      ),
-      ':expiresAt': tasks.DynamoAttributeValue.numberFromString(
-        sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(props.expiresAtPath)),
-      ),
+    names: { ...baseNames, ...props.names },
+    values: {
+      ':me': stringAt('$$.Execution.Id'),
+      ':now': numberAt(props.nowEpochPath),
+      ':expiresAt': numberAt(props.expiresAtPath),
       ...props.values,
     },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+    retry: IDEMPOTENT_WRITE_RETRY,
   });
-  task.addRetry(throttlingRetry(task));
-  task.addRetry(IDEMPOTENT_WRITE_RETRY);
-  return task;
 }
 
 export interface ReleaseProps {
@@ -108,20 +97,14 @@ export interface ReleaseProps {
 export function releaseLock(scope: Construct, id: string, props: ReleaseProps): tasks.DynamoUpdateItem {
   const held = '#owner = :me' + (props.condition ? ` AND ${props.condition}` : '');
   const own = props.ownerPath === undefined;
-  const task = new tasks.DynamoUpdateItem(scope, id, {
+  return updateItem(scope, id, {
     table: props.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(props.key) },
-    updateExpression: `SET ${[...props.set, '#lastOwner = :me'].join(', ')} REMOVE #owner, #expiresAt`,
-    conditionExpression: own ? `(${held}) OR (attribute_not_exists(#owner) AND #lastOwner = :me)` : held,
-    expressionAttributeNames: { ...baseNames, '#lastOwner': LOCK_ATTRIBUTES.lastOwner, ...props.names },
-    expressionAttributeValues: {
-      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(props.ownerPath ?? '$$.Execution.Id')),
-      ...props.values,
-    },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+    key: props.key,
+    update: `SET ${[...props.set, '#lastOwner = :me'].join(', ')} REMOVE #owner, #expiresAt`,
+    condition: own ? `(${held}) OR (attribute_not_exists(#owner) AND #lastOwner = :me)` : held,
+    names: { ...baseNames, '#lastOwner': LOCK_ATTRIBUTES.lastOwner, ...props.names },
+    values: { ':me': stringAt(props.ownerPath ?? '$$.Execution.Id'), ...props.values },
+    throttling: own ? RELEASE_THROTTLING_RETRY : undefined,
+    retry: own ? RELEASE_SERVER_ERROR_RETRY : CLEANUP_WRITE_RETRY,
   });
-  task.addRetry(own ? RELEASE_THROTTLING_RETRY : throttlingRetry(task));
-  task.addRetry(own ? RELEASE_SERVER_ERROR_RETRY : CLEANUP_WRITE_RETRY);
-  return task;
 }

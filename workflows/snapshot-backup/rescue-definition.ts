@@ -4,19 +4,19 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { STATE_TABLE_KEYS } from '../base';
 import {
-  API_CALL_TIMEOUT,
-  DYNAMODB_READ_RETRY,
+  isExecutionStatusEvent,
   LOCK_ATTRIBUTES,
   notify,
   notifyThenFail,
+  readItem,
+  recordThenNotify,
   releaseLock,
-  throttlingRetry,
+  stringAt,
 } from '../fragments';
 import { Errors, States } from '../../contracts/errors';
 import { BACKUP_RECORD, backupKey, BackupState } from './backup-record';
-import { RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE, thawChain } from './thaw';
+import { notifyMayStillBeFrozen, RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE, thawChain } from './thaw';
 
 export interface RescueDeps {
   readonly table: dynamodb.ITable;
@@ -54,14 +54,11 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
   });
   const onFailure = { errors: [States.ALL], resultPath: '$.failure' };
 
-  const stillFrozen = new sfn.Fail(scope, 'Database may still be frozen', {
-    error: Errors.THAW_FAILED,
-    cause: 'Every thaw attempt of the rescue failed',
-  });
-  const notifyFrozen = notify(scope, 'Notify the database may still be frozen', {
-    topic: deps.topic,
-    subject: 'ha-workflows: CRITICAL - database may still be FROZEN',
-    message: sfn.JsonPath.format(
+  const notifyFrozen = notifyMayStillBeFrozen(
+    scope,
+    deps.topic,
+    'Every thaw attempt of the rescue failed',
+    sfn.JsonPath.format(
       'CRITICAL: backup execution {} ended {} while instance {} was frozen, and every thaw of the rescue failed. ' +
         'Its database may still be frozen (writes suspended): thaw it now with document {}.',
       sfn.JsonPath.stringAt(dead),
@@ -69,11 +66,8 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
       sfn.JsonPath.stringAt('$.stopped.backup.instanceId'),
       sfn.JsonPath.stringAt(`${RECORD}.${BACKUP_RECORD.thawDocument}.S`),
     ),
-  });
-  notifyFrozen.addCatch(stillFrozen, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyFrozen.next(stillFrozen);
+  );
 
-  const rescued = new sfn.Succeed(scope, 'Database thawed by the rescue');
   const notifyRescued = notify(scope, 'Notify the rescue thawed the database', {
     topic: deps.topic,
     subject: 'ha-workflows: backup left a database frozen - thawed by the rescue',
@@ -86,9 +80,8 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
       sfn.JsonPath.stringAt('$.thawResult.status'),
       sfn.JsonPath.stringAt(`${RECORD}.${BACKUP_RECORD.backupId}.S`),
     ),
+    then: new sfn.Succeed(scope, 'Database thawed by the rescue'),
   });
-  notifyRescued.addCatch(rescued, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyRescued.next(rescued);
 
   // Releases the dead execution's lock, and only its: another backup may hold the instance by now.
   const recordRescue = releaseLock(scope, 'Record the rescue', {
@@ -101,12 +94,11 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
     values: {
       ':rescued': tasks.DynamoAttributeValue.fromString(BackupState.THAWED_BY_RESCUE),
       ':frozen': tasks.DynamoAttributeValue.fromString(BackupState.FROZEN),
-      ':at': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.thawResult.endedAt')),
+      ':at': stringAt('$.thawResult.endedAt'),
     },
   });
   // The database is thawed either way; the notification says so.
-  recordRescue.addCatch(notifyRescued, { errors: [States.ALL], resultPath: '$.recordError' });
-  recordRescue.next(notifyRescued);
+  recordThenNotify(recordRescue, notifyRescued);
 
   const thaw = thawChain(scope, {
     sendCommandPolicy: deps.sendCommandPolicy,
@@ -141,15 +133,7 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
     )
     .otherwise(nothingFrozen);
 
-  const read = new tasks.DynamoGetItem(scope, 'Read the instance record', {
-    table: deps.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(key) },
-    consistentRead: true,
-    resultPath: '$.record',
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
-  });
-  read.addRetry(throttlingRetry(read));
-  read.addRetry(DYNAMODB_READ_RETRY);
+  const read = readItem(scope, 'Read the instance record', { table: deps.table, key, resultPath: '$.record' });
   read.addCatch(notifyRescueFailed, onFailure);
   read.next(isFrozen);
 
@@ -174,14 +158,6 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
       .otherwise(unrecognized),
   );
   return new sfn.Choice(scope, 'Read the event')
-    .when(
-      sfn.Condition.and(
-        sfn.Condition.isPresent('$.detail.executionArn'),
-        sfn.Condition.isPresent('$.detail.status'),
-        sfn.Condition.isPresent('$.detail.input'),
-        sfn.Condition.isString('$.detail.input'),
-      ),
-      take,
-    )
+    .when(isExecutionStatusEvent(['executionArn', 'status']), take)
     .otherwise(unrecognized);
 }

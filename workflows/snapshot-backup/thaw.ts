@@ -1,14 +1,29 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { API_CALL_TIMEOUT, runCommand, runCommandNames } from '../fragments';
+import { API_CALL_TIMEOUT, notify, runCommand, runCommandNames } from '../fragments';
+import { Errors } from '../../contracts/errors';
 
 /**
  * How often a freeze or thaw command's result is read (SendCommand's delivery timeout is the fragment's,
  * SEND_COMMAND_DELIVERY_TIMEOUT_SECONDS).
  */
 export const COMMAND_POLL_INTERVAL = Duration.seconds(1);
+
+/**
+ * Every thaw failed (the backup's or the rescue's): the highest-severity notification, then the execution fails with
+ * THAW_FAILED and `cause` (what is left for whom). Returns the notification, the thaw's `failed`.
+ */
+export function notifyMayStillBeFrozen(scope: Construct, topic: sns.ITopic, cause: string, message: string) {
+  return notify(scope, 'Notify the database may still be frozen', {
+    topic,
+    subject: 'ha-workflows: CRITICAL - database may still be FROZEN',
+    message,
+    then: new sfn.Fail(scope, 'Database may still be frozen', { error: Errors.THAW_FAILED, cause }),
+  });
+}
 
 /** Thaw attempts of a backup before the highest-severity notification, and the pause between two. */
 export const THAW_ATTEMPTS = 5;

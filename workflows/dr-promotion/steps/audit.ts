@@ -2,7 +2,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../../base/foundation';
-import { API_CALL_TIMEOUT, IDEMPOTENT_WRITE_RETRY, throttlingRetry } from '../../fragments';
+import { API_CALL_TIMEOUT, continueEitherWay, IDEMPOTENT_WRITE_RETRY, throttlingRetry } from '../../fragments';
 import type { DrPromotionDeps } from '../definition';
 import { REQ, SET } from './constants';
 
@@ -30,4 +30,12 @@ export function audit(scope: Construct, deps: DrPromotionDeps, id: string, outco
   // while SNS failed every notification.
   task.addRetry(IDEMPOTENT_WRITE_RETRY);
   return task;
+}
+
+/**
+ * An audit write, then `next` whether or not it could be written (its error at `$.auditError`): the audit trail never
+ * keeps the lock held or the operators untold. Returns the audit write.
+ */
+export function auditThen<T extends sfn.TaskStateBase>(audit: T, next: sfn.IChainable): T {
+  return continueEitherWay(audit, next, '$.auditError');
 }

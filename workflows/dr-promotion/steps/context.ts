@@ -2,10 +2,17 @@ import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { LAMBDA_SERVICE_RETRY, notify, releaseLock, throttlingRetry } from '../../fragments';
+import {
+  continueEitherWay,
+  LAMBDA_SERVICE_RETRY,
+  notify,
+  releaseLock,
+  stringAt,
+  throttlingRetry,
+} from '../../fragments';
 import { States } from '../../../contracts/errors';
 import type { DrPromotionDeps } from '../definition';
-import { audit } from './audit';
+import { audit, auditThen } from './audit';
 import { REQ, SET } from './constants';
 
 /** Catches every error into `$.failure`. */
@@ -48,7 +55,7 @@ export interface DrSteps {
 export function drSteps(scope: Construct, deps: DrPromotionDeps): DrSteps {
   const { partition, region } = Stack.of(scope);
   const setKey = sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(`${SET}.name`));
-  const str = (path: string) => tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(path));
+  const str = stringAt;
 
   const failed = new sfn.Fail(scope, 'DR promotion failed', {
     errorPath: '$.failure.Error',
@@ -65,9 +72,8 @@ export function drSteps(scope: Construct, deps: DrPromotionDeps): DrSteps {
       sfn.JsonPath.stringAt('$.failure.Error'),
       sfn.JsonPath.stringAt('$.failure.Cause'),
     ),
+    then: failed,
   });
-  notifyFailed.addCatch(failed, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyFailed.next(failed);
   const releaseFailed = releaseLock(scope, 'Release the lock after the failure', {
     table: deps.table,
     key: setKey,
@@ -75,11 +81,8 @@ export function drSteps(scope: Construct, deps: DrPromotionDeps): DrSteps {
     names: { '#lastError': 'drLastError', '#lastExecution': 'drLastExecution' },
     values: { ':error': str('$.failure.Error'), ':execution': str('$$.Execution.Name') },
   });
-  releaseFailed.addCatch(notifyFailed, { errors: [States.ALL], resultPath: '$.releaseError' });
-  releaseFailed.next(notifyFailed);
-  const auditFailed = audit(scope, deps, 'Write the audit trail of the failure', 'FAILED');
-  auditFailed.addCatch(releaseFailed, { errors: [States.ALL], resultPath: '$.auditError' });
-  auditFailed.next(releaseFailed);
+  continueEitherWay(releaseFailed, notifyFailed, '$.releaseError');
+  const auditFailed = auditThen(audit(scope, deps, 'Write the audit trail of the failure', 'FAILED'), releaseFailed);
   const failWith = (id: string, error: string, cause: string) =>
     new sfn.Pass(scope, id, { parameters: { Error: error, 'Cause.$': cause }, resultPath: '$.failure' }).next(
       auditFailed,

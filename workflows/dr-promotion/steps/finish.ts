@@ -1,15 +1,13 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { notify, releaseLock } from '../../fragments';
-import { States } from '../../../contracts/errors';
-import { audit } from './audit';
+import { audit, auditThen } from './audit';
 import { FENCE, REQ, SET } from './constants';
 import type { DrSteps } from './context';
 
 /** 8. Audit, record the promotion on the set's item (and release its lock), notify, succeed. */
 export function recordPromotion(steps: DrSteps): tasks.DynamoPutItem {
   const { scope, deps, setKey, str, onFailure, auditFailed } = steps;
-  const promoted = new sfn.Succeed(scope, 'The DR member is primary and takes traffic');
   const notifyPromoted = notify(scope, 'Notify the promotion is complete', {
     topic: deps.topic,
     subject: 'ha-workflows: DR promotion complete',
@@ -24,9 +22,8 @@ export function recordPromotion(steps: DrSteps): tasks.DynamoPutItem {
       sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.approval')),
       sfn.JsonPath.stringAt(`${FENCE}.summary`),
     ),
+    then: new sfn.Succeed(scope, 'The DR member is primary and takes traffic'),
   });
-  notifyPromoted.addCatch(promoted, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyPromoted.next(promoted);
   const record = releaseLock(scope, 'Record the promotion', {
     table: deps.table,
     key: setKey,
@@ -60,8 +57,6 @@ export function recordPromotion(steps: DrSteps): tasks.DynamoPutItem {
     },
   });
   record.addCatch(auditFailed, onFailure);
-  const auditPromoted = audit(scope, deps, 'Write the audit trail of the promotion', 'PROMOTED');
-  auditPromoted.addCatch(record, { errors: [States.ALL], resultPath: '$.auditError' });
-  auditPromoted.next(record).next(notifyPromoted);
-  return auditPromoted;
+  record.next(notifyPromoted);
+  return auditThen(audit(scope, deps, 'Write the audit trail of the promotion', 'PROMOTED'), record);
 }

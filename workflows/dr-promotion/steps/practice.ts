@@ -1,7 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { notify, releaseLock } from '../../fragments';
-import { States } from '../../../contracts/errors';
-import { audit } from './audit';
+import { audit, auditThen } from './audit';
 import { FORCE_STOP_AFTER_CHECKS, PREFLIGHT, REQ, SET } from './constants';
 import type { DrSteps } from './context';
 
@@ -20,7 +19,6 @@ export function practiceRun(steps: DrSteps): sfn.Pass {
     },
     resultPath: '$.wouldDo',
   });
-  const practiceDone = new sfn.Succeed(scope, 'Practice run complete: nothing was changed');
   const notifyPractice = notify(scope, 'Notify the practice run is complete', {
     topic: deps.topic,
     subject: 'ha-workflows: DR promotion practice run complete',
@@ -35,9 +33,8 @@ export function practiceRun(steps: DrSteps): sfn.Pass {
       sfn.JsonPath.stringAt('$.wouldDo.switchTraffic'),
       sfn.JsonPath.stringAt(`${PREFLIGHT}.summary`),
     ),
+    then: new sfn.Succeed(scope, 'Practice run complete: nothing was changed'),
   });
-  notifyPractice.addCatch(practiceDone, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyPractice.next(practiceDone);
   const releasePractice = releaseLock(scope, 'Release the lock after the practice run', {
     table: deps.table,
     key: setKey,
@@ -46,9 +43,8 @@ export function practiceRun(steps: DrSteps): sfn.Pass {
     values: { ':execution': str('$$.Execution.Name') },
   });
   releasePractice.addCatch(auditFailed, onFailure);
-  const auditPractice = audit(scope, deps, 'Write the audit trail of the practice run', 'PRACTICE');
-  auditPractice.addCatch(releasePractice, { errors: [States.ALL], resultPath: '$.auditError' });
-  wouldDo.next(auditPractice).next(releasePractice).next(notifyPractice);
+  releasePractice.next(notifyPractice);
+  wouldDo.next(auditThen(audit(scope, deps, 'Write the audit trail of the practice run', 'PRACTICE'), releasePractice));
   return wouldDo;
 }
 

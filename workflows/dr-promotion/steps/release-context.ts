@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { notifyThenFail } from '../../fragments';
+import { notifyThenFail, stringAt } from '../../fragments';
 import { States } from '../../../contracts/errors';
 import type { DrReleaseDeps } from '../release-definition';
 
@@ -16,8 +16,6 @@ export interface ReleaseSteps {
   readonly onFailure: { readonly errors: string[]; readonly resultPath: string };
   /** The state table key of the mirror set named at a JSONPath. */
   readonly setKey: (setPath: string) => string;
-  /** The same key as a DynamoDB attribute. */
-  readonly key: (setPath: string) => tasks.DynamoAttributeValue;
   /** A DynamoDB string attribute read from a JSONPath. */
   readonly str: (path: string) => tasks.DynamoAttributeValue;
   /** A release that failed: notify, then fail. */
@@ -26,8 +24,7 @@ export interface ReleaseSteps {
 
 export function releaseSteps(scope: Construct, deps: DrReleaseDeps): ReleaseSteps {
   const setKey = (setPath: string) => sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(setPath));
-  const key = (setPath: string) => tasks.DynamoAttributeValue.fromString(setKey(setPath));
-  const str = (path: string) => tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(path));
+  const str = stringAt;
 
   const releaseFailed = notifyThenFail(scope, 'Notify the lock could not be released', {
     failStateId: 'The lock could not be released',
@@ -42,5 +39,5 @@ export function releaseSteps(scope: Construct, deps: DrReleaseDeps): ReleaseStep
     ),
   });
 
-  return { scope, deps, onFailure: { errors: [States.ALL], resultPath: '$.failure' }, setKey, key, str, releaseFailed };
+  return { scope, deps, onFailure: { errors: [States.ALL], resultPath: '$.failure' }, setKey, str, releaseFailed };
 }

@@ -1,8 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { STATE_TABLE_KEYS } from '../../base/foundation';
-import { API_CALL_TIMEOUT, notify, releaseLock, throttlingRetry } from '../../fragments';
-import { Aws, States } from '../../../contracts/errors';
+import { notify, releaseLock, updateItem } from '../../fragments';
+import { Aws } from '../../../contracts/errors';
+import { auditThen } from './audit';
 import type { ReleaseSteps } from './release-context';
 
 const ENDED = '$.ended';
@@ -110,7 +110,7 @@ export function releaseOnEnd(release: ReleaseSteps): sfn.Pass {
 /** Notifies the operators of the ended execution (what happened to its lock in `what`), then ends in `done`. */
 function notifyEnded(release: ReleaseSteps, id: string, subject: string, what: string, done: sfn.Succeed) {
   const { scope, deps } = release;
-  const task = notify(scope, id, {
+  return notify(scope, id, {
     topic: deps.topic,
     subject,
     message: sfn.JsonPath.format(
@@ -120,10 +120,8 @@ function notifyEnded(release: ReleaseSteps, id: string, subject: string, what: s
       sfn.JsonPath.stringAt(`${ENDED}.request.mirrorSet`),
       sfn.JsonPath.stringAt(`${ENDED}.status`),
     ),
+    then: done,
   });
-  task.addCatch(done, { errors: [States.ALL], resultPath: '$.notifyError' });
-  task.next(done);
-  return task;
 }
 
 /**
@@ -139,35 +137,26 @@ function auditEnd(
   onlyOnce = false,
 ) {
   const { scope, deps, str } = release;
-  const task = new tasks.DynamoUpdateItem(scope, id, {
+  const task = updateItem(scope, id, {
     table: deps.table,
-    key: {
-      [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(
-        sfn.JsonPath.format('DR-PROMOTION#{}', sfn.JsonPath.stringAt(`${ENDED}.name`)),
-      ),
-    },
-    updateExpression: 'SET #mirrorSet = :set, #execution = :execution, #ended = :status, #released = :released',
-    conditionExpression: onlyOnce ? 'attribute_not_exists(#ended)' : undefined,
-    expressionAttributeNames: {
+    key: sfn.JsonPath.format('DR-PROMOTION#{}', sfn.JsonPath.stringAt(`${ENDED}.name`)),
+    update: 'SET #mirrorSet = :set, #execution = :execution, #ended = :status, #released = :released',
+    condition: onlyOnce ? 'attribute_not_exists(#ended)' : undefined,
+    names: {
       '#mirrorSet': 'mirrorSet',
       '#execution': 'execution',
       '#ended': 'endedWith',
       '#released': 'lockReleasedBy',
     },
-    expressionAttributeValues: {
+    values: {
       ':set': str(`${ENDED}.request.mirrorSet`),
       ':execution': str(`${ENDED}.executionArn`),
       ':status': str(`${ENDED}.status`),
       ':released': tasks.DynamoAttributeValue.fromString(released),
     },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  task.addRetry(throttlingRetry(task));
   if (onlyOnce)
     task.addCatch(nothingHeld, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
   // The notification still goes out (better a second one than none).
-  task.addCatch(then, { errors: [States.ALL], resultPath: '$.auditError' });
-  task.next(then);
-  return task;
+  return auditThen(task, then);
 }

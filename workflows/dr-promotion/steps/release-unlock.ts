@@ -4,13 +4,14 @@ import { STATE_TABLE_KEYS } from '../../base/foundation';
 import {
   API_CALL_TIMEOUT,
   AwsCall,
-  DYNAMODB_READ_RETRY,
   LOCK_ATTRIBUTES,
   notify,
+  readItem,
   releaseLock,
   throttlingRetry,
 } from '../../fragments';
 import { Aws, Errors, States } from '../../../contracts/errors';
+import { auditThen } from './audit';
 import { DR_RELEASED_STATUSES, type ReleaseSteps } from './release-context';
 
 const UNLOCK = '$.unlock';
@@ -22,12 +23,11 @@ const HOLDER = '$.holder.Item';
  * audit item and notify. Returns the first state.
  */
 export function operatorUnlock(release: ReleaseSteps): sfn.Pass {
-  const { scope, deps, onFailure, setKey, key, str, releaseFailed } = release;
+  const { scope, deps, onFailure, setKey, str, releaseFailed } = release;
   const notLocked = new sfn.Succeed(scope, 'The mirror set is not locked');
   const changed = new sfn.Succeed(scope, 'The lock changed meanwhile: nothing released', {
     comment: 'Another execution took or released the lock between the read and the release',
   });
-  const unlocked = new sfn.Succeed(scope, 'The stale lock was released');
   const notifyUnlocked = notify(scope, 'Notify the stale lock was released', {
     topic: deps.topic,
     subject: 'ha-workflows: DR promotion lock cleared by an operator',
@@ -40,9 +40,8 @@ export function operatorUnlock(release: ReleaseSteps): sfn.Pass {
       sfn.JsonPath.stringAt(`${UNLOCK}.force`),
       sfn.JsonPath.stringAt(`${UNLOCK}.reason`),
     ),
+    then: new sfn.Succeed(scope, 'The stale lock was released'),
   });
-  notifyUnlocked.addCatch(unlocked, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyUnlocked.next(unlocked);
   const auditUnlock = new tasks.DynamoPutItem(scope, 'Write the audit item of the unlock', {
     table: deps.table,
     item: {
@@ -62,8 +61,7 @@ export function operatorUnlock(release: ReleaseSteps): sfn.Pass {
     taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
   auditUnlock.addRetry(throttlingRetry(auditUnlock));
-  auditUnlock.addCatch(notifyUnlocked, { errors: [States.ALL], resultPath: '$.auditError' });
-  auditUnlock.next(notifyUnlocked);
+  auditThen(auditUnlock, notifyUnlocked);
   // Only the holder just read and described: if the lock changed hands meanwhile, nothing is released.
   const releaseStale = releaseLock(scope, 'Release the stale lock', {
     table: deps.table,
@@ -129,15 +127,11 @@ export function operatorUnlock(release: ReleaseSteps): sfn.Pass {
   });
   describeHolder.addCatch(holderUnknown, { errors: [States.ALL], resultPath: '$.describeError' });
   describeHolder.next(keepStatus);
-  const readLock = new tasks.DynamoGetItem(scope, 'Read the mirror set lock', {
+  const readLock = readItem(scope, 'Read the mirror set lock', {
     table: deps.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: key(`${UNLOCK}.mirrorSet`) },
-    consistentRead: true,
+    key: setKey(`${UNLOCK}.mirrorSet`),
     resultPath: '$.holder',
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  readLock.addRetry(throttlingRetry(readLock));
-  readLock.addRetry(DYNAMODB_READ_RETRY);
   readLock.addCatch(releaseFailed, onFailure);
   readLock.next(
     new sfn.Choice(scope, 'Is the mirror set locked?')

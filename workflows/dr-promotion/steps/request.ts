@@ -1,14 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { STATE_TABLE_KEYS } from '../../base/foundation';
-import {
-  API_CALL_TIMEOUT,
-  DYNAMODB_READ_RETRY,
-  lambdaTask,
-  LOCK_ATTRIBUTES,
-  takeLock,
-  throttlingRetry,
-} from '../../fragments';
+import { lambdaTask, LOCK_ATTRIBUTES, readItem, takeLock } from '../../fragments';
 import { Aws, Errors, States } from '../../../contracts/errors';
 import { SET } from './constants';
 import type { DrSteps } from './context';
@@ -88,15 +80,11 @@ export function validateAndLock(steps: DrSteps): RequestSteps {
     },
     resultPath: '$.refusal',
   }).next(refused);
-  const readHolder = new tasks.DynamoGetItem(scope, 'Read who holds the mirror set lock', {
+  const readHolder = readItem(scope, 'Read who holds the mirror set lock', {
     table: deps.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(setKey) },
-    consistentRead: true,
+    key: setKey,
     resultPath: '$.holder',
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  readHolder.addRetry(throttlingRetry(readHolder));
-  readHolder.addRetry(DYNAMODB_READ_RETRY);
   readHolder.addCatch(holderUnknown, { errors: [States.ALL], resultPath: '$.holderError' });
   readHolder.next(
     new sfn.Choice(scope, 'Is the holder recorded?')

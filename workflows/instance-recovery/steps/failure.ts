@@ -1,13 +1,13 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { STATE_TABLE_KEYS } from '../../base/foundation';
 import {
-  API_CALL_TIMEOUT,
   AwsCall,
   notifyThenFail,
   RECOVERY_EC2_RETRY,
+  recordThenNotify,
   releaseLock,
-  throttlingRetry,
+  stringAt,
+  updateItem,
 } from '../../fragments';
 import { States } from '../../../contracts/errors';
 import { INSTANCE_RECORD_PREFIX, LIVE_STATES } from '../constants';
@@ -49,36 +49,27 @@ function recordNotStarted({ scope, deps }: RecoveryScope): sfn.IChainable {
       sfn.JsonPath.stringAt('$.failure.Cause'),
     ),
   });
-  const record = new tasks.DynamoUpdateItem(scope, 'Record recovery not started', {
+  const record = updateItem(scope, 'Record recovery not started', {
     table: deps.table,
-    key: {
-      [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(
-        sfn.JsonPath.format(`${INSTANCE_RECORD_PREFIX}{}`, sfn.JsonPath.stringAt('$.instanceId')),
-      ),
-    },
-    updateExpression:
+    key: sfn.JsonPath.format(`${INSTANCE_RECORD_PREFIX}{}`, sfn.JsonPath.stringAt('$.instanceId')),
+    update:
       'SET #state = :state, #lastError = :error, #lastCause = :cause, #execution = :execution, #startedAt = :startedAt',
-    expressionAttributeNames: {
+    names: {
       '#state': 'state',
       '#lastError': 'lastError',
       '#lastCause': 'lastCause',
       '#execution': 'executionId',
       '#startedAt': 'startedAt',
     },
-    expressionAttributeValues: {
+    values: {
       ':state': tasks.DynamoAttributeValue.fromString('NEEDS_ATTENTION'),
-      ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
-      ':cause': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Cause')),
-      ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
-      ':startedAt': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
+      ':error': stringAt('$.failure.Error'),
+      ':cause': stringAt('$.failure.Cause'),
+      ':execution': stringAt('$$.Execution.Id'),
+      ':startedAt': stringAt('$$.Execution.StartTime'),
     },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  record.addRetry(throttlingRetry(record));
-  record.addCatch(notifyNotStarted, { errors: [States.ALL], resultPath: '$.recordError' });
-  record.next(notifyNotStarted);
-  return record;
+  return recordThenNotify(record, notifyNotStarted);
 }
 
 /** Failure once the lock is held: name the replacement, record, release, notify, fail with the error's own name. */
@@ -109,14 +100,13 @@ function recordNeedsAttention(ctx: RecoveryScope): sfn.IChainable {
     },
     values: {
       ':state': tasks.DynamoAttributeValue.fromString('NEEDS_ATTENTION'),
-      ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
-      ':failed': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.instanceId')),
+      ':error': stringAt('$.failure.Error'),
+      ':failed': stringAt('$.instanceId'),
       // "none" until a replacement is known: from the launch task, or found by its tag below.
-      ':replacement': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(NEW_ID)),
+      ':replacement': stringAt(NEW_ID),
     },
   });
-  record.addCatch(notifyFailed, { errors: [States.ALL], resultPath: '$.recordError' });
-  record.next(notifyFailed);
+  recordThenNotify(record, notifyFailed);
 
   // A launch whose response was lost (or a failure right after it) leaves a replacement the execution does not
   // know: find it by the tag every replacement carries, so the record and the notification name it.

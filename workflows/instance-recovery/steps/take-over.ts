@@ -8,10 +8,11 @@ import {
   notify,
   RECOVERY_EC2_RETRY,
   releaseLock,
+  stringAt,
   targetTask,
   waitTargetHealthy,
 } from '../../fragments';
-import { Errors, States } from '../../../contracts/errors';
+import { Errors } from '../../../contracts/errors';
 import { NEW_ID, ON_FAILURE, PLAN, type RecoveryContext, recoveryLambda, SOURCE } from './context';
 
 const HEALTHY_INTERVAL = Duration.seconds(5);
@@ -89,9 +90,9 @@ export function recordRecoveryComplete({ scope, deps, groupKey, needsAttention }
     },
     values: {
       ':state': tasks.DynamoAttributeValue.fromString('ACTIVE'),
-      ':new': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(NEW_ID)),
-      ':old': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.instanceId')),
-      ':az': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.launch.value.availabilityZone')),
+      ':new': stringAt(NEW_ID),
+      ':old': stringAt('$.instanceId'),
+      ':az': stringAt('$.launch.value.availabilityZone'),
     },
   });
   recordActive.addCatch(needsAttention, ON_FAILURE);
@@ -106,8 +107,7 @@ export function recordRecoveryComplete({ scope, deps, groupKey, needsAttention }
       sfn.JsonPath.stringAt(NEW_ID),
       sfn.JsonPath.stringAt('$.launch.value.availabilityZone'),
     ),
+    then: new sfn.Succeed(scope, 'Recovery complete'),
   });
-  const done = new sfn.Succeed(scope, 'Recovery complete');
-  notifyDone.addCatch(done, { errors: [States.ALL], resultPath: '$.notifyError' });
-  return sfn.Chain.start(recordActive).next(notifyDone).next(done);
+  return sfn.Chain.start(recordActive).next(notifyDone);
 }

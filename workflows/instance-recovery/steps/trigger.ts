@@ -1,6 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { isEventOfType, notify } from '../../fragments';
-import { Errors, States } from '../../../contracts/errors';
+import { Errors } from '../../../contracts/errors';
 import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE } from '../input';
 import type { RecoveryContext } from './context';
 
@@ -36,9 +36,8 @@ export function readTrigger({ scope, deps }: RecoveryContext): sfn.Chain {
         'changed. Check the alarm, rule or input that started it.',
       sfn.JsonPath.stringAt('$$.Execution.Id'),
     ),
+    then: unrecognizedFail,
   });
-  unrecognized.addCatch(unrecognizedFail, { errors: [States.ALL], resultPath: '$.notifyError' });
-  unrecognized.next(unrecognizedFail);
 
   // Every path a rule compares is tested with IsPresent first (isEventOfType; And stops at the first false rule).
   return new sfn.Choice(scope, 'Read the trigger')

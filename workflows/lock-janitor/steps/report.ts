@@ -2,7 +2,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../../base/foundation';
-import { API_CALL_TIMEOUT, LOCK_ATTRIBUTES, notify, throttlingRetry } from '../../fragments';
+import { API_CALL_TIMEOUT, LOCK_ATTRIBUTES, notify, recordThenNotify, throttlingRetry } from '../../fragments';
 import { Aws, States } from '../../../contracts/errors';
 import { REPLACES_TAG } from '../../../contracts/tags';
 import { JANITOR_RECORD_PREFIX } from '../constants';
@@ -66,9 +66,7 @@ export function recordAndNotify(scope: Construct, deps: LockJanitorDeps): sfn.IC
   markReported.addRetry(throttlingRetry(markReported));
   markReported.addCatch(duplicate, { errors: [Aws.DYNAMODB_CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
   // Better a second notification than none.
-  markReported.addCatch(notifyEnded, { errors: [States.ALL], resultPath: '$.recordError' });
-  markReported.next(notifyEnded);
-  return markReported;
+  return recordThenNotify(markReported, notifyEnded);
 }
 
 /** Notes whether the one Scan page held the whole table (`$.scanNote`), then reports. */

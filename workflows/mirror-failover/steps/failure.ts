@@ -1,15 +1,14 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { STATE_TABLE_KEYS } from '../../base/foundation';
 import {
-  API_CALL_TIMEOUT,
   IDEMPOTENT_WRITE_RETRY,
   notifyThenFail,
+  recordThenNotify,
   releaseLock,
-  throttlingRetry,
+  stringAt,
+  updateItem,
 } from '../../fragments';
-import { States } from '../../../contracts/errors';
 import type { MirrorFailoverDeps } from '../definition';
 import { SET } from './paths';
 
@@ -37,34 +36,31 @@ export function failureRecords(scope: Construct, deps: MirrorFailoverDeps, setKe
   const names = { '#state': 'state', '#lastError': 'lastError', '#failedBy': 'failedBy' };
   const values = () => ({
     ':state': tasks.DynamoAttributeValue.fromString('NEEDS_ATTENTION'),
-    ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
-    ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Name')),
+    ':error': stringAt('$.failure.Error'),
+    ':execution': stringAt('$$.Execution.Name'),
   });
+  const set = ['#state = :state', '#lastError = :error', '#failedBy = :execution'];
   const recordNeedsAttention = releaseLock(scope, 'Record needs attention', {
     table: deps.table,
     key: setKey,
-    set: ['#state = :state', '#lastError = :error', '#failedBy = :execution'],
+    set,
     names,
     values: values(),
   });
-  recordNeedsAttention.addCatch(notifyFailed, { errors: [States.ALL], resultPath: '$.recordError' });
-  recordNeedsAttention.next(notifyFailed);
   // Before this execution holds the lock (the first probe, the lock or the hand-off failed): the set still needs a
   // person, since the event that started the run was not acted on. The record leaves the lock and its lease alone: a
   // holder, if any, writes its own state when it releases.
-  const recordNotStarted = new tasks.DynamoUpdateItem(scope, 'Record needs attention before the lock', {
+  const recordNotStarted = updateItem(scope, 'Record needs attention before the lock', {
     table: deps.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(setKey) },
-    updateExpression: 'SET #state = :state, #lastError = :error, #failedBy = :execution',
-    expressionAttributeNames: { ...names },
-    expressionAttributeValues: values(),
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+    key: setKey,
+    update: `SET ${set.join(', ')}`,
+    names: { ...names },
+    values: values(),
+    // The same three values again: idempotent.
+    retry: IDEMPOTENT_WRITE_RETRY,
   });
-  recordNotStarted.addRetry(throttlingRetry(recordNotStarted));
-  // The same three values again: idempotent.
-  recordNotStarted.addRetry(IDEMPOTENT_WRITE_RETRY);
-  recordNotStarted.addCatch(notifyFailed, { errors: [States.ALL], resultPath: '$.recordError' });
-  recordNotStarted.next(notifyFailed);
-  return { recordNeedsAttention, recordNotStarted };
+  return {
+    recordNeedsAttention: recordThenNotify(recordNeedsAttention, notifyFailed),
+    recordNotStarted: recordThenNotify(recordNotStarted, notifyFailed),
+  };
 }

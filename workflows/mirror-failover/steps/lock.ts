@@ -1,7 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { STATE_TABLE_KEYS } from '../../base/foundation';
-import { API_CALL_TIMEOUT, IDEMPOTENT_WRITE_RETRY, LOCK_ATTRIBUTES, takeLock, throttlingRetry } from '../../fragments';
+import { IDEMPOTENT_WRITE_RETRY, LOCK_ATTRIBUTES, numberAt, stringAt, takeLock, updateItem } from '../../fragments';
 import { Aws, Errors } from '../../../contracts/errors';
 import { HAND_OFF_ATTRIBUTE, MAX_LOCK_ATTEMPTS } from '../constants';
 import type { MirrorContext } from './context';
@@ -35,34 +34,26 @@ export function probeAndLock(ctx: MirrorContext): sfn.Chain {
     names: { '#state': 'state', '#startedBy': 'startedBy' },
     values: {
       ':switching': tasks.DynamoAttributeValue.fromString('SWITCHING'),
-      ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Name')),
+      ':execution': stringAt('$$.Execution.Name'),
     },
   });
   // One conditional write on the lock's item, true only while another execution holds a live lease (the exact
   // opposite of takeLock's condition at the same "now"): the holder's release is conditional on this mark's
   // absence, so the holder re-probes after it (see "Clear the hand-off mark").
-  const handOff = new tasks.DynamoUpdateItem(scope, 'Hand the event to the lock holder', {
+  const handOff = updateItem(scope, 'Hand the event to the lock holder', {
     table: deps.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(setKey) },
-    updateExpression: 'SET #handOff = :execution',
-    conditionExpression: 'attribute_exists(#owner) AND #expiresAt >= :now',
-    expressionAttributeNames: {
+    key: setKey,
+    update: 'SET #handOff = :execution',
+    condition: 'attribute_exists(#owner) AND #expiresAt >= :now',
+    names: {
       '#handOff': HAND_OFF_ATTRIBUTE,
       '#owner': LOCK_ATTRIBUTES.owner,
       '#expiresAt': LOCK_ATTRIBUTES.expiresAt,
     },
-    expressionAttributeValues: {
-      ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Name')),
-      ':now': tasks.DynamoAttributeValue.numberFromString(
-        sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(`${PROBE}.nowEpoch`)),
-      ),
-    },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+    values: { ':execution': stringAt('$$.Execution.Name'), ':now': numberAt(`${PROBE}.nowEpoch`) },
+    // Setting the same mark again finds it set: safe to retry after a lost response.
+    retry: IDEMPOTENT_WRITE_RETRY,
   });
-  handOff.addRetry(throttlingRetry(handOff));
-  // Setting the same mark again finds it set: safe to retry after a lost response.
-  handOff.addRetry(IDEMPOTENT_WRITE_RETRY);
   const countLockAttempt = new sfn.Pass(scope, 'Count the lock attempts', {
     parameters: { 'attempts.$': 'States.MathAdd($.lockAttempts.attempts, 1)' },
     resultPath: '$.lockAttempts',

@@ -1,17 +1,17 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { STATE_TABLE_KEYS } from '../../base/foundation';
 import {
-  API_CALL_TIMEOUT,
   IDEMPOTENT_WRITE_RETRY,
   LOCK_ATTRIBUTES,
   notify,
+  numberAt,
   type ReleaseProps,
   releaseLock,
-  throttlingRetry,
+  stringAt,
+  updateItem,
 } from '../../fragments';
-import { Aws, States } from '../../../contracts/errors';
+import { Aws } from '../../../contracts/errors';
 import { HAND_OFF_ATTRIBUTE } from '../constants';
 import type { MirrorContext, Step } from './context';
 import { ON_FAILURE, SET, SWITCH } from './paths';
@@ -22,20 +22,15 @@ import { ON_FAILURE, SET, SWITCH } from './paths';
  */
 export function releaseIfStillPrimary(ctx: MirrorContext): Step<void> {
   const { scope, deps, setKey, recordNeedsAttention, goRound } = ctx;
-  const clearHandOff = new tasks.DynamoUpdateItem(scope, 'Clear the hand-off mark', {
+  const clearHandOff = updateItem(scope, 'Clear the hand-off mark', {
     table: deps.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(setKey) },
-    updateExpression: 'REMOVE #handOff',
-    conditionExpression: '#owner = :me',
-    expressionAttributeNames: { '#handOff': HAND_OFF_ATTRIBUTE, '#owner': LOCK_ATTRIBUTES.owner },
-    expressionAttributeValues: {
-      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
-    },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
+    key: setKey,
+    update: 'REMOVE #handOff',
+    condition: '#owner = :me',
+    names: { '#handOff': HAND_OFF_ATTRIBUTE, '#owner': LOCK_ATTRIBUTES.owner },
+    values: { ':me': stringAt('$$.Execution.Id') },
+    retry: IDEMPOTENT_WRITE_RETRY,
   });
-  clearHandOff.addRetry(throttlingRetry(clearHandOff));
-  clearHandOff.addRetry(IDEMPOTENT_WRITE_RETRY);
   clearHandOff.addCatch(recordNeedsAttention, ON_FAILURE);
   const probeBeforeReleasing = ctx.probe('Probe before releasing the lock');
   probeBeforeReleasing.addCatch(recordNeedsAttention, ON_FAILURE);
@@ -65,14 +60,12 @@ export function releaseIfStillPrimary(ctx: MirrorContext): Step<void> {
     },
     values: {
       ':state': tasks.DynamoAttributeValue.fromString('ACTIVE'),
-      ':primary': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${SWITCH}.primary`)),
-      ':previous': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.changed.previous')),
-      ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Name')),
-      ':trigger': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.trigger')),
-      ':startedAt': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.StartTime')),
-      ':rounds': tasks.DynamoAttributeValue.numberFromString(
-        sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.rounds.attempts')),
-      ),
+      ':primary': stringAt(`${SWITCH}.primary`),
+      ':previous': stringAt('$.changed.previous'),
+      ':execution': stringAt('$$.Execution.Name'),
+      ':trigger': stringAt('$.trigger'),
+      ':startedAt': stringAt('$$.Execution.StartTime'),
+      ':rounds': numberAt('$.rounds.attempts'),
       ':none': tasks.DynamoAttributeValue.fromString('none'),
     },
   });
@@ -88,9 +81,8 @@ export function releaseIfStillPrimary(ctx: MirrorContext): Step<void> {
       sfn.JsonPath.stringAt(`${SWITCH}.primary`),
       sfn.JsonPath.stringAt('$.changed.previous'),
     ),
+    then: new sfn.Succeed(scope, 'Traffic follows the new primary'),
   });
-  const switched = new sfn.Succeed(scope, 'Traffic follows the new primary');
-  notifySwitched.addCatch(switched, { errors: [States.ALL], resultPath: '$.notifyError' });
 
   const recordChecked = releaseUnlessHandedOff(scope, 'Record targets already correct', {
     table: deps.table,
@@ -104,8 +96,8 @@ export function releaseIfStillPrimary(ctx: MirrorContext): Step<void> {
     },
     values: {
       ':state': tasks.DynamoAttributeValue.fromString('ACTIVE'),
-      ':primary': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${SWITCH}.primary`)),
-      ':execution': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Name')),
+      ':primary': stringAt(`${SWITCH}.primary`),
+      ':execution': stringAt('$$.Execution.Name'),
       ':none': tasks.DynamoAttributeValue.fromString('none'),
     },
   });
@@ -125,7 +117,7 @@ export function releaseIfStillPrimary(ctx: MirrorContext): Step<void> {
         )
         .otherwise(goRound),
     );
-    recordSwitch.next(notifySwitched).next(switched);
+    recordSwitch.next(notifySwitched);
   };
   return { entry: clearHandOff, connect };
 }

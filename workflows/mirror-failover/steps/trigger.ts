@@ -1,6 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { isEventOfType, notify } from '../../fragments';
-import { Errors, States } from '../../../contracts/errors';
+import { Errors } from '../../../contracts/errors';
 import { ALARM_STATE_CHANGE, BECAME_PRIMARY } from '../input';
 import type { MirrorContext } from './context';
 import { SET } from './paths';
@@ -92,7 +92,7 @@ function whichSet(ctx: MirrorContext, next: sfn.IChainable): sfn.Choice {
 
 /** Neither ends silently: a hook or alarm wired to a wrong name would otherwise never move traffic. */
 function notifyThen({ scope, deps }: MirrorContext, fail: sfn.Fail, id: string, what: string): sfn.IChainable {
-  const task = notify(scope, id, {
+  return notify(scope, id, {
     topic: deps.topic,
     subject: 'ha-workflows: mirror failover started for no known mirror set',
     message: sfn.JsonPath.format(
@@ -100,8 +100,6 @@ function notifyThen({ scope, deps }: MirrorContext, fail: sfn.Fail, id: string, 
         'Check the become-primary hook, alarm or input that started it.',
       sfn.JsonPath.stringAt('$$.Execution.Id'),
     ),
+    then: fail,
   });
-  task.addCatch(fail, { errors: [States.ALL], resultPath: '$.notifyError' });
-  task.next(fail);
-  return task;
 }

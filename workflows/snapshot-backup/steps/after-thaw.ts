@@ -1,7 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { STATE_TABLE_KEYS } from '../../base';
-import { API_CALL_TIMEOUT, lambdaTask, LOCK_ATTRIBUTES, throttlingRetry } from '../../fragments';
+import { continueEitherWay, lambdaTask, LOCK_ATTRIBUTES, stringAt, updateItem } from '../../fragments';
 import { Errors, States } from '../../../contracts/errors';
 import { BACKUP_RECORD, BackupState } from '../backup-record';
 import type { BackupSteps } from './context';
@@ -57,27 +56,22 @@ export function afterTheThaw(
       ),
     )
     .otherwise(readSetMade);
-  const recordThaw = new tasks.DynamoUpdateItem(scope, 'Record the thaw', {
+  const recordThaw = updateItem(scope, 'Record the thaw', {
     table: deps.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(key) },
-    updateExpression: 'SET #state = :thawed, #thawedAt = :at',
-    conditionExpression: '#owner = :me',
-    expressionAttributeNames: {
+    key,
+    update: 'SET #state = :thawed, #thawedAt = :at',
+    condition: '#owner = :me',
+    names: {
       '#state': BACKUP_RECORD.state,
       '#thawedAt': BACKUP_RECORD.thawedAt,
       '#owner': LOCK_ATTRIBUTES.owner,
     },
-    expressionAttributeValues: {
+    values: {
       ':thawed': tasks.DynamoAttributeValue.fromString(BackupState.THAWED),
-      ':at': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.thawResult.endedAt')),
-      ':me': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.Execution.Id')),
+      ':at': stringAt('$.thawResult.endedAt'),
+      ':me': stringAt('$$.Execution.Id'),
     },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  recordThaw.addRetry(throttlingRetry(recordThaw));
   // The database is thawed; a record that cannot be written only means the rescue may thaw it once more.
-  recordThaw.addCatch(afterThaw, { errors: [States.ALL], resultPath: '$.recordThawError' });
-  recordThaw.next(afterThaw);
-  return recordThaw;
+  return continueEitherWay(recordThaw, afterThaw, '$.recordThawError');
 }

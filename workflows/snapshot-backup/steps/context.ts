@@ -2,10 +2,11 @@ import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { notify, notifyThenFail, releaseLock } from '../../fragments';
-import { Errors, States } from '../../../contracts/errors';
+import { notifyThenFail, recordThenNotify, releaseLock, stringAt } from '../../fragments';
+import { States } from '../../../contracts/errors';
 import { BACKUP_RECORD, backupKey, BackupState } from '../backup-record';
 import type { InstanceBackupDeps } from '../instance-definition';
+import { notifyMayStillBeFrozen } from '../thaw';
 
 /** Catches every error into `$.failure`. */
 export interface FailureCatch {
@@ -32,6 +33,20 @@ export interface BackupSteps {
   readonly notifyFrozen: tasks.SnsPublish;
 }
 
+/**
+ * A message about this backup: "The backup <run> of instance <id> (policy <name>) " then `rest`, whose `{}` take
+ * `values` (`sfn.JsonPath.stringAt(...)` and the like).
+ */
+export function aboutTheBackup(rest: string, ...values: string[]): string {
+  return sfn.JsonPath.format(
+    `The backup {} of instance {} (policy {}) ${rest}`,
+    sfn.JsonPath.stringAt('$.runId'),
+    sfn.JsonPath.stringAt('$.instanceId'),
+    sfn.JsonPath.stringAt('$.policy'),
+    ...values,
+  );
+}
+
 /** The shared part of an instance's backup, and its failure paths. */
 export function backupSteps(scope: Construct, deps: InstanceBackupDeps): BackupSteps {
   const region = Stack.of(scope).region;
@@ -41,11 +56,8 @@ export function backupSteps(scope: Construct, deps: InstanceBackupDeps): BackupS
     failStateId: 'Backup failed',
     topic: deps.topic,
     subject: 'ha-workflows: snapshot backup FAILED',
-    message: sfn.JsonPath.format(
-      'The backup {} of instance {} (policy {}) failed: {}. {}',
-      sfn.JsonPath.stringAt('$.runId'),
-      sfn.JsonPath.stringAt('$.instanceId'),
-      sfn.JsonPath.stringAt('$.policy'),
+    message: aboutTheBackup(
+      'failed: {}. {}',
       sfn.JsonPath.stringAt('$.failure.Error'),
       sfn.JsonPath.stringAt('$.failure.Cause'),
     ),
@@ -61,12 +73,11 @@ export function backupSteps(scope: Construct, deps: InstanceBackupDeps): BackupS
     },
     values: {
       ':state': tasks.DynamoAttributeValue.fromString(BackupState.FAILED),
-      ':error': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.failure.Error')),
-      ':backupId': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.runId')),
+      ':error': stringAt('$.failure.Error'),
+      ':backupId': stringAt('$.runId'),
     },
   });
-  recordFailed.addCatch(notifyFailed, { errors: [States.ALL], resultPath: '$.recordError' });
-  recordFailed.next(notifyFailed);
+  recordThenNotify(recordFailed, notifyFailed);
   const failWith = (id: string, error: string, cause: string) =>
     new sfn.Pass(scope, id, {
       parameters: { Error: error, 'Cause.$': cause },
@@ -74,14 +85,11 @@ export function backupSteps(scope: Construct, deps: InstanceBackupDeps): BackupS
     }).next(recordFailed);
 
   // ── The database may still be frozen: highest severity, and the lock stays FROZEN for the rescue ──────
-  const stillFrozen = new sfn.Fail(scope, 'Database may still be frozen', {
-    error: Errors.THAW_FAILED,
-    cause: 'Every thaw attempt failed; the instance is recorded FROZEN and the rescue will try again',
-  });
-  const notifyFrozen = notify(scope, 'Notify the database may still be frozen', {
-    topic: deps.topic,
-    subject: 'ha-workflows: CRITICAL - database may still be FROZEN',
-    message: sfn.JsonPath.format(
+  const notifyFrozen = notifyMayStillBeFrozen(
+    scope,
+    deps.topic,
+    'Every thaw attempt failed; the instance is recorded FROZEN and the rescue will try again',
+    sfn.JsonPath.format(
       'CRITICAL: every thaw of instance {} (backup {}, policy {}) failed, so its database may still be frozen ' +
         '(writes suspended). Thaw it now (document {}). Last thaw status: {}.',
       sfn.JsonPath.stringAt('$.instanceId'),
@@ -90,9 +98,7 @@ export function backupSteps(scope: Construct, deps: InstanceBackupDeps): BackupS
       sfn.JsonPath.stringAt('$.settings.thawDocument'),
       sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.thawAttempts')),
     ),
-  });
-  notifyFrozen.addCatch(stillFrozen, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyFrozen.next(stillFrozen);
+  );
 
   return {
     scope,

@@ -1,9 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { COPY_LIMIT_RETRY, lambdaTask, notify } from '../../fragments';
-import { States } from '../../../contracts/errors';
 import { COPY_TASK_TIMEOUT, PLAN } from './constants';
-import type { BackupSteps } from './context';
+import { aboutTheBackup, type BackupSteps } from './context';
 
 /**
  * Copy the set to the policy's other region (when it has one), prune the sets past their retention (an expired
@@ -33,17 +32,13 @@ export function copyAndPrune(steps: BackupSteps, release: sfn.IChainable): sfn.I
   const notifyInUse = notify(scope, 'Notify snapshots kept for an AMI', {
     topic: deps.topic,
     subject: 'ha-workflows: expired backup snapshots kept (in use by an AMI)',
-    message: sfn.JsonPath.format(
-      'The backup {} of instance {} (policy {}) could not prune {} expired snapshot(s): a registered AMI uses them. Deregister the AMI, or keep the snapshots on purpose: {}',
-      sfn.JsonPath.stringAt('$.runId'),
-      sfn.JsonPath.stringAt('$.instanceId'),
-      sfn.JsonPath.stringAt('$.policy'),
+    message: aboutTheBackup(
+      'could not prune {} expired snapshot(s): a registered AMI uses them. Deregister the AMI, or keep the snapshots on purpose: {}',
       sfn.JsonPath.stringAt('$.prune.inUseCount'),
       sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.prune.inUse')),
     ),
+    then: release,
   });
-  notifyInUse.addCatch(release, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyInUse.next(release);
   prune.next(
     new sfn.Choice(scope, 'Were expired snapshots kept for an AMI?')
       .when(sfn.Condition.numberGreaterThan('$.prune.inUseCount', 0), notifyInUse)

@@ -1,9 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { notify, releaseLock } from '../../fragments';
-import { States } from '../../../contracts/errors';
+import { notify, releaseLock, stringAt } from '../../fragments';
 import { BACKUP_RECORD, BackupState } from '../backup-record';
-import type { BackupSteps } from './context';
+import { aboutTheBackup, type BackupSteps } from './context';
 
 /** Release the backup lock (recorded BACKED_UP), notify when the policy asks, succeed with the run's output. */
 export function releaseAndReport(steps: BackupSteps): tasks.DynamoUpdateItem {
@@ -15,16 +14,9 @@ export function releaseAndReport(steps: BackupSteps): tasks.DynamoUpdateItem {
   const notifyDone = notify(scope, 'Notify backup complete', {
     topic: deps.topic,
     subject: 'ha-workflows: snapshot backup complete',
-    message: sfn.JsonPath.format(
-      'The backup {} of instance {} (policy {}) is complete: {} snapshot(s).',
-      sfn.JsonPath.stringAt('$.runId'),
-      sfn.JsonPath.stringAt('$.instanceId'),
-      sfn.JsonPath.stringAt('$.policy'),
-      sfn.JsonPath.stringAt('$.snapshot.count'),
-    ),
+    message: aboutTheBackup('is complete: {} snapshot(s).', sfn.JsonPath.stringAt('$.snapshot.count')),
+    then: done,
   });
-  notifyDone.addCatch(done, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyDone.next(done);
   const release = releaseLock(scope, 'Release the backup lock', {
     table: deps.table,
     key,
@@ -32,7 +24,7 @@ export function releaseAndReport(steps: BackupSteps): tasks.DynamoUpdateItem {
     names: { '#state': BACKUP_RECORD.state, '#backupId': BACKUP_RECORD.backupId },
     values: {
       ':state': tasks.DynamoAttributeValue.fromString(BackupState.BACKED_UP),
-      ':backupId': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.runId')),
+      ':backupId': stringAt('$.runId'),
     },
   });
   release.addCatch(notifyFailed, onFailure);

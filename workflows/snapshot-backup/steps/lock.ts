@@ -1,11 +1,10 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { STATE_TABLE_KEYS } from '../../base';
-import { API_CALL_TIMEOUT, DYNAMODB_READ_RETRY, lambdaTask, notify, takeLock, throttlingRetry } from '../../fragments';
+import { lambdaTask, notify, readItem, recordThenNotify, stringAt, takeLock, updateItem } from '../../fragments';
 import { Aws, States } from '../../../contracts/errors';
 import { BACKUP_RECORD } from '../backup-record';
 import { LOCK_RETRY_INTERVAL, PLAN } from './constants';
-import type { BackupSteps } from './context';
+import { aboutTheBackup, type BackupSteps } from './context';
 
 /**
  * Plan the backup (the plan refuses an instance with nothing to snapshot), then take the instance's backup lock,
@@ -49,10 +48,10 @@ export function planAndLock(steps: BackupSteps): sfn.Chain {
     },
     values: {
       // FROZEN from before the freeze is sent: from then on a freeze may be in effect.
-      ':state': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${PLAN}.lockState`)),
-      ':policy': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.policy')),
-      ':backupId': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.runId')),
-      ':thawDocument': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.settings.thawDocument')),
+      ':state': stringAt(`${PLAN}.lockState`),
+      ':policy': stringAt('$.policy'),
+      ':backupId': stringAt('$.runId'),
+      ':thawDocument': stringAt('$.settings.thawDocument'),
       ':thawParameters': tasks.DynamoAttributeValue.fromString(
         sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.settings.thawParameters')),
       ),
@@ -82,53 +81,40 @@ function waitForTheOtherBackup(steps: BackupSteps, lock: sfn.TaskStateBase): sfn
   const notifySkipped = notify(scope, 'Notify the backup was skipped', {
     topic: deps.topic,
     subject: 'ha-workflows: snapshot backup SKIPPED',
-    message: sfn.JsonPath.format(
-      'The backup {} of instance {} (policy {}) was SKIPPED: another backup ({}) held the instance through {} ' +
+    message: aboutTheBackup(
+      'was SKIPPED: another backup ({}) held the instance through {} ' +
         're-tries of its lock, one minute apart. No snapshot was taken for policy {} in this run; the next run ' +
         'of the policy will try again.',
-      sfn.JsonPath.stringAt('$.runId'),
-      sfn.JsonPath.stringAt('$.instanceId'),
-      sfn.JsonPath.stringAt('$.policy'),
       sfn.JsonPath.stringAt('$.holder.text'),
       sfn.JsonPath.stringAt('$.polls.lock.attempts'),
       sfn.JsonPath.stringAt('$.policy'),
     ),
+    then: skipped,
   });
-  notifySkipped.addCatch(skipped, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifySkipped.next(skipped);
   // Kept on the instance's item beside (never in) the holder's lock and record: no condition, no lock attribute.
-  const recordSkipped = new tasks.DynamoUpdateItem(scope, 'Record the skipped backup', {
-    table: deps.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(key) },
-    updateExpression: 'SET #skippedId = :runId, #skippedPolicy = :policy',
-    expressionAttributeNames: {
-      '#skippedId': BACKUP_RECORD.lastSkippedBackupId,
-      '#skippedPolicy': BACKUP_RECORD.lastSkippedPolicy,
-    },
-    expressionAttributeValues: {
-      ':runId': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.runId')),
-      ':policy': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.policy')),
-    },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
-  });
-  recordSkipped.addRetry(throttlingRetry(recordSkipped));
-  recordSkipped.addCatch(notifySkipped, { errors: [States.ALL], resultPath: '$.recordError' });
-  recordSkipped.next(notifySkipped);
+  const recordSkipped = recordThenNotify(
+    updateItem(scope, 'Record the skipped backup', {
+      table: deps.table,
+      key,
+      update: 'SET #skippedId = :runId, #skippedPolicy = :policy',
+      names: {
+        '#skippedId': BACKUP_RECORD.lastSkippedBackupId,
+        '#skippedPolicy': BACKUP_RECORD.lastSkippedPolicy,
+      },
+      values: { ':runId': stringAt('$.runId'), ':policy': stringAt('$.policy') },
+    }),
+    notifySkipped,
+  );
   const holderUnknown = new sfn.Pass(scope, 'Note the holder is unknown', {
     result: sfn.Result.fromObject({ text: 'unknown: its record could not be read' }),
     resultPath: '$.holder',
   }).next(recordSkipped);
-  const readHolder = new tasks.DynamoGetItem(scope, 'Read who holds the instance', {
+  const readHolder = readItem(scope, 'Read who holds the instance', {
     table: deps.table,
-    key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(key) },
-    consistentRead: true,
+    key,
     resultSelector: { 'item.$': '$' },
     resultPath: '$.holder',
-    taskTimeout: sfn.Timeout.duration(API_CALL_TIMEOUT),
   });
-  readHolder.addRetry(throttlingRetry(readHolder));
-  readHolder.addRetry(DYNAMODB_READ_RETRY);
   readHolder.addCatch(holderUnknown, { errors: [States.ALL], resultPath: '$.holderError' });
   readHolder.next(
     new sfn.Choice(scope, 'Is the holder recorded?')

@@ -60,9 +60,8 @@ export function backUpEachInstance(
       sfn.JsonPath.stringAt('$.error.Error'),
       sfn.JsonPath.stringAt('$.error.Cause'),
     ),
+    then: notStarted,
   });
-  notifyNotStarted.addCatch(notStarted, { errors: [States.ALL], resultPath: '$.notifyError' });
-  notifyNotStarted.next(notStarted);
   backUp.addCatch(notifyNotStarted, {
     errors: [Aws.SFN_EXECUTION_LIMIT_EXCEEDED, ...Aws.SFN_START_UNMODELED],
     resultPath: '$.error',
