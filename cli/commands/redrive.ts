@@ -38,7 +38,7 @@ interface WorkflowRule {
    * Pass or Choice before such a read). Omitted: every state (a cleanup machine whose every write is conditional on
    * the ended execution, and which re-reads before each).
    */
-  readonly restartable?: (state: string) => boolean;
+  readonly restartable?: Restartable;
   /** What its end's status event starts, for the explanation. */
   readonly cleanup?: string;
   /** Where the execution this cleanup machine cleans up after is named in its input (a status event). */
@@ -49,10 +49,19 @@ interface WorkflowRule {
   readonly instead: string;
 }
 
-const oneOf =
-  (...names: string[]) =>
-  (state: string) =>
-    names.includes(state);
+/** Where a redrive may restart: only these states (and those named with `prefix`), or every state but these. */
+export type Restartable =
+  { readonly only: readonly string[]; readonly prefix?: string } | { readonly except: readonly string[] };
+
+const oneOf = (...only: string[]): Restartable => ({ only });
+
+/** Whether a rule lets a redrive restart at `state`. */
+export function mayRestartAt(rule: WorkflowRule, state: string): boolean {
+  const r = rule.restartable;
+  if (!r) return true;
+  if ('except' in r) return !r.except.includes(state);
+  return r.only.includes(state) || (r.prefix !== undefined && state.startsWith(r.prefix));
+}
 
 const detailExecution = (input: unknown): string | undefined => {
   const detail = (input as { detail?: { executionArn?: unknown } } | null)?.detail;
@@ -81,9 +90,9 @@ export const WORKFLOW_RULES: readonly WorkflowRule[] = [
     id: 'mirror-failover',
     marker: 'Probe the mirror members under the lock',
     // Up to taking the lock: the workflow probes again under the lock before it changes a target.
-    restartable: (s) =>
-      s.startsWith('Use mirror set ') ||
-      oneOf(
+    restartable: {
+      prefix: 'Use mirror set ',
+      only: [
         'Read the trigger',
         'Take mirror set from hook event',
         'Which mirror set?',
@@ -92,7 +101,8 @@ export const WORKFLOW_RULES: readonly WorkflowRule[] = [
         'Probe the mirror members',
         'Start counting lock attempts',
         'Take the mirror set lock',
-      )(s),
+      ],
+    },
     cleanup: JANITOR,
     instead: 'start a new execution with the same input (a duplicate is a no-op under the mirror set lock)',
   },
@@ -154,9 +164,14 @@ export const WORKFLOW_RULES: readonly WorkflowRule[] = [
     id: 'dr-promotion-release',
     marker: 'Release the lock of the ended execution',
     // An unlock request decides on its DescribeExecution of the holder: not from that decision on.
-    restartable: (s) =>
-      !['May the lock be released?', 'Release the stale lock', 'Keep the holder status'].includes(s) &&
-      s !== 'Note the holder could not be described',
+    restartable: {
+      except: [
+        'May the lock be released?',
+        'Release the stale lock',
+        'Keep the holder status',
+        'Note the holder could not be described',
+      ],
+    },
     subject: detailExecution,
     instead: 'start the release again with the same input (for an unlock: run `ha-workflows dr unlock` again)',
   },
@@ -171,7 +186,7 @@ export interface RedriveFacts {
    * For a cleanup machine: the execution it cleans up after, now (DescribeExecution), or undefined if it no longer
    * exists.
    */
-  readonly subject?: Pick<DescribeExecutionOutput, 'status' | 'redriveDate' | 'executionArn'>;
+  readonly subject?: Pick<DescribeExecutionOutput, 'status' | 'redriveDate'>;
 }
 
 export type RedriveVerdict =
@@ -231,7 +246,7 @@ export function redriveVerdict(facts: RedriveFacts): RedriveVerdict {
         `cleanup again. Instead, ${rule.instead}`,
     };
   }
-  const restartable = rule.restartable ?? (() => true);
+  const restartable = (state: string) => mayRestartAt(rule, state);
   const ended = `It ended ${execution.status}${rule.cleanup ? `; its status event started ${rule.cleanup}` : ''}`;
   // A Task entered before the redrive point that is not one of the re-reading states may have written (a lock, a
   // fence, a freeze): the cleanup has undone it, and the states after it rely on it.
