@@ -241,7 +241,7 @@ export function redriveVerdict(facts: RedriveFacts): RedriveVerdict {
       workflow,
       point,
       reason:
-        `it ended in the Fail state "${point}" after its own failure path (notify, release): a redrive re-enters ` +
+        `it ended in the Fail state "${point}" after its own failure path: a redrive re-enters ` +
         'that Fail state and fails again, retrying nothing, and its second FAILED status event only runs the ' +
         `cleanup again. Instead, ${rule.instead}`,
     };

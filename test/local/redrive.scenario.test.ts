@@ -68,27 +68,6 @@ describe('redrive of the instance-recovery workflow', () => {
     return e;
   }
 
-  /** What the CLI reads over the API (DescribeExecution, DescribeStateMachine, GetExecutionHistory), read here. */
-  async function facts(region: SimulatedRegion, e: ExecutionRecord): Promise<RedriveFacts> {
-    const described = (await region.call('sfn', 'DescribeExecution', { executionArn: e.executionArn })) as Record<
-      string,
-      unknown
-    >;
-    const machine = (await region.call('sfn', 'DescribeStateMachine', { stateMachineArn: recoveryArn })) as {
-      definition: string;
-    };
-    return {
-      execution: {
-        status: described.status as 'FAILED',
-        redriveStatus: described.redriveStatus as 'REDRIVABLE',
-        redriveStatusReason: described.redriveStatusReason as string | undefined,
-        input: described.input as string,
-      },
-      definition: JSON.parse(machine.definition) as RedriveFacts['definition'],
-      history: e.history,
-    };
-  }
-
   const items = (region: SimulatedRegion) =>
     (region.snapshot().dynamodb as { tables: { items: Item[] }[] }).tables.flatMap((t) => t.items);
   const groupItem = (region: SimulatedRegion) => items(region).find((i) => i.pk?.S === 'GROUP#app-1');
@@ -112,7 +91,7 @@ describe('redrive of the instance-recovery workflow', () => {
     const e = await recover(sfn);
     expect(e.status).toBe('FAILED');
     // THEN the CLI refuses: nothing would be retried
-    const verdict = redriveVerdict(await facts(region, e));
+    const verdict = redriveVerdict(await factsOf(region, e));
     expect(verdict).toMatchObject({ redrivable: false, workflow: 'instance-recovery', point: 'Recovery not started' });
     expect(verdict.redrivable || verdict.reason).toMatch(/re-enters that Fail state and fails again/);
     // WHEN someone redrives it through the API all the same
@@ -140,7 +119,7 @@ describe('redrive of the instance-recovery workflow', () => {
     expect(e.status).toBe('ABORTED');
     expect(replacements(region)).toHaveLength(0);
     // THEN the CLI allows it, from the inspection
-    expect(redriveVerdict(await facts(region, e))).toEqual({
+    expect(redriveVerdict(await factsOf(region, e))).toEqual({
       redrivable: true,
       workflow: 'instance-recovery',
       point: 'Inspect failed instance',
@@ -177,7 +156,7 @@ describe('redrive of the instance-recovery workflow', () => {
     expect(groupItem(region)?.owner).toBeUndefined();
     expect(groupItem(region)?.state).toEqual({ S: 'NEEDS_ATTENTION' });
     // THEN the CLI refuses, naming the lock it no longer holds and the janitor
-    const verdict = redriveVerdict(await facts(region, e));
+    const verdict = redriveVerdict(await factsOf(region, e));
     expect(verdict).toMatchObject({
       redrivable: false,
       workflow: 'instance-recovery',
@@ -194,3 +173,83 @@ describe('redrive of the instance-recovery workflow', () => {
     });
   });
 });
+
+describe('redrive of a snapshot backup stopped while the database is frozen', () => {
+  it('refuses the instance backup (the rescue thawed it) and the run (it ended in its Fail state)', async () => {
+    const site = synthesize(CONFIG).primary!;
+    const machines = resolveStateMachines(site.template, site.env);
+    const arnOf = (workflow: string) =>
+      machines.find((m) => m.resource.Metadata?.[WORKFLOW_METADATA_KEY] === workflow)!.arn;
+    const runArn = arnOf('snapshot-backup');
+    const instanceArn = arnOf('snapshot-backup-instance');
+    const scenario = loadScenario(path.join(ROOT, 'test', 'scenarios', 'snapshot-backup.json'));
+    const region = new SimulatedRegion({
+      regionName: site.env.region,
+      accountId: site.env.account,
+      seed: 42,
+      clock: new VirtualClock(),
+    });
+    // GIVEN the first instance backup stopped as it is about to take the set, its database frozen
+    let stopped: string | undefined;
+    let frozenWhenStopped: unknown;
+    const sfn: StepFunctionsSimulator = buildWorld(region, site.template, site.env, scenario.environment, {
+      broker: new ScriptedApprovals(region, []),
+      onTimeline: (execution, entry) => {
+        if (stopped || execution.stateMachineArn !== instanceArn) return;
+        if (entry.kind === 'state' && entry.state === 'Take the snapshot set' && /^entered/.test(entry.detail)) {
+          stopped = execution.executionArn;
+          frozenWhenStopped = frozen(region);
+          sfn.actions.StopExecution({ executionArn: execution.executionArn, error: 'Operator', cause: 'drill' });
+        }
+      },
+    });
+    const run = sfn.start(runArn, JSON.stringify(scenario.triggers[0].input), 'nightly');
+    await sfn.idle();
+    const child = sfn.executions.get(stopped!)!;
+    expect(child.status).toBe('ABORTED');
+    expect(frozenWhenStopped).toContain(true);
+    // AND its ABORTED event's rescue thawed the database
+    expect(frozen(region)).not.toContain(true);
+    const subjects = (region.snapshot().sns as { messages: { subject?: string }[] }).messages.map((m) => m.subject);
+    expect(subjects).toContain('ha-workflows: backup left a database frozen - thawed by the rescue');
+
+    // THEN the CLI refuses the instance backup: a redrive would take the set after the thaw
+    const verdict = redriveVerdict(await factsOf(region, child));
+    expect(verdict).toMatchObject({ redrivable: false, workflow: 'snapshot-backup-instance' });
+    expect(verdict.redrivable || verdict.reason).toMatch(/after "Take the backup lock" had run.*backup rescue/s);
+    // (Step Functions would restart it exactly there: see docs/redrive.md, "What the CLI cannot stop")
+    expect(sfn.redrivePoint(child).state).toBe('Take the snapshot set');
+
+    // AND the run, which counted the stopped backup as failed and ended in its Fail state, has nothing to redrive
+    expect(run.status).toBe('FAILED');
+    const runVerdict = redriveVerdict(await factsOf(region, run));
+    expect(runVerdict).toMatchObject({ redrivable: false, workflow: 'snapshot-backup', point: 'Some backups failed' });
+  });
+});
+
+/** Each instance's workload `frozen` flag. */
+function frozen(region: SimulatedRegion): unknown[] {
+  const ec2 = region.snapshot().ec2 as { instances: { workload?: { frozen?: boolean } }[] };
+  return ec2.instances.map((i) => i.workload?.frozen);
+}
+
+/** What the CLI reads over the API (DescribeExecution, DescribeStateMachine, GetExecutionHistory), read here. */
+async function factsOf(region: SimulatedRegion, e: ExecutionRecord): Promise<RedriveFacts> {
+  const d = (await region.call('sfn', 'DescribeExecution', { executionArn: e.executionArn })) as Record<
+    string,
+    unknown
+  >;
+  const m = (await region.call('sfn', 'DescribeStateMachine', { stateMachineArn: e.stateMachineArn })) as {
+    definition: string;
+  };
+  return {
+    execution: {
+      status: d.status as 'FAILED',
+      redriveStatus: d.redriveStatus as 'REDRIVABLE',
+      redriveStatusReason: d.redriveStatusReason as string | undefined,
+      input: d.input as string,
+    },
+    definition: JSON.parse(m.definition) as RedriveFacts['definition'],
+    history: e.history,
+  };
+}
