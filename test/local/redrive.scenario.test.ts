@@ -82,6 +82,8 @@ describe('redrive of the instance-recovery workflow', () => {
         !/^(Describe|Get|List|Scan|Query|Publish)/.test(c.action) &&
         !['sns', 'sfn'].includes(c.service),
     );
+  const subjects = (region: SimulatedRegion) =>
+    (region.snapshot().sns as { messages: { subject?: string }[] }).messages.map((m) => m.subject);
   const janitorRuns = (sfn: StepFunctionsSimulator) =>
     [...sfn.executions.values()].filter((e) => e.stateMachineArn.includes('LockJanitor'));
 
@@ -147,7 +149,7 @@ describe('redrive of the instance-recovery workflow', () => {
     expect(region.calls.indexOf(lockTake!)).toBeLessThan(region.calls.indexOf(firstEc2Write!));
   });
 
-  it('refuses a recovery stopped holding its lock: the janitor released it, and a redrive would fence without it', async () => {
+  it('refuses a recovery stopped holding its lock (the janitor released it); a redrive through the API fences without it, and then fails loudly', async () => {
     // GIVEN a recovery stopped while it fenced the failed instance, after it took the group lock
     const { region, sfn } = world('stopped-holding-lock.json', 'Swap in deny-all security group');
     const e = await recover(sfn);
@@ -165,12 +167,18 @@ describe('redrive of the instance-recovery workflow', () => {
     const reason = verdict.redrivable ? '' : verdict.reason;
     expect(reason).toContain('after "Take the group lock" had run');
     expect(reason).toContain('lock janitor');
-    // AND Step Functions itself would accept it, restarting at the fence without the lock: what remains
-    // (docs/redrive.md, "What the CLI cannot stop")
+    // AND Step Functions itself accepts it, restarting at the fence without the lock: what remains (docs/redrive.md,
+    // "What the CLI cannot stop")
     expect(sfn.redrivePoint(e).state).toBe('Fence each network interface');
-    await expect(region.call('sfn', 'DescribeExecution', { executionArn: e.executionArn })).resolves.toMatchObject({
-      redriveStatus: 'REDRIVABLE',
-    });
+    const messagesBefore = subjects(region).length;
+    await region.call('sfn', 'RedriveExecution', { executionArn: e.executionArn });
+    await sfn.idle();
+    // BUT the bypass is not silent: the janitor's release left no "own release" for the redriven run to find, so
+    // its record of the recovery fails, the group stays NEEDS_ATTENTION, and the operators are told it failed
+    expect(e.status).toBe('FAILED');
+    expect(groupItem(region)?.state).toEqual({ S: 'NEEDS_ATTENTION' });
+    expect(groupItem(region)?.owner).toBeUndefined();
+    expect(subjects(region).slice(messagesBefore)).toContain('ha-workflows: instance recovery NEEDS ATTENTION');
   });
 });
 

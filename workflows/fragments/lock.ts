@@ -111,7 +111,11 @@ export function releaseLock(scope: Construct, id: string, props: ReleaseProps): 
   const task = new tasks.DynamoUpdateItem(scope, id, {
     table: props.table,
     key: { [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(props.key) },
-    updateExpression: `SET ${[...props.set, '#lastOwner = :me'].join(', ')} REMOVE #owner, #expiresAt`,
+    // A cleanup's release removes `lastOwner`: the lock was taken from its owner, not given up by it, so a later
+    // release by that owner (a redrive of the ended execution, docs/redrive.md) fails instead of finding "its own".
+    updateExpression: own
+      ? `SET ${[...props.set, '#lastOwner = :me'].join(', ')} REMOVE #owner, #expiresAt`
+      : `${props.set.length > 0 ? `SET ${props.set.join(', ')} ` : ''}REMOVE #owner, #expiresAt, #lastOwner`,
     conditionExpression: own ? `(${held}) OR (attribute_not_exists(#owner) AND #lastOwner = :me)` : held,
     expressionAttributeNames: { ...baseNames, '#lastOwner': LOCK_ATTRIBUTES.lastOwner, ...props.names },
     expressionAttributeValues: {
