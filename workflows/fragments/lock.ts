@@ -23,7 +23,10 @@ export const LOCK_ATTRIBUTES = {
   owner: 'owner',
   expiresAt: 'leaseExpiresAt',
   state: 'state',
-  /** The owner whose lock the last release removed: lets that owner's retried release find its own release. */
+  /**
+   * The owner whose own release last removed the lock: lets that owner's retried release find its own release. A
+   * cleanup's release of an ended owner's lock removes it (see `releaseLock`).
+   */
   lastOwner: 'lastOwner',
 } as const;
 
