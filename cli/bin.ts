@@ -20,6 +20,7 @@ import { approve, reject, UsageError } from './commands/approve';
 import { buildUnlockRequest, drReleaseStateMachine, unlockMirrorSet } from './commands/dr-unlock';
 import { buildDrRequest, drStateMachine, InvalidDrRequest, startDrPromotion } from './commands/dr-start';
 import { formatStatus, recentExecutions, stateMachinesToReport } from './commands/status';
+import { redriveCommand } from './commands/redrive';
 import { watchExecution } from './commands/watch';
 import { serve } from './serve';
 import {
@@ -248,6 +249,16 @@ withAws(
     console.log(opts.json ? JSON.stringify(rows, null, 2) : formatStatus(rows));
   }),
 );
+
+withAws(
+  program
+    .command('redrive')
+    .description(
+      'Redrive an execution that ended unsuccessfully, where that is safe (docs/redrive.md); exit 1 if refused',
+    )
+    .argument('<execution-arn>')
+    .option('--json', 'print the outcome as JSON'),
+).action(aws(async (arn: string, opts: AwsOptions & { json?: boolean }) => redriveCommand(sfnClient(opts), arn, opts)));
 
 const minutesOption = (v: string) => {
   const n = Number(v);

@@ -15,6 +15,7 @@ export const SERVED_OPERATIONS = [
   'SendTaskFailure',
   'SendTaskHeartbeat',
   'StopExecution',
+  'RedriveExecution',
 ] as const;
 
 const MAX_BODY = 1024 * 1024;

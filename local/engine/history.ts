@@ -50,16 +50,24 @@ export interface ExecutionHistoryOptions {
   readonly fail: (failure: TaskFailure) => void;
   readonly onTimeline?: (entry: TimelineEntry) => void;
   readonly onHistory?: (event: HistoryEvent) => void;
+  /**
+   * The events of the execution's earlier attempts, when it is redriven: "Redriven executions append their event
+   * history to the existing event history" (Step Functions Developer Guide, redrive-executions.html, "Redrive
+   * eligibility"), so event ids go on from them and they count towards the 25,000-event limit.
+   */
+  readonly prior?: readonly HistoryEvent[];
 }
 
 /** The history, timeline and largest payload of one execution. */
 export class ExecutionHistory {
-  readonly events: HistoryEvent[] = [];
+  readonly events: HistoryEvent[];
   readonly timeline: TimelineEntry[] = [];
   /** The largest state input, state output, Parameters result or task result, in UTF-8 bytes. */
   largestPayloadBytes = 0;
 
-  constructor(private readonly options: ExecutionHistoryOptions) {}
+  constructor(private readonly options: ExecutionHistoryOptions) {
+    this.events = [...(options.prior ?? [])];
+  }
 
   /** Appends a history event, or fails the execution when the history is full. */
   emit(type: HistoryEventType, details: Record<string, unknown> = {}): void {

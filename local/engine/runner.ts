@@ -110,6 +110,25 @@ export interface RunOptions {
   readonly executionArn?: string;
   /** The IAM role the execution runs as (`$$.Execution.RoleArn`). */
   readonly roleArn?: string;
+  /** This run is a redrive of an execution that ended unsuccessfully (RedriveExecution): see `RedriveRun`. */
+  readonly redrive?: RedriveRun;
+}
+
+/**
+ * A redrive: the execution goes on from where its last attempt stopped, with the same ARN, name, input and start
+ * time (Step Functions Developer Guide, redrive-executions.html). The run starts at the state to rerun (a machine
+ * from `LocalStateMachine.resumingAt`) with the input that state was entered with, appends its events to the
+ * earlier history (first `ExecutionRedriven`, with the redrive count), and counts its machine timeout from the
+ * redrive ("the state machine level timeout, if defined, is reset to 0"). Retry counts start again at 0 ("Retry
+ * behavior of redriven executions").
+ */
+export interface RedriveRun {
+  /** The history of the earlier attempts. */
+  readonly history: readonly HistoryEvent[];
+  /** How many times the execution has been redriven, this redrive included (1 for the first). */
+  readonly redriveCount: number;
+  /** The execution's first start, epoch ms (`$$.Execution.StartTime` does not change). */
+  readonly startMs: number;
 }
 
 /** One event of aws-local-stepfunctions' execution log (the library does not export the type). */
@@ -134,10 +153,17 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class LocalStateMachine {
   private readonly machine: StateMachine;
   private readonly states: Map<string, AslState>;
+  /** The machines that start at a given top-level state, for redrives (built once each). */
+  private readonly resuming = new Map<string, LocalStateMachine>();
 
+  /**
+   * @param validated - the definition is one already validated, started at another state (`resumingAt`): the
+   *   library's own validation would refuse it, since the states before the new StartAt are unreachable from it.
+   */
   constructor(
     readonly arn: string,
     readonly definition: AslDefinition,
+    validated = false,
   ) {
     this.states = allStates(definition);
     const refused = [...this.states].flatMap(([name, state]) => errorMatcherProblems(name, state));
@@ -152,12 +178,29 @@ export class LocalStateMachine {
       }
     }
     this.machine = new StateMachine(definition as unknown as StateMachineDefinition, {
-      validationOptions: { checkArn: false },
+      validationOptions: validated ? { noValidate: true } : { checkArn: false },
     });
   }
 
   get name(): string {
     return this.arn.split(':').pop() as string;
+  }
+
+  /**
+   * The same definition started at the top-level state `stateName`: what a redrive runs. Built once per state (the
+   * library validates a definition when it is built).
+   */
+  resumingAt(stateName: string): LocalStateMachine {
+    if (stateName === this.definition.StartAt) return this;
+    if (!Object.prototype.hasOwnProperty.call(this.definition.States, stateName)) {
+      throw new Error(`resumingAt: "${stateName}" is not a top-level state of ${this.arn}`);
+    }
+    let m = this.resuming.get(stateName);
+    if (!m) {
+      m = new LocalStateMachine(this.arn, { ...this.definition, StartAt: stateName }, true);
+      this.resuming.set(stateName, m);
+    }
+    return m;
   }
 
   /**
@@ -197,7 +240,14 @@ class Execution {
   private readonly dispatcher: TaskDispatcher;
   private readonly callsBefore: number;
   private readonly context: {
-    readonly Execution: { Id: string; Name: string; RoleArn: string; StartTime: string };
+    readonly Execution: {
+      Id: string;
+      Name: string;
+      RoleArn: string;
+      StartTime: string;
+      RedriveCount: number;
+      RedriveTime?: string;
+    };
     readonly Task: { Token: string };
   };
   private readonly roleArn: string;
@@ -239,17 +289,23 @@ class Execution {
       fail: (failure) => this.failExecution(failure),
       onTimeline: options.onTimeline,
       onHistory: options.onHistory,
+      prior: options.redrive?.history,
     });
     this.callsBefore = region.calls.length;
     const token = `${this.executionArn}#${region.random.hex(16)}`;
     this.roleArn = options.roleArn ?? `arn:aws:iam::${region.accountId}:role/local`;
+    const { redrive } = options;
     this.context = {
-      // StartTime: the modeled start, also for the iterations of a Map or Parallel (modeledNestedStartTime).
+      // StartTime: the modeled start, also for the iterations of a Map or Parallel (modeledNestedStartTime); a
+      // redrive keeps the first start. RedriveCount (0 until redriven) and RedriveTime (only once redriven): the
+      // Context object's fields (Step Functions Developer Guide, "Accessing execution data from the Context object").
       Execution: {
         Id: this.executionArn,
         Name: this.name,
         RoleArn: this.roleArn,
-        StartTime: new Date(this.clocks.startMs).toISOString(),
+        StartTime: new Date(redrive?.startMs ?? this.clocks.startMs).toISOString(),
+        RedriveCount: redrive?.redriveCount ?? 0,
+        ...(redrive ? { RedriveTime: new Date(this.clocks.startMs).toISOString() } : {}),
       },
       Task: { Token: token },
     };
@@ -300,15 +356,25 @@ class Execution {
         running.abort();
       };
     }
-    this.history.emit('ExecutionStarted', {
-      executionStartedEventDetails: {
-        input: JSON.stringify(this.input ?? {}),
-        roleArn: this.roleArn,
-        stateMachineArn: this.machine.arn,
-      },
-    });
+    const { redrive } = options;
+    if (redrive) {
+      this.history.emit('ExecutionRedriven', {
+        executionRedrivenEventDetails: { redriveCount: redrive.redriveCount },
+      });
+    } else {
+      this.history.emit('ExecutionStarted', {
+        executionStartedEventDetails: {
+          input: JSON.stringify(this.input ?? {}),
+          roleArn: this.roleArn,
+          stateMachineArn: this.machine.arn,
+        },
+      });
+    }
     this.clocks.clock.advanceSeconds(region.latency['sfn.startExecution']);
-    this.history.log({ kind: 'execution', detail: `started ${this.name}` });
+    this.history.log({
+      kind: 'execution',
+      detail: redrive ? `redriven ${this.name} (redrive ${redrive.redriveCount})` : `started ${this.name}`,
+    });
     return running;
   }
 
@@ -560,7 +626,7 @@ class Execution {
       output,
       error,
       cause,
-      startDate: new Date(this.clocks.startMs).toISOString(),
+      startDate: new Date(this.options.redrive?.startMs ?? this.clocks.startMs).toISOString(),
       stopDate: this.clocks.clock.nowIso(),
       modeledSeconds: Math.round(this.clocks.elapsedSeconds() * 1000) / 1000,
       transitions: this.transitions,

@@ -9,11 +9,12 @@ import {
   type HistoryEvent,
   type LambdaHandler,
   LocalStateMachine,
+  type RedriveRun,
   TaskFailure,
   type TaskTokenBroker,
   type TimelineEntry,
 } from './runner';
-import { StatesRuntimeFailure } from './states-errors';
+import { HISTORY_EVENT_LIMIT, StatesRuntimeFailure } from './states-errors';
 
 /** A state machine the simulated Step Functions service knows. */
 export interface MachineEntry {
@@ -41,6 +42,12 @@ export interface ExecutionRecord {
   readonly control: ExecutionControl;
   /** The execution that started this one through a `states:startExecution` Task, if any. */
   readonly parent?: string;
+  /** How many times RedriveExecution has redriven it (DescribeExecution's `redriveCount`). */
+  redriveCount?: number;
+  /** When it was last redriven, epoch ms (DescribeExecution's `redriveDate`). */
+  redriveDate?: number;
+  /** The client tokens of its successful redrives, newest last: RedriveExecution's idempotency. */
+  redriveTokens?: { token: string; atMs: number; redriveDate: number }[];
 }
 
 interface PendingToken {
@@ -78,6 +85,15 @@ function validName(name: string): boolean {
 
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
+const DAY_MS = 24 * 3600 * 1000;
+/** RedriveExecution: "didn't complete successfully in the last 14 days" (the redrivable period). */
+const REDRIVABLE_PERIOD_MS = 14 * DAY_MS;
+/** A Standard execution's maximum open time, one year (Step Functions service quotas), redrives included. */
+const MAX_OPEN_MS = 365 * DAY_MS;
+/** RedriveExecution's client tokens: the last 10, each for 15 minutes after its first use. */
+const CLIENT_TOKENS_KEPT = 10;
+const CLIENT_TOKEN_VALID_MS = 15 * 60 * 1000;
+
 /**
  * The Step Functions API over the engine: state machines from the template, executions run by
  * `LocalStateMachine`, their history, task tokens, and StartExecution's name idempotency for Standard
@@ -107,6 +123,7 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
       ListExecutions: (i) => this.listExecutions(i),
       GetExecutionHistory: (i) => this.getExecutionHistory(i),
       StopExecution: (i) => this.stopExecution(i),
+      RedriveExecution: (i) => this.redriveExecution(i),
       SendTaskSuccess: (i) => this.sendTaskResult(String(i.taskToken), { output: String(i.output) }),
       SendTaskFailure: (i) =>
         this.sendTaskResult(String(i.taskToken), {
@@ -240,15 +257,29 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
       control: {},
       parent,
     };
-    record.done = m.machine
-      .run(parsed, {
+    record.done = this.runRecord(record, m, m.machine, parsed);
+    this.executions.set(executionArn, record);
+    return record;
+  }
+
+  /** Runs `machine` for the execution `record` (a start, or a redrive from its redrive point). */
+  private runRecord(
+    record: ExecutionRecord,
+    m: MachineEntry,
+    machine: LocalStateMachine,
+    input: unknown,
+    redrive?: RedriveRun,
+  ): Promise<ExecutionResult> {
+    return machine
+      .run(input, {
         region: this.region,
         lambdas: this.options.lambdas,
         broker: this.options.broker === 'live' ? this : this.options.broker,
-        executionName,
-        executionArn,
+        executionName: record.name,
+        executionArn: record.executionArn,
         roleArn: m.roleArn,
         control: record.control,
+        redrive,
         onHistory: (event) => record.history.push(event),
         onTimeline: (entry) => {
           record.timeline.push(entry);
@@ -261,8 +292,6 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
         this.options.onEnd?.(record);
         return result;
       });
-    this.executions.set(executionArn, record);
-    return record;
   }
 
   async waitForExecution(executionArn: string): Promise<ExecutionResult> {
@@ -295,8 +324,7 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
         : {}),
       ...(r?.error !== undefined ? { error: r.error } : {}),
       ...(r?.cause !== undefined ? { cause: r.cause } : {}),
-      redriveCount: 0,
-      redriveStatus: 'NOT_REDRIVABLE',
+      ...this.redriveFields(e),
     };
   }
 
@@ -304,8 +332,10 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
     const machineArn = String(i.stateMachineArn ?? '');
     this.machineOf(machineArn);
     const filter = i.statusFilter === undefined ? undefined : String(i.statusFilter);
+    const redriven = this.redriveFilterOf(i.redriveFilter);
     const all = [...this.executions.values()]
       .filter((e) => e.stateMachineArn === machineArn && (!filter || e.status === filter))
+      .filter((e) => redriven === undefined || (e.redriveCount ?? 0) > 0 === redriven)
       .sort((a, b) => b.startDate - a.startDate);
     const start = i.nextToken === undefined ? 0 : Number(i.nextToken);
     const max = Math.min(1000, Number(i.maxResults ?? 100) || 100);
@@ -318,6 +348,8 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
         status: e.status,
         startDate: seconds(e.startDate),
         stopDate: e.result ? Date.parse(e.result.stopDate) / 1000 : undefined,
+        redriveCount: e.redriveCount ?? 0,
+        ...(e.redriveDate !== undefined ? { redriveDate: seconds(e.redriveDate) } : {}),
       })),
       ...(start + max < all.length ? { nextToken: String(start + max) } : {}),
     };
@@ -350,6 +382,133 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
       }
     }
     return { stopDate: this.region.clock.now() / 1000 };
+  }
+
+  // ── Redrive ─────────────────────────────────────────────────────────────────────────────────────
+  //
+  // Sources: RedriveExecution API reference and the Step Functions Developer Guide, "Restarting state machine
+  // executions with redrive" (redrive-executions.html); DescribeExecution's redriveStatus / redriveStatusReason and
+  // ListExecutions' redriveFilter in the API reference (the installed @aws-sdk/client-sfn models carry the same text).
+
+  /** ListExecutions' `redriveFilter`: REDRIVEN → true, NOT_REDRIVEN → false, absent → undefined. */
+  private redriveFilterOf(value: unknown): boolean | undefined {
+    if (value === undefined) return undefined;
+    if (value === 'REDRIVEN') return true;
+    if (value === 'NOT_REDRIVEN') return false;
+    throw this.error(
+      'ValidationException',
+      `1 validation error detected: Value '${String(value)}' at 'redriveFilter' failed to satisfy constraint: ` +
+        'Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]',
+    );
+  }
+
+  /**
+   * Why RedriveExecution would refuse the execution now (the reasons are DescribeExecution's documented
+   * `redriveStatusReason` values), or undefined when it may be redriven.
+   */
+  notRedrivableReason(e: ExecutionRecord): string | undefined {
+    // "The execution status isn't SUCCEEDED" (and a running execution has nothing to redrive).
+    if (e.status === 'RUNNING' || e.status === 'SUCCEEDED') return `Execution is ${e.status} and cannot be redriven`;
+    const now = this.region.clock.now();
+    // "The workflow execution hasn't exceeded the maximum open time of one year" (Standard: one year, service quotas).
+    if (now - e.startDate > MAX_OPEN_MS) return 'Execution has exceeded the max execution time';
+    // "The execution event history count is less than 24,999 … to accommodate the ExecutionRedriven history event
+    // and at least one other history event."
+    if (e.history.length >= HISTORY_EVENT_LIMIT - 1) return 'Execution history event limit exceeded';
+    // "The workflow execution hasn't exceeded the redrivable period of 14 days … from the day a state machine
+    // completes its execution." Counted here from the stop itself, in modeled time (stricter than from the day).
+    const stopMs = e.result ? Date.parse(e.result.stopDate) : now;
+    if (now - stopMs > REDRIVABLE_PERIOD_MS) return 'Execution redrivable period exceeded';
+    return undefined;
+  }
+
+  /** DescribeExecution's redrive members. */
+  private redriveFields(e: ExecutionRecord) {
+    const reason = this.notRedrivableReason(e);
+    return {
+      redriveCount: e.redriveCount ?? 0,
+      ...(e.redriveDate !== undefined ? { redriveDate: seconds(e.redriveDate) } : {}),
+      redriveStatus: reason === undefined ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+      ...(reason !== undefined ? { redriveStatusReason: reason } : {}),
+    };
+  }
+
+  /**
+   * The top-level state a redrive restarts at, and the input it was entered with: the last top-level state the
+   * execution entered. A state it entered and did not leave is where it failed, was stopped or timed out: a Task is
+   * scheduled again, a Fail state is entered again and fails again, a Choice is evaluated again, a Map or Parallel
+   * runs again (redrive-executions.html, "Redrive behavior of individual states"). The engine reruns a whole inline
+   * Map or Parallel, also the iterations or branches that succeeded, where AWS reruns only those that failed or were
+   * aborted: see docs/redrive.md. State names are unique in a state machine, so a nested state is never mistaken
+   * for a top-level one.
+   */
+  redrivePoint(e: ExecutionRecord): { state: string; input: unknown } {
+    const { definition } = this.machineOf(e.stateMachineArn);
+    const topLevel = new Set(Object.keys((definition.States ?? {}) as Record<string, unknown>));
+    let last: { state: string; input: string } | undefined;
+    for (const ev of e.history) {
+      const entered = ev.stateEnteredEventDetails;
+      if (entered?.name !== undefined && String(ev.type).endsWith('StateEntered') && topLevel.has(entered.name)) {
+        last = { state: entered.name, input: entered.input ?? '{}' };
+      }
+    }
+    // Ended before it entered any state (e.g. stopped at once): the redrive starts at StartAt with the input.
+    if (!last) return { state: String(definition.StartAt), input: JSON.parse(e.input) as unknown };
+    return { state: last.state, input: JSON.parse(last.input) as unknown };
+  }
+
+  private redriveExecution(i: Record<string, unknown>) {
+    if (i.executionArn === undefined) {
+      throw this.error(
+        'ValidationException',
+        "1 validation error detected: Value null at 'executionArn' failed to satisfy constraint: Member must not be null",
+      );
+    }
+    const token = i.clientToken === undefined ? undefined : String(i.clientToken);
+    // The ClientToken shape of the Step Functions API model: 1-64 printable ASCII characters.
+    if (token !== undefined && !/^[!-~]{1,64}$/.test(token)) {
+      throw this.error(
+        'ValidationException',
+        "1 validation error detected: Value at 'clientToken' failed to satisfy constraint: " +
+          'Member must have length between 1 and 64 and match [!-~]+',
+      );
+    }
+    const e = this.executionOf(String(i.executionArn));
+    const now = this.region.clock.now();
+    // "The API will return idempotent responses for the last 10 client tokens used to successfully redrive the
+    // execution. These client tokens are valid for up to 15 minutes after they are first used."
+    const used = token === undefined ? undefined : e.redriveTokens?.find((t) => t.token === token);
+    if (used && now - used.atMs <= CLIENT_TOKEN_VALID_MS) return { redriveDate: seconds(used.redriveDate) };
+    const record = this.redrive(e);
+    if (token !== undefined) {
+      const tokens = [...(record.redriveTokens ?? []), { token, atMs: now, redriveDate: record.redriveDate as number }];
+      record.redriveTokens = tokens.slice(-CLIENT_TOKENS_KEPT);
+    }
+    return { redriveDate: seconds(record.redriveDate) };
+  }
+
+  /**
+   * Redrives an execution that ended unsuccessfully (RedriveExecution): it runs again from its redrive point
+   * (`redrivePoint`), same ARN, name, input and start date, its new events appended to its history. Throws
+   * `ExecutionNotRedrivable` with the reason DescribeExecution gives.
+   */
+  redrive(e: ExecutionRecord): ExecutionRecord {
+    const reason = this.notRedrivableReason(e);
+    if (reason !== undefined) throw this.error('ExecutionNotRedrivable', `${reason}: '${e.executionArn}'`);
+    const m = this.machineOf(e.stateMachineArn);
+    const point = this.redrivePoint(e);
+    const redriveCount = (e.redriveCount ?? 0) + 1;
+    const prior = [...e.history];
+    e.status = 'RUNNING';
+    e.result = undefined;
+    e.redriveCount = redriveCount;
+    e.redriveDate = this.region.clock.now();
+    e.done = this.runRecord(e, m, m.machine.resumingAt(point.state), point.input, {
+      history: prior,
+      redriveCount,
+      startMs: e.startDate,
+    });
+    return e;
   }
 
   // ── Task tokens (live mode) ──────────────────────────────────────────────────────────────────────

@@ -20,7 +20,10 @@ export const LOCK_ATTRIBUTES = {
   owner: 'owner',
   expiresAt: 'leaseExpiresAt',
   state: 'state',
-  /** The owner whose lock the last release removed: lets that owner's retried release find its own release. */
+  /**
+   * The owner whose own release last removed the lock: lets that owner's retried release find its own release. A
+   * cleanup's release of an ended owner's lock removes it (see `releaseLock`).
+   */
   lastOwner: 'lastOwner',
 } as const;
 
@@ -100,7 +103,11 @@ export function releaseLock(scope: Construct, id: string, props: ReleaseProps): 
   return updateItem(scope, id, {
     table: props.table,
     key: props.key,
-    update: `SET ${[...props.set, '#lastOwner = :me'].join(', ')} REMOVE #owner, #expiresAt`,
+    // A cleanup's release removes `lastOwner`: the lock was taken from its owner, not given up by it, so a later
+    // release by that owner (a redrive of the ended execution, docs/redrive.md) fails instead of finding "its own".
+    update: own
+      ? `SET ${[...props.set, '#lastOwner = :me'].join(', ')} REMOVE #owner, #expiresAt`
+      : `${props.set.length > 0 ? `SET ${props.set.join(', ')} ` : ''}REMOVE #owner, #expiresAt, #lastOwner`,
     condition: own ? `(${held}) OR (attribute_not_exists(#owner) AND #lastOwner = :me)` : held,
     names: { ...baseNames, '#lastOwner': LOCK_ATTRIBUTES.lastOwner, ...props.names },
     values: { ':me': stringAt(props.ownerPath ?? '$$.Execution.Id'), ...props.values },
