@@ -131,7 +131,8 @@ export function scheduleExpressionProblems(expression: string): string[] {
     const m = /^(\d+) (minute|minutes|hour|hours|day|days)$/.exec(rate[1]);
     if (!m || Number(m[1]) < 1) return [`is not ${RATE_FORM} (a positive whole value)`];
     const singular = !m[2].endsWith('s');
-    if (Number(m[1]) === 1 && !singular) return [`a value of 1 takes the singular unit: "rate(1 ${m[2].slice(0, -1)})"`];
+    if (Number(m[1]) === 1 && !singular)
+      return [`a value of 1 takes the singular unit: "rate(1 ${m[2].slice(0, -1)})"`];
     if (Number(m[1]) > 1 && singular) return [`a value above 1 takes the plural unit: "rate(${m[1]} ${m[2]}s)"`];
     return [];
   }

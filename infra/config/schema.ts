@@ -417,9 +417,7 @@ export const configSchema = z
       m.dr?.subnets.forEach((n, j) =>
         inRegion([...at, 'dr', 'subnets', j, 'availabilityZone'], n.availabilityZone, c.drRegion, 'drRegion'),
       );
-      m.dr?.targetGroupArns.forEach((a, j) =>
-        inRegion([...at, 'dr', 'targetGroupArns', j], a, c.drRegion, 'drRegion'),
-      );
+      m.dr?.targetGroupArns.forEach((a, j) => inRegion([...at, 'dr', 'targetGroupArns', j], a, c.drRegion, 'drRegion'));
     });
     c.snapshotBackup?.policies.forEach((p, i) => {
       if (p.copy?.region === c.primaryRegion) {
