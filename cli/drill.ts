@@ -108,8 +108,8 @@ function wrapPath(file: string, width: number): string[] {
 export function formatSummaryHeader(base: string, columns = SUMMARY_COLUMNS): string {
   const width = Math.min(columns, SUMMARY_COLUMNS);
   const cells = COLUMNS.map((c) => (c.right ? c.title.padStart(c.width) : c.title.padEnd(c.width))).join('  ');
-  const scenario = base ? `scenario (in ${base}/)` : 'scenario';
-  return [`${cells}  ${scenario}`.slice(0, width).trimEnd(), '-'.repeat(width)].join('\n');
+  const where = base ? wrapPath(`Scenario files in ${base}/:`, width) : [];
+  return [...where, `${cells}  scenario`, '-'.repeat(width)].join('\n');
 }
 
 /**

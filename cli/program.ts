@@ -446,11 +446,11 @@ function createProgram(io: CliIo, exit: (code: number) => void): Command {
       'Serve the synthesized workflows on 127.0.0.1 (Step Functions JSON protocol) over the simulated region',
     )
     .option('--port <port>', 'port (0: any free port)', nonNegative, 8083)
-    .option('--config <file>', 'app configuration', DEFAULT_CONFIG)
+    .option('--config <file>', `app configuration (default: ${DEFAULT_CONFIG})`)
     .option('--site <site>', "primary or dr (default: the scenario's site, else primary)")
     .option('--scenario <file>', 'start from a scenario: its configuration, environment, latency and faults')
     .option('--time-scale <n>', 'modeled seconds per wall-clock second (> 0)', Number, 1)
-    .action(async (opts: { port: number; config: string; site?: string; scenario?: string; timeScale: number }) => {
+    .action(async (opts: { port: number; config?: string; site?: string; scenario?: string; timeScale: number }) => {
       const checked = validateServeOptions(opts);
       const { endpoint, machines } = await serve(checked);
       io.onServe?.(endpoint);

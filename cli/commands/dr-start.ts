@@ -205,7 +205,7 @@ export async function awaitDecisionPoint(
   const now = options.now ?? Date.now;
   const deadline = now() + options.maxWaitMs;
   const events: Awaited<ReturnType<typeof historySince>> = [];
-  for (;;) {
+  for (let poll = 0; ; poll++) {
     const d = await client.send(new DescribeExecutionCommand({ executionArn }));
     const status = d.status ?? 'UNKNOWN';
     if (status !== 'RUNNING') {
@@ -217,6 +217,7 @@ export async function awaitDecisionPoint(
     const pending = pendingApproval(events);
     if (pending) return { status, waitingFor: pending.state };
     if (now() >= deadline) return { status };
-    await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
+    // 0.1 s, 0.2 s, 0.4 s, … up to 1 s: a quick answer comes quickly, a long preflight costs one call a second.
+    await new Promise((r) => setTimeout(r, options.pollMs ?? Math.min(1000, 100 * 2 ** poll)));
   }
 }
