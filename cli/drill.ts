@@ -1,8 +1,31 @@
+import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { type DrillResult, drill } from '../local/drill';
 import { loadScenario, ScenarioError } from '../local/scenario/load';
 import type { Scenario } from '../local/scenario/schema';
 import { synthesize } from './template';
+
+/**
+ * The scenario files the arguments name: a file as given, a folder as every `.json` file below it (subfolders
+ * included), in path order. A path that does not exist is kept, so that the drill reports it.
+ */
+export function scenarioFiles(args: readonly string[]): string[] {
+  const below = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .flatMap((e) =>
+        e.isDirectory() ? below(path.join(dir, e.name)) : e.name.endsWith('.json') ? [path.join(dir, e.name)] : [],
+      );
+  return args.flatMap((arg) => {
+    let isDir = false;
+    try {
+      isDir = statSync(arg).isDirectory();
+    } catch {
+      // not there: drilled, and reported as unreadable
+    }
+    return isDir ? below(arg) : [arg];
+  });
+}
 
 /** Loads a scenario file, synthesizes its configuration's app and drills it. */
 export async function drillFile(file: string, seed?: number): Promise<DrillResult> {

@@ -37,6 +37,7 @@ import {
   formatSummaryLine,
   formatTimeline,
   formatTotals,
+  scenarioFiles,
 } from './drill';
 import { EXIT, UsageError } from './exit';
 import { workflowDiagram, writeDiagram } from './graph';
@@ -136,12 +137,16 @@ function createProgram(io: CliIo, exit: (code: number) => void): Command {
   program
     .command('drill')
     .description('Run scenario files against the synthesized workflows on the embedded simulated region')
-    .argument('<scenario...>', 'scenario JSON files (see docs/scenarios.md)')
+    .argument('<scenario...>', 'scenario JSON files, or folders: every .json file below them (docs/scenarios.md)')
     .option('--json', 'print the result as JSON: an object for one file, an array for several')
     .option('--seed <n>', 'override the scenario seed', nonNegative)
     .option('--quiet', 'print only a summary line per scenario, as each finishes')
-    .action(async (files: string[], opts: { json?: boolean; seed?: number; quiet?: boolean }) => {
+    .action(async (args: string[], opts: { json?: boolean; seed?: number; quiet?: boolean }) => {
       const started = Date.now();
+      const files = scenarioFiles(args);
+      if (files.length === 0) throw new UsageError(`no scenario files (*.json) in ${args.join(', ')}`);
+      // An object for one file named as such; an array for several, or for a folder (whatever it holds).
+      const single = files.length === 1 && args.length === 1 && files[0] === args[0];
       const outcomes: DrillOutcome[] = [];
       const base = commonFolder(files);
       const summary = !opts.json && (opts.quiet || files.length > 1);
@@ -166,7 +171,7 @@ function createProgram(io: CliIo, exit: (code: number) => void): Command {
         const out = outcomes.map(({ file, result, error, problems }) =>
           result ? { file, ...result } : { file, ok: false, error, problems },
         );
-        print(JSON.stringify(files.length === 1 ? out[0] : out, null, 2));
+        print(JSON.stringify(single ? out[0] : out, null, 2));
       } else if (summary) {
         if (!opts.quiet) {
           print(formatSummaryHeader(base, io.columns));
