@@ -59,7 +59,15 @@ export interface CliIo {
   readonly invokedAs?: string;
   /** Called with the endpoint `local serve` started (a test closes it). */
   readonly onServe?: (endpoint: LocalEndpoint) => void;
+  /**
+   * For a command (its path, e.g. "dr start"), whether to only check the command line (the command and its options
+   * and arguments parse) and run nothing: exit code 0 when it parses. The docs test checks long-running commands so.
+   */
+  readonly checkOnly?: (command: string) => boolean;
 }
+
+/** Thrown before an action that `CliIo.checkOnly` asked not to run. */
+class CheckedOnly extends Error {}
 
 /** How a command line ended: its exit code and, for a usage error, what kind (Commander's code or our error's name). */
 export interface CliOutcome {
@@ -132,7 +140,12 @@ function createProgram(io: CliIo, exit: (code: number) => void): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     // A bad option or argument is a usage error: exit code 2 (Commander's own default is 1, which means "failed").
     // Set before the commands are added, so that each inherits it; help and --version still exit 0.
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, action) => {
+      const names: string[] = [];
+      for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
+      if (io.checkOnly?.(names.join(' '))) throw new CheckedOnly();
+    });
 
   program
     .command('drill')
@@ -491,6 +504,7 @@ export async function runCliOutcome(argv: readonly string[], io: CliIo): Promise
     await program.parseAsync([...argv], { from: 'user' });
     return { exitCode };
   } catch (e) {
+    if (e instanceof CheckedOnly) return { exitCode: EXIT.ok };
     if (e instanceof CommanderError && !(e instanceof InvalidArgumentError)) {
       // Commander has printed its message (and the help) already.
       return e.exitCode === 0 ? { exitCode: EXIT.ok } : { exitCode: EXIT.usage, usage: e.code };
