@@ -92,7 +92,11 @@ function itemProblem(field: CronField, item: string): string | undefined {
 
 /** Every problem of a cron expression's fields, in words. */
 function cronProblems(fields: readonly string[]): string[] {
-  if (fields.length !== 6) return [`has ${fields.length} field(s); a cron expression has six: ${CRON_FORM}`];
+  if (fields.length !== 6) {
+    return [
+      `must be an EventBridge Scheduler expression: a cron expression has six fields (this one ${fields.length}): ${CRON_FORM}`,
+    ];
+  }
   const problems: string[] = [];
   CRON_FIELDS.forEach((field, i) => {
     const text = fields[i];

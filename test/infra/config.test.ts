@@ -178,7 +178,7 @@ describe('configuration', () => {
     it.each([
       ['cron(0 2 * * * *)', 'exactly one of them must be "?"'],
       ['cron(0 2 ? * ? *)', 'exactly one of them must be "?"'],
-      ['cron(0 2 * * ?)', 'has 5 field(s); a cron expression has six'],
+      ['cron(0 2 * * ?)', 'a cron expression has six fields (this one 5)'],
       ['cron(60 2 * * ? *)', '"60" is not a minutes value (0-59)'],
       ['cron(0 24 * * ? *)', '"24" is not a hours value (0-23)'],
       ['cron(0 2 * 13 ? *)', '"13" is not a month value (1-12 or JAN-DEC)'],
