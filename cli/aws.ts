@@ -11,12 +11,23 @@ export interface AwsOptions {
 
 const isLoopback = (url: string) => /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\/?$/.test(url);
 
-/** Client settings from the options and the standard AWS chain; a local endpoint needs no real credentials. */
-function clientConfig(opts: AwsOptions) {
+/** The Region an ARN names (`arn:aws:states:eu-central-1:…` → `eu-central-1`), if it names one. */
+export function regionOfArn(arn: string | undefined): string | undefined {
+  const region = arn?.startsWith('arn:') ? arn.split(':')[3] : undefined;
+  return region ? region : undefined;
+}
+
+/**
+ * Client settings from the options and the standard AWS chain; a local endpoint needs no real credentials. The
+ * Region: `--region`, else the Region of the ARN the command acts on (an execution lives in its ARN's Region), else
+ * the standard chain (AWS_REGION, the profile).
+ */
+function clientConfig(opts: AwsOptions, arn?: string) {
   const local = opts.endpoint !== undefined && isLoopback(opts.endpoint);
   const hasEnvCredentials = !!process.env.AWS_ACCESS_KEY_ID;
+  const region = opts.region ?? regionOfArn(arn);
   return {
-    ...(opts.region ? { region: opts.region } : local && !process.env.AWS_REGION ? { region: 'us-east-1' } : {}),
+    ...(region ? { region } : local && !process.env.AWS_REGION ? { region: 'us-east-1' } : {}),
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     ...(local && !hasEnvCredentials && !opts.profile
@@ -26,12 +37,13 @@ function clientConfig(opts: AwsOptions) {
   };
 }
 
-export function sfnClient(opts: AwsOptions): SFNClient {
-  return new SFNClient(clientConfig(opts));
+/** A Step Functions client; `arn` (an execution or state machine) gives the Region when no --region is given. */
+export function sfnClient(opts: AwsOptions, arn?: string): SFNClient {
+  return new SFNClient(clientConfig(opts, arn));
 }
 
-export function cloudFormationClient(opts: AwsOptions): CloudFormationClient {
-  return new CloudFormationClient(clientConfig(opts));
+export function cloudFormationClient(opts: AwsOptions, arn?: string): CloudFormationClient {
+  return new CloudFormationClient(clientConfig(opts, arn));
 }
 
 /** One sentence for what went wrong talking to AWS, instead of a stack trace. */

@@ -2,13 +2,9 @@ import { type HistoryEvent, SendTaskFailureCommand, SendTaskSuccessCommand, type
 import { isVisibleName, MAX_APPROVER_CHARACTERS } from '../../tasks/dr-preflight/approval';
 import { fullHistory } from './watch';
 
-/** A command line that cannot run as given (exit code 2); the message says what to pass. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { UsageError } from '../exit';
+
+export { UsageError };
 
 /**
  * Who approves or rejects: `--by`, which must name a person visibly. Never defaulted from $USER or "operator": the

@@ -13,6 +13,8 @@ import { readJsonFile } from '../../lib/json-file';
 import { type DrPromotionRequest, drPromotionRequestSchema } from '../../workflows/dr-promotion/input';
 import { STATE_MACHINE_OUTPUT_SUFFIX } from '../../workflows/base/ha-state-machine';
 import { type AwsOptions, cloudFormationClient } from '../aws';
+import { pendingApproval } from './approve';
+import { historySince } from './watch';
 
 /** The stack output naming the DR promotion state machine. */
 export const DR_PROMOTION_OUTPUT = `DrPromotion${STATE_MACHINE_OUTPUT_SUFFIX}`;
@@ -137,6 +139,9 @@ export interface DrStarted {
   readonly started: boolean;
   /** The execution's status when it already existed. */
   readonly status?: string;
+  /** Why an execution that already existed did not succeed (DescribeExecution's error and cause). */
+  readonly error?: string;
+  readonly cause?: string;
   readonly consoleUrl: string;
 }
 
@@ -154,7 +159,14 @@ export async function startDrPromotion(
   const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   const existing = async (): Promise<DrStarted> => {
     const found = await client.send(new DescribeExecutionCommand({ executionArn }));
-    return { executionArn, started: false, status: found.status, consoleUrl: consoleLink(executionArn) };
+    return {
+      executionArn,
+      started: false,
+      status: found.status,
+      ...(found.error ? { error: found.error } : {}),
+      ...(found.cause ? { cause: found.cause } : {}),
+      consoleUrl: consoleLink(executionArn),
+    };
   };
   try {
     return await existing();
@@ -167,5 +179,45 @@ export async function startDrPromotion(
   } catch (e) {
     if (!(e instanceof ExecutionAlreadyExists)) throw e;
     return existing();
+  }
+}
+
+/** Where a DR promotion stands once the workflow has checked the request (or the wait is over). */
+export interface DrDecisionPoint {
+  /** RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED. */
+  readonly status: string;
+  /** The approval task it waits on (it passed validation and preflight). */
+  readonly waitingFor?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/**
+ * Waits until the workflow has validated the request against the deployed configuration and run its preflight: until
+ * the execution waits for its approval, or has ended (an invalid mirror set or member ends it FAILED with
+ * `InvalidInput` and every problem in the cause). Bounded by `maxWaitMs`: then it reports RUNNING.
+ */
+export async function awaitDecisionPoint(
+  client: SFNClient,
+  executionArn: string,
+  options: { readonly pollMs?: number; readonly maxWaitMs: number; readonly now?: () => number },
+): Promise<DrDecisionPoint> {
+  const now = options.now ?? Date.now;
+  const deadline = now() + options.maxWaitMs;
+  const events: Awaited<ReturnType<typeof historySince>> = [];
+  for (let poll = 0; ; poll++) {
+    const d = await client.send(new DescribeExecutionCommand({ executionArn }));
+    const status = d.status ?? 'UNKNOWN';
+    if (status !== 'RUNNING') {
+      return { status, ...(d.error ? { error: d.error } : {}), ...(d.cause ? { cause: d.cause } : {}) };
+    }
+    // With the execution data: the approval task's parameters carry its token (pendingApproval reads it).
+    const after = events.at(-1)?.id ?? 0;
+    events.push(...(await historySince(client, executionArn, after, { includeExecutionData: true })));
+    const pending = pendingApproval(events);
+    if (pending) return { status, waitingFor: pending.state };
+    if (now() >= deadline) return { status };
+    // 0.1 s, 0.2 s, 0.4 s, … up to 1 s: a quick answer comes quickly, a long preflight costs one call a second.
+    await new Promise((r) => setTimeout(r, options.pollMs ?? Math.min(1000, 100 * 2 ** poll)));
   }
 }

@@ -364,7 +364,7 @@ export async function redriveCommand(
   executionArn: string,
   opts: { json?: boolean },
   print: (line: string) => void = (line) => console.log(line),
-): Promise<void> {
+): Promise<boolean> {
   let outcome: RedriveOutcome;
   try {
     outcome = await redrive(client, executionArn);
@@ -389,5 +389,5 @@ export async function redriveCommand(
         )
       : formatRedrive(executionArn, outcome),
   );
-  process.exitCode = verdict.redrivable ? 0 : 1;
+  return verdict.redrivable;
 }

@@ -54,36 +54,95 @@ export function describeEvent(
 }
 
 /**
+ * The events after `afterId`, oldest first, read newest-first (`reverseOrder`) and only as far back as needed: a
+ * watch reads each event once, not the whole history every second. (GetExecutionHistory returns no `nextToken` on
+ * its last page, so a forward read cannot resume where it stopped; events carry increasing `id`s. API reference:
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html: `reverseOrder`,
+ * `nextToken`, `maxResults` up to 1000, `includeExecutionData`.)
+ */
+export async function historySince(
+  client: SFNClient,
+  executionArn: string,
+  afterId: number,
+  options: { readonly includeExecutionData?: boolean; readonly pageSize?: number } = {},
+): Promise<HistoryEvent[]> {
+  const fresh: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        reverseOrder: true,
+        maxResults: options.pageSize ?? 100,
+        includeExecutionData: options.includeExecutionData ?? false,
+        nextToken,
+      }),
+    );
+    for (const event of page.events ?? []) {
+      if ((event.id ?? 0) <= afterId) return fresh.reverse();
+      fresh.push(event);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return fresh.reverse();
+}
+
+/** How a watched execution ended (or stood when the watch stopped waiting). */
+export interface WatchResult {
+  readonly executionArn: string;
+  readonly status: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly startDate?: string;
+  readonly stopDate?: string;
+  readonly durationSeconds?: number;
+}
+
+/**
  * Follows an execution's history live: a line per state with elapsed time, a spinner for the running one,
  * and at the end the status with the error and cause. Returns the final status.
  */
 export async function watchExecution(client: SFNClient, executionArn: string, opts: WatchOptions): Promise<string> {
+  return (await watch(client, executionArn, opts)).status;
+}
+
+/** `watchExecution`, returning the whole result (status, error, cause, times). */
+export async function watch(client: SFNClient, executionArn: string, opts: WatchOptions): Promise<WatchResult> {
   const interval = opts.intervalMs ?? 1000;
   const started = Date.now();
   const entered = new Map<string, Date>();
-  let shown = 0;
+  let lastId = 0;
   let frame = 0;
   let running: string | undefined;
   for (;;) {
     const described = await client.send(new DescribeExecutionCommand({ executionArn }));
-    const events = await fullHistory(client, executionArn);
+    const events = await historySince(client, executionArn, lastId);
     if (opts.spinner) opts.write('\r\x1b[K');
-    for (const event of events.slice(shown)) {
+    for (const event of events) {
+      lastId = Math.max(lastId, event.id ?? 0);
       const line = describeEvent(event, described.startDate, entered);
       if (line) opts.write(`${line}\n`);
       const type = event.type ?? '';
       if (type.endsWith('StateEntered')) running = event.stateEnteredEventDetails?.name;
       if (type.endsWith('StateExited')) running = undefined;
     }
-    shown = events.length;
     const status = described.status ?? 'UNKNOWN';
+    const result: WatchResult = {
+      executionArn,
+      status,
+      ...(described.error ? { error: described.error } : {}),
+      ...(described.cause ? { cause: described.cause } : {}),
+      startDate: described.startDate?.toISOString(),
+      stopDate: described.stopDate?.toISOString(),
+      ...(described.stopDate ? { durationSeconds: secondsBetween(described.startDate, described.stopDate) } : {}),
+    };
     if (status !== 'RUNNING' && status !== 'PENDING_REDRIVE') {
       const took = secondsBetween(described.startDate, described.stopDate);
       opts.write(`${status} after ${took.toFixed(1)} s${described.error ? `: ${described.error}` : ''}\n`);
       if (described.cause) opts.write(`cause: ${described.cause}\n`);
-      return status;
+      return result;
     }
-    if (opts.maxWaitMs !== undefined && Date.now() - started > opts.maxWaitMs) return status;
+    if (opts.maxWaitMs !== undefined && Date.now() - started > opts.maxWaitMs) return result;
     if (opts.spinner && running) {
       const since = secondsBetween(entered.get(running), new Date());
       opts.write(`${FRAMES[frame++ % FRAMES.length]} ${running} ${since.toFixed(0)} s`);

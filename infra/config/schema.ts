@@ -1,17 +1,22 @@
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { availabilityZone, configId, subnetId, targetGroupArn, vpcId } from '../../contracts/aws-ids';
 import { recoveryGroupSchema } from '../../contracts/recovery-group';
 import { RECOVERY_GROUP_TAG } from '../../contracts/tags';
 import { DEFAULT_STATUS_PATH, DEFAULT_STATUS_PORT } from '../../workflows/mirror-failover/input';
+import { scheduleExpressionProblems } from './schedule-expression';
 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy `retentionInDays`). */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/** The Regions aws-cdk-lib knows (its region-info facts): a name outside them is a typo or a Region CDK cannot target. */
+const KNOWN_REGIONS: ReadonlySet<string> = new Set(RegionInfo.regions.map((r) => r.name));
+
 const region = z
   .string()
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS Region code such as "us-east-1"');
+  .refine((r) => KNOWN_REGIONS.has(r), 'must be an AWS Region name such as "eu-west-1" (one aws-cdk-lib knows)');
 
 const account = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
 
@@ -24,18 +29,30 @@ const executablePath = z
   .string()
   .regex(/^\/[A-Za-z0-9._/-]{1,255}$/, 'must be an absolute path without spaces, quotes or shell characters');
 
-/** Reports each field that the chosen preset or method needs but lacks, or does not use but has. */
-function requireFor<T extends object>(
-  value: T,
-  ctx: z.RefinementCtx,
-  choice: string,
-  fields: Partial<Record<keyof T & string, boolean>>,
-): void {
-  for (const [field, required] of Object.entries(fields) as [keyof T & string, boolean][]) {
-    const present = value[field] !== undefined;
-    if (required && !present) ctx.addIssue({ code: 'custom', path: [field], message: `is required with ${choice}` });
-    if (!required && present) ctx.addIssue({ code: 'custom', path: [field], message: `is not used with ${choice}` });
-  }
+/**
+ * An object whose field `key` chooses how something is done (an IRIS preset, or the operator's commands): each choice
+ * needs its own optional fields (`needs`), and the fields of the other choices must be absent. Reports each field the
+ * choice needs but lacks (`is required with preset "iris"`), or does not use but has (`is not used with …`).
+ */
+function chosenBy<T extends z.ZodRawShape, K extends keyof T & string>(
+  key: K,
+  needs: Readonly<Record<string, readonly (keyof T & string)[]>>,
+  shape: T,
+) {
+  const fields = [...new Set(Object.values(needs).flat())];
+  return z
+    .object(shape)
+    .strict()
+    .superRefine((value, ctx) => {
+      const values = value as Record<string, unknown>;
+      const choice = String(values[key]);
+      for (const field of fields) {
+        const required = needs[choice]?.includes(field) ?? false;
+        const present = values[field] !== undefined;
+        const message = `is ${required ? 'required' : 'not used'} with ${key} "${choice}"`;
+        if (required !== present) ctx.addIssue({ code: 'custom', path: [field], message });
+      }
+    });
 }
 
 export const instanceRecoverySchema = z
@@ -105,8 +122,10 @@ export const drSiteSchema = z
       .string()
       .regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id such as "sg-0123456789abcdef0"'),
     /** How the DR member is promoted. */
-    promotion: z
-      .object({
+    promotion: chosenBy(
+      'preset',
+      { iris: ['instanceName'], command: ['promoteCommand', 'queryCommand'] },
+      {
         preset: z.enum(['iris', 'command']),
         /** `iris`: the IRIS instance name. */
         instanceName: irisInstanceName.optional(),
@@ -116,15 +135,8 @@ export const drSiteSchema = z
         queryCommand: executablePath.optional(),
         /** How long the promotion command may run. */
         timeoutSeconds: z.number().int().min(30).max(3600).default(600),
-      })
-      .strict()
-      .superRefine((p, ctx) => {
-        requireFor(p, ctx, `preset "${p.preset}"`, {
-          instanceName: p.preset === 'iris',
-          promoteCommand: p.preset === 'command',
-          queryCommand: p.preset === 'command',
-        });
-      }),
+      },
+    ),
     /** Seconds to wait for the promoted member to answer SUCCESS on its status page. */
     verifyTimeoutSeconds: z.number().int().min(30).max(1800).default(300),
     /** The longest approval wait a request may ask for (minutes). */
@@ -236,13 +248,13 @@ export const backupPolicySchema = z
     /** When it runs (EventBridge Scheduler). */
     schedule: z
       .object({
-        /** `cron(minutes hours day-of-month month day-of-week year)` or `rate(<n> minute(s)|hour(s)|day(s))`. */
-        expression: z
-          .string()
-          .regex(
-            /^(cron\(\S+ \S+ \S+ \S+ \S+ \S+\)|rate\((1 (minute|hour|day)|[1-9]\d* (minutes|hours|days))\))$/,
-            'must be an EventBridge Scheduler expression: "cron(0 2 * * ? *)" (six fields) or "rate(12 hours)"',
-          ),
+        /**
+         * `cron(minutes hours day-of-month month day-of-week year)` or `rate(<n> minute(s)|hour(s)|day(s))`, checked
+         * field by field as EventBridge Scheduler checks them (./schedule-expression.ts).
+         */
+        expression: z.string().superRefine((expression, ctx) => {
+          for (const message of scheduleExpressionProblems(expression)) ctx.addIssue({ code: 'custom', message });
+        }),
         /** IANA time zone of a cron expression. */
         timeZone: z
           .string()
@@ -264,8 +276,10 @@ export const backupPolicySchema = z
     /** Which volumes of each instance. */
     volumes: z.enum(['all', 'exclude-boot']).default('all'),
     /** How the database is made consistent before the snapshot. */
-    consistency: z
-      .object({
+    consistency: chosenBy(
+      'method',
+      { iris: ['instanceName'], command: ['freezeCommand', 'thawCommand'], none: [] },
+      {
         method: z.enum(['iris', 'command', 'none']),
         /** `iris`: the IRIS instance name. */
         instanceName: irisInstanceName.optional(),
@@ -274,15 +288,8 @@ export const backupPolicySchema = z
         thawCommand: executablePath.optional(),
         /** How long the freeze command may take. */
         freezeTimeoutSeconds: z.number().int().min(5).max(900).default(60),
-      })
-      .strict()
-      .superRefine((c, ctx) => {
-        requireFor(c, ctx, `method "${c.method}"`, {
-          instanceName: c.method === 'iris',
-          freezeCommand: c.method === 'command',
-          thawCommand: c.method === 'command',
-        });
-      }),
+      },
+    ),
     /** A failed freeze fails the backup, or yields a set tagged crash-consistent. */
     onFreezeFailure: z.enum(['fail', 'crash-consistent']).default('fail'),
     /** Retention in the primary region. */
@@ -384,6 +391,34 @@ export const configSchema = z
         message: `must differ from primaryRegion ("${c.primaryRegion}"): the DR stack has to survive the primary region`,
       });
     }
+    // Availability Zones and ARNs name their Region: one of another Region than its stack's cannot work there.
+    const inRegion = (path: (string | number)[], found: string, stackRegion: string | undefined, stack: string) => {
+      const region = found.startsWith('arn:') ? found.split(':')[3] : found.replace(/[a-z]$/, '');
+      if (stackRegion !== undefined && region !== stackRegion) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `must be in ${stack} ("${stackRegion}"), where its stack is deployed; it is in "${region}"`,
+        });
+      }
+    };
+    c.instanceRecovery?.groups.forEach((g, i) => {
+      const at = ['instanceRecovery', 'groups', i];
+      g.impairedZones.forEach((z, j) => inRegion([...at, 'impairedZones', j], z, c.primaryRegion, 'primaryRegion'));
+      g.targetGroupArns.forEach((a, j) => inRegion([...at, 'targetGroupArns', j], a, c.primaryRegion, 'primaryRegion'));
+    });
+    c.mirrorSets?.forEach((m, i) => {
+      const at = ['mirrorSets', i];
+      m.probeSubnets.forEach((n, j) =>
+        inRegion([...at, 'probeSubnets', j, 'availabilityZone'], n.availabilityZone, c.primaryRegion, 'primaryRegion'),
+      );
+      m.targetGroupArns.forEach((a, j) => inRegion([...at, 'targetGroupArns', j], a, c.primaryRegion, 'primaryRegion'));
+      if (m.loadBalancerArn) inRegion([...at, 'loadBalancerArn'], m.loadBalancerArn, c.primaryRegion, 'primaryRegion');
+      m.dr?.subnets.forEach((n, j) =>
+        inRegion([...at, 'dr', 'subnets', j, 'availabilityZone'], n.availabilityZone, c.drRegion, 'drRegion'),
+      );
+      m.dr?.targetGroupArns.forEach((a, j) => inRegion([...at, 'dr', 'targetGroupArns', j], a, c.drRegion, 'drRegion'));
+    });
     c.snapshotBackup?.policies.forEach((p, i) => {
       if (p.copy?.region === c.primaryRegion) {
         ctx.addIssue({

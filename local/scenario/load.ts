@@ -1,22 +1,19 @@
-import { describeIssues } from '../../lib/issues';
+import { InputFileError, validate } from '../../lib/input-file';
 import { readJsonFile } from '../../lib/json-file';
 import { type Scenario, scenarioSchema } from './schema';
 
 /** A scenario file that cannot be run; the message names the file and every problem's JSON path. */
-export class ScenarioError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`Invalid scenario ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+export class ScenarioError extends InputFileError {
+  constructor(file: string, problems: readonly string[]) {
+    super('scenario', file, problems);
     this.name = 'ScenarioError';
   }
 }
 
 export function parseScenario(data: unknown, file = '<inline>'): Scenario {
-  const result = scenarioSchema.safeParse(data);
-  if (!result.success) throw new ScenarioError(file, describeIssues(data, result.error.issues));
-  return result.data;
+  const checked = validate(scenarioSchema, data);
+  if ('problems' in checked) throw new ScenarioError(file, checked.problems);
+  return checked.data;
 }
 
 /**

@@ -15,7 +15,9 @@ describe('ha-workflows drill', () => {
     const text = formatTimeline(result);
     expect(text).toMatch(/Take the group lock: dynamodb:UpdateItem/);
     expect(text).toMatch(/RESULT: ok$/);
-    expect(formatSummary([{ file: EXAMPLE, result }])).toMatch(/instance-recovery\s+SUCCEEDED/);
+    expect(formatSummary([{ file: EXAMPLE, result }])).toMatch(
+      /\nok\s+SUCCEEDED\s+[\d.]+ s\s+\d+\s+\d+\s+\d+\s+instance-recovery\.json\n/,
+    );
   });
 
   it('gives the same modeled result for the same seed', async () => {
@@ -25,7 +27,7 @@ describe('ha-workflows drill', () => {
     expect(b.timeline.map((e) => [e.at, e.state, e.detail])).toEqual(a.timeline.map((e) => [e.at, e.state, e.detail]));
   });
 
-  it('exits non-zero and prints file, path and reason for an invalid scenario, running nothing', () => {
+  it('exits 2 (an input error) and prints file, path and reason for an invalid scenario, running nothing', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'drill-'));
     const file = path.join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ name: 'bad', workflow: 'instance-recovery', triggers: [] }));
@@ -45,7 +47,7 @@ describe('ha-workflows drill', () => {
       status = err.status;
       stderr = err.stderr.toString();
     }
-    expect(status).toBe(1);
+    expect(status).toBe(2);
     expect(stderr).toContain(`Invalid scenario ${file}`);
     expect(stderr).toContain('$.triggers: got []; must have at least one trigger');
   });

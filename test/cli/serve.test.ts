@@ -127,10 +127,11 @@ describe('ha-workflows local serve + watch / approve / reject / status', () => {
       ),
     ).rejects.toBeInstanceOf(ExecutionDoesNotExist);
     const machines = await stateMachinesToReport(client, { endpoint: endpoint.url }, {});
-    expect(machines).toEqual([{ workflow: 'ChangeApproval', arn: MACHINE }]);
+    expect(machines).toEqual([{ workflow: 'change-approval', arn: MACHINE }]);
     const rows = await recentExecutions(client, machines, 5);
     expect(rows.map((r) => r.name)).toEqual(['chg-3', 'chg-2', 'chg-1']);
-    expect(formatStatus(rows)).toMatch(/ChangeApproval\s+chg-3\s+FAILED/);
+    expect(rows[0]).toMatchObject({ executionArn: expect.stringMatching(/:chg-3$/), error: 'Rejected' });
+    expect(formatStatus(rows)).toMatch(/change-approval\s+chg-3\s+FAILED Rejected/);
   });
 
   it('refuses an operation it does not serve, naming the ones it does', async () => {

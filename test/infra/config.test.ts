@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -83,23 +85,135 @@ describe('configuration', () => {
     [
       'a bad email address',
       { ...VALID, notifications: { emails: ['oncall@example.com', 'oncall-at-example.com'] } },
-      '$.notifications.emails[1]: got "oncall-at-example.com"; Invalid email address',
+      '$.notifications.emails[1]: got "oncall-at-example.com"; expected an e-mail address such as "oncall@example.com"',
     ],
     [
       'a region that is not a region code',
       { primaryRegion: 'Ireland' },
-      '$.primaryRegion: got "Ireland"; must be an AWS Region code such as "us-east-1"',
+      '$.primaryRegion: got "Ireland"; must be an AWS Region name such as "eu-west-1" (one aws-cdk-lib knows)',
+    ],
+    [
+      'a region name shaped like one that does not exist',
+      { primaryRegion: 'eu-west-9' },
+      '$.primaryRegion: got "eu-west-9"; must be an AWS Region name such as "eu-west-1"',
+    ],
+    [
+      "a name of the wrong type, in words (never zod's)",
+      { ...VALID, name: 5 },
+      '$.name: got 5; must start with a letter and hold at most 32 letters, digits or hyphens',
+    ],
+    [
+      'a wrong value of a choice',
+      { ...VALID, instanceRecovery: { groups: [], lockTtlMinutes: 'long' } },
+      '$.instanceRecovery.lockTtlMinutes: got "long"; expected an integer of 1 to 1440',
     ],
     [
       'an account that is not 12 digits',
       { ...VALID, account: '1234' },
       '$.account: got "1234"; must be a 12-digit AWS account ID',
     ],
-    ['a missing primary region', {}, '$.primaryRegion: missing;'],
+    [
+      'a missing primary region',
+      {},
+      '$.primaryRegion: missing; must be an AWS Region name such as "eu-west-1" (one aws-cdk-lib knows)',
+    ],
   ])('rejects %s, naming the file, the JSON path, the value and what is allowed', (_what, data, expected) => {
     const message = configErrorOf(() => parseConfig(data, 'prod.json'));
     expect(message).toMatch(/^Invalid configuration prod\.json:\n {2}- /);
     expect(message).toContain(expected);
+  });
+
+  it("never shows zod's own wording, for any field: each problem says what is expected", () => {
+    // GIVEN every field of the example configuration replaced by a value of the wrong type, one at a time
+    const example = JSON.parse(readFileSync(EXAMPLE_CONFIG_FILE, 'utf8')) as Record<string, unknown>;
+    const messages: string[] = [];
+    const replaceEach = (node: unknown, at: (v: unknown) => void): void => {
+      if (node === null || typeof node !== 'object') return;
+      for (const key of Object.keys(node)) {
+        const record = node as Record<string, unknown>;
+        const kept = record[key];
+        for (const wrong of [undefined, kept === 7 ? 'seven' : 7, typeof kept === 'boolean' ? {} : true]) {
+          record[key] = wrong;
+          at(wrong);
+        }
+        record[key] = kept;
+        replaceEach(kept, at);
+      }
+    };
+    replaceEach(example, () => {
+      try {
+        parseConfig(example, 'all.json');
+      } catch (e) {
+        messages.push(...(e as ConfigError).problems);
+      }
+    });
+    // THEN hundreds of problems are reported, none in zod's words, each with a path and what is expected
+    expect(messages.length).toBeGreaterThan(100);
+    const zodWords = /Invalid input|Invalid option|Too small|Too big|received undefined|Invalid email|Invalid string/;
+    expect(messages.filter((m) => zodWords.test(m))).toEqual([]);
+    expect(messages.filter((m) => !/^\$[.[][^:]*: (got .*; .|missing; .|unknown field|key .*)/.test(m))).toEqual([]);
+  });
+
+  describe('a backup schedule, checked as EventBridge Scheduler checks it', () => {
+    const withSchedule = (expression: string) => {
+      const config = loadConfig(EXAMPLE_CONFIG_FILE);
+      const policy = config.snapshotBackup?.policies[0];
+      if (!policy) throw new Error('the example configuration has a backup policy');
+      policy.schedule.expression = expression;
+      return config;
+    };
+    const AT = '$.snapshotBackup.policies[0].schedule.expression';
+
+    it.each([
+      'cron(0 2 * * ? *)',
+      'cron(0/15 * ? * MON-FRI *)',
+      'cron(0 8 ? * 3#1 *)',
+      'cron(30 1 L * ? 2030)',
+      'rate(1 day)',
+      'rate(12 hours)',
+    ])('accepts %s', (expression) => {
+      expect(parseConfig(withSchedule(expression)).snapshotBackup?.policies[0].schedule.expression).toBe(expression);
+    });
+
+    it.each([
+      ['cron(0 2 * * * *)', 'exactly one of them must be "?"'],
+      ['cron(0 2 ? * ? *)', 'exactly one of them must be "?"'],
+      ['cron(0 2 * * ?)', 'a cron expression has six fields (this one 5)'],
+      ['cron(60 2 * * ? *)', '"60" is not a minutes value (0-59)'],
+      ['cron(0 24 * * ? *)', '"24" is not a hours value (0-23)'],
+      ['cron(0 2 * 13 ? *)', '"13" is not a month value (1-12 or JAN-DEC)'],
+      ['cron(0 2 ? * 8 *)', '"8" is not a day-of-week value (1-7 or SUN-SAT)'],
+      ['cron(0 2 * * ? 2200)', '"2200" is not a year value (1970-2199)'],
+      ['cron(0 2 ? * */2 *)', 'day-of-week allows no "/" increment'],
+      ['cron(0 2 ? * 3#1,6#3 *)', 'with "#", day-of-week holds one expression only'],
+      ['cron(? 2 * * ? *)', '"?" is allowed only in day-of-month or day-of-week'],
+      ['rate(1 hours)', 'a value of 1 takes the singular unit: "rate(1 hour)"'],
+      ['rate(5 hour)', 'a value above 1 takes the plural unit: "rate(5 hours)"'],
+      ['rate(0 minutes)', 'is not rate(value unit)'],
+      ['rate(30 seconds)', 'is not rate(value unit)'],
+      ['at(2030-01-01T00:00:00)', 'must be an EventBridge Scheduler recurring expression'],
+    ])('refuses %s: %s', (expression, why) => {
+      const message = configErrorOf(() => parseConfig(withSchedule(expression), 'prod.json'));
+      expect(message).toContain(`${AT}: got ${JSON.stringify(expression)}; `);
+      expect(message).toContain(why);
+    });
+  });
+
+  it('refuses an Availability Zone or an ARN of another Region than its stack', () => {
+    const config = loadConfig(EXAMPLE_CONFIG_FILE);
+    const set = config.mirrorSets?.[0];
+    if (!set?.dr) throw new Error('the example configuration has a mirror set with a DR site');
+    set.probeSubnets[0].availabilityZone = 'eu-central-1a';
+    set.dr.subnets[0].availabilityZone = 'eu-west-1a';
+    set.dr.targetGroupArns[0] = set.targetGroupArns[0];
+    const message = configErrorOf(() => parseConfig(config, 'prod.json'));
+    expect(message.split('\n').slice(1)).toEqual([
+      '  - $.mirrorSets[0].probeSubnets[0].availabilityZone: got "eu-central-1a"; must be in primaryRegion ("eu-west-1"), where its stack is deployed; it is in "eu-central-1"',
+      '  - $.mirrorSets[0].dr.subnets[0].availabilityZone: got "eu-west-1a"; must be in drRegion ("eu-central-1"), where its stack is deployed; it is in "eu-west-1"',
+      expect.stringMatching(
+        /^ {2}- \$\.mirrorSets\[0\]\.dr\.targetGroupArns\[0\]: got "arn:aws:elasticloadbalancing:eu-west-1:.*; must be in drRegion \("eu-central-1"\)/,
+      ),
+    ]);
   });
 
   it('lists every problem at once', () => {
@@ -329,5 +443,36 @@ describe('the default mirror-status page', () => {
       JSON.stringify(m.definition).includes('http://10.0.1.20:'),
     );
     expect(JSON.stringify(machine.definition)).toContain('http://10.0.1.20:52773/csp/bin/mirror_status.cxw');
+  });
+});
+
+describe('infra/app.ts (the entry of `cdk synth` and `cdk deploy`)', () => {
+  const ROOT = path.join(__dirname, '..', '..');
+  /** Runs the app as the CDK CLI does: the context (-c) arrives in CDK_CONTEXT_JSON. */
+  const app = (context: Record<string, unknown>) =>
+    spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'infra/app.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify(context),
+        CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'cdk-')),
+      },
+      encoding: 'utf8',
+    });
+
+  it('refuses to build without -c config=…, naming the option, and synthesizes nothing', () => {
+    const r = app({});
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('No configuration given: pass -c config=<file>');
+    expect(r.stderr).toContain('Nothing was synthesized.');
+  });
+
+  it('refuses an invalid configuration, naming the file and each problem', () => {
+    const file = writeTemp('bad.json', JSON.stringify({ primaryRegion: 'eu-west-9' }));
+    const r = app({ config: file });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      `Invalid configuration ${file}:\n  - $.primaryRegion: got "eu-west-9"; must be an AWS Region name`,
+    );
   });
 });

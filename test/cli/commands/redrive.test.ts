@@ -238,8 +238,7 @@ describe('ha-workflows redrive against local serve', () => {
   it('refuses a failure that ended in its Fail state, with exit code 1 and the reason', async () => {
     const e = await run('failed');
     expect(e.status).toBe('FAILED');
-    await redriveCommand(client, e.executionArn, {}, print);
-    expect(process.exitCode).toBe(1);
+    expect(await redriveCommand(client, e.executionArn, {}, print)).toBe(false);
     expect(printed).toHaveLength(1);
     expect(printed[0]).toMatch(
       /^Not redriven \(instance-recovery\): it ended in the Fail state "Recovery not started"/,
@@ -250,8 +249,7 @@ describe('ha-workflows redrive against local serve', () => {
   it('redrives an execution stopped before its first write, with exit code 0 (and --json)', async () => {
     const e = await run('stopped');
     expect(e.status).toBe('ABORTED');
-    await redriveCommand(client, e.executionArn, { json: true }, print);
-    expect(process.exitCode).toBe(0);
+    expect(await redriveCommand(client, e.executionArn, { json: true }, print)).toBe(true);
     const out = JSON.parse(printed[0]) as Record<string, unknown>;
     expect(out).toMatchObject({
       executionArn: e.executionArn,
