@@ -140,15 +140,6 @@ export const BUDGETS = {
     jitter: false,
     worstWaitSeconds: 6,
   }),
-  /** 3 retries × 2 from 2 s, cap 10 s, full jitter: 2 + 4 + 8 = 14 s. */
-  SERVER_ERROR: budget('SERVER_ERROR', {
-    intervalSeconds: 2,
-    retries: 3,
-    backoffRate: 2,
-    maxDelaySeconds: 10,
-    jitter: true,
-    worstWaitSeconds: 14,
-  }),
   /** 8 retries × 2 from 60 s, cap 600 s, no jitter: 60 + 120 + 240 + 480 + 4 × 600 = 3,300 s. */
   COPY_LIMIT: budget('COPY_LIMIT', {
     intervalSeconds: 60,
@@ -228,13 +219,20 @@ export const RETRY_TABLE = {
     /** startExecution: the open-executions quota and every unmodeled or client-side error: at most 31 s. */
     startChild: retryOn([Aws.SFN_EXECUTION_LIMIT_EXCEEDED, ...Aws.SFN_START_UNMODELED], BUDGETS.THROTTLING),
   },
+  /**
+   * A Lambda task: the Lambda service's own errors, and, for a task the state machine re-runs, the SDK's names for
+   * throttling and a service's own failure (lambdaTaskRetries in ./tasks.ts applies them from the task's declaration).
+   */
   lambda: {
-    throttling: retryOn(THROTTLING_ERRORS.lambda, BUDGETS.THROTTLING),
     /** Lambda's own service errors (the function did not run): SHORT, at most 7 s. */
     service: retryOn(Aws.LAMBDA_SERVICE, BUDGETS.SHORT),
+    /** Throttling its one-attempt SDK calls met: LONGEST, at most 181 s (see RERUN_THROTTLING_RETRY). */
+    rerunThrottling: retryOn(THROTTLING_ERRORS.lambda, BUDGETS.LONGEST),
+    /** An AWS service's own failure its one-attempt SDK calls met: LONG, at most 105 s (RERUN_SERVER_ERROR_RETRY). */
+    rerunServerError: retryOn(Aws.SDK_SERVER_ERRORS, BUDGETS.LONG),
   },
-} as const satisfies {
-  readonly [I in Integration]: { readonly throttling: RetryPolicy } & Record<string, RetryPolicy>;
+} as const satisfies { readonly [I in Exclude<Integration, 'lambda'>]: { readonly throttling: RetryPolicy } } & {
+  readonly [I in Integration]: Record<string, RetryPolicy>;
 };
 
 /**
@@ -246,6 +244,11 @@ export const RETRY_TABLE = {
  */
 export function throttlingRetry(target: Integration | sfn.TaskStateBase | sfn.CustomState): RetryPolicy {
   const integration = typeof target === 'string' ? target : integrationOf(target);
+  if (integration === 'lambda') {
+    throw new Error(
+      "throttlingRetry: a Lambda task's retries come from its declaration (contracts/task-retries.ts): use lambdaTask or lambdaTaskRetries",
+    );
+  }
   return { ...RETRY_TABLE[integration].throttling };
 }
 
@@ -314,10 +317,12 @@ export const START_CHILD_RETRY: RetryPolicy = RETRY_TABLE.states.startChild;
 export const RECOVERY_EC2_RETRY: RetryPolicy = RETRY_TABLE['aws-sdk:ec2'].recovery;
 
 /**
- * A recovery's Lambda tasks whose SDK clients gave up on throttling (3 attempts each, then the error's name is the
- * API's throttling code): LONG, at most 105 s. A hard error keeps its own name and is not retried.
+ * Throttling met by a Lambda task the state machine re-runs (`rerun: true` in contracts/task-retries.ts; its SDK
+ * clients make one attempt per call, so the name is the API's throttling code): LONGEST, at most 181 s of waiting
+ * over 11 runs — longer than before (LONG, 105 s, plus the SDK's own backoff of up to 1 + 2 s per call and run), with
+ * each call tried 11 times instead of 3 × 11. A hard error keeps its own name and is not retried.
  */
-export const RECOVERY_LAMBDA_THROTTLING_RETRY: RetryPolicy = retryOn(Aws.SDK_THROTTLING, BUDGETS.LONG);
+export const RERUN_THROTTLING_RETRY: RetryPolicy = RETRY_TABLE.lambda.rerunThrottling;
 
 /**
  * A cross-region snapshot copy refused because the destination region already has its 20 concurrent copies in
@@ -394,12 +399,12 @@ export const NOTIFY_RETRY: RetryPolicy = RETRY_TABLE.sns.serverError;
 export const READ_TIMEOUT_RETRY: RetryPolicy = retryOn([States.TIMEOUT], BUDGETS.READ_AGAIN);
 
 /**
- * A Lambda task that only reads (or whose writes find what an earlier attempt did), whose SDK call failed on the
- * service's side after the client's own 3 attempts: SERVER_ERROR, at most 14 s of waiting. Found by the fault
- * campaign: one ELBv2 500 surviving the SDK's retries failed a mirror failover's target read and left traffic on the
- * old primary.
+ * An AWS service's own failure (HTTP 500/503) met by a Lambda task the state machine re-runs (`rerun: true`; one SDK
+ * attempt per call): LONG, at most 105 s of waiting over 11 runs — before, SERVER_ERROR (14 s, 4 runs) on top of the
+ * client's 3 attempts, 12 attempts in all. Found by the fault campaign: one ELBv2 500 surviving the SDK's retries
+ * failed a mirror failover's target read and left traffic on the old primary.
  */
-export const SDK_SERVER_ERROR_RETRY: RetryPolicy = retryOn(Aws.SDK_SERVER_ERRORS, BUDGETS.SERVER_ERROR);
+export const RERUN_SERVER_ERROR_RETRY: RetryPolicy = RETRY_TABLE.lambda.rerunServerError;
 
 /** Default `TimeoutSeconds` of one AWS API call made by a Task. */
 export const API_CALL_TIMEOUT = Duration.seconds(30);
