@@ -47,7 +47,8 @@ export function worstWaitOf(props: sfn.RetryProps): number {
   });
 }
 
-function budget(name: string, b: RetryBudget): RetryBudget {
+/** `b`, once its written worst case matches the arithmetic (else an error naming the budget and both figures). */
+export function budget(name: string, b: RetryBudget): RetryBudget {
   const computed = worstWaitSeconds(b);
   if (computed !== b.worstWaitSeconds) {
     throw new Error(
@@ -156,15 +157,16 @@ export type RetryPolicy = sfn.RetryProps & { readonly worstWaitSeconds: number }
 
 /** The retrier for `errors` with budget `b`. */
 export function retryOn(errors: readonly string[], b: RetryBudget): RetryPolicy {
-  return {
-    errors: [...errors],
+  // Frozen: the named policies are shared by every Task that adds them.
+  return Object.freeze({
+    errors: Object.freeze([...errors]) as string[],
     interval: Duration.seconds(b.intervalSeconds),
     maxAttempts: b.retries,
     backoffRate: b.backoffRate,
     maxDelay: Duration.seconds(b.maxDelaySeconds),
     ...(b.jitter ? { jitterStrategy: sfn.JitterType.FULL } : {}),
     worstWaitSeconds: b.worstWaitSeconds,
-  };
+  });
 }
 
 // ── The table: per integration, which errors are retried with which budget ──────────────────────────────────────
@@ -249,7 +251,8 @@ export function throttlingRetry(target: Integration | sfn.TaskStateBase | sfn.Cu
       "throttlingRetry: a Lambda task's retries come from its declaration (contracts/task-retries.ts): use lambdaTask or lambdaTaskRetries",
     );
   }
-  return { ...RETRY_TABLE[integration].throttling };
+  const cell = RETRY_TABLE[integration].throttling;
+  return { ...cell, errors: [...(cell.errors ?? [])] };
 }
 
 /** The integration a CDK Task state uses; throws for a kind of Task this project does not use. */

@@ -7,7 +7,9 @@ import {
   isTransientError,
 } from '@smithy/core/retry';
 import {
+  clientsWithAttempts,
   LocalClient,
+  localClients,
   SDK_BASE_DELAY_MS,
   SDK_MAX_ATTEMPTS,
   SDK_MAX_DELAY_MS,
@@ -15,6 +17,9 @@ import {
   retryErrorType,
 } from '../../../local/engine/clients';
 import { AwsApiError } from '../../../local/region/errors';
+import { sdkMaxAttempts, TASK_NAMES, TASK_RETRIES } from '../../../contracts/task-retries';
+import { silentLogger, TASK_HANDLERS } from '../../../local/tasks-registry';
+import { settings } from '../../fixtures/backup-tasks';
 import { type ServiceSimulator, SimulatedRegion } from '../../../local/region/region';
 
 class Ec2Stub implements ServiceSimulator {
@@ -154,5 +159,98 @@ describe('LocalClient follows the installed SDK v3 (issue #13 item 7)', () => {
     expect(instance.LaunchTime).toBeInstanceOf(Date);
     expect((instance.LaunchTime as Date).toISOString()).toBe('2026-01-02T03:04:05.000Z');
     expect(instance.InstanceId).toBe('i-1');
+  });
+});
+
+describe("LocalClient makes each task's declared attempts (contracts/task-retries.ts), as its real clients do", () => {
+  it('GIVEN maxAttempts 1 WHEN a call is throttled THEN it is not retried: the error reaches the task at once', async () => {
+    const { region } = setup(throttled(), throttled());
+    const client = new LocalClient(region, 'ec2', 1);
+    await expect(client.send(new DescribeInstancesCommand({}))).rejects.toMatchObject({
+      name: 'RequestLimitExceeded',
+      $metadata: { attempts: 1 },
+    });
+    expect(region.calls).toHaveLength(1);
+  });
+
+  it('GIVEN withMaxAttempts WHEN it is used THEN the new client retries that often and the old one is unchanged', async () => {
+    const { region, client } = setup(throttled(), throttled(), throttled(), throttled());
+    const once = client.withMaxAttempts(1);
+    expect([client.maxAttempts, once.maxAttempts]).toEqual([SDK_MAX_ATTEMPTS, 1]);
+    await expect(once.send(new DescribeInstancesCommand({}))).rejects.toMatchObject({ $metadata: { attempts: 1 } });
+    await expect(client.send(new DescribeInstancesCommand({}))).rejects.toMatchObject({ $metadata: { attempts: 3 } });
+    expect(region.calls).toHaveLength(4);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses maxAttempts %p, naming the service', (n) => {
+    const { region } = setup();
+    expect(() => new LocalClient(region, 'ec2', n)).toThrow(/LocalClient\(ec2\): maxAttempts must be a whole number/);
+  });
+
+  it("GIVEN the http client WHEN it is built with any attempts THEN it makes one (the tasks' HttpClient never retries)", () => {
+    const { region } = setup();
+    expect(localClients(region, 3).http.maxAttempts).toBe(1);
+    expect(clientsWithAttempts(localClients(region), 3).ec2.maxAttempts).toBe(3);
+  });
+
+  it('has a handler for every declared task and a declaration for every handler', () => {
+    expect(Object.keys(TASK_HANDLERS).sort()).toEqual([...TASK_NAMES].sort());
+  });
+
+  it.each(TASK_NAMES.map((t) => [t, sdkMaxAttempts(t)] as const))(
+    'GIVEN the registry WHEN it builds %s THEN every client it hands over makes %i attempt(s) per call',
+    (task, attempts) => {
+      // GIVEN clients whose narrowing to a task's attempts is recorded
+      const { region } = setup();
+      const seen: number[] = [];
+      const recording = Object.fromEntries(
+        Object.entries(localClients(region)).map(([name, c]) => [
+          name,
+          Object.assign(Object.create(c) as LocalClient, {
+            withMaxAttempts: (n: number) => {
+              seen.push(n);
+              return c.withMaxAttempts(n);
+            },
+          }),
+        ]),
+      ) as ReturnType<typeof localClients>;
+      // WHEN the engine builds the task's handler
+      TASK_HANDLERS[task](recording, silentLogger());
+      // THEN each of its clients was narrowed to the task's declared attempts
+      expect(seen).toHaveLength(Object.keys(recording).length);
+      expect(new Set(seen)).toEqual(new Set([attempts]));
+    },
+  );
+
+  it('GIVEN a task the state machine re-runs WHEN its EC2 call is throttled THEN the handler fails after one attempt', async () => {
+    // GIVEN plan-instance-backup (rerun: true) and EC2 throttling every call
+    expect(TASK_RETRIES['plan-instance-backup'].rerun).toBe(true);
+    const { region } = setup(throttled(), throttled(), throttled());
+    const handler = TASK_HANDLERS['plan-instance-backup'](localClients(region), silentLogger());
+    // WHEN it runs / THEN the throttling reaches the state machine (which re-runs the task) after one call
+    await expect(
+      handler({
+        instanceId: 'i-0aaaaaaaaaaaaaaa1',
+        executionStartTime: '2026-01-05T02:30:00.000Z',
+        settings: settings(),
+      }),
+    ).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+    expect(region.calls).toHaveLength(1);
+  });
+
+  it('GIVEN a task that is not re-run WHEN its EC2 call is throttled THEN its client retries it (3 attempts)', async () => {
+    // GIVEN fence-old-site (rerun: false: it records its errors) and EC2 throttling every call
+    expect(TASK_RETRIES['fence-old-site'].rerun).toBe(false);
+    const { region } = setup(throttled(), throttled(), throttled());
+    const handler = TASK_HANDLERS['fence-old-site'](localClients(region), silentLogger());
+    // WHEN it checks the old site / THEN its one DescribeInstances was tried 3 times, and the error recorded
+    const out = (await handler({
+      mode: 'check',
+      region: 'eu-west-1',
+      instanceIds: ['i-0aaaaaaaaaaaaaaa1'],
+      denyAllGroupId: 'sg-0aaaaaaaaaaaaaaa1',
+    })) as { summary: string };
+    expect(region.calls).toHaveLength(3);
+    expect(out.summary).toContain('DescribeInstances RequestLimitExceeded');
   });
 });
