@@ -3,12 +3,15 @@ import * as path from 'node:path';
 import { Aws, States } from '../../contracts/errors';
 import { TASK_METADATA_KEY } from '../../contracts/metadata';
 import {
+  CLIENT_LAYER_ATTEMPTS,
+  retriedByStateMachine,
   SDK_DEFAULT_MAX_ATTEMPTS,
   sdkMaxAttempts,
   TASK_NAMES,
   TASK_RETRIES,
   type TaskName,
   taskName,
+  unsoundDeclarations,
 } from '../../contracts/task-retries';
 import type { CfnTemplate } from '../../local/template';
 import { synthExampleApp } from '../harness/synth';
@@ -84,9 +87,30 @@ describe('TASK_RETRIES: one declaration per Lambda task', () => {
     expect(TASK_RETRIES[task].why.length).toBeGreaterThan(20);
   });
 
-  it('gives one SDK attempt to a re-run task and the SDK default to one that is not', () => {
-    expect(sdkMaxAttempts('plan-target-switch')).toBe(1);
+  it('gives one SDK attempt to a task the state machine re-runs, more to one whose clients retry', () => {
+    expect(sdkMaxAttempts('plan-instance-backup')).toBe(1);
+    expect(sdkMaxAttempts('inspect-instance')).toBe(CLIENT_LAYER_ATTEMPTS);
     expect(sdkMaxAttempts('fence-old-site')).toBe(SDK_DEFAULT_MAX_ATTEMPTS);
+  });
+
+  it('lets only a task whose run may be repeated be re-run by the state machine', () => {
+    expect(unsoundDeclarations()).toEqual([]);
+    expect(
+      unsoundDeclarations({
+        once: { rerun: false, sdkAttempts: 1, why: 'x' },
+        none: { rerun: true, sdkAttempts: 0, why: 'x' },
+      }),
+    ).toEqual([
+      'once: one SDK attempt needs the state machine to re-run it, but its run may not be repeated',
+      'none: sdkAttempts must be a whole number of at least 1, got 0',
+    ]);
+  });
+
+  it("states the client layer's worst case from the SDK's backoff (base 1 s for throttling, 50 ms else, cap 20 s)", () => {
+    const wait = (base: number) =>
+      Array.from({ length: CLIENT_LAYER_ATTEMPTS - 1 }, (_, i) => Math.min(20, base * 2 ** i)).reduce((a, b) => a + b);
+    expect(wait(1)).toBe(111);
+    expect(wait(0.05)).toBeCloseTo(25.55, 6);
   });
 
   it('refuses an unknown task name, listing the known ones', () => {
@@ -100,7 +124,7 @@ describe('TASK_RETRIES: one declaration per Lambda task', () => {
     expect(triesFor('fence-old-site', retry, 'RequestLimitExceeded')).toBe(18);
     expect(multiplied('fence-old-site', retry)).toEqual(['RequestLimitExceeded']);
     expect(multiplied('fence-old-site', [{ ErrorEquals: [States.ALL], MaxAttempts: 1 }])).toEqual(SDK_NAMES);
-    expect(multiplied('plan-target-switch', retry)).toEqual([]);
+    expect(multiplied('plan-instance-backup', retry)).toEqual([]);
   });
 });
 
@@ -131,7 +155,7 @@ describe('no retry layer multiplies another, on every Lambda Task of the synthes
 
   it('retries every SDK error name of a re-run task in the state machine (its only layer), at most 11 tries per call', () => {
     for (const s of lambdaStates) {
-      for (const task of s.tasks.filter((t) => TASK_RETRIES[t].rerun)) {
+      for (const task of s.tasks.filter((t) => retriedByStateMachine(t))) {
         for (const name of SDK_NAMES) {
           const tries = triesFor(task, s.retry, name);
           expect({ state: s.label, name, tries: tries > 1 && tries <= 11 }).toEqual({

@@ -15,7 +15,7 @@ import 'aws-sdk-client-mock-jest';
 import type { InspectInstanceInput, ProtectedInstance } from '../../tasks/inspect-instance/contract';
 import { makeHandler } from '../../tasks/inspect-instance/handler';
 import { realClients } from '../../tasks/shared/clients';
-import { sdkMaxAttempts } from '../../contracts/task-retries';
+import { CLIENT_LAYER_ATTEMPTS, sdkMaxAttempts } from '../../contracts/task-retries';
 import { ec2 as ec2Factory } from '../../tasks/shared/sdk/ec2';
 import { TaskErrorNames } from '../../contracts/errors';
 import { ec2Error, failure, mockedForEachTest, silentLogger } from '../harness/task-mocks';
@@ -444,11 +444,11 @@ describe('inspect-instance', () => {
     // GIVEN the real clients the handler is given
     const clients = realClients('inspect-instance', { ec2: ec2Factory });
 
-    // WHEN one is used twice / THEN it is an SDK client, built once, trying each call once: the state machine re-runs
-    // this read-only task (contracts/task-retries.ts), so its client does not retry as well
+    // WHEN one is used twice / THEN it is an SDK client, built once, trying each call as often as the task declares
+    // (contracts/task-retries.ts: its clients are its only retry layer, the state machine does not re-run it on them)
     expect(clients.ec2).toBeInstanceOf(EC2Client);
     expect(clients.ec2).toBe(clients.ec2);
-    expect(sdkMaxAttempts('inspect-instance')).toBe(1);
+    expect(sdkMaxAttempts('inspect-instance')).toBe(CLIENT_LAYER_ATTEMPTS);
     expect(await (clients.ec2 as EC2Client).config.maxAttempts()).toBe(sdkMaxAttempts('inspect-instance'));
     expect(Object.keys(clients)).toEqual(['ec2']);
   });

@@ -5,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { TASK_METADATA_KEY } from '../../contracts/metadata';
-import { TASK_RETRIES, type TaskName } from '../../contracts/task-retries';
+import { retriedByStateMachine, type TaskName } from '../../contracts/task-retries';
 import {
   API_CALL_TIMEOUT,
   LAMBDA_SERVICE_RETRY,
@@ -82,16 +82,15 @@ export interface LambdaTaskProps {
 /**
  * The Retry of a Lambda task, from its declaration (contracts/task-retries.ts), so that no layer multiplies another:
  * - always the Lambda service's own errors (the function did not run): LAMBDA_SERVICE_RETRY, at most 7 s;
- * - a task the state machine re-runs (`rerun: true`, its SDK clients make one attempt per call): throttling
- *   (RERUN_THROTTLING_RETRY, at most 181 s, 11 runs) and an AWS service's own failure (RERUN_SERVER_ERROR_RETRY, at
- *   most 105 s, 11 runs): each of its calls is tried at most 11 times in all (1 × 11), as long in time as before;
- * - a task that is not re-run (`rerun: false`): no SDK error name; each call is tried by its client only
- *   (SDK_DEFAULT_MAX_ATTEMPTS = 3 in all, a few seconds of SDK backoff).
+ * - a task the state machine re-runs (`sdkAttempts: 1`, one call per run): throttling (RERUN_THROTTLING_RETRY, at most
+ *   181 s, 11 runs) and an AWS service's own failure (RERUN_SERVER_ERROR_RETRY, at most 105 s, 11 runs);
+ * - a task whose clients retry each call (`sdkAttempts` > 1): no SDK error name (its clients' budget is in the
+ *   declaration: CLIENT_LAYER_ATTEMPTS, at most 111 s of throttling backoff per call).
  * Retries of the task's own errors (a lost response, the copy limit) are the caller's, added after these.
  */
 export function lambdaTaskRetries(task: sfn.TaskStateBase | sfn.CustomState, name: TaskName): void {
   task.addRetry(LAMBDA_SERVICE_RETRY);
-  if (TASK_RETRIES[name].rerun) {
+  if (retriedByStateMachine(name)) {
     task.addRetry(RERUN_THROTTLING_RETRY);
     task.addRetry(RERUN_SERVER_ERROR_RETRY);
   }

@@ -17,7 +17,7 @@ import {
   retryErrorType,
 } from '../../../local/engine/clients';
 import { AwsApiError } from '../../../local/region/errors';
-import { sdkMaxAttempts, TASK_NAMES, TASK_RETRIES } from '../../../contracts/task-retries';
+import { retriedByStateMachine, sdkMaxAttempts, TASK_NAMES } from '../../../contracts/task-retries';
 import { silentLogger, TASK_HANDLERS } from '../../../local/tasks-registry';
 import { settings } from '../../fixtures/backup-tasks';
 import { type ServiceSimulator, SimulatedRegion } from '../../../local/region/region';
@@ -223,8 +223,8 @@ describe("LocalClient makes each task's declared attempts (contracts/task-retrie
   );
 
   it('GIVEN a task the state machine re-runs WHEN its EC2 call is throttled THEN the handler fails after one attempt', async () => {
-    // GIVEN plan-instance-backup (rerun: true) and EC2 throttling every call
-    expect(TASK_RETRIES['plan-instance-backup'].rerun).toBe(true);
+    // GIVEN plan-instance-backup (re-run by the state machine: one attempt per call) and EC2 throttling every call
+    expect(retriedByStateMachine('plan-instance-backup')).toBe(true);
     const { region } = setup(throttled(), throttled(), throttled());
     const handler = TASK_HANDLERS['plan-instance-backup'](localClients(region), silentLogger());
     // WHEN it runs / THEN the throttling reaches the state machine (which re-runs the task) after one call
@@ -238,9 +238,9 @@ describe("LocalClient makes each task's declared attempts (contracts/task-retrie
     expect(region.calls).toHaveLength(1);
   });
 
-  it('GIVEN a task that is not re-run WHEN its EC2 call is throttled THEN its client retries it (3 attempts)', async () => {
-    // GIVEN fence-old-site (rerun: false: it records its errors) and EC2 throttling every call
-    expect(TASK_RETRIES['fence-old-site'].rerun).toBe(false);
+  it('GIVEN a task whose clients retry WHEN its EC2 call is throttled THEN its client retries it (3 attempts)', async () => {
+    // GIVEN fence-old-site (its clients are its layer: it records its errors; 3 attempts) and EC2 throttling every call
+    expect(sdkMaxAttempts('fence-old-site')).toBe(3);
     const { region } = setup(throttled(), throttled(), throttled());
     const handler = TASK_HANDLERS['fence-old-site'](localClients(region), silentLogger());
     // WHEN it checks the old site / THEN its one DescribeInstances was tried 3 times, and the error recorded

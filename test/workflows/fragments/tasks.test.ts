@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Aws } from '../../../contracts/errors';
 import { TASK_METADATA_KEY } from '../../../contracts/metadata';
-import { TASK_NAMES, TASK_RETRIES, type TaskName } from '../../../contracts/task-retries';
+import { retriedByStateMachine, TASK_NAMES, TASK_RETRIES, type TaskName } from '../../../contracts/task-retries';
 import {
   AwsCall,
   LAMBDA_SERVICE_RETRY,
@@ -34,7 +34,7 @@ function taskFunction(stack: Stack, id: string, task: string): lambda.IFunction 
 describe('lambdaTask: one retry layer per task, from its declaration (contracts/task-retries.ts)', () => {
   const SDK_NAMES = new Set<string>([...Aws.SDK_THROTTLING, ...Aws.SDK_SERVER_ERRORS]);
 
-  it.each(TASK_NAMES.filter((t) => TASK_RETRIES[t].rerun))(
+  it.each(TASK_NAMES.filter((t) => retriedByStateMachine(t)))(
     'GIVEN %s, which the state machine re-runs, THEN its Task retries throttling and server errors, 10 times each',
     (task) => {
       const stack = new Stack(new App());
@@ -60,8 +60,8 @@ describe('lambdaTask: one retry layer per task, from its declaration (contracts/
     },
   );
 
-  it.each(TASK_NAMES.filter((t) => !TASK_RETRIES[t].rerun))(
-    'GIVEN %s, which is not re-run, THEN its Task retries only the Lambda service errors, no SDK error name',
+  it.each(TASK_NAMES.filter((t) => !retriedByStateMachine(t)))(
+    'GIVEN %s, whose clients retry each call, THEN its Task retries only the Lambda service errors, no SDK error name',
     (task) => {
       const stack = new Stack(new App());
       const t = lambdaTask(stack, 'Task', {
@@ -79,8 +79,8 @@ describe('lambdaTask: one retry layer per task, from its declaration (contracts/
     },
   );
 
-  it('declares fence-old-site as not re-run (it records its EC2 errors instead of throwing them)', () => {
-    expect(TASK_RETRIES['fence-old-site'].rerun).toBe(false);
+  it("leaves fence-old-site's retries to its clients (it records its EC2 errors instead of throwing them)", () => {
+    expect(retriedByStateMachine('fence-old-site')).toBe(false);
     expect(TASK_RETRIES['fence-old-site'].why).toMatch(/never thrown/);
   });
 
