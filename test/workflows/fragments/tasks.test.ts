@@ -101,15 +101,24 @@ describe('lambdaTask: one retry layer per task, from its declaration (contracts/
 
   it('applies the same retries to a Lambda task built by hand (a function chosen at run time)', () => {
     const stack = new Stack(new App());
-    const custom = new sfn.CustomState(stack, 'Probe', {
-      stateJson: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { 'FunctionName.$': '$.f' } },
-    });
-    lambdaTaskRetries(custom, 'probe-mirror-members');
-    expect(rendered(custom).map((r) => r.ErrorEquals)).toEqual([
+    const byHand = (id: string, task: TaskName) => {
+      const custom = new sfn.CustomState(stack, id, {
+        stateJson: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { 'FunctionName.$': '$.f' },
+        },
+      });
+      lambdaTaskRetries(custom, task);
+      return rendered(custom).map((r) => r.ErrorEquals);
+    };
+    // a task re-run by the state machine, and one without an AWS SDK client (nothing of its own to retry)
+    expect(byHand('Plan', 'plan-instance-backup')).toEqual([
       asl(LAMBDA_SERVICE_RETRY),
       asl(RERUN_THROTTLING_RETRY),
       asl(RERUN_SERVER_ERROR_RETRY),
     ]);
+    expect(byHand('Probe', 'probe-mirror-members')).toEqual([asl(LAMBDA_SERVICE_RETRY)]);
   });
 });
 
