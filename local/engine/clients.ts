@@ -23,6 +23,16 @@ export const SDK_MAX_ATTEMPTS = SDK_DEFAULT_MAX_ATTEMPTS;
 export const SDK_THROTTLING_BASE_DELAY_MS = 1000;
 export const SDK_BASE_DELAY_MS = 50;
 export const SDK_MAX_DELAY_MS = 20_000;
+/**
+ * The same strategy's retry quota, per client: `INITIAL_RETRY_TOKENS` 500, each retry costs `Retry.throttlingCost()`
+ * 5 for throttling and `Retry.cost()` 14 otherwise, a retry is refused when the quota holds less than its cost, and a
+ * success gives back the last retry's cost (1 when it needed none), up to 500. A task's clients live as long as its
+ * warm function, so the quota is shared by all the calls of a drill's runs of that task.
+ */
+export const SDK_INITIAL_RETRY_TOKENS = 500;
+export const SDK_THROTTLING_RETRY_COST = 5;
+export const SDK_RETRY_COST = 14;
+export const SDK_NO_RETRY_INCREMENT = 1;
 
 /** @smithy/core service-error-classification THROTTLING_ERROR_CODES, compared with the error's `name`. */
 const THROTTLING_ERROR_NAMES = new Set([
@@ -64,6 +74,8 @@ export function retryErrorType(name: string, statusCode: number): 'THROTTLING' |
  */
 export class LocalClient {
   readonly maxAttempts: number;
+  /** The retry quota left (SDK_INITIAL_RETRY_TOKENS at first). */
+  retryCapacity = SDK_INITIAL_RETRY_TOKENS;
 
   constructor(
     private readonly region: SimulatedRegion,
@@ -83,9 +95,14 @@ export class LocalClient {
 
   async send(command: CommandLike): Promise<unknown> {
     const action = command.constructor.name.replace(/Command$/, '');
+    let lastRetryCost: number | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         const output = (await this.region.call(this.service, action, { ...command.input })) as object;
+        this.retryCapacity = Math.min(
+          SDK_INITIAL_RETRY_TOKENS,
+          this.retryCapacity + (lastRetryCost ?? SDK_NO_RETRY_INCREMENT),
+        );
         const typed = this.service === 'http' ? output : withDates(output, operationOutput(this.service, action));
         return {
           ...(typed as object),
@@ -95,7 +112,10 @@ export class LocalClient {
         if (!(e instanceof AwsApiError)) throw e;
         const name = this.service === 'http' ? e.code : sdkV3ErrorName(this.service, e.code);
         const type = retryErrorType(name, e.statusCode);
-        if (attempt < this.maxAttempts && type !== undefined) {
+        const cost = type === 'THROTTLING' ? SDK_THROTTLING_RETRY_COST : SDK_RETRY_COST;
+        if (attempt < this.maxAttempts && type !== undefined && this.retryCapacity >= cost) {
+          this.retryCapacity -= cost;
+          lastRetryCost = cost;
           const base = type === 'THROTTLING' ? SDK_THROTTLING_BASE_DELAY_MS : SDK_BASE_DELAY_MS;
           const delayMs = this.region.random.next() * Math.min(SDK_MAX_DELAY_MS, base * 2 ** (attempt - 1));
           this.region.clock.advanceSeconds(Math.floor(delayMs) / 1000);

@@ -1,6 +1,7 @@
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   DEFAULT_MAX_ATTEMPTS,
+  INITIAL_RETRY_TOKENS,
   MAXIMUM_RETRY_DELAY,
   Retry,
   isThrottlingError,
@@ -11,7 +12,10 @@ import {
   LocalClient,
   localClients,
   SDK_BASE_DELAY_MS,
+  SDK_INITIAL_RETRY_TOKENS,
   SDK_MAX_ATTEMPTS,
+  SDK_RETRY_COST,
+  SDK_THROTTLING_RETRY_COST,
   SDK_MAX_DELAY_MS,
   SDK_THROTTLING_BASE_DELAY_MS,
   retryErrorType,
@@ -93,6 +97,37 @@ describe('LocalClient follows the installed SDK v3 (issue #13 item 7)', () => {
     expect(SDK_THROTTLING_BASE_DELAY_MS).toBe(Retry.throttlingDelay());
     expect(SDK_BASE_DELAY_MS).toBe(Retry.delay());
     expect(SDK_MAX_DELAY_MS).toBe(MAXIMUM_RETRY_DELAY);
+    expect(SDK_INITIAL_RETRY_TOKENS).toBe(INITIAL_RETRY_TOKENS);
+    expect(SDK_THROTTLING_RETRY_COST).toBe(Retry.throttlingCost());
+    expect(SDK_RETRY_COST).toBe(Retry.cost());
+    expect(Retry.modifiedCostType()).toBe('THROTTLING');
+  });
+
+  it('GIVEN throttling that does not end WHEN the retry quota runs out THEN the client stops retrying, as the SDK does', async () => {
+    // GIVEN a client with 10 attempts per call and EC2 throttling every call
+    const { region } = setup(...Array.from({ length: 200 }, throttled));
+    const client = new LocalClient(region, 'ec2', 10);
+    // WHEN it makes 13 calls
+    const attempts: number[] = [];
+    for (let i = 0; i < 13; i++) {
+      const e = (await client.send(new DescribeInstancesCommand({})).catch((x: unknown) => x)) as {
+        $metadata: { attempts: number };
+      };
+      attempts.push(e.$metadata.attempts);
+    }
+    // THEN 11 calls retry 9 times (45 of the 500 tokens each), the 12th once with the 5 tokens left, the 13th not at all
+    expect(attempts).toEqual([...Array.from({ length: 11 }, () => 10), 2, 1]);
+    expect(client.retryCapacity).toBe(0);
+  });
+
+  it("GIVEN a success after a retry WHEN it is recorded THEN the retry's cost is given back (1 without a retry)", async () => {
+    const { region } = setup(throttled());
+    const client = new LocalClient(region, 'ec2', 3);
+    await client.send(new DescribeInstancesCommand({}));
+    expect(client.retryCapacity).toBe(SDK_INITIAL_RETRY_TOKENS);
+    client.retryCapacity = 100;
+    await client.send(new DescribeInstancesCommand({}));
+    expect(client.retryCapacity).toBe(101);
   });
 
   it.each([
