@@ -12,15 +12,19 @@ import { makeHandler as pruneSnapshots } from '../tasks/prune-snapshots/handler'
 import { makeHandler as recordFreezeWindow } from '../tasks/record-freeze-window/handler';
 import { makeHandler as selectBackupTargets } from '../tasks/select-backup-targets/handler';
 import { makeHandler as validateDrRequest } from '../tasks/validate-dr-request/handler';
-import type { LocalClients } from './engine/clients';
+import { sdkMaxAttempts, type TaskName } from '../contracts/task-retries';
+import { clientsWithAttempts, type LocalClients } from './engine/clients';
 import type { LambdaHandler } from './engine/runner';
+
+type MakeHandler = (clients: LocalClients, logger: Logger) => LambdaHandler;
 
 /**
  * The real Lambda task handlers, by the folder name under `tasks/` that each function's template metadata
- * (`ha-workflows:task`) names. The engine gives them clients that reach the simulated region, and a logger
- * that keeps drills quiet.
+ * (`ha-workflows:task`) names. The engine gives them clients that reach the simulated region, each making the task's
+ * own attempts per call (`sdkMaxAttempts(task)`, contracts/task-retries.ts: the number its real clients are built
+ * with, so offline = deployed), and a logger that keeps drills quiet.
  */
-export const TASK_HANDLERS: Readonly<Record<string, (clients: LocalClients, logger: Logger) => LambdaHandler>> = {
+const HANDLERS: { readonly [T in TaskName]: MakeHandler } = {
   'inspect-instance': (c, l) => inspectInstance(c, l),
   'launch-replacement': (c, l) => launchReplacement(c, l),
   'carry-over-alarms': (c, l) => carryOverAlarms(c, l),
@@ -38,6 +42,14 @@ export const TASK_HANDLERS: Readonly<Record<string, (clients: LocalClients, logg
   // drill puts API faults on the calls this task makes (docs/workflows/dr-promotion.md).
   'fence-old-site': (c, l) => fenceOldSite(() => c.ec2, l),
 };
+
+export const TASK_HANDLERS: Readonly<Record<string, MakeHandler>> = Object.fromEntries(
+  Object.entries(HANDLERS).map(([task, make]) => [
+    task,
+    (clients: LocalClients, logger: Logger) =>
+      make(clientsWithAttempts(clients, sdkMaxAttempts(task as TaskName)), logger),
+  ]),
+);
 
 /** A logger that writes nothing: the drill's timeline is the record. */
 export function silentLogger(): Logger {

@@ -19,4 +19,4 @@ export function makeHandler(clients: Pick<Clients, 'cloudwatch'>, logger: Logger
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */
-export const handler = makeHandler(realClients({ cloudwatch }));
+export const handler = makeHandler(realClients(TASK, { cloudwatch }));

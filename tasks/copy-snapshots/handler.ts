@@ -18,4 +18,4 @@ export function makeHandler(ec2For: Ec2ForRegion, logger: Logger = taskLogger(TA
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */
-export const handler = makeHandler(realEc2ForRegion());
+export const handler = makeHandler(realEc2ForRegion(TASK));

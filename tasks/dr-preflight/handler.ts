@@ -21,4 +21,4 @@ export function makeHandler(clients: Pick<Clients, 'http' | 'ec2' | 'dynamodb'>,
 }
 
 /** The deployed handler: clients of the DR region (the function's own), created on first use. */
-export const handler = makeHandler(realClients({ http: () => new HttpClient(), ec2, dynamodb }));
+export const handler = makeHandler(realClients(TASK, { http: () => new HttpClient(), ec2, dynamodb }));

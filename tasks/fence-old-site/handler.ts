@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { sdkClientConfig } from '../shared/clients';
 import { parseTaskInput } from '../shared/errors';
 import { taskLogger } from '../shared/logger';
 import type { Ec2ForRegion } from '../shared/regional-clients';
@@ -20,7 +21,8 @@ export function makeHandler(ec2ForRegion: Ec2ForRegion, logger: Logger = taskLog
 
 /**
  * EC2 clients for the primary region, bounded: a region that does not answer must not hold the fence for long, so
- * each attempt gives up after 5 s (3 s to connect) and the SDK makes at most 3 attempts. Worst case per call
+ * each attempt gives up after 5 s (3 s to connect), with the task's attempts per call (`sdkClientConfig(TASK)`: 3, as
+ * the task records its errors instead of throwing them, see contracts/task-retries.ts). Worst case per call
  * ≈ 3 × 5 s plus backoff; the calls for the members run in parallel, within the function's 60 s.
  */
 export function boundedEc2ForRegion(): Ec2ForRegion {
@@ -30,7 +32,7 @@ export function boundedEc2ForRegion(): Ec2ForRegion {
     if (!client) {
       client = new EC2Client({
         region,
-        maxAttempts: 3,
+        maxAttempts: sdkClientConfig(TASK).maxAttempts,
         requestHandler: { requestTimeout: 5000, connectionTimeout: 3000 },
       });
       clients.set(region, client);

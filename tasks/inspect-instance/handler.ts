@@ -29,4 +29,4 @@ export function makeHandler(clients: Pick<Clients, 'ec2' | 'elbv2'>, logger: Log
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */
-export const handler = makeHandler(realClients({ ec2, elbv2 }));
+export const handler = makeHandler(realClients(TASK, { ec2, elbv2 }));

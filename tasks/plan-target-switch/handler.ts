@@ -25,4 +25,4 @@ export function makeHandler(clients: Pick<Clients, 'elbv2'>, logger: Logger = ta
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */
-export const handler = makeHandler(realClients({ elbv2 }));
+export const handler = makeHandler(realClients(TASK, { elbv2 }));

@@ -24,4 +24,4 @@ export function makeHandler(clients: Pick<Clients, 'http'>, logger: Logger = tas
 }
 
 /** The deployed handler: a fetch-based HTTP client, created on first invocation. */
-export const handler = makeHandler(realClients({ http: () => new HttpClient() }));
+export const handler = makeHandler(realClients(TASK, { http: () => new HttpClient() }));

@@ -20,4 +20,4 @@ export function makeHandler(clients: Pick<Clients, 'cloudwatch' | 'ec2'>, logger
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */
-export const handler = makeHandler(realClients({ cloudwatch, ec2 }));
+export const handler = makeHandler(realClients(TASK, { cloudwatch, ec2 }));

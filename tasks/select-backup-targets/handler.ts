@@ -19,4 +19,4 @@ export function makeHandler(clients: Pick<Clients, 'ec2'>, logger: Logger = task
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */
-export const handler = makeHandler(realClients({ ec2 }));
+export const handler = makeHandler(realClients(TASK, { ec2 }));

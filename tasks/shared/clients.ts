@@ -1,3 +1,5 @@
+import { sdkMaxAttempts, type TaskName } from '../../contracts/task-retries';
+
 /**
  * Anything with the AWS SDK v3 client's `send(command)`: a real SDK client, a client wrapped by
  * aws-sdk-client-mock, or the offline engine's client that sends to the simulated region.
@@ -34,31 +36,39 @@ export async function send<C extends { readonly input: object }>(client: AwsClie
 }
 
 /**
- * Attempts of every SDK call a Lambda task makes (the SDK v3 default, standard retry mode), in one place: the real
- * clients are built with it (./sdk/*), and the offline engine's client retries exactly as often
- * (local/engine/clients.ts). The state machine's own Retry on a Lambda task comes on top of these attempts.
+ * The configuration a task's real SDK clients are built with (./sdk/<client>.ts, ./regional-clients.ts): its attempts
+ * per call come from its declaration (contracts/task-retries.ts): one when the state machine re-runs the task, the
+ * SDK's standard 3 when it does not. The offline engine's clients retry exactly as often (local/tasks-registry.ts).
  */
-export const SDK_MAX_ATTEMPTS = 3;
+export interface SdkClientConfig {
+  readonly maxAttempts: number;
+}
 
-/** The configuration every real SDK client of a task is built with (./sdk/<client>.ts). */
-export const SDK_CLIENT_CONFIG = { maxAttempts: SDK_MAX_ATTEMPTS } as const;
-
-/** One factory per client a task uses: e.g. `{ ec2 }` from ./sdk/ec2, `{ http: () => new HttpClient() }`. */
-export type ClientFactories<K extends keyof Clients> = { readonly [P in K]: () => Clients[P] };
+/** The configuration of `task`'s real SDK clients. */
+export function sdkClientConfig(task: TaskName): SdkClientConfig {
+  return { maxAttempts: sdkMaxAttempts(task) };
+}
 
 /**
- * Real clients for the deployed Lambda function, from the factories of the clients it uses (so a task loads only
+ * One factory per client a task uses, given the task's client configuration: e.g. `{ ec2 }` from ./sdk/ec2,
+ * `{ http: () => new HttpClient() }`.
+ */
+export type ClientFactories<K extends keyof Clients> = { readonly [P in K]: (config: SdkClientConfig) => Clients[P] };
+
+/**
+ * Real clients for the deployed Lambda function of `task` (each built with `sdkClientConfig(task)`), from the factories of the clients it uses (so a task loads only
  * the SDK packages it needs: loading all six dominated every task's cold start). Each client is created on first
  * use, so importing a handler module constructs none: the offline engine and the tests import handlers and inject
  * their own clients.
  */
-export function realClients<K extends keyof Clients>(factories: ClientFactories<K>): Pick<Clients, K> {
+export function realClients<K extends keyof Clients>(task: TaskName, factories: ClientFactories<K>): Pick<Clients, K> {
+  const config = sdkClientConfig(task);
   const created: Partial<Pick<Clients, K>> = {};
   const clients = {};
   for (const key of Object.keys(factories) as K[]) {
     Object.defineProperty(clients, key, {
       enumerable: true,
-      get: () => (created[key] ??= factories[key]()),
+      get: () => (created[key] ??= factories[key](config)),
     });
   }
   return clients as Pick<Clients, K>;

@@ -14,7 +14,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { InspectInstanceInput, ProtectedInstance } from '../../tasks/inspect-instance/contract';
 import { makeHandler } from '../../tasks/inspect-instance/handler';
-import { realClients, SDK_MAX_ATTEMPTS } from '../../tasks/shared/clients';
+import { realClients } from '../../tasks/shared/clients';
+import { CLIENT_LAYER_ATTEMPTS, sdkMaxAttempts } from '../../contracts/task-retries';
 import { ec2 as ec2Factory } from '../../tasks/shared/sdk/ec2';
 import { TaskErrorNames } from '../../contracts/errors';
 import { ec2Error, failure, mockedForEachTest, silentLogger } from '../harness/task-mocks';
@@ -439,14 +440,16 @@ describe('inspect-instance', () => {
     expect(ec2).not.toHaveReceivedAnyCommand();
   });
 
-  it('builds each real client once, when first used, with the SDK attempts the engine models', async () => {
+  it("builds each real client once, when first used, with the task's declared attempts (the engine's too)", async () => {
     // GIVEN the real clients the handler is given
-    const clients = realClients({ ec2: ec2Factory });
+    const clients = realClients('inspect-instance', { ec2: ec2Factory });
 
-    // WHEN one is used twice / THEN it is an SDK client, built once, trying each call SDK_MAX_ATTEMPTS times
+    // WHEN one is used twice / THEN it is an SDK client, built once, trying each call as often as the task declares
+    // (contracts/task-retries.ts: its clients are its only retry layer, the state machine does not re-run it on them)
     expect(clients.ec2).toBeInstanceOf(EC2Client);
     expect(clients.ec2).toBe(clients.ec2);
-    expect(await (clients.ec2 as EC2Client).config.maxAttempts()).toBe(SDK_MAX_ATTEMPTS);
+    expect(sdkMaxAttempts('inspect-instance')).toBe(CLIENT_LAYER_ATTEMPTS);
+    expect(await (clients.ec2 as EC2Client).config.maxAttempts()).toBe(sdkMaxAttempts('inspect-instance'));
     expect(Object.keys(clients)).toEqual(['ec2']);
   });
 

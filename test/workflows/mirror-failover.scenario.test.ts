@@ -559,8 +559,7 @@ describe('faults found by the fault campaign (each scenario is a shrunk schedule
     ['lock-write-fails-once', 'Take the mirror set lock'],
     // DescribeTargetHealth answers 124 s late once; 18 % of publishes fail with InternalError for 42 s
     ['health-read-late-notify-fails', 'Read the primary health'],
-    // 20 % of DescribeTargetHealth calls fail with InternalFailure for 5 s; the plan's three SDK attempts all do
-    ['target-read-server-error', 'Read the registered targets'],
+    // (target-read-server-error: below; its plan's clients are the layer that retries)
     // the plan function's DescribeTargetHealth answers 120 s late once (the function passes its timeout)
     ['target-read-answers-late', 'Read the registered targets'],
   ])('%s: retries "%s" instead of escalating, and switches', async (name, state) => {
@@ -571,6 +570,22 @@ describe('faults found by the fault campaign (each scenario is a shrunk schedule
     expect(drilled.result.status).toBe('SUCCEEDED');
     expect(drilled.registered).toEqual([B]);
     expect(drilled.result.timeline.some((e) => e.kind === 'retry' && e.state === state)).toBe(true);
+  });
+
+  it("target-read-server-error: the plan's client retries the 500s (its only retry layer), and the run switches", async () => {
+    // GIVEN 20 % of DescribeTargetHealth calls fail with InternalFailure for 5 s (three in a row at one point: before,
+    //       that outlasted the plan's 3 SDK attempts and the run escalated) / WHEN B's event arrives
+    const drilled = await Drilled.of('target-read-server-error');
+    // THEN  B is switched to and the invariants hold
+    expect(drilled.failedExpectations).toEqual([]);
+    expect(drilled.result.status).toBe('SUCCEEDED');
+    expect(drilled.registered).toEqual([B]);
+    // AND   the 500s were retried by the plan function's client (contracts/task-retries.ts: 10 attempts per call), so
+    //       the state machine did not re-run the plan on them: one layer, not two
+    const reads = drilled.result.calls.filter((c) => c.action === 'DescribeTargetHealth');
+    expect(reads.filter((c) => c.error === 'InternalFailure').length).toBeGreaterThanOrEqual(3);
+    const plan = 'Read the registered targets';
+    expect(drilled.result.timeline.some((e) => e.kind === 'retry' && e.state === plan)).toBe(false);
   });
 
   it('finds the lock held after its own lock write answered late, and hands its event over', async () => {

@@ -4,13 +4,15 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { TASK_METADATA_KEY } from '../../contracts/metadata';
+import { retriedByStateMachine, type TaskName } from '../../contracts/task-retries';
 import {
   API_CALL_TIMEOUT,
   LAMBDA_SERVICE_RETRY,
   LAMBDA_TASK_TIMEOUT,
   READ_TIMEOUT_RETRY,
-  RECOVERY_LAMBDA_THROTTLING_RETRY,
-  SDK_SERVER_ERROR_RETRY,
+  RERUN_SERVER_ERROR_RETRY,
+  RERUN_THROTTLING_RETRY,
   throttlingRetry,
 } from './retry';
 
@@ -71,18 +73,46 @@ export interface LambdaTaskProps {
   /** @default LAMBDA_TASK_TIMEOUT */
   readonly timeout?: Duration;
   /**
-   * The function only reads, or a second run finds what the first did: retry it when an AWS service failed on its
-   * side (SDK_SERVER_ERROR_RETRY), and wait out throttling longer (RECOVERY_LAMBDA_THROTTLING_RETRY).
-   * @default false
+   * The task `fn` runs (its folder under `tasks/`): its declaration in contracts/task-retries.ts says which layer
+   * retries its AWS calls (lambdaTaskRetries). Checked against the function's own `ha-workflows:task` metadata.
    */
-  readonly idempotent?: boolean;
+  readonly task: TaskName;
 }
 
 /**
- * A Lambda task: invoke with a payload, keep only the function's result, retry Lambda service errors (and, for an
- * idempotent function, AWS server errors its SDK calls met).
+ * The Retry of a Lambda task, from its declaration (contracts/task-retries.ts), so that no layer multiplies another:
+ * - always the Lambda service's own errors (the function did not run): LAMBDA_SERVICE_RETRY, at most 7 s;
+ * - a task the state machine re-runs (`sdkAttempts: 1`, one call per run): throttling (RERUN_THROTTLING_RETRY, at most
+ *   181 s, 11 runs) and an AWS service's own failure (RERUN_SERVER_ERROR_RETRY, at most 105 s, 11 runs);
+ * - a task whose clients retry each call (`sdkAttempts` > 1): no SDK error name (its clients' budget is in the
+ *   declaration: CLIENT_LAYER_ATTEMPTS, at most 111 s of throttling backoff per call).
+ * Retries of the task's own errors (a lost response, the copy limit) are the caller's, added after these.
+ */
+export function lambdaTaskRetries(task: sfn.TaskStateBase | sfn.CustomState, name: TaskName): void {
+  task.addRetry(LAMBDA_SERVICE_RETRY);
+  if (retriedByStateMachine(name)) {
+    task.addRetry(RERUN_THROTTLING_RETRY);
+    task.addRetry(RERUN_SERVER_ERROR_RETRY);
+  }
+}
+
+/** Throws unless `fn` runs `task` (when `fn` carries the task metadata, as every TaskFunction does). */
+function checkTaskOf(fn: lambda.IFunction, task: TaskName, id: string): void {
+  const cfn = fn.node.defaultChild as { getMetadata?: (key: string) => unknown } | undefined;
+  const declared = cfn?.getMetadata?.(TASK_METADATA_KEY);
+  if (declared !== undefined && declared !== task) {
+    throw new Error(
+      `lambdaTask "${id}": task is "${task}", but its function ${fn.node.path} runs "${String(declared)}"`,
+    );
+  }
+}
+
+/**
+ * A Lambda task: invoke with a payload, keep only the function's result, retry as its declaration says
+ * (lambdaTaskRetries).
  */
 export function lambdaTask(scope: Construct, id: string, props: LambdaTaskProps): tasks.LambdaInvoke {
+  checkTaskOf(props.fn, props.task, id);
   const task = new tasks.LambdaInvoke(scope, id, {
     lambdaFunction: props.fn,
     payload: sfn.TaskInput.fromObject(props.payload),
@@ -92,10 +122,7 @@ export function lambdaTask(scope: Construct, id: string, props: LambdaTaskProps)
     resultPath: props.resultPath,
     taskTimeout: sfn.Timeout.duration(props.timeout ?? LAMBDA_TASK_TIMEOUT),
   });
-  task.addRetry(LAMBDA_SERVICE_RETRY);
-  // A function that only reads may wait out longer throttling (10 retries, up to 105 s) than one that changes things.
-  task.addRetry(props.idempotent ? RECOVERY_LAMBDA_THROTTLING_RETRY : throttlingRetry(task));
-  if (props.idempotent) task.addRetry(SDK_SERVER_ERROR_RETRY);
+  lambdaTaskRetries(task, props.task);
   return task;
 }
 

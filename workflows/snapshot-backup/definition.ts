@@ -45,7 +45,7 @@ export function snapshotBackupDefinition(scope: Construct, deps: SnapshotBackupD
 
   const select = lambdaTask(scope, 'Select the instances to back up', {
     fn: deps.selectFunction,
-    idempotent: true,
+    task: 'select-backup-targets',
     payload: {
       'trigger.$': '$',
       'executionName.$': '$$.Execution.Name',

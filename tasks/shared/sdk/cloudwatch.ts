@@ -1,5 +1,9 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SDK_CLIENT_CONFIG } from '../clients';
+import type { SdkClientConfig } from '../clients';
 
-/** A real CloudWatch client (region and credentials from the Lambda environment; see SDK_CLIENT_CONFIG). */
-export const cloudwatch = (): CloudWatchClient => new CloudWatchClient(SDK_CLIENT_CONFIG);
+/**
+ * A real CloudWatch client (region and credentials from the Lambda environment), making the task's attempts per call
+ * (`sdkClientConfig(task)`, from contracts/task-retries.ts).
+ */
+export const cloudwatch = (config: SdkClientConfig): CloudWatchClient =>
+  new CloudWatchClient({ maxAttempts: config.maxAttempts });

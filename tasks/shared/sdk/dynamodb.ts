@@ -1,5 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SDK_CLIENT_CONFIG } from '../clients';
+import type { SdkClientConfig } from '../clients';
 
-/** A real DynamoDB client (region and credentials from the Lambda environment; see SDK_CLIENT_CONFIG). */
-export const dynamodb = (): DynamoDBClient => new DynamoDBClient(SDK_CLIENT_CONFIG);
+/**
+ * A real DynamoDB client (region and credentials from the Lambda environment), making the task's attempts per call
+ * (`sdkClientConfig(task)`, from contracts/task-retries.ts).
+ */
+export const dynamodb = (config: SdkClientConfig): DynamoDBClient =>
+  new DynamoDBClient({ maxAttempts: config.maxAttempts });

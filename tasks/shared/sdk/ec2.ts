@@ -1,5 +1,8 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { SDK_CLIENT_CONFIG } from '../clients';
+import type { SdkClientConfig } from '../clients';
 
-/** A real EC2 client (region and credentials from the Lambda environment; see SDK_CLIENT_CONFIG). */
-export const ec2 = (): EC2Client => new EC2Client(SDK_CLIENT_CONFIG);
+/**
+ * A real EC2 client (region and credentials from the Lambda environment), making the task's attempts per call
+ * (`sdkClientConfig(task)`, from contracts/task-retries.ts).
+ */
+export const ec2 = (config: SdkClientConfig): EC2Client => new EC2Client({ maxAttempts: config.maxAttempts });

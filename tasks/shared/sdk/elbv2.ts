@@ -1,5 +1,9 @@
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SDK_CLIENT_CONFIG } from '../clients';
+import type { SdkClientConfig } from '../clients';
 
-/** A real Elastic Load Balancing v2 client (region and credentials from the Lambda environment; see SDK_CLIENT_CONFIG). */
-export const elbv2 = (): ElasticLoadBalancingV2Client => new ElasticLoadBalancingV2Client(SDK_CLIENT_CONFIG);
+/**
+ * A real Elastic Load Balancing v2 client (region and credentials from the Lambda environment), making the task's attempts per call
+ * (`sdkClientConfig(task)`, from contracts/task-retries.ts).
+ */
+export const elbv2 = (config: SdkClientConfig): ElasticLoadBalancingV2Client =>
+  new ElasticLoadBalancingV2Client({ maxAttempts: config.maxAttempts });

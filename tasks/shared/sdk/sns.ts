@@ -1,5 +1,8 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SDK_CLIENT_CONFIG } from '../clients';
+import type { SdkClientConfig } from '../clients';
 
-/** A real SNS client (region and credentials from the Lambda environment; see SDK_CLIENT_CONFIG). */
-export const sns = (): SNSClient => new SNSClient(SDK_CLIENT_CONFIG);
+/**
+ * A real SNS client (region and credentials from the Lambda environment), making the task's attempts per call
+ * (`sdkClientConfig(task)`, from contracts/task-retries.ts).
+ */
+export const sns = (config: SdkClientConfig): SNSClient => new SNSClient({ maxAttempts: config.maxAttempts });

@@ -1,5 +1,8 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { SDK_CLIENT_CONFIG } from '../clients';
+import type { SdkClientConfig } from '../clients';
 
-/** A real SSM client (region and credentials from the Lambda environment; see SDK_CLIENT_CONFIG). */
-export const ssm = (): SSMClient => new SSMClient(SDK_CLIENT_CONFIG);
+/**
+ * A real SSM client (region and credentials from the Lambda environment), making the task's attempts per call
+ * (`sdkClientConfig(task)`, from contracts/task-retries.ts).
+ */
+export const ssm = (config: SdkClientConfig): SSMClient => new SSMClient({ maxAttempts: config.maxAttempts });

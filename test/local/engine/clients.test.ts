@@ -1,20 +1,29 @@
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   DEFAULT_MAX_ATTEMPTS,
+  INITIAL_RETRY_TOKENS,
   MAXIMUM_RETRY_DELAY,
   Retry,
   isThrottlingError,
   isTransientError,
 } from '@smithy/core/retry';
 import {
+  clientsWithAttempts,
   LocalClient,
+  localClients,
   SDK_BASE_DELAY_MS,
+  SDK_INITIAL_RETRY_TOKENS,
   SDK_MAX_ATTEMPTS,
+  SDK_RETRY_COST,
+  SDK_THROTTLING_RETRY_COST,
   SDK_MAX_DELAY_MS,
   SDK_THROTTLING_BASE_DELAY_MS,
   retryErrorType,
 } from '../../../local/engine/clients';
 import { AwsApiError } from '../../../local/region/errors';
+import { retriedByStateMachine, sdkMaxAttempts, TASK_NAMES } from '../../../contracts/task-retries';
+import { silentLogger, TASK_HANDLERS } from '../../../local/tasks-registry';
+import { settings } from '../../fixtures/backup-tasks';
 import { type ServiceSimulator, SimulatedRegion } from '../../../local/region/region';
 
 class Ec2Stub implements ServiceSimulator {
@@ -88,6 +97,37 @@ describe('LocalClient follows the installed SDK v3 (issue #13 item 7)', () => {
     expect(SDK_THROTTLING_BASE_DELAY_MS).toBe(Retry.throttlingDelay());
     expect(SDK_BASE_DELAY_MS).toBe(Retry.delay());
     expect(SDK_MAX_DELAY_MS).toBe(MAXIMUM_RETRY_DELAY);
+    expect(SDK_INITIAL_RETRY_TOKENS).toBe(INITIAL_RETRY_TOKENS);
+    expect(SDK_THROTTLING_RETRY_COST).toBe(Retry.throttlingCost());
+    expect(SDK_RETRY_COST).toBe(Retry.cost());
+    expect(Retry.modifiedCostType()).toBe('THROTTLING');
+  });
+
+  it('GIVEN throttling that does not end WHEN the retry quota runs out THEN the client stops retrying, as the SDK does', async () => {
+    // GIVEN a client with 10 attempts per call and EC2 throttling every call
+    const { region } = setup(...Array.from({ length: 200 }, throttled));
+    const client = new LocalClient(region, 'ec2', 10);
+    // WHEN it makes 13 calls
+    const attempts: number[] = [];
+    for (let i = 0; i < 13; i++) {
+      const e = (await client.send(new DescribeInstancesCommand({})).catch((x: unknown) => x)) as {
+        $metadata: { attempts: number };
+      };
+      attempts.push(e.$metadata.attempts);
+    }
+    // THEN 11 calls retry 9 times (45 of the 500 tokens each), the 12th once with the 5 tokens left, the 13th not at all
+    expect(attempts).toEqual([...Array.from({ length: 11 }, () => 10), 2, 1]);
+    expect(client.retryCapacity).toBe(0);
+  });
+
+  it("GIVEN a success after a retry WHEN it is recorded THEN the retry's cost is given back (1 without a retry)", async () => {
+    const { region } = setup(throttled());
+    const client = new LocalClient(region, 'ec2', 3);
+    await client.send(new DescribeInstancesCommand({}));
+    expect(client.retryCapacity).toBe(SDK_INITIAL_RETRY_TOKENS);
+    client.retryCapacity = 100;
+    await client.send(new DescribeInstancesCommand({}));
+    expect(client.retryCapacity).toBe(101);
   });
 
   it.each([
@@ -154,5 +194,98 @@ describe('LocalClient follows the installed SDK v3 (issue #13 item 7)', () => {
     expect(instance.LaunchTime).toBeInstanceOf(Date);
     expect((instance.LaunchTime as Date).toISOString()).toBe('2026-01-02T03:04:05.000Z');
     expect(instance.InstanceId).toBe('i-1');
+  });
+});
+
+describe("LocalClient makes each task's declared attempts (contracts/task-retries.ts), as its real clients do", () => {
+  it('GIVEN maxAttempts 1 WHEN a call is throttled THEN it is not retried: the error reaches the task at once', async () => {
+    const { region } = setup(throttled(), throttled());
+    const client = new LocalClient(region, 'ec2', 1);
+    await expect(client.send(new DescribeInstancesCommand({}))).rejects.toMatchObject({
+      name: 'RequestLimitExceeded',
+      $metadata: { attempts: 1 },
+    });
+    expect(region.calls).toHaveLength(1);
+  });
+
+  it('GIVEN withMaxAttempts WHEN it is used THEN the new client retries that often and the old one is unchanged', async () => {
+    const { region, client } = setup(throttled(), throttled(), throttled(), throttled());
+    const once = client.withMaxAttempts(1);
+    expect([client.maxAttempts, once.maxAttempts]).toEqual([SDK_MAX_ATTEMPTS, 1]);
+    await expect(once.send(new DescribeInstancesCommand({}))).rejects.toMatchObject({ $metadata: { attempts: 1 } });
+    await expect(client.send(new DescribeInstancesCommand({}))).rejects.toMatchObject({ $metadata: { attempts: 3 } });
+    expect(region.calls).toHaveLength(4);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses maxAttempts %p, naming the service', (n) => {
+    const { region } = setup();
+    expect(() => new LocalClient(region, 'ec2', n)).toThrow(/LocalClient\(ec2\): maxAttempts must be a whole number/);
+  });
+
+  it("GIVEN the http client WHEN it is built with any attempts THEN it makes one (the tasks' HttpClient never retries)", () => {
+    const { region } = setup();
+    expect(localClients(region, 3).http.maxAttempts).toBe(1);
+    expect(clientsWithAttempts(localClients(region), 3).ec2.maxAttempts).toBe(3);
+  });
+
+  it('has a handler for every declared task and a declaration for every handler', () => {
+    expect(Object.keys(TASK_HANDLERS).sort()).toEqual([...TASK_NAMES].sort());
+  });
+
+  it.each(TASK_NAMES.map((t) => [t, sdkMaxAttempts(t)] as const))(
+    'GIVEN the registry WHEN it builds %s THEN every client it hands over makes %i attempt(s) per call',
+    (task, attempts) => {
+      // GIVEN clients whose narrowing to a task's attempts is recorded
+      const { region } = setup();
+      const seen: number[] = [];
+      const recording = Object.fromEntries(
+        Object.entries(localClients(region)).map(([name, c]) => [
+          name,
+          Object.assign(Object.create(c) as LocalClient, {
+            withMaxAttempts: (n: number) => {
+              seen.push(n);
+              return c.withMaxAttempts(n);
+            },
+          }),
+        ]),
+      ) as ReturnType<typeof localClients>;
+      // WHEN the engine builds the task's handler
+      TASK_HANDLERS[task](recording, silentLogger());
+      // THEN each of its clients was narrowed to the task's declared attempts
+      expect(seen).toHaveLength(Object.keys(recording).length);
+      expect(new Set(seen)).toEqual(new Set([attempts]));
+    },
+  );
+
+  it('GIVEN a task the state machine re-runs WHEN its EC2 call is throttled THEN the handler fails after one attempt', async () => {
+    // GIVEN plan-instance-backup (re-run by the state machine: one attempt per call) and EC2 throttling every call
+    expect(retriedByStateMachine('plan-instance-backup')).toBe(true);
+    const { region } = setup(throttled(), throttled(), throttled());
+    const handler = TASK_HANDLERS['plan-instance-backup'](localClients(region), silentLogger());
+    // WHEN it runs / THEN the throttling reaches the state machine (which re-runs the task) after one call
+    await expect(
+      handler({
+        instanceId: 'i-0aaaaaaaaaaaaaaa1',
+        executionStartTime: '2026-01-05T02:30:00.000Z',
+        settings: settings(),
+      }),
+    ).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+    expect(region.calls).toHaveLength(1);
+  });
+
+  it('GIVEN a task whose clients retry WHEN its EC2 call is throttled THEN its client retries it (3 attempts)', async () => {
+    // GIVEN fence-old-site (its clients are its layer: it records its errors; 3 attempts) and EC2 throttling every call
+    expect(sdkMaxAttempts('fence-old-site')).toBe(3);
+    const { region } = setup(throttled(), throttled(), throttled());
+    const handler = TASK_HANDLERS['fence-old-site'](localClients(region), silentLogger());
+    // WHEN it checks the old site / THEN its one DescribeInstances was tried 3 times, and the error recorded
+    const out = (await handler({
+      mode: 'check',
+      region: 'eu-west-1',
+      instanceIds: ['i-0aaaaaaaaaaaaaaa1'],
+      denyAllGroupId: 'sg-0aaaaaaaaaaaaaaa1',
+    })) as { summary: string };
+    expect(region.calls).toHaveLength(3);
+    expect(out.summary).toContain('DescribeInstances RequestLimitExceeded');
   });
 });

@@ -2,18 +2,24 @@ import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import {
-  continueEitherWay,
-  LAMBDA_SERVICE_RETRY,
-  notify,
-  releaseLock,
-  stringAt,
-  throttlingRetry,
-} from '../../fragments';
+import { continueEitherWay, lambdaTaskRetries, notify, releaseLock, stringAt } from '../../fragments';
+import type { TaskName } from '../../../contracts/task-retries';
 import { States } from '../../../contracts/errors';
 import type { DrPromotionDeps } from '../definition';
 import { audit, auditThen } from './audit';
 import { REQ, SET } from './constants';
+
+/** The task behind each function ARN of the mirror set's DR settings (DrMirrorSet in ../input.ts). */
+const TASK_AT: Readonly<Record<string, TaskName>> = {
+  [`${SET}.preflightFunctionArn`]: 'dr-preflight',
+  [`${SET}.probeFunctionArn`]: 'probe-mirror-members',
+};
+
+function taskAt(functionArnPath: string): TaskName {
+  const task = TASK_AT[functionArnPath];
+  if (!task) throw new Error(`setLambda: no task is known behind ${functionArnPath} (TASK_AT)`);
+  return task;
+}
 
 /** Catches every error into `$.failure`. */
 export interface FailureCatch {
@@ -99,8 +105,7 @@ export function drSteps(scope: Construct, deps: DrPromotionDeps): DrSteps {
         TimeoutSeconds: deps.setTaskTimeout.toSeconds(),
       },
     });
-    task.addRetry(LAMBDA_SERVICE_RETRY);
-    task.addRetry(throttlingRetry(task));
+    lambdaTaskRetries(task, taskAt(functionArnPath));
     return task;
   };
 

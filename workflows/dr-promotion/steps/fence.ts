@@ -27,13 +27,14 @@ export function fenceOldSite(steps: DrSteps, promote: sfn.IChainable): sfn.TaskS
   });
   const fence = lambdaTask(scope, 'Fence the old site', {
     fn: deps.fenceFunction,
+    task: 'fence-old-site',
     timeout: FENCE_TASK_TIMEOUT,
     payload: fencePayload('fence'),
     resultPath: '$.fence',
   });
   const checkFence = lambdaTask(scope, 'Check the old site is fenced', {
     fn: deps.fenceFunction,
-    idempotent: true,
+    task: 'fence-old-site',
     timeout: FENCE_TASK_TIMEOUT,
     payload: {
       ...fencePayload('check'),

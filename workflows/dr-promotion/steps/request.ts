@@ -22,7 +22,7 @@ export function validateAndLock(steps: DrSteps): RequestSteps {
   const keep = new sfn.Pass(scope, 'Keep the request', { parameters: { 'request.$': '$' } });
   const validate = lambdaTask(scope, 'Validate the request', {
     fn: deps.validateFunction,
-    idempotent: true,
+    task: 'validate-dr-request',
     payload: {
       'request.$': '$.request',
       sets: deps.sets.map((s) => ({

@@ -4,12 +4,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import {
-  LAMBDA_SERVICE_RETRY,
-  LAMBDA_TASK_TIMEOUT,
-  LOST_RESPONSE_RETRY,
-  RECOVERY_LAMBDA_THROTTLING_RETRY,
-} from '../../fragments';
+import { lambdaTask, LOST_RESPONSE_RETRY } from '../../fragments';
+import type { TaskName } from '../../../contracts/task-retries';
 import { States } from '../../../contracts/errors';
 import type { InstanceRecoveryDeps } from '../definition';
 
@@ -76,14 +72,16 @@ export function recoveryScope(scope: Construct, deps: InstanceRecoveryDeps): Rec
 
 export interface RecoveryLambdaProps {
   readonly fn: lambda.IFunction;
+  /** The task `fn` runs: its declaration (contracts/task-retries.ts) gives the Task's retries. */
+  readonly task: TaskName;
   readonly payload: Record<string, unknown>;
   readonly resultPath: string;
   readonly timeout?: Duration;
 }
 
 /**
- * A Lambda task of the recovery: the Lambda service's own errors, then throttling its SDK clients gave up on
- * (bounded by time, see RECOVERY_LAMBDA_THROTTLING_RETRY), and, when it is idempotent, a lost response.
+ * A Lambda task of the recovery (lambdaTask: the Lambda service's own errors, and the retries its declaration
+ * gives), and, when it is idempotent, a lost response.
  */
 export function recoveryLambda(
   scope: Construct,
@@ -91,17 +89,7 @@ export function recoveryLambda(
   props: RecoveryLambdaProps,
   idempotent: boolean,
 ): tasks.LambdaInvoke {
-  const task = new tasks.LambdaInvoke(scope, id, {
-    lambdaFunction: props.fn,
-    payload: sfn.TaskInput.fromObject(props.payload),
-    payloadResponseOnly: false,
-    retryOnServiceExceptions: false,
-    resultSelector: { 'value.$': '$.Payload' },
-    resultPath: props.resultPath,
-    taskTimeout: sfn.Timeout.duration(props.timeout ?? LAMBDA_TASK_TIMEOUT),
-  });
-  task.addRetry(LAMBDA_SERVICE_RETRY);
+  const task = lambdaTask(scope, id, props);
   if (idempotent) task.addRetry(LOST_RESPONSE_RETRY);
-  task.addRetry(RECOVERY_LAMBDA_THROTTLING_RETRY);
   return task;
 }

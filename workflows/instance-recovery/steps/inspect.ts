@@ -9,6 +9,7 @@ export function inspectFailedInstance({ scope, deps, recordNotStarted }: Recover
     'Inspect failed instance',
     {
       fn: deps.inspectFunction,
+      task: 'inspect-instance',
       payload: {
         'instanceId.$': '$.instanceId',
         'executionStartTime.$': '$$.Execution.StartTime',

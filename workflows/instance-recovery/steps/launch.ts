@@ -22,6 +22,7 @@ export function replaceFailedInstance(ctx: RecoveryContext): sfn.Chain {
     'Check a replacement can be launched',
     {
       fn: deps.launchFunction,
+      task: 'launch-replacement',
       payload: { ...launchPayload, 'candidateSubnets.$': `${PLAN}.candidateSubnets`, mode: 'check' },
       resultPath: '$.launchCheck',
     },
@@ -48,6 +49,7 @@ export function replaceFailedInstance(ctx: RecoveryContext): sfn.Chain {
     'Launch replacement',
     {
       fn: deps.launchFunction,
+      task: 'launch-replacement',
       payload: { ...launchPayload, 'candidateSubnets.$': '$.launchCheck.value.offeredSubnets', mode: 'launch' },
       resultPath: '$.launch',
       timeout: Duration.minutes(2),

@@ -35,6 +35,7 @@ export function handOverToReplacement(ctx: RecoveryContext): sfn.Chain {
     'Carry over alarms',
     {
       fn: deps.alarmsFunction,
+      task: 'carry-over-alarms',
       payload: { 'oldInstanceId.$': '$.instanceId', 'newInstanceId.$': NEW_ID },
       resultPath: '$.alarms',
     },

@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { LAMBDA_SERVICE_RETRY, throttlingRetry } from '../../fragments';
+import { lambdaTaskRetries } from '../../fragments';
 import type { MirrorFailoverDeps } from '../definition';
 import { failureRecords } from './failure';
 import { PROBE, SET, SWITCH } from './paths';
@@ -92,7 +92,6 @@ function probe(scope: Construct, deps: MirrorFailoverDeps, partition: string, id
       TimeoutSeconds: deps.probeTaskTimeout.toSeconds(),
     },
   });
-  task.addRetry(LAMBDA_SERVICE_RETRY);
-  task.addRetry(throttlingRetry(task));
+  lambdaTaskRetries(task, 'probe-mirror-members');
   return task;
 }

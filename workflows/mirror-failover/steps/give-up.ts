@@ -20,7 +20,7 @@ export function giveUp(ctx: MirrorContext): sfn.IChainable {
   );
   const planGivingUp = lambdaTask(scope, 'Read the targets before giving up', {
     fn: deps.planFunction,
-    idempotent: true,
+    task: 'plan-target-switch',
     payload: {
       'primary.$': `${PROBE}.primary`,
       'members.$': `${SET}.memberIds`,

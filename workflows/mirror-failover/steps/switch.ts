@@ -22,7 +22,7 @@ export function switchToPrimary(ctx: MirrorContext): Step<SwitchNext> {
   });
   const plan = lambdaTask(scope, 'Read the registered targets', {
     fn: deps.planFunction,
-    idempotent: true,
+    task: 'plan-target-switch',
     payload: {
       'primary.$': `${SWITCH}.primary`,
       'members.$': `${SET}.memberIds`,

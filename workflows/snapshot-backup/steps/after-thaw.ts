@@ -22,6 +22,7 @@ export function afterTheThaw(
   const { scope, deps, key, onFailure, recordFailed, failWith } = steps;
   const recordWindow = lambdaTask(scope, 'Record the freeze window', {
     fn: deps.recordFunction,
+    task: 'record-freeze-window',
     payload: {
       'instanceId.$': '$.instanceId',
       'policy.$': '$.policy',

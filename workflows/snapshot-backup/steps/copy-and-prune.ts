@@ -12,6 +12,7 @@ export function copyAndPrune(steps: BackupSteps, release: sfn.IChainable): sfn.I
   const { scope, deps, region, onFailure, recordFailed } = steps;
   const prune = lambdaTask(scope, 'Prune expired sets', {
     fn: deps.pruneFunction,
+    task: 'prune-snapshots',
     payload: {
       'instanceId.$': '$.instanceId',
       'policy.$': '$.policy',
@@ -49,6 +50,7 @@ export function copyAndPrune(steps: BackupSteps, release: sfn.IChainable): sfn.I
   if (deps.copyFunction) {
     const copy = lambdaTask(scope, 'Copy the set to the other region', {
       fn: deps.copyFunction,
+      task: 'copy-snapshots',
       payload: {
         'instanceId.$': '$.instanceId',
         'backupId.$': '$.runId',

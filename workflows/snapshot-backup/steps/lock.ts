@@ -14,7 +14,7 @@ export function planAndLock(steps: BackupSteps): sfn.Chain {
   const { scope, deps, key, onFailure, notifyFailed } = steps;
   const plan = lambdaTask(scope, 'Plan the backup', {
     fn: deps.planFunction,
-    idempotent: true,
+    task: 'plan-instance-backup',
     payload: {
       'instanceId.$': '$.instanceId',
       'executionStartTime.$': '$$.Execution.StartTime',
