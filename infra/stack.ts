@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Duration } from 'aws-cdk-lib';
-import { HaFoundation, STATE_MACHINE_OUTPUT_SUFFIX } from '../workflows/base';
+import { ALIAS_OUTPUT_SUFFIX, HaFoundation, STATE_MACHINE_OUTPUT_SUFFIX } from '../workflows/base';
 import { WORKFLOW_METADATA_KEY } from '../contracts/metadata';
 import { DrPromotionWorkflow } from '../workflows/dr-promotion';
 import { InstanceRecoveryWorkflow } from '../workflows/instance-recovery';
@@ -90,14 +90,27 @@ export class HaWorkflowsStack extends Stack {
   }
 }
 
-/** One stack output per workflow state machine (found by its workflow metadata), named after the workflow. */
+/**
+ * Two stack outputs per workflow state machine (found by its workflow metadata), named after the workflow: its ARN
+ * (`…StateMachineArn`, what `status` lists executions of) and its live alias's ARN (`…AliasArn`, what the CLI starts).
+ */
 function addWorkflowOutputs(stack: Stack): void {
+  const pascal = (workflow: string) => workflow.replace(/(^|-)([a-z])/g, (_m, _d, ch: string) => ch.toUpperCase());
   for (const c of stack.node.findAll()) {
-    if (!(c instanceof sfn.CfnStateMachine)) continue;
-    const workflow = c.getMetadata(WORKFLOW_METADATA_KEY);
-    if (typeof workflow !== 'string') continue;
-    const id =
-      workflow.replace(/(^|-)([a-z])/g, (_m, _d, ch: string) => ch.toUpperCase()) + STATE_MACHINE_OUTPUT_SUFFIX;
-    new CfnOutput(stack, id, { value: c.attrArn, description: `ARN of the ${workflow} state machine` });
+    if (c instanceof sfn.CfnStateMachine) {
+      const workflow = c.getMetadata(WORKFLOW_METADATA_KEY);
+      if (typeof workflow !== 'string') continue;
+      new CfnOutput(stack, pascal(workflow) + STATE_MACHINE_OUTPUT_SUFFIX, {
+        value: c.attrArn,
+        description: `ARN of the ${workflow} state machine`,
+      });
+    } else if (c instanceof sfn.CfnStateMachineAlias) {
+      const workflow = c.getMetadata(WORKFLOW_METADATA_KEY);
+      if (typeof workflow !== 'string') continue;
+      new CfnOutput(stack, pascal(workflow) + ALIAS_OUTPUT_SUFFIX, {
+        value: c.ref,
+        description: `ARN of the ${workflow} live alias: start executions through it`,
+      });
+    }
   }
 }

@@ -4,3 +4,4 @@ export * from './ha-state-machine';
 export * from './ha-workflow';
 export * from './props-error';
 export * from './task-function';
+export * from './alarms';
