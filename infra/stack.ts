@@ -39,6 +39,8 @@ export class HaWorkflowsStack extends Stack {
     this.foundation = new HaFoundation(this, 'Foundation', {
       notificationEmails: config.notifications.emails,
       logRetention: config.logs.retentionDays as logs.RetentionDays,
+      stateMachineLogs: { level: config.logs.level, includeExecutionData: config.logs.includeExecutionData },
+      alarms: config.alarms,
     });
     const recovery = config.instanceRecovery;
     if (props.site === 'primary' && recovery) {

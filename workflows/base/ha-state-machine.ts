@@ -5,6 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
+import { acknowledge } from './acknowledgements';
 import { PropsError } from './props-error';
 
 /** Longest execution a Standard workflow allows (one year). */
@@ -146,6 +147,17 @@ export function createHaStateMachine(scope: Construct, props: HaStateMachineProp
   });
   const cfn = stateMachine.node.defaultChild as sfn.CfnStateMachine;
   cfn.addMetadata(WORKFLOW_METADATA_KEY, props.workflow);
+  if ((props.logs?.level ?? 'ERROR') !== 'ALL') {
+    acknowledge(cfn, {
+      ids: ['AwsSolutions-SF1'],
+      reason:
+        `The ${props.workflow} state machine logs at level ${props.logs?.level ?? 'ERROR'} by configuration ` +
+        '(logs.level): level ALL logs every state transition and, with execution data, every payload, the DR ' +
+        "operator's request included. Every event of every execution stays in Step Functions' execution history " +
+        '(90 days after it ends), and the alarms on ExecutionsFailed, ExecutionsTimedOut, ExecutionsAborted and ' +
+        'ExecutionThrottled report each failure; set logs.level to ALL to log every event as well.',
+    });
+  }
   const { version, alias, live } = publishLive(scope, stateMachine, props.workflow);
   return { stateMachine, role, version, alias, live };
 }
