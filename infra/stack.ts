@@ -3,13 +3,14 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Duration } from 'aws-cdk-lib';
-import { ALIAS_OUTPUT_SUFFIX, HaFoundation, STATE_MACHINE_OUTPUT_SUFFIX } from '../workflows/base';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { ALIAS_OUTPUT_SUFFIX, HaDashboard, HaFoundation, STATE_MACHINE_OUTPUT_SUFFIX } from '../workflows/base';
 import { WORKFLOW_METADATA_KEY } from '../contracts/metadata';
 import { DrPromotionWorkflow } from '../workflows/dr-promotion';
 import { InstanceRecoveryWorkflow } from '../workflows/instance-recovery';
 import { LockJanitor } from '../workflows/lock-janitor';
 import { MirrorFailoverWorkflow } from '../workflows/mirror-failover';
-import { SnapshotBackupWorkflow } from '../workflows/snapshot-backup';
+import { BACKUP_METRIC_NAMESPACE, SnapshotBackupWorkflow } from '../workflows/snapshot-backup';
 import { snapshotBackupFromConfig } from './backup-policies';
 import type { HaConfig } from './config/schema';
 import { drSetsFromConfig, mirrorSetsFromConfig } from './mirror-sets';
@@ -32,6 +33,8 @@ export class HaWorkflowsStack extends Stack {
   readonly drPromotion?: DrPromotionWorkflow;
   /** Cleans up after a stopped or timed-out execution of the workflows above (absent when none is deployed). */
   readonly lockJanitor?: LockJanitor;
+  /** The site's CloudWatch dashboard (docs/operations.md). */
+  readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: HaWorkflowsStackProps) {
     super(scope, id, props);
@@ -85,6 +88,29 @@ export class HaWorkflowsStack extends Stack {
     if (watched.length > 0) {
       this.lockJanitor = new LockJanitor(this, 'LockJanitor', { foundation: this.foundation, stateMachines: watched });
     }
+    // One dashboard per site: alarms, outcome metrics per group / policy, every state machine's executions.
+    const workflows = [
+      this.instanceRecovery,
+      this.mirrorFailover,
+      this.snapshotBackup,
+      this.drPromotion,
+      this.lockJanitor,
+    ];
+    this.dashboard = new HaDashboard(this, 'Dashboard', {
+      workflows: workflows.flatMap((w) => (w ? [w] : [])),
+      outcomes: config.snapshotBackup
+        ? [
+            {
+              title: 'snapshot-backup: freeze window per policy, each instance (s)',
+              namespace: BACKUP_METRIC_NAMESPACE,
+              // tasks/record-freeze-window publishes it (FREEZE_WINDOW_METRIC; test/infra/observability.test.ts).
+              metricName: 'FreezeWindow',
+              dimension: 'Policy',
+              values: config.snapshotBackup.policies.map((p) => p.name),
+            },
+          ]
+        : [],
+    }).dashboard;
     Tags.of(this).add('ha-workflows:site', props.site);
     for (const [k, v] of Object.entries(config.tags)) Tags.of(this).add(k, v);
     addWorkflowOutputs(this);

@@ -259,7 +259,9 @@ export function buildWorld(
     });
   }
   // Versions first, then the aliases that route to them: the triggers and child starts name the live aliases.
-  for (const q of resolveQualifiers(template, env).toSorted((a, b) => a.kind.localeCompare(b.kind)).reverse()) {
+  for (const q of resolveQualifiers(template, env)
+    .toSorted((a, b) => a.kind.localeCompare(b.kind))
+    .reverse()) {
     sfn.addQualifier(q);
   }
   region.register(sfn);

@@ -158,7 +158,9 @@ export class TemplateResolver {
     const name = r.Properties?.Name;
     const routes = r.Properties?.RoutingConfiguration as { StateMachineVersionArn?: unknown }[] | undefined;
     if (typeof name !== 'string' || !routes?.length) {
-      throw new TemplateError(`${logicalId}: an alias needs a Name and a RoutingConfiguration (DeploymentPreference is not modeled)`);
+      throw new TemplateError(
+        `${logicalId}: an alias needs a Name and a RoutingConfiguration (DeploymentPreference is not modeled)`,
+      );
     }
     const version = this.resolve(routes[0].StateMachineVersionArn, `${logicalId}.RoutingConfiguration[0]`);
     return `${String(version).replace(/:\d+$/, '')}:${name}`;

@@ -11,11 +11,7 @@ import {
 import { describeIssues } from '../../lib/issues';
 import { readJsonFile } from '../../lib/json-file';
 import { type DrPromotionRequest, drPromotionRequestSchema } from '../../workflows/dr-promotion/input';
-import {
-  ALIAS_OUTPUT_SUFFIX,
-  LIVE_ALIAS,
-  STATE_MACHINE_OUTPUT_SUFFIX,
-} from '../../workflows/base/ha-state-machine';
+import { ALIAS_OUTPUT_SUFFIX, LIVE_ALIAS, STATE_MACHINE_OUTPUT_SUFFIX } from '../../workflows/base/ha-state-machine';
 import { type AwsOptions, cloudFormationClient } from '../aws';
 
 /** The stack output naming the DR promotion state machine. */

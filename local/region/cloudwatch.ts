@@ -441,7 +441,10 @@ export class CloudWatchSimulator implements ServiceSimulator {
       if (d.MetricName.length < 1 || d.MetricName.length > 255) throw tooLong(`${at}.MetricName`, d.MetricName, 255);
       const dims = (d.Dimensions as Dimension[] | undefined) ?? [];
       if (dims.length > 30) {
-        throw badRequest('InvalidParameterValue', `The collection ${at}.Dimensions must not have a size greater than 30.`);
+        throw badRequest(
+          'InvalidParameterValue',
+          `The collection ${at}.Dimensions must not have a size greater than 30.`,
+        );
       }
       dims.forEach((dim, j) => {
         const name = String(dim.Name ?? '');
@@ -460,7 +463,10 @@ export class CloudWatchSimulator implements ServiceSimulator {
         throw badRequest('InvalidParameterValue', `The collection ${at}.Values must not have a size greater than 150.`);
       }
       if (Array.isArray(d.Counts) && (!Array.isArray(d.Values) || d.Counts.length !== d.Values.length)) {
-        throw badRequest('InvalidParameterValue', `The parameters ${at}.Values and ${at}.Counts must be of the same size.`);
+        throw badRequest(
+          'InvalidParameterValue',
+          `The parameters ${at}.Values and ${at}.Counts must be of the same size.`,
+        );
       }
       if (d.Value !== undefined && d.Values !== undefined) {
         throw badRequest(

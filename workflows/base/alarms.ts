@@ -83,7 +83,9 @@ export function alarmSettingsProblems(s: HaAlarmSettings | undefined, where = 'a
   whole('evaluationPeriods', s.evaluationPeriods, 1, 100);
   for (const [k, v] of Object.entries(s.thresholds ?? {})) {
     if (![...EXECUTION_ALARM_METRICS, 'deadLetters'].includes(k)) {
-      problems.push(`${where}.thresholds.${k}: not a metric; one of ${[...EXECUTION_ALARM_METRICS, 'deadLetters'].join(', ')}`);
+      problems.push(
+        `${where}.thresholds.${k}: not a metric; one of ${[...EXECUTION_ALARM_METRICS, 'deadLetters'].join(', ')}`,
+      );
     } else whole(`thresholds.${k}`, v, 1, 1000000);
   }
   if (s.runbookBaseUrl !== undefined && !/^https:\/\/[^\s]+[^/\s]$/.test(s.runbookBaseUrl)) {

@@ -44,8 +44,10 @@ export interface HaWorkflowIdentity {
 }
 
 /** A state machine of the workflow: HaStateMachineProps, with the foundation's log group, log settings and key. */
-export interface WorkflowStateMachineProps
-  extends Omit<HaStateMachineProps, 'logGroup' | 'definition' | 'workflow' | 'logs'> {
+export interface WorkflowStateMachineProps extends Omit<
+  HaStateMachineProps,
+  'logGroup' | 'definition' | 'workflow' | 'logs'
+> {
   /**
    * The workflow id of this state machine (its metadata).
    * @default - the workflow construct's own id (HaWorkflowIdentity.workflow)
@@ -99,6 +101,8 @@ export abstract class HaWorkflow extends Construct {
    * false): the four execution alarms of each of its state machines, and the dead-letter alarm of its triggers.
    */
   readonly alarms: WorkflowAlarms = { executions: {} };
+  /** Every state machine of the workflow, by its workflow id (e.g. `snapshot-backup-instance`). */
+  readonly stateMachines: Record<string, sfn.StateMachine> = {};
   private triggerDeadLetters?: sqs.Queue;
   /** The parts of each state machine made by addStateMachine: what a trigger of it starts is its live alias. */
   private readonly machines = new Map<sfn.IStateMachine, HaStateMachineParts>();
@@ -177,6 +181,7 @@ export abstract class HaWorkflow extends Construct {
     for (const statement of statements) parts.role.addToPolicy(statement);
     parts.role.addToPolicy(this.foundation.keyUseStatement());
     this.machines.set(parts.stateMachine, parts);
+    this.stateMachines[workflow] = parts.stateMachine;
     const ctx = this.alarmContext();
     if (ctx.settings.enabled) {
       this.alarms.executions[workflow] = executionAlarms(this, parts.stateMachine, workflow, ctx);

@@ -5,3 +5,4 @@ export * from './ha-workflow';
 export * from './props-error';
 export * from './task-function';
 export * from './alarms';
+export * from './dashboard';
