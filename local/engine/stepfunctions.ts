@@ -224,9 +224,13 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
       throw this.error(missing, `${what} Does Not Exist: '${arn}'`);
     }
     if (q.kind === 'version') return { machineArn, entry, version: q };
-    // An alias with two versions routes each start by weight (Step Functions Developer Guide, "Alias routing").
-    let pick = this.region.random.next() * 100;
-    const route = q.routing.find((r) => (pick -= r.weight) < 0) ?? q.routing[q.routing.length - 1];
+    // An alias with two versions routes each start by weight (Step Functions Developer Guide, "Alias routing"); one
+    // with a single version draws nothing (the region's random stream stays what a drill without aliases sees).
+    let route = q.routing[0];
+    if (q.routing.length > 1) {
+      let pick = this.region.random.next() * 100;
+      route = q.routing.find((r) => (pick -= r.weight) < 0) ?? q.routing[q.routing.length - 1];
+    }
     return { machineArn, entry, alias: q, version: this.qualifiers.get(route.versionArn) };
   }
 
