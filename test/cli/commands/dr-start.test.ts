@@ -70,8 +70,8 @@ describe('ha-workflows dr start', () => {
     expect(result.executionArn).toBe(
       `${machine.replace(/:live$/, '').replace(':stateMachine:', ':execution:')}:${drExecutionName(request)}`,
     );
-    const described = await client.send(new DescribeExecutionCommand({ executionArn: result.executionArn }));
-    expect(described.stateMachineAliasArn).toBe(machine);
+    const viaAlias = await client.send(new DescribeExecutionCommand({ executionArn: result.executionArn }));
+    expect(viaAlias.stateMachineAliasArn).toBe(machine);
     expect(result.consoleUrl).toBe(
       `https://eu-central-1.console.aws.amazon.com/states/home?region=eu-central-1#/v2/executions/details/${result.executionArn}`,
     );
