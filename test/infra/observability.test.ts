@@ -126,7 +126,6 @@ describe.each(example.stacks.map((s) => [s.stackName, s] as const))('stack %s', 
     const dashboards = ofType(template, 'AWS::CloudWatch::Dashboard');
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(props(dashboards[0][1]).DashboardBody);
-    // (the ARNs are Refs inside the body's Fn::Join)
     for (const [id] of machines) expect(body).toContain(`{"Ref":"${id}"}`);
     expect(body).toContain('ExecutionsFailed');
     expect(body).toContain('ExecutionTime');
