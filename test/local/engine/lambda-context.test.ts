@@ -74,6 +74,10 @@ describe('withLambdaContext', () => {
       lines.push(String(chunk));
       return true;
     });
+    // (Lambda sets AWS_LAMBDA_INITIALIZATION_TYPE=on-demand in an on-demand environment; Powertools reports a cold
+    // start only there, not under provisioned concurrency.)
+    const initialization = process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
     try {
       const logger = taskLogger('probe', { logLevel: 'INFO' });
       const handler = withLambdaContext(logger, async () => {
@@ -85,6 +89,8 @@ describe('withLambdaContext', () => {
       await handler({}, context('req-2'));
     } finally {
       write.mockRestore();
+      if (initialization === undefined) delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+      else process.env.AWS_LAMBDA_INITIALIZATION_TYPE = initialization;
     }
     // THEN each line names its request and whether it was the cold start
     const logged = lines
