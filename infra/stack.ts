@@ -3,13 +3,14 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Duration } from 'aws-cdk-lib';
-import { HaFoundation, STATE_MACHINE_OUTPUT_SUFFIX } from '../workflows/base';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { ALIAS_OUTPUT_SUFFIX, HaDashboard, HaFoundation, STATE_MACHINE_OUTPUT_SUFFIX } from '../workflows/base';
 import { WORKFLOW_METADATA_KEY } from '../contracts/metadata';
 import { DrPromotionWorkflow } from '../workflows/dr-promotion';
 import { InstanceRecoveryWorkflow } from '../workflows/instance-recovery';
 import { LockJanitor } from '../workflows/lock-janitor';
 import { MirrorFailoverWorkflow } from '../workflows/mirror-failover';
-import { SnapshotBackupWorkflow } from '../workflows/snapshot-backup';
+import { BACKUP_METRIC_NAMESPACE, SnapshotBackupWorkflow } from '../workflows/snapshot-backup';
 import { snapshotBackupFromConfig } from './backup-policies';
 import type { HaConfig } from './config/schema';
 import { drSetsFromConfig, mirrorSetsFromConfig } from './mirror-sets';
@@ -32,6 +33,8 @@ export class HaWorkflowsStack extends Stack {
   readonly drPromotion?: DrPromotionWorkflow;
   /** Cleans up after a stopped or timed-out execution of the workflows above (absent when none is deployed). */
   readonly lockJanitor?: LockJanitor;
+  /** The site's CloudWatch dashboard (docs/operations.md). */
+  readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: HaWorkflowsStackProps) {
     super(scope, id, props);
@@ -39,6 +42,8 @@ export class HaWorkflowsStack extends Stack {
     this.foundation = new HaFoundation(this, 'Foundation', {
       notificationEmails: config.notifications.emails,
       logRetention: config.logs.retentionDays as logs.RetentionDays,
+      stateMachineLogs: { level: config.logs.level, includeExecutionData: config.logs.includeExecutionData },
+      alarms: config.alarms,
     });
     const recovery = config.instanceRecovery;
     if (props.site === 'primary' && recovery) {
@@ -83,6 +88,29 @@ export class HaWorkflowsStack extends Stack {
     if (watched.length > 0) {
       this.lockJanitor = new LockJanitor(this, 'LockJanitor', { foundation: this.foundation, stateMachines: watched });
     }
+    // One dashboard per site: alarms, outcome metrics per group / policy, every state machine's executions.
+    const workflows = [
+      this.instanceRecovery,
+      this.mirrorFailover,
+      this.snapshotBackup,
+      this.drPromotion,
+      this.lockJanitor,
+    ];
+    this.dashboard = new HaDashboard(this, 'Dashboard', {
+      workflows: workflows.flatMap((w) => (w ? [w] : [])),
+      outcomes: config.snapshotBackup
+        ? [
+            {
+              title: 'snapshot-backup: freeze window per policy, each instance (s)',
+              namespace: BACKUP_METRIC_NAMESPACE,
+              // tasks/record-freeze-window publishes it (FREEZE_WINDOW_METRIC; test/infra/observability.test.ts).
+              metricName: 'FreezeWindow',
+              dimension: 'Policy',
+              values: config.snapshotBackup.policies.map((p) => p.name),
+            },
+          ]
+        : [],
+    }).dashboard;
     Tags.of(this).add('ha-workflows:site', props.site);
     for (const [k, v] of Object.entries(config.tags)) Tags.of(this).add(k, v);
     addWorkflowOutputs(this);
@@ -90,14 +118,27 @@ export class HaWorkflowsStack extends Stack {
   }
 }
 
-/** One stack output per workflow state machine (found by its workflow metadata), named after the workflow. */
+/**
+ * Two stack outputs per workflow state machine (found by its workflow metadata), named after the workflow: its ARN
+ * (`…StateMachineArn`, what `status` lists executions of) and its live alias's ARN (`…AliasArn`, what the CLI starts).
+ */
 function addWorkflowOutputs(stack: Stack): void {
+  const pascal = (workflow: string) => workflow.replace(/(^|-)([a-z])/g, (_m, _d, ch: string) => ch.toUpperCase());
   for (const c of stack.node.findAll()) {
-    if (!(c instanceof sfn.CfnStateMachine)) continue;
-    const workflow = c.getMetadata(WORKFLOW_METADATA_KEY);
-    if (typeof workflow !== 'string') continue;
-    const id =
-      workflow.replace(/(^|-)([a-z])/g, (_m, _d, ch: string) => ch.toUpperCase()) + STATE_MACHINE_OUTPUT_SUFFIX;
-    new CfnOutput(stack, id, { value: c.attrArn, description: `ARN of the ${workflow} state machine` });
+    if (c instanceof sfn.CfnStateMachine) {
+      const workflow = c.getMetadata(WORKFLOW_METADATA_KEY);
+      if (typeof workflow !== 'string') continue;
+      new CfnOutput(stack, pascal(workflow) + STATE_MACHINE_OUTPUT_SUFFIX, {
+        value: c.attrArn,
+        description: `ARN of the ${workflow} state machine`,
+      });
+    } else if (c instanceof sfn.CfnStateMachineAlias) {
+      const workflow = c.getMetadata(WORKFLOW_METADATA_KEY);
+      if (typeof workflow !== 'string') continue;
+      new CfnOutput(stack, pascal(workflow) + ALIAS_OUTPUT_SUFFIX, {
+        value: c.ref,
+        description: `ARN of the ${workflow} live alias: start executions through it`,
+      });
+    }
   }
 }

@@ -28,7 +28,14 @@ import { type ExecutionRecord, StepFunctionsSimulator, type StepFunctionsOptions
 import type { Predicate, Scenario } from './scenario/schema';
 import { silentLogger, TASK_HANDLERS } from './tasks-registry';
 import { INVARIANTS } from './campaign/invariants';
-import { type CfnTemplate, DEFAULT_ENV, type ResolveEnv, TemplateResolver, resolveStateMachines } from './template';
+import {
+  type CfnTemplate,
+  DEFAULT_ENV,
+  type ResolveEnv,
+  resolveQualifiers,
+  resolveStateMachines,
+  TemplateResolver,
+} from './template';
 
 export interface ExpectationResult {
   readonly description: string;
@@ -250,6 +257,12 @@ export function buildWorld(
     sfn.addBuiltMachine(machineFor(m.arn, m.definition), m.definition, {
       workflow: typeof workflow === 'string' ? workflow : undefined,
     });
+  }
+  // Versions first, then the aliases that route to them: the triggers and child starts name the live aliases.
+  for (const q of resolveQualifiers(template, env)
+    .toSorted((a, b) => a.kind.localeCompare(b.kind))
+    .reverse()) {
+    sfn.addQualifier(q);
   }
   region.register(sfn);
   buses.set(sfn, bus);

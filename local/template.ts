@@ -128,10 +128,46 @@ export class TemplateResolver {
         return `https://sqs.${region}.amazonaws.com/${account}/${this.nameOf(logicalId, r, 'QueueName')}`;
       case 'AWS::KMS::Key':
         return stableHex(logicalId, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+      // Ref of a version or an alias returns its ARN (CloudFormation Template Reference,
+      // AWS::StepFunctions::StateMachineVersion / StateMachineAlias, "Return values").
+      case 'AWS::StepFunctions::StateMachineVersion':
+        return this.versionArn(logicalId, r);
+      case 'AWS::StepFunctions::StateMachineAlias':
+        return this.aliasArn(logicalId, r);
     }
     if (Object.hasOwn(REF_IS_NAME, r.Type)) return this.nameOf(logicalId, r, REF_IS_NAME[r.Type]);
     if (Object.hasOwn(REF_IS_GENERATED_ID, r.Type)) return `${REF_IS_GENERATED_ID[r.Type]}-${stableHex(logicalId)}`;
     return logicalId;
+  }
+
+  /**
+   * A version's ARN: `<state machine ARN>:<version number>`, numbered 1, 2, … per state machine in template order (a
+   * stack deployed once publishes each of its versions then).
+   */
+  private versionArn(logicalId: string, r: CfnResource): string {
+    const machineArn = this.resolve(r.Properties?.StateMachineArn, `${logicalId}.Properties.StateMachineArn`);
+    if (typeof machineArn !== 'string' || !/:stateMachine:[^:]+$/.test(machineArn)) {
+      throw new TemplateError(`${logicalId}.Properties.StateMachineArn does not resolve to a state machine ARN`);
+    }
+    const siblings = Object.entries(this.template.Resources ?? {}).filter(
+      ([, v]) =>
+        v.Type === 'AWS::StepFunctions::StateMachineVersion' &&
+        JSON.stringify(v.Properties?.StateMachineArn) === JSON.stringify(r.Properties?.StateMachineArn),
+    );
+    return `${machineArn}:${siblings.findIndex(([id]) => id === logicalId) + 1}`;
+  }
+
+  /** An alias's ARN: `<state machine ARN>:<alias name>`, the state machine being its versions'. */
+  private aliasArn(logicalId: string, r: CfnResource): string {
+    const name = r.Properties?.Name;
+    const routes = r.Properties?.RoutingConfiguration as { StateMachineVersionArn?: unknown }[] | undefined;
+    if (typeof name !== 'string' || !routes?.length) {
+      throw new TemplateError(
+        `${logicalId}: an alias needs a Name and a RoutingConfiguration (DeploymentPreference is not modeled)`,
+      );
+    }
+    const version = this.resolve(routes[0].StateMachineVersionArn, `${logicalId}.RoutingConfiguration[0]`);
+    return `${String(version).replace(/:\d+$/, '')}:${name}`;
   }
 
   /** The value `{ "Fn::GetAtt": [logicalId, attribute] }` returns. */
@@ -153,6 +189,12 @@ export class TemplateResolver {
       case 'AWS::StepFunctions::StateMachine':
         if (attribute === 'Arn') return ref;
         if (attribute === 'Name') return ref.split(':').pop() as string;
+        // A revision id is an opaque string; one per deployed definition.
+        if (attribute === 'StateMachineRevisionId') return stableHex(`${logicalId}#revision`, 32);
+        throw fail();
+      case 'AWS::StepFunctions::StateMachineVersion':
+      case 'AWS::StepFunctions::StateMachineAlias':
+        if (attribute === 'Arn') return ref;
         throw fail();
       case 'AWS::SQS::Queue':
         if (attribute === 'Arn') return this.arn('sqs', ref.split('/').pop() as string);
@@ -280,6 +322,59 @@ export function resolveStateMachines(
   const value = Object.freeze(resolveAll(template, env));
   perTemplate.set(key, { sources, value });
   return value;
+}
+
+/** A state machine version or alias found in a template. */
+export interface ResolvedQualifier {
+  readonly logicalId: string;
+  readonly kind: 'version' | 'alias';
+  /** The qualified ARN: `<state machine ARN>:<version number | alias name>`. */
+  readonly arn: string;
+  /** The unqualified state machine ARN. */
+  readonly stateMachineArn: string;
+  /** An alias's versions and their weights (a version routes to itself, 100). */
+  readonly routing: readonly { readonly versionArn: string; readonly weight: number }[];
+}
+
+/**
+ * Every `AWS::StepFunctions::StateMachineVersion` and `AWS::StepFunctions::StateMachineAlias` of the template, with
+ * its ARN and (for an alias) its routing. Refuses what CloudFormation refuses: an alias whose weights do not add up to
+ * 100, or whose versions belong to two state machines ("The sum of the weights in the routing configuration must be
+ * equal to 100"; "If you specify the ARN of a second version, it must belong to the same state machine as the first
+ * version": CloudFormation Template Reference, AWS::StepFunctions::StateMachineAlias RoutingConfigurationVersion).
+ */
+export function resolveQualifiers(template: CfnTemplate, env: ResolveEnv = DEFAULT_ENV): readonly ResolvedQualifier[] {
+  const resolver = new TemplateResolver(template, env);
+  const out: ResolvedQualifier[] = [];
+  for (const [logicalId, r] of Object.entries(template.Resources ?? {})) {
+    if (r.Type === 'AWS::StepFunctions::StateMachineVersion') {
+      const arn = resolver.ref(logicalId);
+      out.push({
+        logicalId,
+        kind: 'version',
+        arn,
+        stateMachineArn: arn.replace(/:\d+$/, ''),
+        routing: [{ versionArn: arn, weight: 100 }],
+      });
+    } else if (r.Type === 'AWS::StepFunctions::StateMachineAlias') {
+      const arn = resolver.ref(logicalId);
+      const routes = (r.Properties?.RoutingConfiguration as Record<string, unknown>[] | undefined) ?? [];
+      const routing = routes.map((route, i) => ({
+        versionArn: String(resolver.resolve(route.StateMachineVersionArn, `${logicalId}.RoutingConfiguration[${i}]`)),
+        weight: Number(route.Weight),
+      }));
+      const machines = new Set(routing.map((v) => v.versionArn.replace(/:\d+$/, '')));
+      const total = routing.reduce((sum, v) => sum + v.weight, 0);
+      if (routing.length < 1 || routing.length > 2 || total !== 100 || machines.size !== 1) {
+        throw new TemplateError(
+          `${logicalId}: an alias routes to one or two versions of one state machine with weights adding up to 100 ` +
+            `(got ${JSON.stringify(routing)})`,
+        );
+      }
+      out.push({ logicalId, kind: 'alias', arn, stateMachineArn: [...machines][0], routing });
+    }
+  }
+  return out;
 }
 
 function resolveAll(template: CfnTemplate, env: ResolveEnv): readonly ResolvedStateMachine[] {

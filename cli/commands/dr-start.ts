@@ -11,7 +11,7 @@ import {
 import { describeIssues } from '../../lib/issues';
 import { readJsonFile } from '../../lib/json-file';
 import { type DrPromotionRequest, drPromotionRequestSchema } from '../../workflows/dr-promotion/input';
-import { STATE_MACHINE_OUTPUT_SUFFIX } from '../../workflows/base/ha-state-machine';
+import { ALIAS_OUTPUT_SUFFIX, LIVE_ALIAS, STATE_MACHINE_OUTPUT_SUFFIX } from '../../workflows/base/ha-state-machine';
 import { type AwsOptions, cloudFormationClient } from '../aws';
 import { pendingApproval } from './approve';
 import { historySince } from './watch';
@@ -97,18 +97,25 @@ export interface StateMachineLookup {
   readonly nameMatches: (name: string) => boolean;
 }
 
-/** A DR stack's state machine: given, from the stack's output, or the one listed whose name says so. */
+/**
+ * What to start of a DR stack's state machine: its live alias (`<state machine ARN>:live`), so a deploy never changes
+ * the definition under a running execution. From the stack's alias output; from `--state-machine` (an unqualified
+ * ARN is qualified with the live alias, a version or alias ARN is kept); or the listed state machine whose name says
+ * so, qualified with the live alias.
+ */
 export async function findStateMachine(
   client: SFNClient,
   aws: AwsOptions,
   opts: { readonly stateMachine?: string; readonly stack?: string },
   lookup: StateMachineLookup,
 ): Promise<string> {
-  if (opts.stateMachine) return opts.stateMachine;
+  const live = (arn: string) => (/:stateMachine:[^:]+$/.test(arn) ? `${arn}:${LIVE_ALIAS}` : arn);
+  if (opts.stateMachine) return live(opts.stateMachine);
   if (opts.stack) {
+    const output = lookup.output.replace(new RegExp(`${STATE_MACHINE_OUTPUT_SUFFIX}$`), ALIAS_OUTPUT_SUFFIX);
     const out = await cloudFormationClient(aws).send(new DescribeStacksCommand({ StackName: opts.stack }));
-    const arn = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === lookup.output)?.OutputValue;
-    if (!arn) throw new Error(`Stack ${opts.stack} has no output ${lookup.output}: is it the DR stack?`);
+    const arn = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === output)?.OutputValue;
+    if (!arn) throw new Error(`Stack ${opts.stack} has no output ${output}: is it the DR stack?`);
     return arn;
   }
   const listed = await client.send(new ListStateMachinesCommand({}));
@@ -116,7 +123,16 @@ export async function findStateMachine(
   if (found.length !== 1) {
     throw new Error(`Found ${found.length} ${lookup.what}; pass --state-machine <arn> or --stack <DR stack name>.`);
   }
-  return found[0].stateMachineArn!;
+  return live(found[0].stateMachineArn!);
+}
+
+/**
+ * The ARN of the execution `name` of a state machine, started through an alias or a version or not: built from the
+ * state machine's name (`arn:…:execution:<state machine name>:<name>`), never from the qualifier.
+ */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  const unqualified = stateMachineArn.replace(/^(.*:stateMachine:[^:]+):[^:]+$/, '$1');
+  return `${unqualified.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
 /** The DR promotion state machine: given, from the stack's output, or the one listed whose name says so. */
@@ -156,7 +172,7 @@ export async function startDrPromotion(
   request: DrPromotionRequest,
 ): Promise<DrStarted> {
   const name = drExecutionName(request);
-  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  const executionArn = executionArnOf(stateMachineArn, name);
   const existing = async (): Promise<DrStarted> => {
     const found = await client.send(new DescribeExecutionCommand({ executionArn }));
     return {

@@ -331,6 +331,45 @@ export const snapshotBackupSchema = z
   })
   .strict();
 
+// ── Observability (docs/operations.md) ────────────────────────────────────────────────────────────────────────────
+/** What the state machines log (Step Functions log levels ALL, ERROR, FATAL, OFF). */
+const stateMachineLogFields = {
+  /** The state machines' log level; ALL logs every state's events. */
+  level: z.enum(['ALL', 'ERROR', 'FATAL', 'OFF']).default('ERROR'),
+  /** Log execution data (every state's input and output, the DR operator request included) with the events. */
+  includeExecutionData: z.boolean().default(false),
+};
+
+/** The workflows' CloudWatch alarms, all to the operators' topic (workflows/base/alarms.ts). */
+const alarmThreshold = z.number().int().min(1).max(1000000);
+export const alarmsSchema = z
+  .object({
+    /** Create the alarms. */
+    enabled: z.boolean().default(true),
+    /** The period each alarm sums its metric over, in minutes. */
+    periodMinutes: z.number().int().min(1).max(1440).default(5),
+    /** Periods in a row that must breach. */
+    evaluationPeriods: z.number().int().min(1).max(100).default(1),
+    /** The count per period at or above which each alarm fires. */
+    thresholds: z
+      .object({
+        ExecutionsFailed: alarmThreshold.optional(),
+        ExecutionsTimedOut: alarmThreshold.optional(),
+        ExecutionsAborted: alarmThreshold.optional(),
+        ExecutionThrottled: alarmThreshold.optional(),
+        deadLetters: alarmThreshold.optional(),
+      })
+      .strict()
+      .default({}),
+    /** Base URL of the repository whose docs/workflows/<workflow>.md pages the alarm descriptions link. */
+    runbookBaseUrl: z
+      .string()
+      .regex(/^https:\/\/\S+[^/\s]$/, 'must be an https URL without a trailing slash')
+      .optional(),
+  })
+  .strict()
+  .default({ enabled: true, periodMinutes: 5, evaluationPeriods: 1, thresholds: {} });
+
 export const configSchema = z
   .object({
     /** Prefix of every stack and physical name; letters, digits and hyphens. */
@@ -360,9 +399,11 @@ export const configSchema = z
             message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
           })
           .default(90),
+        ...stateMachineLogFields,
       })
       .strict()
-      .default({ retentionDays: 90 }),
+      .default({ retentionDays: 90, level: 'ERROR', includeExecutionData: false }),
+    alarms: alarmsSchema,
     /** The instance-recovery workflow (primary region); omitted: not deployed. */
     instanceRecovery: instanceRecoverySchema.optional(),
     /** The mirror-failover workflow's mirror sets (primary region); omitted: not deployed. */

@@ -4,6 +4,8 @@
  * integration (`aws-sdk:<service>:<action>`); the two integrations call the simulated region. `.sync` waits for the
  * child execution; `.waitForTaskToken` waits for the task token broker.
  */
+import type { LambdaContext } from '../../tasks/shared/logger';
+import { stableHex } from '../template';
 import type { VirtualClock } from '../clock';
 import { AwsApiError, sdkIntegrationCause, sdkIntegrationErrorName, type ServiceName } from '../region/errors';
 import type { ServiceSimulator, SimulatedRegion } from '../region/region';
@@ -16,18 +18,22 @@ import { TaskFailure } from './states-errors';
  * A Lambda function as the engine runs it: the real task handler, given clients that reach the region, and the
  * function's `Timeout` in seconds (CloudFormation's default when absent: 3 s).
  */
-export type LambdaHandler = ((event: unknown) => Promise<unknown>) & { readonly timeoutSeconds?: number };
+export type LambdaHandler = ((event: unknown, context?: LambdaContext) => Promise<unknown>) & {
+  readonly timeoutSeconds?: number;
+};
 
 /** CloudFormation's default `Timeout` of an AWS::Lambda::Function. */
 export const DEFAULT_LAMBDA_TIMEOUT_SECONDS = 3;
 
 /** The handler with the function's configured `Timeout` (from the template) attached. */
 export function withFunctionTimeout(
-  handler: (event: unknown) => Promise<unknown>,
+  handler: (event: unknown, context?: LambdaContext) => Promise<unknown>,
   timeoutSeconds: unknown,
 ): LambdaHandler {
   const seconds = typeof timeoutSeconds === 'number' ? timeoutSeconds : DEFAULT_LAMBDA_TIMEOUT_SECONDS;
-  return Object.assign((event: unknown) => handler(event), { timeoutSeconds: seconds });
+  return Object.assign((event: unknown, context?: LambdaContext) => handler(event, context), {
+    timeoutSeconds: seconds,
+  });
 }
 
 /** Settles task tokens: scripted in a drill, by a person through `local serve`. */
@@ -153,10 +159,10 @@ export class TaskDispatcher {
     const { region, history } = this.ctx;
     let result: unknown;
     if (kind?.type === 'lambda') {
-      const { handler, payload, kill } = this.startLambda(call);
+      const { handler, payload, kill, context } = this.startLambda(call);
       try {
         // The Lambda runtime serializes the function's result to JSON (an SDK output's Dates become ISO strings).
-        const out: unknown = JSON.parse(JSON.stringify((await handler(payload)) ?? null));
+        const out: unknown = JSON.parse(JSON.stringify((await handler(payload, context)) ?? null));
         if (kill.passed()) throw this.sandboxTimedOut(handler, kill);
         result = kind.callback ? out : { ExecutedVersion: '$LATEST', Payload: out, StatusCode: 200 };
       } catch (e) {
@@ -211,7 +217,12 @@ export class TaskDispatcher {
    * Before a Lambda function runs: the invocation (and, the first time, the cold start) on the Task's clock, and the
    * function's kill time at its own Timeout.
    */
-  private startLambda({ stateName, params }: TaskCall): { handler: LambdaHandler; payload: unknown; kill: KillTime } {
+  private startLambda({ stateName, params }: TaskCall): {
+    handler: LambdaHandler;
+    payload: unknown;
+    kill: KillTime;
+    context: LambdaContext;
+  } {
     const { region, history } = this.ctx;
     const p = (params ?? {}) as { FunctionName?: unknown; Payload?: unknown };
     const handler = this.lambdaFor(p.FunctionName);
@@ -232,7 +243,24 @@ export class TaskDispatcher {
       fnTimeout,
       () => new Error(`Task timed out after ${fnTimeout.toFixed(2)} seconds`),
     );
-    return { handler, payload: p.Payload ?? {}, kill };
+    // The context object the Lambda runtime passes (Lambda Developer Guide, "Using the Lambda context object to
+    // retrieve Node.js function information"): the handlers' logs carry its request id and cold start.
+    // Its ids are derived from the execution and the invocation's number, not drawn from the region's random
+    // stream, so a drill's other draws (faults, ids) stay what they were.
+    const fnName = fnKey.startsWith('arn:') ? (fnKey.split(':')[6] ?? fnKey) : fnKey;
+    const seed = `${this.ctx.token}#${this.lambdaInvocations}`;
+    const context: LambdaContext = {
+      functionName: fnName,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:${region.regionName}:${region.accountId}:function:${fnName}`,
+      memoryLimitInMB: '128',
+      awsRequestId: stableHex(seed, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
+      logGroupName: `/aws/lambda/${fnName}`,
+      logStreamName: `${taskClock.nowIso().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${stableHex(`${seed}#stream`, 32)}`,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, kill.atMs - taskClock.now()),
+    };
+    return { handler, payload: p.Payload ?? {}, kill, context };
   }
 
   /** Lambda's Sandbox.Timedout, ending the Task at the function's kill time. */

@@ -26,10 +26,28 @@ export interface MachineEntry {
   readonly creationDate: number;
 }
 
+/**
+ * A version or alias of a state machine the service knows (from the template: AWS::StepFunctions::StateMachineVersion
+ * and StateMachineAlias). A version runs the state machine's definition as the template deploys it.
+ */
+export interface QualifierEntry {
+  readonly kind: 'version' | 'alias';
+  /** `<state machine ARN>:<version number | alias name>`. */
+  readonly arn: string;
+  readonly stateMachineArn: string;
+  /** An alias's versions and weights (1 or 2, adding up to 100); a version: itself, 100. */
+  readonly routing: readonly { readonly versionArn: string; readonly weight: number }[];
+}
+
 /** One execution as the service keeps it. */
 export interface ExecutionRecord {
   readonly executionArn: string;
+  /** The unqualified ARN of the state machine that runs it. */
   readonly stateMachineArn: string;
+  /** The alias it was started through, if any (DescribeExecution `stateMachineAliasArn`). */
+  readonly stateMachineAliasArn?: string;
+  /** The version it runs, when started through a version or an alias (DescribeExecution `stateMachineVersionArn`). */
+  readonly stateMachineVersionArn?: string;
   readonly name: string;
   /** The input as a JSON string, as StartExecution received it. */
   readonly input: string;
@@ -106,6 +124,8 @@ const CLIENT_TOKEN_VALID_MS = 15 * 60 * 1000;
 export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions, TaskTokenBroker {
   readonly name = 'sfn' as const;
   readonly machines = new Map<string, MachineEntry>();
+  /** Versions and aliases, by qualified ARN. */
+  readonly qualifiers = new Map<string, QualifierEntry>();
   readonly executions = new Map<string, ExecutionRecord>();
   readonly actions: Readonly<Record<string, ActionHandler>>;
   private readonly tokens = new Map<string, PendingToken>();
@@ -162,6 +182,19 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
     this.machines.set(machine.arn, { machine, definition, ...extra, creationDate: this.region.clock.now() });
   }
 
+  /** Adds a version or an alias of a machine already added. */
+  addQualifier(q: QualifierEntry) {
+    if (!this.machines.has(q.stateMachineArn)) {
+      throw new Error(`addQualifier ${q.arn}: no state machine ${q.stateMachineArn} (add it first)`);
+    }
+    for (const v of q.routing) {
+      if (q.kind === 'alias' && this.qualifiers.get(v.versionArn)?.kind !== 'version') {
+        throw new Error(`addQualifier ${q.arn}: its version ${v.versionArn} is not known (add the versions first)`);
+      }
+    }
+    this.qualifiers.set(q.arn, q);
+  }
+
   latencyOf(): number {
     return this.region.latency['sfn.api'];
   }
@@ -177,6 +210,45 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
     const m = this.machines.get(arn);
     if (!m) throw this.error('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     return m;
+  }
+
+  /**
+   * What a `stateMachineArn` parameter names, as StartExecution and ListExecutions accept it: an unqualified state
+   * machine ARN, a version ARN (`…:stateMachine:<name>:<number>`) or an alias ARN (`…:stateMachine:<name>:<alias>`)
+   * (Step Functions API Reference, StartExecution `stateMachineArn`; ListExecutions "You can also return a list of
+   * executions associated with a specific alias or version"). A Distributed Map's qualified ARN (`…/<label>`) is
+   * refused with ValidationException, as StartExecution does; an unknown version or alias of a known state machine
+   * with `missing` (StartExecution: StateMachineDoesNotExist, the only "not found" error it has; ListExecutions:
+   * ResourceNotFound).
+   */
+  private targetOf(
+    arn: string,
+    missing: 'StateMachineDoesNotExist' | 'ResourceNotFound',
+  ): { machineArn: string; entry: MachineEntry; alias?: QualifierEntry; version?: QualifierEntry } {
+    const m = /^(arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:/]+)(?::([^:/]+))?$/.exec(arn);
+    if (!m) {
+      if (/:stateMachine:[^:/]+\/./.test(arn)) {
+        throw this.error('ValidationException', `A Distributed Map's state machine ARN cannot be started: '${arn}'`);
+      }
+      throw this.error('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${arn}'`);
+    }
+    const [, machineArn, qualifier] = m;
+    const entry = this.machineOf(machineArn);
+    if (qualifier === undefined) return { machineArn, entry };
+    const q = this.qualifiers.get(arn);
+    if (!q) {
+      const what = /^\d+$/.test(qualifier) ? 'State Machine Version' : 'State Machine Alias';
+      throw this.error(missing, `${what} Does Not Exist: '${arn}'`);
+    }
+    if (q.kind === 'version') return { machineArn, entry, version: q };
+    // An alias with two versions routes each start by weight (Step Functions Developer Guide, "Alias routing"); one
+    // with a single version draws nothing (the region's random stream stays what a drill without aliases sees).
+    let route = q.routing[0];
+    if (q.routing.length > 1) {
+      let pick = this.region.random.next() * 100;
+      route = q.routing.find((r) => (pick -= r.weight) < 0) ?? q.routing[q.routing.length - 1];
+    }
+    return { machineArn, entry, alias: q, version: this.qualifiers.get(route.versionArn) };
   }
 
   private executionOf(arn: string): ExecutionRecord {
@@ -226,8 +298,12 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
    * Starts an execution (StartExecution). `input` is the JSON text. Returns the existing record for an
    * idempotent repeat.
    */
-  start(stateMachineArn: string, input: string, name?: string, parent?: string): ExecutionRecord {
-    const m = this.machineOf(stateMachineArn);
+  start(startedArn: string, input: string, name?: string, parent?: string): ExecutionRecord {
+    const target = this.targetOf(startedArn, 'StateMachineDoesNotExist');
+    const m = target.entry;
+    // An execution's ARN is built from the state machine's name, whether it was started through an alias, a version
+    // or neither (`arn:…:execution:<state machine name>:<execution name>`).
+    const stateMachineArn = target.machineArn;
     let parsed: unknown;
     try {
       parsed = JSON.parse(input);
@@ -247,6 +323,8 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
     const record: ExecutionRecord = {
       executionArn,
       stateMachineArn,
+      ...(target.alias ? { stateMachineAliasArn: target.alias.arn } : {}),
+      ...(target.version ? { stateMachineVersionArn: target.version.arn } : {}),
       name: executionName,
       input,
       status: 'RUNNING',
@@ -313,6 +391,10 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
     return {
       executionArn: e.executionArn,
       stateMachineArn: e.stateMachineArn,
+      // "If you specify a version or alias ARN when you call the StartExecution API action, DescribeExecution returns
+      // that ARN" (API Reference, DescribeExecution); an alias start names its version too.
+      ...(e.stateMachineAliasArn ? { stateMachineAliasArn: e.stateMachineAliasArn } : {}),
+      ...(e.stateMachineVersionArn ? { stateMachineVersionArn: e.stateMachineVersionArn } : {}),
       name: e.name,
       status: e.status,
       startDate: seconds(e.startDate),
@@ -329,12 +411,20 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
   }
 
   private listExecutions(i: Record<string, unknown>) {
-    const machineArn = String(i.stateMachineArn ?? '');
-    this.machineOf(machineArn);
+    const listedArn = String(i.stateMachineArn ?? '');
+    const target = this.targetOf(listedArn, 'ResourceNotFound');
+    // By alias: the executions started through it; by version: those that ran it (started through it or through an
+    // alias that routed to it); unqualified: every execution of the state machine.
+    const ofTarget = (e: ExecutionRecord) =>
+      target.alias
+        ? e.stateMachineAliasArn === listedArn
+        : target.version
+          ? e.stateMachineVersionArn === listedArn
+          : e.stateMachineArn === target.machineArn;
     const filter = i.statusFilter === undefined ? undefined : String(i.statusFilter);
     const redriven = this.redriveFilterOf(i.redriveFilter);
     const all = [...this.executions.values()]
-      .filter((e) => e.stateMachineArn === machineArn && (!filter || e.status === filter))
+      .filter((e) => ofTarget(e) && (!filter || e.status === filter))
       .filter((e) => redriven === undefined || (e.redriveCount ?? 0) > 0 === redriven)
       .sort((a, b) => b.startDate - a.startDate);
     const start = i.nextToken === undefined ? 0 : Number(i.nextToken);
@@ -344,6 +434,8 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
       executions: page.map((e) => ({
         executionArn: e.executionArn,
         stateMachineArn: e.stateMachineArn,
+        ...(e.stateMachineAliasArn ? { stateMachineAliasArn: e.stateMachineAliasArn } : {}),
+        ...(e.stateMachineVersionArn ? { stateMachineVersionArn: e.stateMachineVersionArn } : {}),
         name: e.name,
         status: e.status,
         startDate: seconds(e.startDate),

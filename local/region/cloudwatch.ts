@@ -424,9 +424,50 @@ export class CloudWatchSimulator implements ServiceSimulator {
     if (data.length > 1000) {
       throw badRequest('InvalidParameterValue', 'The collection MetricData must not have a size greater than 1000.');
     }
+    // Lengths and counts: CloudWatch API Reference, PutMetricData (Namespace 1-255, pattern [^:].*), MetricDatum
+    // (MetricName 1-255, Dimensions at most 30, Values at most 150, Counts as many as Values) and Dimension (Name
+    // 1-255, Value 1-1024, ASCII with a non-whitespace character, no control characters, a Name not starting with ':').
+    const tooLong = (what: string, value: string, max: number) =>
+      badRequest(
+        'InvalidParameterValue',
+        `The value for parameter ${what} must be between 1 and ${max} characters long (got ${value.length}).`,
+      );
+    if (namespace.length > 255 || namespace.startsWith(':')) throw tooLong('Namespace', namespace, 255);
+    const ascii = (text: string) => /^[\x20-\x7e]*$/.test(text) && /\S/.test(text);
     const now = this.region.clock.now();
     data.forEach((d, i) => {
       if (typeof d.MetricName !== 'string') throw missingParameter(`MetricData.member.${i + 1}.MetricName`);
+      const at = `MetricData.member.${i + 1}`;
+      if (d.MetricName.length < 1 || d.MetricName.length > 255) throw tooLong(`${at}.MetricName`, d.MetricName, 255);
+      const dims = (d.Dimensions as Dimension[] | undefined) ?? [];
+      if (dims.length > 30) {
+        throw badRequest(
+          'InvalidParameterValue',
+          `The collection ${at}.Dimensions must not have a size greater than 30.`,
+        );
+      }
+      dims.forEach((dim, j) => {
+        const name = String(dim.Name ?? '');
+        const value = String(dim.Value ?? '');
+        if (name.length < 1 || name.length > 255 || !ascii(name) || name.startsWith(':')) {
+          throw tooLong(`${at}.Dimensions.member.${j + 1}.Name`, name, 255);
+        }
+        if (value.length < 1 || value.length > 1024 || !ascii(value)) {
+          throw tooLong(`${at}.Dimensions.member.${j + 1}.Value`, value, 1024);
+        }
+      });
+      if (typeof d.Value === 'number' && !Number.isFinite(d.Value)) {
+        throw badRequest('InvalidParameterValue', `The value ${d.Value} for parameter ${at}.Value is invalid.`);
+      }
+      if (Array.isArray(d.Values) && d.Values.length > 150) {
+        throw badRequest('InvalidParameterValue', `The collection ${at}.Values must not have a size greater than 150.`);
+      }
+      if (Array.isArray(d.Counts) && (!Array.isArray(d.Values) || d.Counts.length !== d.Values.length)) {
+        throw badRequest(
+          'InvalidParameterValue',
+          `The parameters ${at}.Values and ${at}.Counts must be of the same size.`,
+        );
+      }
       if (d.Value !== undefined && d.Values !== undefined) {
         throw badRequest(
           'InvalidParameterCombination',

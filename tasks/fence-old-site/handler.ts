@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { sdkClientConfig } from '../shared/clients';
 import { parseTaskInput } from '../shared/errors';
-import { taskLogger } from '../shared/logger';
+import { taskLogger, withLambdaContext } from '../shared/logger';
 import type { Ec2ForRegion } from '../shared/regional-clients';
 import { type FenceOldSiteOutput, inputSchema } from './contract';
 import { fenceOldSite } from './logic';
@@ -11,12 +11,12 @@ export const TASK = 'fence-old-site';
 
 /** The "Fence the old site" Lambda handler; `ec2ForRegion` gives a client for the primary region. */
 export function makeHandler(ec2ForRegion: Ec2ForRegion, logger: Logger = taskLogger(TASK)) {
-  return async (event: unknown): Promise<FenceOldSiteOutput> => {
+  return withLambdaContext(logger, async (event: unknown): Promise<FenceOldSiteOutput> => {
     const input = parseTaskInput(TASK, inputSchema, event);
     const output = await fenceOldSite(ec2ForRegion, input);
     logger.info('Fenced the old site', { mode: input.mode, region: input.region, members: output.members });
     return output;
-  };
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ import { type Clients, realClients } from '../shared/clients';
 import { ec2 } from '../shared/sdk/ec2';
 import { elbv2 } from '../shared/sdk/elbv2';
 import { parseTaskInput } from '../shared/errors';
-import { taskLogger } from '../shared/logger';
+import { taskLogger, withLambdaContext } from '../shared/logger';
 import { type InspectInstanceOutput, inputSchema } from './contract';
 import { inspectInstance } from './logic';
 
@@ -11,7 +11,7 @@ export const TASK = 'inspect-instance';
 
 /** The "Inspect failed instance" Lambda handler over the given clients (the engine passes simulated ones). */
 export function makeHandler(clients: Pick<Clients, 'ec2' | 'elbv2'>, logger: Logger = taskLogger(TASK)) {
-  return async (event: unknown): Promise<InspectInstanceOutput> => {
+  return withLambdaContext(logger, async (event: unknown): Promise<InspectInstanceOutput> => {
     const input = parseTaskInput(TASK, inputSchema, event);
     const output = await inspectInstance(clients, input);
     if (output.protected) {
@@ -25,7 +25,7 @@ export function makeHandler(clients: Pick<Clients, 'ec2' | 'elbv2'>, logger: Log
       logger.info('Instance is not protected', { instanceId: input.instanceId, reason: output.reason });
     }
     return output;
-  };
+  });
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */

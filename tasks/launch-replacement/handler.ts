@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clients, realClients } from '../shared/clients';
 import { ec2 } from '../shared/sdk/ec2';
 import { parseTaskInput } from '../shared/errors';
-import { taskLogger } from '../shared/logger';
+import { taskLogger, withLambdaContext } from '../shared/logger';
 import { type LaunchCheckOutput, type LaunchReplacementOutput, inputSchema } from './contract';
 import { checkLaunchable, launchReplacement } from './logic';
 
@@ -10,7 +10,7 @@ export const TASK = 'launch-replacement';
 
 /** The "Launch replacement" Lambda handler over the given clients (the engine passes simulated ones). */
 export function makeHandler(clients: Pick<Clients, 'ec2'>, logger: Logger = taskLogger(TASK)) {
-  return async (event: unknown): Promise<LaunchReplacementOutput | LaunchCheckOutput> => {
+  return withLambdaContext(logger, async (event: unknown): Promise<LaunchReplacementOutput | LaunchCheckOutput> => {
     const input = parseTaskInput(TASK, inputSchema, event);
     if (input.mode === 'check') {
       const checked = await checkLaunchable(clients, input);
@@ -31,7 +31,7 @@ export function makeHandler(clients: Pick<Clients, 'ec2'>, logger: Logger = task
       attempts: output.attempts,
     });
     return output;
-  };
+  });
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clients, realClients } from '../shared/clients';
 import { elbv2 } from '../shared/sdk/elbv2';
 import { parseTaskInput } from '../shared/errors';
-import { taskLogger } from '../shared/logger';
+import { taskLogger, withLambdaContext } from '../shared/logger';
 import { type PlanTargetSwitchOutput, inputSchema } from './contract';
 import { planTargetSwitch } from './logic';
 
@@ -10,7 +10,7 @@ export const TASK = 'plan-target-switch';
 
 /** The "Read the registered targets" Lambda handler over the given clients (the engine passes simulated ones). */
 export function makeHandler(clients: Pick<Clients, 'elbv2'>, logger: Logger = taskLogger(TASK)) {
-  return async (event: unknown): Promise<PlanTargetSwitchOutput> => {
+  return withLambdaContext(logger, async (event: unknown): Promise<PlanTargetSwitchOutput> => {
     const input = parseTaskInput(TASK, inputSchema, event);
     const output = await planTargetSwitch(clients, input);
     if (output.otherTargets > 0) {
@@ -21,7 +21,7 @@ export function makeHandler(clients: Pick<Clients, 'elbv2'>, logger: Logger = ta
     }
     logger.info('Planned the target switch', { primary: input.primary, ...output });
     return output;
-  };
+  });
 }
 
 /** The deployed handler: real SDK clients, created on first invocation. */

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clients, realClients } from '../shared/clients';
 import { HttpClient } from '../shared/http';
 import { parseTaskInput } from '../shared/errors';
-import { taskLogger } from '../shared/logger';
+import { taskLogger, withLambdaContext } from '../shared/logger';
 import { type ProbeMirrorMembersOutput, inputSchema } from './contract';
 import { probeMirrorMembers } from './logic';
 
@@ -10,7 +10,7 @@ export const TASK = 'probe-mirror-members';
 
 /** The "Probe the mirror members" Lambda handler over the given clients (the engine passes simulated ones). */
 export function makeHandler(clients: Pick<Clients, 'http'>, logger: Logger = taskLogger(TASK)) {
-  return async (event: unknown): Promise<ProbeMirrorMembersOutput> => {
+  return withLambdaContext(logger, async (event: unknown): Promise<ProbeMirrorMembersOutput> => {
     const input = parseTaskInput(TASK, inputSchema, event);
     const output = await probeMirrorMembers(clients, input);
     logger.info('Probed the mirror members', {
@@ -20,7 +20,7 @@ export function makeHandler(clients: Pick<Clients, 'http'>, logger: Logger = tas
       members: output.members,
     });
     return output;
-  };
+  });
 }
 
 /** The deployed handler: a fetch-based HTTP client, created on first invocation. */

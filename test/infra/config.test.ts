@@ -59,7 +59,8 @@ describe('configuration', () => {
       name: 'ha-workflows',
       primaryRegion: 'eu-west-1',
       notifications: { emails: [] },
-      logs: { retentionDays: 90 },
+      logs: { retentionDays: 90, level: 'ERROR', includeExecutionData: false },
+      alarms: { enabled: true, periodMinutes: 5, evaluationPeriods: 1, thresholds: {} },
       tags: {},
     });
   });
@@ -76,7 +77,11 @@ describe('configuration', () => {
       { ...VALID, retention: 90 },
       '$.retention: unknown field (check the spelling; see docs/configuration.md)',
     ],
-    ['an unknown nested field', { ...VALID, logs: { retentionDays: 90, level: 'ALL' } }, '$.logs.level: unknown field'],
+    [
+      'an unknown nested field',
+      { ...VALID, logs: { retentionDays: 90, levels: 'ALL' } },
+      '$.logs.levels: unknown field',
+    ],
     [
       'a DR region equal to the primary region',
       { ...VALID, drRegion: 'eu-west-1' },
@@ -362,11 +367,28 @@ describe('HaStateMachine', () => {
     template = Template.fromStack(stackWith(Duration.hours(1)));
   });
 
-  it('logs every event with execution data and traces with X-Ray', () => {
+  it('logs errors without execution data by default, and traces with X-Ray', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: Match.anyValue() },
+      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false, Destinations: Match.anyValue() },
       TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  it('logs every event with execution data when asked (logs: ALL, includeExecutionData)', () => {
+    const stack = new Stack(new App({ context: TEST_APP_CONTEXT }), 'Test', {
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    new HaStateMachine(stack, 'Workflow', {
+      workflow: 'test',
+      definition: new sfn.Pass(stack, 'Do nothing'),
+      logGroup: new logs.LogGroup(stack, 'Logs'),
+      logs: { level: 'ALL', includeExecutionData: true },
+      timeout: Duration.hours(1),
+      comment: 'Test',
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: Match.anyValue() },
     });
   });
 

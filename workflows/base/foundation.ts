@@ -8,6 +8,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements';
+import { alarmSettingsProblems, type HaAlarmSettings, resolveAlarmSettings } from './alarms';
+import type { HaLogSettings } from './ha-state-machine';
 import { PropsError } from './props-error';
 
 /** The key schema of the state table: one item per lock or state record. */
@@ -39,6 +41,18 @@ export interface HaFoundationProps {
    * @default RemovalPolicy.RETAIN - the audit trail outlives the stack
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * What every workflow's state machines log: level and execution data. `ALL` with execution data logs every
+   * payload, the DR workflow's operator request included.
+   * @default - level ERROR, no execution data
+   */
+  readonly stateMachineLogs?: HaLogSettings;
+  /**
+   * The workflows' CloudWatch alarms (execution failures, time-outs, aborts and throttles of every state machine; a
+   * message in a trigger's dead-letter queue), all to the operators' topic.
+   * @default - enabled, threshold 1 in a 5-minute period, missing data not breaching
+   */
+  readonly alarms?: HaAlarmSettings;
 }
 
 /**
@@ -52,6 +66,10 @@ export class HaFoundation extends Construct {
   readonly logGroup: logs.LogGroup;
   /** The retention every workflow gives its log groups (the state machines' and its task functions'). */
   readonly logRetention: logs.RetentionDays;
+  /** What every workflow's state machines log (HaFoundationProps.stateMachineLogs, defaults filled in). */
+  readonly stateMachineLogs: Required<HaLogSettings>;
+  /** The workflows' alarm settings (HaFoundationProps.alarms, defaults filled in). */
+  readonly alarmSettings: Required<HaAlarmSettings>;
 
   constructor(scope: Construct, id: string, props: HaFoundationProps = {}) {
     super(scope, id);
@@ -61,7 +79,17 @@ export class HaFoundation extends Construct {
         problems.push(`notificationEmails[${i}]: got ${JSON.stringify(email)}; must be an email address`);
       }
     }
+    const level = props.stateMachineLogs?.level;
+    if (level !== undefined && !['ALL', 'ERROR', 'FATAL', 'OFF'].includes(level)) {
+      problems.push(`stateMachineLogs.level: got ${JSON.stringify(level)}; one of ALL, ERROR, FATAL, OFF`);
+    }
+    problems.push(...alarmSettingsProblems(props.alarms));
     PropsError.throwIfAny('HaFoundation', problems);
+    this.stateMachineLogs = {
+      level: level ?? 'ERROR',
+      includeExecutionData: props.stateMachineLogs?.includeExecutionData ?? false,
+    };
+    this.alarmSettings = resolveAlarmSettings('HaFoundation', props.alarms);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.key = new kms.Key(this, 'Key', {
@@ -87,6 +115,19 @@ export class HaFoundation extends Construct {
         sid: 'EventBridgeDeadLetters',
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+      }),
+    );
+
+    // CloudWatch alarms publish to the operators' topic, which is encrypted with this key: without this statement SNS
+    // refuses the alarm's publish and the operators hear nothing. Source: Amazon SNS Developer Guide, "Configuring
+    // AWS KMS permissions for AWS services" (CloudWatch: cloudwatch.amazonaws.com, kms:Decrypt and
+    // kms:GenerateDataKey*).
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
       }),
     );

@@ -1,9 +1,11 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
+import { acknowledge } from './acknowledgements';
 import { PropsError } from './props-error';
 
 /** Longest execution a Standard workflow allows (one year). */
@@ -15,13 +17,51 @@ const MAX_TIMEOUT = Duration.days(365);
  */
 export const STATE_MACHINE_OUTPUT_SUFFIX = 'StateMachineArn';
 
+/**
+ * Suffix of the stack output that carries each workflow's live alias ARN: `InstanceRecoveryAliasArn`, … (what the
+ * CLI starts: `ha-workflows dr start --stack`).
+ */
+export const ALIAS_OUTPUT_SUFFIX = 'AliasArn';
+
+/**
+ * The alias every trigger and the CLI start (`<state machine ARN>:live`): it routes 100 % to the newest version, so a
+ * deploy publishes a new version and moves the alias, and an execution already running keeps the version it started
+ * on. Step Functions Developer Guide, "State machine aliases" / "How Step Functions associates executions with a
+ * version or alias".
+ */
+export const LIVE_ALIAS = 'live';
+
+/**
+ * How much a state machine logs to CloudWatch Logs. `ERROR` with execution data off by default: `ALL` with data logs
+ * every state's input and output (the DR workflow's operator request and every payload). Step Functions Developer
+ * Guide, "Log levels" (ALL, ERROR, FATAL, OFF) and "includeExecutionData".
+ */
+export interface HaLogSettings {
+  /** @default 'ERROR' */
+  readonly level?: 'ALL' | 'ERROR' | 'FATAL' | 'OFF';
+  /** @default false */
+  readonly includeExecutionData?: boolean;
+}
+
+const LOG_LEVELS: Record<NonNullable<HaLogSettings['level']>, sfn.LogLevel> = {
+  ALL: sfn.LogLevel.ALL,
+  ERROR: sfn.LogLevel.ERROR,
+  FATAL: sfn.LogLevel.FATAL,
+  OFF: sfn.LogLevel.OFF,
+};
+
 export interface HaStateMachineProps {
   /** The workflow's id, e.g. `instance-recovery`. */
   readonly workflow: string;
   /** The workflow's states. */
   readonly definition: sfn.IChainable;
-  /** Where execution history is logged (level ALL, with execution data). */
+  /** Where execution history is logged (at `logs.level`). */
   readonly logGroup: logs.ILogGroup;
+  /**
+   * The log level and whether execution data (inputs, outputs) is logged.
+   * @default - level ERROR, no execution data
+   */
+  readonly logs?: HaLogSettings;
   /** Upper bound of one execution; every workflow must have one. */
   readonly timeout: Duration;
   /**
@@ -33,16 +73,41 @@ export interface HaStateMachineProps {
   readonly comment: string;
 }
 
-/** A workflow's state machine and its role. */
+/** A workflow's state machine, its role, its published version and the live alias that routes to it. */
 export interface HaStateMachineParts {
   readonly stateMachine: sfn.StateMachine;
   readonly role: iam.Role;
+  /** The version of the current definition (a new one, with a new logical id, whenever the definition changes). */
+  readonly version: sfn.CfnStateMachineVersion;
+  /** The `live` alias: 100 % to `version`. */
+  readonly alias: sfn.CfnStateMachineAlias;
+  /**
+   * The alias as an IStateMachine, for what starts the workflow (rule and schedule targets, child starts): its
+   * `stateMachineArn` is the alias ARN. Grant StartExecution with `grantStartLive`, which names the state machine
+   * ARN as Step Functions authorizes an alias start by it.
+   */
+  readonly live: sfn.IStateMachine;
+}
+
+/**
+ * The statement that lets a principal start the workflow through its live alias. Step Functions authorizes a start
+ * through an alias or version with the state machine's own ARN ("To authorize a version or an alias to invoke an
+ * API action, Step Functions uses the state machine's ARN instead of using the version ARN or alias ARN": Step
+ * Functions Developer Guide, "Authorization for versions and aliases"); the alias ARN is named too, so the grant
+ * holds whichever of the two a request is authorized against, and nothing else of the account is reachable.
+ */
+export function startLiveStatement(parts: Pick<HaStateMachineParts, 'stateMachine' | 'alias'>): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['states:StartExecution'],
+    resources: [parts.stateMachine.stateMachineArn, parts.alias.ref],
+  });
 }
 
 /**
  * Creates, directly in `scope` (a workflow construct), a Standard state machine with the settings every
- * ha-workflows workflow must have: logging at level ALL (with execution data), X-Ray tracing, a
- * `TimeoutSeconds`, JSONPath, and a role of its own (`Role`) whose policy names actions one by one.
+ * ha-workflows workflow must have: logging (level ERROR without execution data unless `logs` says otherwise), X-Ray
+ * tracing, a `TimeoutSeconds`, JSONPath, a role of its own (`Role`) whose policy names actions one by one, and a
+ * published version behind the `live` alias (`Version<hash>`, `LiveAlias`) that every starter uses.
  *
  * The state machine's construct id is `Resource`, so the workflow construct's `node.defaultChild` is it.
  */
@@ -74,10 +139,70 @@ export function createHaStateMachine(scope: Construct, props: HaStateMachineProp
     timeout: props.timeout,
     tracingEnabled: true,
     role,
-    logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    logs: {
+      destination: props.logGroup,
+      level: LOG_LEVELS[props.logs?.level ?? 'ERROR'],
+      includeExecutionData: props.logs?.includeExecutionData ?? false,
+    },
   });
-  (stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(WORKFLOW_METADATA_KEY, props.workflow);
-  return { stateMachine, role };
+  const cfn = stateMachine.node.defaultChild as sfn.CfnStateMachine;
+  cfn.addMetadata(WORKFLOW_METADATA_KEY, props.workflow);
+  if ((props.logs?.level ?? 'ERROR') !== 'ALL') {
+    acknowledge(cfn, {
+      ids: ['AwsSolutions-SF1'],
+      reason:
+        `The ${props.workflow} state machine logs at level ${props.logs?.level ?? 'ERROR'} by configuration ` +
+        '(logs.level): level ALL logs every state transition and, with execution data, every payload, the DR ' +
+        "operator's request included. Every event of every execution stays in Step Functions' execution history " +
+        '(90 days after it ends), and the alarms on ExecutionsFailed, ExecutionsTimedOut, ExecutionsAborted and ' +
+        'ExecutionThrottled report each failure; set logs.level to ALL to log every event as well.',
+    });
+  }
+  const { version, alias, live } = publishLive(scope, stateMachine, props.workflow);
+  return { stateMachine, role, version, alias, live };
+}
+
+/**
+ * The version of the state machine's current revision and the `live` alias routing 100 % to it.
+ *
+ * A version is immutable, and CloudFormation publishes one only when the version resource is created: its logical id
+ * carries a hash of everything a revision is made of (definition, role, logging, tracing), so a changed definition is
+ * a new resource, a new version, and an alias update; an unchanged one is neither. `StateMachineRevisionId` is the
+ * state machine's `GetAtt StateMachineRevisionId`, so the version is published from exactly that revision
+ * (CloudFormation User Guide, AWS::StepFunctions::StateMachineVersion: "Only publish the state machine version if the
+ * current state machine's revision ID matches the specified ID"). Old versions are retained (RemovalPolicy.RETAIN):
+ * an execution started on one keeps running on it after a deploy, and its history keeps naming it (at most 1000
+ * versions per state machine: docs/operations.md says how to prune them).
+ */
+function publishLive(
+  scope: Construct,
+  stateMachine: sfn.StateMachine,
+  workflow: string,
+): Pick<HaStateMachineParts, 'version' | 'alias' | 'live'> {
+  const cfn = stateMachine.node.defaultChild as sfn.CfnStateMachine;
+  const stack = Stack.of(scope);
+  const revision = stack.resolve({
+    definition: cfn.definitionString,
+    role: cfn.roleArn,
+    logging: cfn.loggingConfiguration,
+    tracing: cfn.tracingConfiguration,
+  }) as unknown;
+  const hash = createHash('sha256').update(JSON.stringify(revision)).digest('hex').slice(0, 12);
+  const version = new sfn.CfnStateMachineVersion(scope, `Version${hash}`, {
+    stateMachineArn: stateMachine.stateMachineArn,
+    stateMachineRevisionId: cfn.attrStateMachineRevisionId,
+    description: `${workflow}, revision ${hash}`,
+  });
+  version.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  version.addMetadata(WORKFLOW_METADATA_KEY, workflow);
+  const alias = new sfn.CfnStateMachineAlias(scope, 'LiveAlias', {
+    name: LIVE_ALIAS,
+    description: `The ${workflow} version every trigger starts`,
+    routingConfiguration: [{ stateMachineVersionArn: version.ref, weight: 100 }],
+  });
+  alias.addMetadata(WORKFLOW_METADATA_KEY, workflow);
+  const live = sfn.StateMachine.fromStateMachineArn(scope, 'Live', alias.ref);
+  return { version, alias, live };
 }
 
 /**
@@ -98,9 +223,18 @@ export function createHaStateMachineIn(
 export class HaStateMachine extends Construct implements HaStateMachineParts {
   readonly stateMachine: sfn.StateMachine;
   readonly role: iam.Role;
+  readonly version: sfn.CfnStateMachineVersion;
+  readonly alias: sfn.CfnStateMachineAlias;
+  readonly live: sfn.IStateMachine;
 
   constructor(scope: Construct, id: string, props: HaStateMachineProps) {
     super(scope, id);
-    ({ stateMachine: this.stateMachine, role: this.role } = createHaStateMachine(this, props));
+    ({
+      stateMachine: this.stateMachine,
+      role: this.role,
+      version: this.version,
+      alias: this.alias,
+      live: this.live,
+    } = createHaStateMachine(this, props));
   }
 }

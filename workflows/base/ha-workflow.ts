@@ -1,17 +1,19 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements';
+import { deadLetterAlarm, executionAlarms, runbookUrl, type WorkflowAlarms } from './alarms';
 import type { HaFoundation } from './foundation';
 import {
   createHaStateMachine,
   createHaStateMachineIn,
   type HaStateMachineParts,
   type HaStateMachineProps,
+  startLiveStatement,
 } from './ha-state-machine';
 import { TaskFunction, type TaskFunctionProps } from './task-function';
 
@@ -34,10 +36,18 @@ export interface HaWorkflowIdentity {
    * e.g. `the EventBridge rule targets`.
    */
   readonly deadLettersOf: string;
+  /**
+   * The workflow's runbook page, relative to the repository root (linked from its alarms).
+   * @default `docs/workflows/<workflow>.md`
+   */
+  readonly runbook?: string;
 }
 
-/** A state machine of a workflow: HaStateMachineProps, with the foundation's log group and key. */
-export interface WorkflowStateMachineProps extends Omit<HaStateMachineProps, 'logGroup' | 'definition' | 'workflow'> {
+/** A state machine of the workflow: HaStateMachineProps, with the foundation's log group, log settings and key. */
+export interface WorkflowStateMachineProps extends Omit<
+  HaStateMachineProps,
+  'logGroup' | 'definition' | 'workflow' | 'logs'
+> {
   /**
    * The workflow id of this state machine (its metadata).
    * @default - the workflow construct's own id (HaWorkflowIdentity.workflow)
@@ -62,7 +72,7 @@ export interface WorkflowStateMachineProps extends Omit<HaStateMachineProps, 'lo
 export interface WorkflowTriggerProps {
   readonly description: string;
   readonly eventPattern: events.EventPattern;
-  /** The state machine the rule starts. */
+  /** The state machine the rule starts (one of the workflow's, made by `addStateMachine`): through its live alias. */
   readonly target: sfn.IStateMachine;
   /**
    * How long EventBridge keeps retrying the start.
@@ -86,12 +96,52 @@ export abstract class HaWorkflow extends Construct {
   abstract readonly stateMachine: sfn.StateMachine;
   protected readonly foundation: HaFoundation;
   protected readonly identity: HaWorkflowIdentity;
+  /**
+   * The workflow's CloudWatch alarms, all to the operators' topic (none when the foundation's `alarms.enabled` is
+   * false): the four execution alarms of each of its state machines, and the dead-letter alarm of its triggers.
+   */
+  readonly alarms: WorkflowAlarms = { executions: {} };
+  /** Every state machine of the workflow, by its workflow id (e.g. `snapshot-backup-instance`). */
+  readonly stateMachines: Record<string, sfn.StateMachine> = {};
   private triggerDeadLetters?: sqs.Queue;
+  /** The parts of each state machine made by addStateMachine: what a trigger of it starts is its live alias. */
+  private readonly machines = new Map<sfn.IStateMachine, HaStateMachineParts>();
+  /** The role EventBridge starts the workflow's state machines with (made with the first rule). */
+  private triggerRole?: iam.Role;
 
   protected constructor(scope: Construct, id: string, foundation: HaFoundation, identity: HaWorkflowIdentity) {
     super(scope, id);
     this.foundation = foundation;
     this.identity = identity;
+  }
+
+  /** How the alarms of this workflow are made: the foundation's settings, topic, and this workflow's runbook. */
+  private alarmContext() {
+    const settings = this.foundation.alarmSettings;
+    const page = this.identity.runbook ?? `docs/workflows/${this.identity.workflow}.md`;
+    return { settings, topic: this.foundation.topic, runbook: runbookUrl(settings, page) };
+  }
+
+  /** The parts of one of the workflow's state machines (made by addStateMachine); throws for any other. */
+  protected partsOf(machine: sfn.IStateMachine): HaStateMachineParts {
+    const parts = this.machines.get(machine);
+    if (!parts) {
+      throw new Error(
+        `${this.node.path}: ${machine.node.path} is not a state machine of this workflow (addStateMachine makes them); ` +
+          'a trigger starts only a live alias of one',
+      );
+    }
+    return parts;
+  }
+
+  /**
+   * The live alias of one of the workflow's state machines, to start it with, and its grant on `grantee`: Step
+   * Functions authorizes a start through an alias with the state machine's own ARN (see `startLiveStatement`).
+   */
+  protected liveTarget(machine: sfn.IStateMachine, grantee?: iam.IGrantable): sfn.IStateMachine {
+    const parts = this.partsOf(machine);
+    grantee?.grantPrincipal.addToPrincipalPolicy(startLiveStatement(parts));
+    return parts.live;
   }
 
   /**
@@ -108,24 +158,34 @@ export abstract class HaWorkflow extends Construct {
           'SQS-to-SQS redrive); a dead-letter queue of a dead-letter queue would only move the same undeliverable ' +
           'events again.',
       });
+      const ctx = this.alarmContext();
+      if (ctx.settings.enabled) {
+        this.alarms.deadLetters = deadLetterAlarm(this, this.triggerDeadLetters, this.identity.workflow, ctx);
+      }
     }
     return this.triggerDeadLetters;
   }
 
   /**
-   * A state machine of the workflow (createHaStateMachine: logging at level ALL, X-Ray tracing, a timeout, a role of
-   * its own) whose role may also do `statements` and use the foundation's key (its table and topic are encrypted
-   * with it).
+   * A state machine of the workflow (createHaStateMachine: logging at the foundation's level, X-Ray tracing, a
+   * timeout, a role of its own, a version behind the live alias) whose role may also do `statements` and use the
+   * foundation's key (its table and topic are encrypted with it), with its four execution alarms.
    */
   protected addStateMachine(props: WorkflowStateMachineProps): HaStateMachineParts {
     const { id, statements = [], workflow = this.identity.workflow, definition, ...rest } = props;
-    const common = { ...rest, workflow, logGroup: this.foundation.logGroup };
+    const common = { ...rest, workflow, logGroup: this.foundation.logGroup, logs: this.foundation.stateMachineLogs };
     const parts =
       id === undefined
         ? createHaStateMachine(this, { ...common, definition: definition(this) })
         : createHaStateMachineIn(this, id, { ...common, definition });
     for (const statement of statements) parts.role.addToPolicy(statement);
     parts.role.addToPolicy(this.foundation.keyUseStatement());
+    this.machines.set(parts.stateMachine, parts);
+    this.stateMachines[workflow] = parts.stateMachine;
+    const ctx = this.alarmContext();
+    if (ctx.settings.enabled) {
+      this.alarms.executions[workflow] = executionAlarms(this, parts.stateMachine, workflow, ctx);
+    }
     return parts;
   }
 
@@ -151,13 +211,23 @@ export abstract class HaWorkflow extends Construct {
     return { deadLetterQueue: this.deadLetterQueue, maxEventAge, retryAttempts: TRIGGER_RETRY_ATTEMPTS };
   }
 
-  /** An EventBridge rule (`<id>`) that starts `target` on events matching the pattern (see triggerDelivery). */
+  /**
+   * An EventBridge rule (`<id>`) that starts `target`'s live alias on events matching the pattern (see
+   * triggerDelivery), with the workflow's trigger role (`TriggerRole`: StartExecution of its own machines only).
+   */
   protected addTrigger(id: string, props: WorkflowTriggerProps): events.Rule {
     const delivery = this.triggerDelivery(props.maxEventAge);
+    this.triggerRole ??= new iam.Role(this, 'TriggerRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: `Lets the ${this.identity.workflow} rules start the workflow's live aliases, and nothing else`,
+    });
+    const live = this.liveTarget(props.target, this.triggerRole);
     return new events.Rule(this, id, {
       description: props.description,
       eventPattern: props.eventPattern,
-      targets: [new eventTargets.SfnStateMachine(props.target, delivery)],
+      targets: [new eventTargets.SfnStateMachine(live, { ...delivery, role: this.triggerRole })],
     });
   }
 }

@@ -38,6 +38,7 @@ export class LockJanitor extends HaWorkflow {
     super(scope, id, props.foundation, {
       workflow: LOCK_JANITOR,
       deadLettersOf: 'the rule that starts the lock janitor',
+      runbook: 'docs/operations.md#the-lock-janitor',
     });
     if (props.stateMachines.length === 0) {
       PropsError.throwIfAny('LockJanitor', ['stateMachines: got []; at least one state machine to watch']);

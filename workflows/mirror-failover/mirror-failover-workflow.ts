@@ -122,7 +122,7 @@ export class MirrorFailoverWorkflow extends HaWorkflow {
   /** The probe's security group of each set: egress only to the members' status port. */
   readonly probeSecurityGroups: Record<string, ec2.SecurityGroup> = {};
   /** The no-healthy-host alarms, by set name. */
-  readonly alarms: Record<string, cloudwatch.Alarm[]> = {};
+  readonly noHealthyHostAlarms: Record<string, cloudwatch.Alarm[]> = {};
   /** Attach to the members' instance role: lets the become-primary hook put the event, and nothing else. */
   readonly hookPolicy: iam.ManagedPolicy;
 
@@ -235,11 +235,11 @@ export class MirrorFailoverWorkflow extends HaWorkflow {
 
     for (const set of props.sets) {
       if (set.loadBalancerArn === undefined) continue;
-      this.alarms[set.name] = set.targetGroupArns.map((tg, i) =>
+      this.noHealthyHostAlarms[set.name] = set.targetGroupArns.map((tg, i) =>
         noHealthyHostAlarm(this, stack.stackName, set.name, i, tg, set.loadBalancerArn!),
       );
     }
-    if (Object.keys(this.alarms).length > 0) {
+    if (Object.keys(this.noHealthyHostAlarms).length > 0) {
       this.addTrigger('OnNoHealthyHost', {
         description: 'ha-workflows: a mirror set target group has no healthy host → mirror failover',
         eventPattern: {

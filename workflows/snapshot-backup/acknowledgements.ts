@@ -23,6 +23,8 @@ export interface BackupNagScope {
   readonly rescueRole: iam.Role;
   /** The per-instance state machine (the run starts its executions). */
   readonly instanceStateMachine: sfn.StateMachine;
+  /** Its live alias, which the run starts the children through. */
+  readonly instanceAlias: CfnElement;
   readonly select: TaskFunction;
   readonly plan: TaskFunction;
   readonly record: TaskFunction;
@@ -88,7 +90,8 @@ export function acknowledgeBackupFindings(s: BackupNagScope): void {
       'aliases (<arn>:*), as aws-stepfunctions-tasks does for every Lambda task; no other function is reachable.',
     wildcardActions: ['lambda:InvokeFunction'],
   });
-  const child = Stack.of(s.workflow).getLogicalId(s.instanceStateMachine.node.defaultChild as CfnElement);
+  // The children start through the instance machine's live alias: the grant names the alias's name part.
+  const child = Stack.of(s.workflow).getLogicalId(s.instanceAlias);
   acknowledge(s.runRole, {
     ids: [
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${regionOf(s.runRole)}:${accountOf(s.runRole)}:execution:` +

@@ -5,7 +5,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { BACKUP_TAGS as BACKUP_TAG_KEYS, CREATED_BY_VALUE as CREATED_BY } from '../../contracts/tags';
-import { type HaFoundation, HaWorkflow, PropsError, type TaskFunction } from '../base';
+import { type HaFoundation, HaWorkflow, PropsError, startLiveStatement, type TaskFunction } from '../base';
 import { COPY_LIMIT_RETRY, COPY_LIMIT_RETRY_WAIT_SECONDS } from '../fragments';
 import { acknowledgeBackupFindings } from './acknowledgements';
 import { snapshotBackupDefinition } from './definition';
@@ -288,11 +288,13 @@ export class SnapshotBackupWorkflow extends HaWorkflow {
         snapshotBackupDefinition(scope, {
           topic: foundation.topic,
           selectFunction: fns.select.fn,
-          instanceMachine: instance.stateMachine,
+          instanceMachine: instance.live,
           instanceTimeout,
           policies,
           maxTargets: props.maxInstancesPerRun ?? 2000,
         }),
+      // Each child starts through the instance machine's live alias, authorized by its state machine ARN.
+      statements: [startLiveStatement(instance)],
     });
     this.stateMachine = run.stateMachine;
 
@@ -303,6 +305,7 @@ export class SnapshotBackupWorkflow extends HaWorkflow {
       instanceRole: instance.role,
       rescueRole: rescue.role,
       instanceStateMachine: this.instanceStateMachine,
+      instanceAlias: instance.alias,
       ...fns,
       snapshotRegions: this.snapshotRegions,
     });
@@ -420,7 +423,7 @@ export class SnapshotBackupWorkflow extends HaWorkflow {
           description: `ha-workflows snapshot-backup: policy ${p.name}`,
           schedule: scheduler.ScheduleExpression.expression(p.schedule, TimeZone.of(p.timeZone ?? 'UTC')),
           enabled: p.enabled ?? true,
-          target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
+          target: new schedulerTargets.StepFunctionsStartExecution(this.liveTarget(this.stateMachine, schedulerRole), {
             role: schedulerRole,
             deadLetterQueue: delivery.deadLetterQueue,
             input: scheduler.ScheduleTargetInput.fromObject({

@@ -65,7 +65,13 @@ describe('ha-workflows dr start', () => {
     const result = await startDrPromotion(client, machine, request);
     started.push(result.executionArn);
     expect(result.started).toBe(true);
-    expect(result.executionArn).toBe(`${machine.replace(':stateMachine:', ':execution:')}:${drExecutionName(request)}`);
+    // Started through the live alias; the execution ARN is built from the state machine's name, not the alias.
+    expect(machine).toMatch(/:stateMachine:[^:]+:live$/);
+    expect(result.executionArn).toBe(
+      `${machine.replace(/:live$/, '').replace(':stateMachine:', ':execution:')}:${drExecutionName(request)}`,
+    );
+    const viaAlias = await client.send(new DescribeExecutionCommand({ executionArn: result.executionArn }));
+    expect(viaAlias.stateMachineAliasArn).toBe(machine);
     expect(result.consoleUrl).toBe(
       `https://eu-central-1.console.aws.amazon.com/states/home?region=eu-central-1#/v2/executions/details/${result.executionArn}`,
     );

@@ -264,6 +264,79 @@ describe('CloudWatchSimulator', () => {
       // THEN the namespace is an invalid parameter value
       await expect(call).rejects.toMatchObject({ code: 'InvalidParameterValue' });
     });
+
+    // CloudWatch API Reference: PutMetricData (MetricData at most 1000, Namespace 1-255), MetricDatum (MetricName
+    // 1-255, Dimensions at most 30, Values at most 150) and Dimension (Name 1-255, Value 1-1024, ASCII).
+    it.each([
+      ['a namespace of 256 characters', { Namespace: 'N'.repeat(256), MetricData: [{ MetricName: 'm', Value: 1 }] }],
+      [
+        'a metric name of 256 characters',
+        { Namespace: 'HaWorkflows', MetricData: [{ MetricName: 'm'.repeat(256), Value: 1 }] },
+      ],
+      [
+        '31 dimensions',
+        {
+          Namespace: 'HaWorkflows',
+          MetricData: [
+            {
+              MetricName: 'm',
+              Value: 1,
+              Dimensions: Array.from({ length: 31 }, (_, i) => ({ Name: `d${i}`, Value: 'v' })),
+            },
+          ],
+        },
+      ],
+      [
+        'a dimension value of 1025 characters',
+        {
+          Namespace: 'HaWorkflows',
+          MetricData: [{ MetricName: 'm', Value: 1, Dimensions: [{ Name: 'Group', Value: 'v'.repeat(1025) }] }],
+        },
+      ],
+      [
+        'a dimension name starting with a colon',
+        {
+          Namespace: 'HaWorkflows',
+          MetricData: [{ MetricName: 'm', Value: 1, Dimensions: [{ Name: ':g', Value: 'v' }] }],
+        },
+      ],
+      [
+        'a non-ASCII dimension value',
+        {
+          Namespace: 'HaWorkflows',
+          MetricData: [{ MetricName: 'm', Value: 1, Dimensions: [{ Name: 'Group', Value: 'grüppe' }] }],
+        },
+      ],
+      [
+        '1001 metrics',
+        { Namespace: 'HaWorkflows', MetricData: Array.from({ length: 1001 }, () => ({ MetricName: 'm', Value: 1 })) },
+      ],
+      [
+        '151 values',
+        { Namespace: 'HaWorkflows', MetricData: [{ MetricName: 'm', Values: Array.from({ length: 151 }, () => 1) }] },
+      ],
+      [
+        'a value that is not a finite number',
+        { Namespace: 'HaWorkflows', MetricData: [{ MetricName: 'm', Value: Infinity }] },
+      ],
+    ])('refuses %s with InvalidParameterValue, as CloudWatch does', async (_what, input) => {
+      const { region, cloudwatch } = setup({});
+      await expect(region.call('cloudwatch', 'PutMetricData', input)).rejects.toMatchObject({
+        code: 'InvalidParameterValue',
+      });
+      expect(cloudwatch.snapshot()).toMatchObject({ metricData: [] });
+    });
+
+    it('accepts 30 dimensions with a 1024-character value', async () => {
+      const { region } = setup({});
+      const dims = Array.from({ length: 30 }, (_, i) => ({ Name: `d${i}`, Value: 'v'.repeat(1024) }));
+      await expect(
+        region.call('cloudwatch', 'PutMetricData', {
+          Namespace: 'HaWorkflows',
+          MetricData: [{ MetricName: 'm', Value: 1, Dimensions: dims }],
+        }),
+      ).resolves.toEqual({});
+    });
   });
 });
 
