@@ -119,7 +119,7 @@ describe('the npm package', () => {
     const sources = files.filter((f) => /\.(ts|tsx|mts|cts)$/.test(f) && !/\.d\.(ts|mts|cts)$/.test(f));
     const tests = files.filter((f) => /(^|\/)(test|bench|scripts|\.ci|\.github)(\/|$)|\.test\./.test(f));
     expect({ sources, tests }).toEqual({ sources: [], tests: [] });
-    expect(readdirSync(installed).sort()).toEqual(['README.md', 'dist', 'docs', 'package.json']);
+    expect(readdirSync(installed).sort()).toEqual(['LICENSE', 'README.md', 'dist', 'docs', 'package.json']);
     // The package root resolves through `exports` to the compiled module and its declarations.
     expect(require.resolve(PKG.name, { paths: [app] })).toBe(path.join(installed, PKG.main));
     const declarations = readFileSync(path.join(installed, PKG.types), 'utf8');
