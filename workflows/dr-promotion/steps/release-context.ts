@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { notifyThenFail, stringAt } from '../../fragments';
+import { formatted, notifyThenFail, stringAt } from '../../fragments';
 import { States } from '../../../contracts/errors';
 import type { DrReleaseDeps } from '../release-definition';
 
@@ -23,7 +23,7 @@ export interface ReleaseSteps {
 }
 
 export function releaseSteps(scope: Construct, deps: DrReleaseDeps): ReleaseSteps {
-  const setKey = (setPath: string) => sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(setPath));
+  const setKey = (setPath: string) => formatted(`MIRROR#{${setPath}}`);
   const str = stringAt;
 
   const releaseFailed = notifyThenFail(scope, 'Notify the lock could not be released', {

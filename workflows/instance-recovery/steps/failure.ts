@@ -2,9 +2,10 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
   AwsCall,
+  formatted,
   notifyThenFail,
-  RECOVERY_EC2_RETRY,
   recordThenNotify,
+  RECOVERY_EC2_RETRY,
   releaseLock,
   stringAt,
   updateItem,
@@ -41,12 +42,8 @@ function recordNotStarted({ scope, deps }: RecoveryScope): sfn.IChainable {
     failStateId: 'Recovery not started',
     topic: deps.topic,
     subject: 'ha-workflows: instance recovery NEEDS ATTENTION',
-    message: sfn.JsonPath.format(
-      'Recovery of instance {} ({}) could not start: {}. Nothing was changed. {}',
-      sfn.JsonPath.stringAt('$.instanceId'),
-      sfn.JsonPath.stringAt('$.trigger'),
-      sfn.JsonPath.stringAt('$.failure.Error'),
-      sfn.JsonPath.stringAt('$.failure.Cause'),
+    message: formatted(
+      'Recovery of instance {$.instanceId} ({$.trigger}) could not start: {$.failure.Error}. Nothing was changed. {$.failure.Cause}',
     ),
   });
   const record = updateItem(scope, 'Record recovery not started', {
@@ -79,13 +76,8 @@ function recordNeedsAttention(ctx: RecoveryScope): sfn.IChainable {
     failStateId: 'Recovery failed',
     topic: deps.topic,
     subject: 'ha-workflows: instance recovery NEEDS ATTENTION',
-    message: sfn.JsonPath.format(
-      'Recovery of group {} (instance {}) failed: {}. The failed instance stays fenced. Replacement: {}. {}',
-      sfn.JsonPath.stringAt(`${PLAN}.groupId`),
-      sfn.JsonPath.stringAt('$.instanceId'),
-      sfn.JsonPath.stringAt('$.failure.Error'),
-      sfn.JsonPath.stringAt(NEW_ID),
-      sfn.JsonPath.stringAt('$.failure.Cause'),
+    message: formatted(
+      `Recovery of group {${PLAN}.groupId} (instance {$.instanceId}) failed: {$.failure.Error}. The failed instance stays fenced. Replacement: {${NEW_ID}}. {$.failure.Cause}`,
     ),
   });
   const record = releaseLock(scope, 'Record needs attention', {

@@ -1,6 +1,15 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { lambdaTask, notify, readItem, recordThenNotify, stringAt, takeLock, updateItem } from '../../fragments';
+import {
+  formatted,
+  lambdaTask,
+  notify,
+  readItem,
+  recordThenNotify,
+  stringAt,
+  takeLock,
+  updateItem,
+} from '../../fragments';
 import { Aws, States } from '../../../contracts/errors';
 import { BACKUP_RECORD } from '../backup-record';
 import { LOCK_RETRY_INTERVAL, PLAN } from './constants';
@@ -125,10 +134,8 @@ function waitForTheOtherBackup(steps: BackupSteps, lock: sfn.TaskStateBase): sfn
         ),
         new sfn.Pass(scope, 'Name the holder', {
           parameters: {
-            text: sfn.JsonPath.format(
-              'backup {} of policy {}',
-              sfn.JsonPath.stringAt(`$.holder.item.Item.${BACKUP_RECORD.backupId}.S`),
-              sfn.JsonPath.stringAt(`$.holder.item.Item.${BACKUP_RECORD.policy}.S`),
+            text: formatted(
+              `backup {$.holder.item.Item.${BACKUP_RECORD.backupId}.S} of policy {$.holder.item.Item.${BACKUP_RECORD.policy}.S}`,
             ),
           },
           resultPath: '$.holder',
