@@ -45,7 +45,8 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
     topic: deps.topic,
     subject: 'ha-workflows: CRITICAL - backup rescue failed',
     message: formatted(
-      `CRITICAL: the rescue of backup execution {${dead}} ({$.stopped.status}) failed: {$.failure.Error} {$.failure.Cause}. Instance {$.stopped.backup.instanceId} may still be frozen; check it now.`,
+      `CRITICAL: the rescue of backup execution {${dead}} ({$.stopped.status}) failed: {$.failure.Error} ` +
+        `{$.failure.Cause}. Instance {$.stopped.backup.instanceId} may still be frozen; check it now.`,
     ),
   });
   const onFailure = { errors: [States.ALL], resultPath: '$.failure' };
@@ -55,8 +56,10 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
     deps.topic,
     'Every thaw attempt of the rescue failed',
     formatted(
-      `CRITICAL: backup execution {${dead}} ended {$.stopped.status} while instance {$.stopped.backup.instanceId} was frozen, and every thaw of the rescue failed. ` +
-        `Its database may still be frozen (writes suspended): thaw it now with document {${RECORD}.${BACKUP_RECORD.thawDocument}.S}.`,
+      `CRITICAL: backup execution {${dead}} ended {$.stopped.status} while instance {$.stopped.backup.instanceId} ` +
+        `was frozen, and every thaw of the rescue failed. ` +
+        `Its database may still be frozen (writes suspended): thaw it now with document ` +
+        `{${RECORD}.${BACKUP_RECORD.thawDocument}.S}.`,
     ),
   );
 
@@ -64,7 +67,8 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
     topic: deps.topic,
     subject: 'ha-workflows: backup left a database frozen - thawed by the rescue',
     message: formatted(
-      `Backup execution {${dead}} ended {$.stopped.status} while instance {$.stopped.backup.instanceId} was frozen. The rescue thawed it (status {$.thawResult.status}). ` +
+      `Backup execution {${dead}} ended {$.stopped.status} while instance {$.stopped.backup.instanceId} was ` +
+        `frozen. The rescue thawed it (status {$.thawResult.status}). ` +
         `The backup {${RECORD}.${BACKUP_RECORD.backupId}.S} has no application-consistent set.`,
     ),
     then: new sfn.Succeed(scope, 'Database thawed by the rescue'),

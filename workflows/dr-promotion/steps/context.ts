@@ -71,7 +71,8 @@ export function drSteps(scope: Construct, deps: DrPromotionDeps): DrSteps {
     topic: deps.topic,
     subject: 'ha-workflows: DR promotion did NOT complete',
     message: formatted(
-      `DR promotion of mirror set {${SET}.name} (member {${REQ}.member}, requested by {${REQ}.requestedBy}) ended with {$.failure.Error}: {$.failure.Cause}`,
+      `DR promotion of mirror set {${SET}.name} (member {${REQ}.member}, requested by {${REQ}.requestedBy}) ended ` +
+        `with {$.failure.Error}: {$.failure.Cause}`,
     ),
     then: failed,
   });

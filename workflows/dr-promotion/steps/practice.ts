@@ -23,8 +23,10 @@ export function practiceRun(steps: DrSteps): sfn.Pass {
     topic: deps.topic,
     subject: 'ha-workflows: DR promotion practice run complete',
     message: formatted(
-      `Practice DR promotion of mirror set {${SET}.name} (member {${REQ}.member}) was approved; nothing was changed. It would have done:\n` +
-        `4. fence: {$.wouldDo.fence}\n5. promote: {$.wouldDo.promote}\n6. verify: {$.wouldDo.verify}\n7. switch traffic: {$.wouldDo.switchTraffic}\n\nPreflight:\n{${PREFLIGHT}.summary}`,
+      `Practice DR promotion of mirror set {${SET}.name} (member {${REQ}.member}) was approved; nothing was changed. ` +
+        'It would have done:\n' +
+        '4. fence: {$.wouldDo.fence}\n5. promote: {$.wouldDo.promote}\n6. verify: {$.wouldDo.verify}\n' +
+        `7. switch traffic: {$.wouldDo.switchTraffic}\n\nPreflight:\n{${PREFLIGHT}.summary}`,
     ),
     then: new sfn.Succeed(scope, 'Practice run complete: nothing was changed'),
   });

@@ -33,7 +33,9 @@ export function operatorUnlock(release: ReleaseSteps): sfn.Pass {
     topic: deps.topic,
     subject: 'ha-workflows: DR promotion lock cleared by an operator',
     message: formatted(
-      `The DR promotion lock of mirror set {${UNLOCK}.mirrorSet} held by {${HOLDER}.${LOCK_ATTRIBUTES.owner}.S} (status {$.holderStatus}) was released by {${UNLOCK}.by} (forced: {${UNLOCK}.force}). Reason: {${UNLOCK}.reason}`,
+      `The DR promotion lock of mirror set {${UNLOCK}.mirrorSet} held by {${HOLDER}.${LOCK_ATTRIBUTES.owner}.S} ` +
+        `(status {$.holderStatus}) was released by {${UNLOCK}.by} (forced: {${UNLOCK}.force}). Reason: ` +
+        `{${UNLOCK}.reason}`,
     ),
     then: new sfn.Succeed(scope, 'The stale lock was released'),
   });

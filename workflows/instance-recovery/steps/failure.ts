@@ -43,7 +43,8 @@ function recordNotStarted({ scope, deps }: RecoveryScope): sfn.IChainable {
     topic: deps.topic,
     subject: 'ha-workflows: instance recovery NEEDS ATTENTION',
     message: formatted(
-      'Recovery of instance {$.instanceId} ({$.trigger}) could not start: {$.failure.Error}. Nothing was changed. {$.failure.Cause}',
+      'Recovery of instance {$.instanceId} ({$.trigger}) could not start: {$.failure.Error}. Nothing was changed. ' +
+        '{$.failure.Cause}',
     ),
   });
   const record = updateItem(scope, 'Record recovery not started', {
@@ -77,7 +78,8 @@ function recordNeedsAttention(ctx: RecoveryScope): sfn.IChainable {
     topic: deps.topic,
     subject: 'ha-workflows: instance recovery NEEDS ATTENTION',
     message: formatted(
-      `Recovery of group {${PLAN}.groupId} (instance {$.instanceId}) failed: {$.failure.Error}. The failed instance stays fenced. Replacement: {${NEW_ID}}. {$.failure.Cause}`,
+      `Recovery of group {${PLAN}.groupId} (instance {$.instanceId}) failed: {$.failure.Error}. The failed ` +
+        `instance stays fenced. Replacement: {${NEW_ID}}. {$.failure.Cause}`,
     ),
   });
   const record = releaseLock(scope, 'Record needs attention', {

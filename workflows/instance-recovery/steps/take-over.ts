@@ -102,7 +102,8 @@ export function recordRecoveryComplete({ scope, deps, groupKey, needsAttention }
     topic: deps.topic,
     subject: 'ha-workflows: instance recovered',
     message: formatted(
-      `Group {${PLAN}.groupId}: instance {$.instanceId} ({$.trigger}) was replaced by {${NEW_ID}} in {$.launch.value.availabilityZone}.`,
+      `Group {${PLAN}.groupId}: instance {$.instanceId} ({$.trigger}) was replaced by {${NEW_ID}} in ` +
+        `{$.launch.value.availabilityZone}.`,
     ),
     then: new sfn.Succeed(scope, 'Recovery complete'),
   });

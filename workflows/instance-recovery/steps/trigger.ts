@@ -31,9 +31,9 @@ export function readTrigger({ scope, deps }: RecoveryContext): sfn.Chain {
     topic: deps.topic,
     subject: 'ha-workflows: instance recovery started without an instance',
     message: formatted(
-      'Execution {$$.Execution.Id} was started by a trigger that names no instance: expected an EC2 state-change event, a ' +
-        'CloudWatch alarm event on a metric with an InstanceId dimension, or an input with instanceId. Nothing was ' +
-        'changed. Check the alarm, rule or input that started it.',
+      'Execution {$$.Execution.Id} was started by a trigger that names no instance: expected an EC2 ' +
+        'state-change event, a CloudWatch alarm event on a metric with an InstanceId dimension, or an input with ' +
+        'instanceId. Nothing was changed. Check the alarm, rule or input that started it.',
     ),
     then: unrecognizedFail,
   });

@@ -40,7 +40,8 @@ function releaseOne(scope: Construct, deps: LockJanitorDeps): sfn.IChainable {
   const outcome = (id: string, text: string) =>
     new sfn.Pass(scope, id, { parameters: { 'item.$': '$.pk', outcome: text } });
   const reason = formatted(
-    'execution {$.ended.name} ended {$.ended.status} at {$.ended.at} while holding the lock (released by the lock janitor)',
+    'execution {$.ended.name} ended {$.ended.status} at {$.ended.at} while holding the lock ' +
+      '(released by the lock janitor)',
   );
   const common = {
     table: deps.table,

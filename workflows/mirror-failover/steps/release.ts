@@ -76,7 +76,8 @@ export function releaseIfStillPrimary(ctx: MirrorContext): Step<void> {
     topic: deps.topic,
     subject: 'ha-workflows: mirror failover complete',
     message: formatted(
-      `Mirror set {${SET}.name} ({$.trigger}): the load balancer now sends traffic to the primary {${SWITCH}.primary} only (before: {$.changed.previous}).`,
+      `Mirror set {${SET}.name} ({$.trigger}): the load balancer now sends traffic to the primary ` +
+        `{${SWITCH}.primary} only (before: {$.changed.previous}).`,
     ),
     then: new sfn.Succeed(scope, 'Traffic follows the new primary'),
   });

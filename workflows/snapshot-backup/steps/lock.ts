@@ -135,7 +135,8 @@ function waitForTheOtherBackup(steps: BackupSteps, lock: sfn.TaskStateBase): sfn
         new sfn.Pass(scope, 'Name the holder', {
           parameters: {
             text: formatted(
-              `backup {$.holder.item.Item.${BACKUP_RECORD.backupId}.S} of policy {$.holder.item.Item.${BACKUP_RECORD.policy}.S}`,
+              `backup {$.holder.item.Item.${BACKUP_RECORD.backupId}.S} of policy ` +
+                `{$.holder.item.Item.${BACKUP_RECORD.policy}.S}`,
             ),
           },
           resultPath: '$.holder',

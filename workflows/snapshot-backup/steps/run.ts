@@ -53,8 +53,8 @@ export function backUpEachInstance(
     topic: deps.topic,
     subject: 'ha-workflows: backup NOT STARTED for an instance',
     message: formatted(
-      'Backup run {$.runId}: the backup of instance {$.instanceId} could not be started ({$.error.Error}: {$.error.Cause}). No snapshot was taken and the database ' +
-        'was not frozen for it; the next scheduled run tries again.',
+      'Backup run {$.runId}: the backup of instance {$.instanceId} could not be started ({$.error.Error}: ' +
+        '{$.error.Cause}). No snapshot was taken and the database was not frozen for it; the next scheduled run tries again.',
     ),
     then: notStarted,
   });
