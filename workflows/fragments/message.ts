@@ -7,14 +7,19 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
  */
 const PLACEHOLDER_PATH = /^\$\$?(?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])+$/;
 
+/** `{States.JsonToString($.x)}`: the JSON text of the value at a path (an object, a list, a number). */
+const JSON_TO_STRING = /^States\.JsonToString\((.*)\)$/;
+
 /** The caught error's name and cause, as most failure messages end: `… failed: ${FAILURE_TAIL}`. */
 export const FAILURE_TAIL = '{$.failure.Error}. {$.failure.Cause}';
 
 /**
  * `States.Format` from a template whose values stand where they go, each a JSONPath between braces:
  * `formatted('Recovery of instance {$.instanceId} ({$.trigger}) could not start: {$.failure.Error}.')`, with paths
- * built in place as template literals (`{${PLAN}.groupId}`) and the context object as `{$$.Execution.Name}`. Gives
- * exactly `sfn.JsonPath.format('Recovery of instance {} ({}) could not start: {}.', sfn.JsonPath.stringAt(…), …)`:
+ * built in place as template literals (`{${PLAN}.groupId}`), the context object as `{$$.Execution.Name}`, and a
+ * value that is not a string as its JSON text, `{States.JsonToString($.released)}`. Gives
+ * exactly `sfn.JsonPath.format('Recovery of instance {} ({}) could not start: {}.', sfn.JsonPath.stringAt(…), …)`
+ * (`sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(…))` for the JSON text):
  * the text between placeholders goes to CDK unchanged, so CDK quotes and escapes it as it always does (`'` and a
  * backslash not before a brace are escaped; `\{` and `\}` stay a literal brace in the rendered States.Format).
  *
@@ -23,7 +28,7 @@ export const FAILURE_TAIL = '{$.failure.Error}. {$.failure.Cause}';
  */
 export function formatted(template: string): string {
   let literal = '';
-  const paths: string[] = [];
+  const values: string[] = [];
   const refuse = (why: string): never => {
     throw new Error(`formatted(${JSON.stringify(template)}): ${why}`);
   };
@@ -36,11 +41,16 @@ export function formatted(template: string): string {
     } else if (c === '{') {
       const end = template.indexOf('}', i + 1);
       if (end < 0) refuse(`the "{" at ${i} is never closed (write "\\\\{" for a literal brace)`);
-      const path = template.slice(i + 1, end);
+      const placeholder = template.slice(i + 1, end);
+      const json = JSON_TO_STRING.exec(placeholder);
+      const path = json ? json[1] : placeholder;
       if (!PLACEHOLDER_PATH.test(path)) {
-        refuse(`the placeholder "{${path}}" at ${i} is not a JSONPath such as {$.x.y} or {$$.Execution.Name}`);
+        refuse(
+          `the placeholder "{${placeholder}}" at ${i} is not a JSONPath such as {$.x.y} or {$$.Execution.Name}, ` +
+            'nor States.JsonToString of one',
+        );
       }
-      paths.push(path);
+      values.push(json ? sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(path)) : sfn.JsonPath.stringAt(path));
       literal += '{}';
       i = end;
     } else if (c === '}') {
@@ -49,6 +59,6 @@ export function formatted(template: string): string {
       literal += c;
     }
   }
-  if (paths.length === 0) refuse('it has no {$.path} placeholder: give the text itself, not a States.Format');
-  return sfn.JsonPath.format(literal, ...paths.map((p) => sfn.JsonPath.stringAt(p)));
+  if (values.length === 0) refuse('it has no {$.path} placeholder: give the text itself, not a States.Format');
+  return sfn.JsonPath.format(literal, ...values);
 }

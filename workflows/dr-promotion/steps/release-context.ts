@@ -1,4 +1,3 @@
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { formatted, notifyThenFail, stringAt } from '../../fragments';
@@ -30,12 +29,10 @@ export function releaseSteps(scope: Construct, deps: DrReleaseDeps): ReleaseStep
     failStateId: 'The lock could not be released',
     topic: deps.topic,
     subject: 'ha-workflows: DR promotion lock NOT released',
-    message: sfn.JsonPath.format(
-      'Releasing the DR promotion lock failed ({}: {}). Input: {}. Check the mirror set item in the state table, ' +
+    message: formatted(
+      'Releasing the DR promotion lock failed ({$.failure.Error}: {$.failure.Cause}). Input: ' +
+        '{States.JsonToString($.input)}. Check the mirror set item in the state table, ' +
         'or run ha-workflows dr unlock.',
-      sfn.JsonPath.stringAt('$.failure.Error'),
-      sfn.JsonPath.stringAt('$.failure.Cause'),
-      sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.input')),
     ),
   });
 

@@ -111,12 +111,10 @@ function notifyEnded(release: ReleaseSteps, id: string, subject: string, what: s
   return notify(scope, id, {
     topic: deps.topic,
     subject,
-    message: sfn.JsonPath.format(
-      `DR promotion execution {} of mirror set {} ended {} ${what} Look at the execution history for the last ` +
+    message: formatted(
+      `DR promotion execution {${ENDED}.executionArn} of mirror set {${ENDED}.request.mirrorSet} ended ` +
+        `{${ENDED}.status} ${what} Look at the execution history for the last ` +
         'step it reached (fence, promotion, traffic) before starting again.',
-      sfn.JsonPath.stringAt(`${ENDED}.executionArn`),
-      sfn.JsonPath.stringAt(`${ENDED}.request.mirrorSet`),
-      sfn.JsonPath.stringAt(`${ENDED}.status`),
     ),
     then: done,
   });

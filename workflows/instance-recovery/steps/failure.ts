@@ -49,7 +49,7 @@ function recordNotStarted({ scope, deps }: RecoveryScope): sfn.IChainable {
   });
   const record = updateItem(scope, 'Record recovery not started', {
     table: deps.table,
-    key: sfn.JsonPath.format(`${INSTANCE_RECORD_PREFIX}{}`, sfn.JsonPath.stringAt('$.instanceId')),
+    key: formatted(`${INSTANCE_RECORD_PREFIX}{$.instanceId}`),
     update:
       'SET #state = :state, #lastError = :error, #lastCause = :cause, #execution = :execution, #startedAt = :startedAt',
     names: {

@@ -91,12 +91,10 @@ function waitForTheOtherBackup(steps: BackupSteps, lock: sfn.TaskStateBase): sfn
     topic: deps.topic,
     subject: 'ha-workflows: snapshot backup SKIPPED',
     message: aboutTheBackup(
-      'was SKIPPED: another backup ({}) held the instance through {} ' +
-        're-tries of its lock, one minute apart. No snapshot was taken for policy {} in this run; the next run ' +
+      'was SKIPPED: another backup ({$.holder.text}) held the instance through {$.polls.lock.attempts} ' +
+        're-tries of its lock, one minute apart. No snapshot was taken for policy {$.policy} in this run; the next ' +
+        'run ' +
         'of the policy will try again.',
-      sfn.JsonPath.stringAt('$.holder.text'),
-      sfn.JsonPath.stringAt('$.polls.lock.attempts'),
-      sfn.JsonPath.stringAt('$.policy'),
     ),
     then: skipped,
   });
