@@ -10,9 +10,6 @@ const PLACEHOLDER_PATH = /^\$\$?(?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])+$/;
 /** `{States.JsonToString($.x)}`: the JSON text of the value at a path (an object, a list, a number). */
 const JSON_TO_STRING = /^States\.JsonToString\((.*)\)$/;
 
-/** The caught error's name and cause, as most failure messages end: `… failed: ${FAILURE_TAIL}`. */
-export const FAILURE_TAIL = '{$.failure.Error}. {$.failure.Cause}';
-
 /**
  * `States.Format` from a template whose values stand where they go, each a JSONPath between braces:
  * `formatted('Recovery of instance {$.instanceId} ({$.trigger}) could not start: {$.failure.Error}.')`, with paths
