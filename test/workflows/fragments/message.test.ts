@@ -3,7 +3,7 @@ import { formatted } from '../../../workflows/fragments';
 import { renderChain, runChain } from '../../harness/chain';
 
 /** What a Parameters field holding the value renders to in the ASL (`{ 'm.$': 'States.Format(...)' }`). */
-const rendered = (value: string) => sfn.FieldUtils.renderObject({ m: value });
+const rendered = (value: string) => sfn.FieldUtils.renderObject({ m: value }) ?? {};
 
 const PLAN = '$.plan.value';
 
