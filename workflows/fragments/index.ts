@@ -8,3 +8,4 @@ export * from './run-command';
 export * from './switch-traffic';
 export * from './either-way';
 export * from './state-item';
+export * from './message';

@@ -29,7 +29,7 @@ export const LOCK_ATTRIBUTES = {
 
 export interface LockProps {
   readonly table: dynamodb.ITable;
-  /** The item's partition key, e.g. `sfn.JsonPath.format('GROUP#{}', sfn.JsonPath.stringAt('$.group'))`. */
+  /** The item's partition key, e.g. `formatted('GROUP#{$.group}')`. */
   readonly key: string;
   /** Where the execution's start, in epoch seconds, is (as a number). */
   readonly nowEpochPath: string;

@@ -119,7 +119,7 @@ export interface RunCommandProps {
   readonly instanceIdPath: string;
   /** JSONPath (or intrinsic) giving SendCommand's `Parameters`. */
   readonly parameters: string;
-  /** SendCommand's `Comment`: a literal, or a JsonPath token (`sfn.JsonPath.format(…)`). */
+  /** SendCommand's `Comment`: a literal, or a JsonPath token (`formatted(…)`). */
   readonly comment: string;
   /** @default SEND_COMMAND_DELIVERY_TIMEOUT_SECONDS */
   readonly deliveryTimeoutSeconds?: number;

@@ -3,6 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../base/foundation';
+import { formatted } from './message';
 import { API_CALL_TIMEOUT, DYNAMODB_READ_RETRY, throttlingRetry } from './retry';
 
 /** A DynamoDB string attribute read from a JSONPath (`$.x`, `$$.Execution.Id`). */
@@ -11,7 +12,7 @@ export const stringAt = (path: string): tasks.DynamoAttributeValue =>
 
 /** A DynamoDB number attribute read from a JSONPath to a number (DynamoDB takes numbers as strings). */
 export const numberAt = (path: string): tasks.DynamoAttributeValue =>
-  tasks.DynamoAttributeValue.numberFromString(sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(path)));
+  tasks.DynamoAttributeValue.numberFromString(formatted(`{${path}}`));
 
 /** The key of a state table item: its partition key (`GROUP#…`, `MIRROR#…`, a JSONPath or `States.Format(...)`). */
 export const itemKey = (key: string): Record<string, tasks.DynamoAttributeValue> => ({

@@ -1,8 +1,7 @@
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { formatted } from '../fragments';
 
 /** The state table item of an instance's backups: its lock, and what it is frozen with while it may be. */
-export const backupKey = (instanceIdPath: string) =>
-  sfn.JsonPath.format('BACKUP#{}', sfn.JsonPath.stringAt(instanceIdPath));
+export const backupKey = (instanceIdPath: string) => formatted(`BACKUP#{${instanceIdPath}}`);
 
 /** The attributes of that item besides the lock's own. */
 export const BACKUP_RECORD = {

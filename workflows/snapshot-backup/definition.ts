@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { lambdaTask, notifyThenFail } from '../fragments';
+import { formatted, lambdaTask, notifyThenFail } from '../fragments';
 import { States } from '../../contracts/errors';
 import type { BackupSettings } from './input';
 import { backUpEachInstance, RUN, summarizeTheRun } from './steps/run';
@@ -35,12 +35,7 @@ export function snapshotBackupDefinition(scope: Construct, deps: SnapshotBackupD
     failStateId: 'Backup run failed',
     topic: deps.topic,
     subject: 'ha-workflows: snapshot backup run FAILED',
-    message: sfn.JsonPath.format(
-      'The backup run {} could not start: {}. {}',
-      sfn.JsonPath.stringAt('$$.Execution.Name'),
-      sfn.JsonPath.stringAt('$.failure.Error'),
-      sfn.JsonPath.stringAt('$.failure.Cause'),
-    ),
+    message: formatted('The backup run {$$.Execution.Name} could not start: {$.failure.Error}. {$.failure.Cause}'),
   });
 
   const select = lambdaTask(scope, 'Select the instances to back up', {

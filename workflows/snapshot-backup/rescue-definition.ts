@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import {
+  formatted,
   isExecutionStatusEvent,
   LOCK_ATTRIBUTES,
   notify,
@@ -43,13 +44,9 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
     failStateId: 'Rescue failed',
     topic: deps.topic,
     subject: 'ha-workflows: CRITICAL - backup rescue failed',
-    message: sfn.JsonPath.format(
-      'CRITICAL: the rescue of backup execution {} ({}) failed: {} {}. Instance {} may still be frozen; check it now.',
-      sfn.JsonPath.stringAt(dead),
-      sfn.JsonPath.stringAt('$.stopped.status'),
-      sfn.JsonPath.stringAt('$.failure.Error'),
-      sfn.JsonPath.stringAt('$.failure.Cause'),
-      sfn.JsonPath.stringAt('$.stopped.backup.instanceId'),
+    message: formatted(
+      `CRITICAL: the rescue of backup execution {${dead}} ({$.stopped.status}) failed: {$.failure.Error} ` +
+        `{$.failure.Cause}. Instance {$.stopped.backup.instanceId} may still be frozen; check it now.`,
     ),
   });
   const onFailure = { errors: [States.ALL], resultPath: '$.failure' };
@@ -58,27 +55,21 @@ export function rescueDefinition(scope: Construct, deps: RescueDeps): sfn.IChain
     scope,
     deps.topic,
     'Every thaw attempt of the rescue failed',
-    sfn.JsonPath.format(
-      'CRITICAL: backup execution {} ended {} while instance {} was frozen, and every thaw of the rescue failed. ' +
-        'Its database may still be frozen (writes suspended): thaw it now with document {}.',
-      sfn.JsonPath.stringAt(dead),
-      sfn.JsonPath.stringAt('$.stopped.status'),
-      sfn.JsonPath.stringAt('$.stopped.backup.instanceId'),
-      sfn.JsonPath.stringAt(`${RECORD}.${BACKUP_RECORD.thawDocument}.S`),
+    formatted(
+      `CRITICAL: backup execution {${dead}} ended {$.stopped.status} while instance {$.stopped.backup.instanceId} ` +
+        `was frozen, and every thaw of the rescue failed. ` +
+        `Its database may still be frozen (writes suspended): thaw it now with document ` +
+        `{${RECORD}.${BACKUP_RECORD.thawDocument}.S}.`,
     ),
   );
 
   const notifyRescued = notify(scope, 'Notify the rescue thawed the database', {
     topic: deps.topic,
     subject: 'ha-workflows: backup left a database frozen - thawed by the rescue',
-    message: sfn.JsonPath.format(
-      'Backup execution {} ended {} while instance {} was frozen. The rescue thawed it (status {}). ' +
-        'The backup {} has no application-consistent set.',
-      sfn.JsonPath.stringAt(dead),
-      sfn.JsonPath.stringAt('$.stopped.status'),
-      sfn.JsonPath.stringAt('$.stopped.backup.instanceId'),
-      sfn.JsonPath.stringAt('$.thawResult.status'),
-      sfn.JsonPath.stringAt(`${RECORD}.${BACKUP_RECORD.backupId}.S`),
+    message: formatted(
+      `Backup execution {${dead}} ended {$.stopped.status} while instance {$.stopped.backup.instanceId} was ` +
+        `frozen. The rescue thawed it (status {$.thawResult.status}). ` +
+        `The backup {${RECORD}.${BACKUP_RECORD.backupId}.S} has no application-consistent set.`,
     ),
     then: new sfn.Succeed(scope, 'Database thawed by the rescue'),
   });

@@ -2,7 +2,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../../base/foundation';
-import { API_CALL_TIMEOUT, continueEitherWay, IDEMPOTENT_WRITE_RETRY, throttlingRetry } from '../../fragments';
+import {
+  API_CALL_TIMEOUT,
+  continueEitherWay,
+  formatted,
+  IDEMPOTENT_WRITE_RETRY,
+  throttlingRetry,
+} from '../../fragments';
 import type { DrPromotionDeps } from '../definition';
 import { REQ, SET } from './constants';
 
@@ -12,7 +18,7 @@ export function audit(scope: Construct, deps: DrPromotionDeps, id: string, outco
     table: deps.table,
     item: {
       [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(
-        sfn.JsonPath.format('DR-PROMOTION#{}', sfn.JsonPath.stringAt('$$.Execution.Name')),
+        formatted('DR-PROMOTION#{$$.Execution.Name}'),
       ),
       mirrorSet: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${SET}.name`)),
       member: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(`${REQ}.member`)),

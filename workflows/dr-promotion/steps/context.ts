@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { continueEitherWay, lambdaTaskRetries, notify, releaseLock, stringAt } from '../../fragments';
+import { continueEitherWay, formatted, lambdaTaskRetries, notify, releaseLock, stringAt } from '../../fragments';
 import type { TaskName } from '../../../contracts/task-retries';
 import { States } from '../../../contracts/errors';
 import type { DrPromotionDeps } from '../definition';
@@ -60,7 +60,7 @@ export interface DrSteps {
  */
 export function drSteps(scope: Construct, deps: DrPromotionDeps): DrSteps {
   const { partition, region } = Stack.of(scope);
-  const setKey = sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(`${SET}.name`));
+  const setKey = formatted(`MIRROR#{${SET}.name}`);
   const str = stringAt;
 
   const failed = new sfn.Fail(scope, 'DR promotion failed', {
@@ -70,13 +70,9 @@ export function drSteps(scope: Construct, deps: DrPromotionDeps): DrSteps {
   const notifyFailed = notify(scope, 'Notify the DR promotion failed', {
     topic: deps.topic,
     subject: 'ha-workflows: DR promotion did NOT complete',
-    message: sfn.JsonPath.format(
-      'DR promotion of mirror set {} (member {}, requested by {}) ended with {}: {}',
-      sfn.JsonPath.stringAt(`${SET}.name`),
-      sfn.JsonPath.stringAt(`${REQ}.member`),
-      sfn.JsonPath.stringAt(`${REQ}.requestedBy`),
-      sfn.JsonPath.stringAt('$.failure.Error'),
-      sfn.JsonPath.stringAt('$.failure.Cause'),
+    message: formatted(
+      `DR promotion of mirror set {${SET}.name} (member {${REQ}.member}, requested by {${REQ}.requestedBy}) ended ` +
+        `with {$.failure.Error}: {$.failure.Cause}`,
     ),
     then: failed,
   });

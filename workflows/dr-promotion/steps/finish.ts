@@ -1,6 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { notify, releaseLock } from '../../fragments';
+import { formatted, notify, releaseLock } from '../../fragments';
 import { audit, auditThen } from './audit';
 import { FENCE, REQ, SET } from './constants';
 import type { DrSteps } from './context';
@@ -11,16 +11,11 @@ export function recordPromotion(steps: DrSteps): tasks.DynamoPutItem {
   const notifyPromoted = notify(scope, 'Notify the promotion is complete', {
     topic: deps.topic,
     subject: 'ha-workflows: DR promotion complete',
-    message: sfn.JsonPath.format(
-      'Mirror set {}: DR member {} is now primary and registered in the DR target groups {}. Requested by {} ({}); ' +
-        'approval: {}. Fence: {}. Route 53: not changed by this workflow (its health checks follow the status page).',
-      sfn.JsonPath.stringAt(`${SET}.name`),
-      sfn.JsonPath.stringAt(`${REQ}.member`),
-      sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(`${SET}.drTargetGroupArns`)),
-      sfn.JsonPath.stringAt(`${REQ}.requestedBy`),
-      sfn.JsonPath.stringAt(`${REQ}.reason`),
-      sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.approval')),
-      sfn.JsonPath.stringAt(`${FENCE}.summary`),
+    message: formatted(
+      `Mirror set {${SET}.name}: DR member {${REQ}.member} is now primary and registered in the DR target groups ` +
+        `{States.JsonToString(${SET}.drTargetGroupArns)}. Requested by {${REQ}.requestedBy} ({${REQ}.reason}); ` +
+        `approval: {States.JsonToString($.approval)}. Fence: {${FENCE}.summary}. Route 53: not changed by this ` +
+        `workflow (its health checks follow the status page).`,
     ),
     then: new sfn.Succeed(scope, 'The DR member is primary and takes traffic'),
   });

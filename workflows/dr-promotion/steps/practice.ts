@@ -1,5 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { notify, releaseLock } from '../../fragments';
+import { formatted, notify, releaseLock } from '../../fragments';
 import { audit, auditThen } from './audit';
 import { FORCE_STOP_AFTER_CHECKS, PREFLIGHT, REQ, SET } from './constants';
 import type { DrSteps } from './context';
@@ -22,16 +22,11 @@ export function practiceRun(steps: DrSteps): sfn.Pass {
   const notifyPractice = notify(scope, 'Notify the practice run is complete', {
     topic: deps.topic,
     subject: 'ha-workflows: DR promotion practice run complete',
-    message: sfn.JsonPath.format(
-      'Practice DR promotion of mirror set {} (member {}) was approved; nothing was changed. It would have done:\n' +
-        '4. fence: {}\n5. promote: {}\n6. verify: {}\n7. switch traffic: {}\n\nPreflight:\n{}',
-      sfn.JsonPath.stringAt(`${SET}.name`),
-      sfn.JsonPath.stringAt(`${REQ}.member`),
-      sfn.JsonPath.stringAt('$.wouldDo.fence'),
-      sfn.JsonPath.stringAt('$.wouldDo.promote'),
-      sfn.JsonPath.stringAt('$.wouldDo.verify'),
-      sfn.JsonPath.stringAt('$.wouldDo.switchTraffic'),
-      sfn.JsonPath.stringAt(`${PREFLIGHT}.summary`),
+    message: formatted(
+      `Practice DR promotion of mirror set {${SET}.name} (member {${REQ}.member}) was approved; nothing was changed. ` +
+        'It would have done:\n' +
+        '4. fence: {$.wouldDo.fence}\n5. promote: {$.wouldDo.promote}\n6. verify: {$.wouldDo.verify}\n' +
+        `7. switch traffic: {$.wouldDo.switchTraffic}\n\nPreflight:\n{${PREFLIGHT}.summary}`,
     ),
     then: new sfn.Succeed(scope, 'Practice run complete: nothing was changed'),
   });

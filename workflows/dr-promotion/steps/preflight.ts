@@ -1,6 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { pollUntilNames, runCommand } from '../../fragments';
+import { formatted, pollUntilNames, runCommand } from '../../fragments';
 import { QUERY_POLL_INTERVAL, QUERY_POLLS, REQ, SET } from './constants';
 import type { DrSteps } from './context';
 
@@ -13,7 +13,7 @@ export function preflightPayload(steps: DrSteps, stage: 'request' | 'approved'):
     'drMember.$': `${SET}.drMember`,
     'probeTimeoutSeconds.$': `${SET}.probeTimeoutSeconds`,
     tableName: deps.table.tableName,
-    'key.$': sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(`${SET}.name`)),
+    'key.$': formatted(`MIRROR#{${SET}.name}`),
     'query.$': '$.queryResult',
     'executionArn.$': '$$.Execution.Id',
     region,

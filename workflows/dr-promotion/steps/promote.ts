@@ -1,6 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { pollUntilNames, runCommand } from '../../fragments';
+import { formatted, pollUntilNames, runCommand } from '../../fragments';
 import { Errors } from '../../../contracts/errors';
 import { COMMAND_POLL_INTERVAL, SET } from './constants';
 import type { DrSteps } from './context';
@@ -31,7 +31,7 @@ export function promoteDrMember(steps: DrSteps, verifyLoop: sfn.IChainable): sfn
       documentPath: `${SET}.promoteDocument`,
       instanceIdPath: `${SET}.drMember.instanceId`,
       parameters: `${SET}.promoteParameters`,
-      comment: sfn.JsonPath.format('ha-workflows dr-promotion {}', sfn.JsonPath.stringAt('$$.Execution.Name')),
+      comment: formatted('ha-workflows dr-promotion {$$.Execution.Name}'),
       sendPolicy: deps.sendCommandPolicy,
       readPolicy: [new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] })],
       commandPath: '$.promote',

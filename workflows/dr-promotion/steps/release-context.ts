@@ -1,7 +1,6 @@
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { notifyThenFail, stringAt } from '../../fragments';
+import { formatted, notifyThenFail, stringAt } from '../../fragments';
 import { States } from '../../../contracts/errors';
 import type { DrReleaseDeps } from '../release-definition';
 
@@ -23,19 +22,17 @@ export interface ReleaseSteps {
 }
 
 export function releaseSteps(scope: Construct, deps: DrReleaseDeps): ReleaseSteps {
-  const setKey = (setPath: string) => sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(setPath));
+  const setKey = (setPath: string) => formatted(`MIRROR#{${setPath}}`);
   const str = stringAt;
 
   const releaseFailed = notifyThenFail(scope, 'Notify the lock could not be released', {
     failStateId: 'The lock could not be released',
     topic: deps.topic,
     subject: 'ha-workflows: DR promotion lock NOT released',
-    message: sfn.JsonPath.format(
-      'Releasing the DR promotion lock failed ({}: {}). Input: {}. Check the mirror set item in the state table, ' +
+    message: formatted(
+      'Releasing the DR promotion lock failed ({$.failure.Error}: {$.failure.Cause}). Input: ' +
+        '{States.JsonToString($.input)}. Check the mirror set item in the state table, ' +
         'or run ha-workflows dr unlock.',
-      sfn.JsonPath.stringAt('$.failure.Error'),
-      sfn.JsonPath.stringAt('$.failure.Cause'),
-      sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.input')),
     ),
   });
 

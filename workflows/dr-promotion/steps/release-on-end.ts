@@ -1,6 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { notify, releaseLock, updateItem } from '../../fragments';
+import { formatted, notify, releaseLock, updateItem } from '../../fragments';
 import { Aws } from '../../../contracts/errors';
 import { auditThen } from './audit';
 import type { ReleaseSteps } from './release-context';
@@ -29,7 +29,7 @@ export function releaseOnEnd(release: ReleaseSteps): sfn.Pass {
     release,
     nothingHeld,
     'Record the release in the audit item',
-    sfn.JsonPath.format('release on the status event ({})', sfn.JsonPath.stringAt('$$.Execution.Id')),
+    formatted('release on the status event ({$$.Execution.Id})'),
     notifyReleased,
   );
   // Only the ended execution's own lock: another promotion may hold the set by now.
@@ -40,9 +40,7 @@ export function releaseOnEnd(release: ReleaseSteps): sfn.Pass {
     set: ['#lastError = :status', '#lastExecution = :name'],
     names: { '#lastError': 'drLastError', '#lastExecution': 'drLastExecution' },
     values: {
-      ':status': tasks.DynamoAttributeValue.fromString(
-        sfn.JsonPath.format('execution {}', sfn.JsonPath.stringAt(`${ENDED}.status`)),
-      ),
+      ':status': tasks.DynamoAttributeValue.fromString(formatted(`execution {${ENDED}.status}`)),
       ':name': str(`${ENDED}.name`),
     },
   });
@@ -113,12 +111,10 @@ function notifyEnded(release: ReleaseSteps, id: string, subject: string, what: s
   return notify(scope, id, {
     topic: deps.topic,
     subject,
-    message: sfn.JsonPath.format(
-      `DR promotion execution {} of mirror set {} ended {} ${what} Look at the execution history for the last ` +
+    message: formatted(
+      `DR promotion execution {${ENDED}.executionArn} of mirror set {${ENDED}.request.mirrorSet} ended ` +
+        `{${ENDED}.status} ${what} Look at the execution history for the last ` +
         'step it reached (fence, promotion, traffic) before starting again.',
-      sfn.JsonPath.stringAt(`${ENDED}.executionArn`),
-      sfn.JsonPath.stringAt(`${ENDED}.request.mirrorSet`),
-      sfn.JsonPath.stringAt(`${ENDED}.status`),
     ),
     then: done,
   });
@@ -139,7 +135,7 @@ function auditEnd(
   const { scope, deps, str } = release;
   const task = updateItem(scope, id, {
     table: deps.table,
-    key: sfn.JsonPath.format('DR-PROMOTION#{}', sfn.JsonPath.stringAt(`${ENDED}.name`)),
+    key: formatted(`DR-PROMOTION#{${ENDED}.name}`),
     update: 'SET #mirrorSet = :set, #execution = :execution, #ended = :status, #released = :released',
     condition: onlyOnce ? 'attribute_not_exists(#ended)' : undefined,
     names: {

@@ -4,6 +4,7 @@ import { STATE_TABLE_KEYS } from '../../base/foundation';
 import {
   API_CALL_TIMEOUT,
   AwsCall,
+  formatted,
   LOCK_ATTRIBUTES,
   notify,
   readItem,
@@ -31,14 +32,10 @@ export function operatorUnlock(release: ReleaseSteps): sfn.Pass {
   const notifyUnlocked = notify(scope, 'Notify the stale lock was released', {
     topic: deps.topic,
     subject: 'ha-workflows: DR promotion lock cleared by an operator',
-    message: sfn.JsonPath.format(
-      'The DR promotion lock of mirror set {} held by {} (status {}) was released by {} (forced: {}). Reason: {}',
-      sfn.JsonPath.stringAt(`${UNLOCK}.mirrorSet`),
-      sfn.JsonPath.stringAt(`${HOLDER}.${LOCK_ATTRIBUTES.owner}.S`),
-      sfn.JsonPath.stringAt('$.holderStatus'),
-      sfn.JsonPath.stringAt(`${UNLOCK}.by`),
-      sfn.JsonPath.stringAt(`${UNLOCK}.force`),
-      sfn.JsonPath.stringAt(`${UNLOCK}.reason`),
+    message: formatted(
+      `The DR promotion lock of mirror set {${UNLOCK}.mirrorSet} held by {${HOLDER}.${LOCK_ATTRIBUTES.owner}.S} ` +
+        `(status {$.holderStatus}) was released by {${UNLOCK}.by} (forced: {${UNLOCK}.force}). Reason: ` +
+        `{${UNLOCK}.reason}`,
     ),
     then: new sfn.Succeed(scope, 'The stale lock was released'),
   });
@@ -46,7 +43,7 @@ export function operatorUnlock(release: ReleaseSteps): sfn.Pass {
     table: deps.table,
     item: {
       [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(
-        sfn.JsonPath.format('DR-UNLOCK#{}', sfn.JsonPath.stringAt('$$.Execution.Name')),
+        formatted('DR-UNLOCK#{$$.Execution.Name}'),
       ),
       mirrorSet: str(`${UNLOCK}.mirrorSet`),
       holder: str(`${HOLDER}.${LOCK_ATTRIBUTES.owner}.S`),
@@ -71,12 +68,7 @@ export function operatorUnlock(release: ReleaseSteps): sfn.Pass {
     names: { '#lastUnlock': 'drLastUnlock' },
     values: {
       ':unlock': tasks.DynamoAttributeValue.fromString(
-        sfn.JsonPath.format(
-          '{} by {}: {}',
-          sfn.JsonPath.stringAt('$$.Execution.Id'),
-          sfn.JsonPath.stringAt(`${UNLOCK}.by`),
-          sfn.JsonPath.stringAt(`${UNLOCK}.reason`),
-        ),
+        formatted(`{$$.Execution.Id} by {${UNLOCK}.by}: {${UNLOCK}.reason}`),
       ),
     },
   });

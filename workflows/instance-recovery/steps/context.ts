@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { lambdaTask, LOST_RESPONSE_RETRY } from '../../fragments';
+import { formatted, lambdaTask, LOST_RESPONSE_RETRY } from '../../fragments';
 import type { TaskName } from '../../../contracts/task-retries';
 import { States } from '../../../contracts/errors';
 import type { InstanceRecoveryDeps } from '../definition';
@@ -53,7 +53,7 @@ export function recoveryScope(scope: Construct, deps: InstanceRecoveryDeps): Rec
   return {
     scope,
     deps,
-    groupKey: sfn.JsonPath.format('GROUP#{}', sfn.JsonPath.stringAt(`${PLAN}.groupId`)),
+    groupKey: formatted(`GROUP#{${PLAN}.groupId}`),
     ec2Arn,
     vpcArns: [...new Set(deps.groups.map((g) => ec2Arn(`vpc/${g.vpcId}`)))],
     // With no target group configured the Maps iterate over nothing; IAM still needs a resource, so name none.

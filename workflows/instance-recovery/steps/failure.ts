@@ -2,9 +2,10 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
   AwsCall,
+  formatted,
   notifyThenFail,
-  RECOVERY_EC2_RETRY,
   recordThenNotify,
+  RECOVERY_EC2_RETRY,
   releaseLock,
   stringAt,
   updateItem,
@@ -41,17 +42,14 @@ function recordNotStarted({ scope, deps }: RecoveryScope): sfn.IChainable {
     failStateId: 'Recovery not started',
     topic: deps.topic,
     subject: 'ha-workflows: instance recovery NEEDS ATTENTION',
-    message: sfn.JsonPath.format(
-      'Recovery of instance {} ({}) could not start: {}. Nothing was changed. {}',
-      sfn.JsonPath.stringAt('$.instanceId'),
-      sfn.JsonPath.stringAt('$.trigger'),
-      sfn.JsonPath.stringAt('$.failure.Error'),
-      sfn.JsonPath.stringAt('$.failure.Cause'),
+    message: formatted(
+      'Recovery of instance {$.instanceId} ({$.trigger}) could not start: {$.failure.Error}. Nothing was changed. ' +
+        '{$.failure.Cause}',
     ),
   });
   const record = updateItem(scope, 'Record recovery not started', {
     table: deps.table,
-    key: sfn.JsonPath.format(`${INSTANCE_RECORD_PREFIX}{}`, sfn.JsonPath.stringAt('$.instanceId')),
+    key: formatted(`${INSTANCE_RECORD_PREFIX}{$.instanceId}`),
     update:
       'SET #state = :state, #lastError = :error, #lastCause = :cause, #execution = :execution, #startedAt = :startedAt',
     names: {
@@ -79,13 +77,9 @@ function recordNeedsAttention(ctx: RecoveryScope): sfn.IChainable {
     failStateId: 'Recovery failed',
     topic: deps.topic,
     subject: 'ha-workflows: instance recovery NEEDS ATTENTION',
-    message: sfn.JsonPath.format(
-      'Recovery of group {} (instance {}) failed: {}. The failed instance stays fenced. Replacement: {}. {}',
-      sfn.JsonPath.stringAt(`${PLAN}.groupId`),
-      sfn.JsonPath.stringAt('$.instanceId'),
-      sfn.JsonPath.stringAt('$.failure.Error'),
-      sfn.JsonPath.stringAt(NEW_ID),
-      sfn.JsonPath.stringAt('$.failure.Cause'),
+    message: formatted(
+      `Recovery of group {${PLAN}.groupId} (instance {$.instanceId}) failed: {$.failure.Error}. The failed ` +
+        `instance stays fenced. Replacement: {${NEW_ID}}. {$.failure.Cause}`,
     ),
   });
   const record = releaseLock(scope, 'Record needs attention', {

@@ -5,6 +5,7 @@ import {
   AwsCall,
   failIterationOnError,
   forEachTargetGroup,
+  formatted,
   notify,
   RECOVERY_EC2_RETRY,
   releaseLock,
@@ -100,13 +101,9 @@ export function recordRecoveryComplete({ scope, deps, groupKey, needsAttention }
   const notifyDone = notify(scope, 'Notify recovery complete', {
     topic: deps.topic,
     subject: 'ha-workflows: instance recovered',
-    message: sfn.JsonPath.format(
-      'Group {}: instance {} ({}) was replaced by {} in {}.',
-      sfn.JsonPath.stringAt(`${PLAN}.groupId`),
-      sfn.JsonPath.stringAt('$.instanceId'),
-      sfn.JsonPath.stringAt('$.trigger'),
-      sfn.JsonPath.stringAt(NEW_ID),
-      sfn.JsonPath.stringAt('$.launch.value.availabilityZone'),
+    message: formatted(
+      `Group {${PLAN}.groupId}: instance {$.instanceId} ({$.trigger}) was replaced by {${NEW_ID}} in ` +
+        `{$.launch.value.availabilityZone}.`,
     ),
     then: new sfn.Succeed(scope, 'Recovery complete'),
   });

@@ -1,5 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { isEventOfType, notify } from '../../fragments';
+import { formatted, isEventOfType, notify } from '../../fragments';
 import { Errors } from '../../../contracts/errors';
 import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE } from '../input';
 import type { RecoveryContext } from './context';
@@ -30,11 +30,10 @@ export function readTrigger({ scope, deps }: RecoveryContext): sfn.Chain {
   const unrecognized = notify(scope, 'Notify trigger names no instance', {
     topic: deps.topic,
     subject: 'ha-workflows: instance recovery started without an instance',
-    message: sfn.JsonPath.format(
-      'Execution {} was started by a trigger that names no instance: expected an EC2 state-change event, a ' +
-        'CloudWatch alarm event on a metric with an InstanceId dimension, or an input with instanceId. Nothing was ' +
-        'changed. Check the alarm, rule or input that started it.',
-      sfn.JsonPath.stringAt('$$.Execution.Id'),
+    message: formatted(
+      'Execution {$$.Execution.Id} was started by a trigger that names no instance: expected an EC2 ' +
+        'state-change event, a CloudWatch alarm event on a metric with an InstanceId dimension, or an input with ' +
+        'instanceId. Nothing was changed. Check the alarm, rule or input that started it.',
     ),
     then: unrecognizedFail,
   });

@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../../base/foundation';
-import { AwsCall, LOCK_ATTRIBUTES, releaseLock } from '../../fragments';
+import { AwsCall, formatted, LOCK_ATTRIBUTES, releaseLock } from '../../fragments';
 import { Aws, States } from '../../../contracts/errors';
 import { LIVE_STATES } from '../../instance-recovery/constants';
 import { REPLACES_TAG } from '../../../contracts/tags';
@@ -39,11 +39,9 @@ export function releaseEach(scope: Construct, deps: LockJanitorDeps, next: sfn.I
 function releaseOne(scope: Construct, deps: LockJanitorDeps): sfn.IChainable {
   const outcome = (id: string, text: string) =>
     new sfn.Pass(scope, id, { parameters: { 'item.$': '$.pk', outcome: text } });
-  const reason = sfn.JsonPath.format(
-    'execution {} ended {} at {} while holding the lock (released by the lock janitor)',
-    sfn.JsonPath.stringAt('$.ended.name'),
-    sfn.JsonPath.stringAt('$.ended.status'),
-    sfn.JsonPath.stringAt('$.ended.at'),
+  const reason = formatted(
+    'execution {$.ended.name} ended {$.ended.status} at {$.ended.at} while holding the lock ' +
+      '(released by the lock janitor)',
   );
   const common = {
     table: deps.table,

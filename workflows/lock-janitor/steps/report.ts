@@ -2,7 +2,14 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { STATE_TABLE_KEYS } from '../../base/foundation';
-import { API_CALL_TIMEOUT, LOCK_ATTRIBUTES, notify, recordThenNotify, throttlingRetry } from '../../fragments';
+import {
+  API_CALL_TIMEOUT,
+  formatted,
+  LOCK_ATTRIBUTES,
+  notify,
+  recordThenNotify,
+  throttlingRetry,
+} from '../../fragments';
 import { Aws, States } from '../../../contracts/errors';
 import { REPLACES_TAG } from '../../../contracts/tags';
 import { JANITOR_RECORD_PREFIX } from '../constants';
@@ -17,18 +24,13 @@ export function recordAndNotify(scope: Construct, deps: LockJanitorDeps): sfn.IC
   const notifyEnded = notify(scope, 'Notify the operators', {
     topic: deps.topic,
     subject: 'ha-workflows: an execution ended without its own cleanup',
-    message: sfn.JsonPath.format(
-      'Execution {} of state machine {} ended {} at {} without running its own cleanup. Locks it held (each released ' +
+    message: formatted(
+      `Execution {${ENDED}.name} of state machine {${ENDED}.stateMachineArn} ended {${ENDED}.status} at ` +
+        `{${ENDED}.at} without running its own cleanup. Locks it held (each released ` +
         'only if it still held it; a recovery group or mirror set is now NEEDS_ATTENTION: a run stopped halfway left ' +
         'it in an unknown state, check it and clear the record before the next recovery; replacementsLaunched lists ' +
         `the instances tagged ${REPLACES_TAG} with the group's failed instance that are not terminated — keep one or ` +
-        'terminate them): {}. Whole table scanned: {}.',
-      sfn.JsonPath.stringAt(`${ENDED}.name`),
-      sfn.JsonPath.stringAt(`${ENDED}.stateMachineArn`),
-      sfn.JsonPath.stringAt(`${ENDED}.status`),
-      sfn.JsonPath.stringAt(`${ENDED}.at`),
-      sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.released')),
-      sfn.JsonPath.stringAt('$.scanNote.complete'),
+        'terminate them): {States.JsonToString($.released)}. Whole table scanned: {$.scanNote.complete}.',
     ),
   });
   const reported = new sfn.Succeed(scope, 'The ended execution is cleaned up and reported');
@@ -48,7 +50,7 @@ export function recordAndNotify(scope: Construct, deps: LockJanitorDeps): sfn.IC
     table: deps.table,
     item: {
       [STATE_TABLE_KEYS.partitionKey]: tasks.DynamoAttributeValue.fromString(
-        sfn.JsonPath.format(`${JANITOR_RECORD_PREFIX}{}`, sfn.JsonPath.stringAt(`${ENDED}.executionArn`)),
+        formatted(`${JANITOR_RECORD_PREFIX}{${ENDED}.executionArn}`),
       ),
       // The execution's own record: it ended without its own cleanup (an alarm not acted on, a failover or backup
       // not done), so an operator looks at it even when it held no lock. Not the group's item: see the docs.

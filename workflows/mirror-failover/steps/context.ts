@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { lambdaTaskRetries } from '../../fragments';
+import { formatted, lambdaTaskRetries } from '../../fragments';
 import type { MirrorFailoverDeps } from '../definition';
 import { failureRecords } from './failure';
 import { PROBE, SET, SWITCH } from './paths';
@@ -44,7 +44,7 @@ export interface MirrorContext {
 
 export function mirrorContext(scope: Construct, deps: MirrorFailoverDeps): MirrorContext {
   const { partition } = Stack.of(scope);
-  const setKey = sfn.JsonPath.format('MIRROR#{}', sfn.JsonPath.stringAt(`${SET}.name`));
+  const setKey = formatted(`MIRROR#{${SET}.name}`);
   const { recordNeedsAttention, recordNotStarted } = failureRecords(scope, deps, setKey);
   return {
     scope,

@@ -2,6 +2,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import {
+  formatted,
   IDEMPOTENT_WRITE_RETRY,
   notifyThenFail,
   recordThenNotify,
@@ -25,12 +26,8 @@ export function failureRecords(scope: Construct, deps: MirrorFailoverDeps, setKe
     failStateId: 'Mirror failover failed',
     topic: deps.topic,
     subject: 'ha-workflows: mirror failover NEEDS ATTENTION',
-    message: sfn.JsonPath.format(
-      'Mirror set {} ({}): failover failed with {}. {}',
-      sfn.JsonPath.stringAt(`${SET}.name`),
-      sfn.JsonPath.stringAt('$.trigger'),
-      sfn.JsonPath.stringAt('$.failure.Error'),
-      sfn.JsonPath.stringAt('$.failure.Cause'),
+    message: formatted(
+      `Mirror set {${SET}.name} ({$.trigger}): failover failed with {$.failure.Error}. {$.failure.Cause}`,
     ),
   });
   const names = { '#state': 'state', '#lastError': 'lastError', '#failedBy': 'failedBy' };

@@ -2,13 +2,14 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import {
+  formatted,
   IDEMPOTENT_WRITE_RETRY,
   LOCK_ATTRIBUTES,
   notify,
   numberAt,
-  type ReleaseProps,
   releaseLock,
   stringAt,
+  type ReleaseProps,
   updateItem,
 } from '../../fragments';
 import { Aws } from '../../../contracts/errors';
@@ -74,12 +75,9 @@ export function releaseIfStillPrimary(ctx: MirrorContext): Step<void> {
   const notifySwitched = notify(scope, 'Notify mirror failover complete', {
     topic: deps.topic,
     subject: 'ha-workflows: mirror failover complete',
-    message: sfn.JsonPath.format(
-      'Mirror set {} ({}): the load balancer now sends traffic to the primary {} only (before: {}).',
-      sfn.JsonPath.stringAt(`${SET}.name`),
-      sfn.JsonPath.stringAt('$.trigger'),
-      sfn.JsonPath.stringAt(`${SWITCH}.primary`),
-      sfn.JsonPath.stringAt('$.changed.previous'),
+    message: formatted(
+      `Mirror set {${SET}.name} ({$.trigger}): the load balancer now sends traffic to the primary ` +
+        `{${SWITCH}.primary} only (before: {$.changed.previous}).`,
     ),
     then: new sfn.Succeed(scope, 'Traffic follows the new primary'),
   });

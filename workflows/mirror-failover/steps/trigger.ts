@@ -1,5 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { isEventOfType, notify } from '../../fragments';
+import { formatted, isEventOfType, notify } from '../../fragments';
 import { Errors } from '../../../contracts/errors';
 import { ALARM_STATE_CHANGE, BECAME_PRIMARY } from '../input';
 import type { MirrorContext } from './context';
@@ -95,10 +95,9 @@ function notifyThen({ scope, deps }: MirrorContext, fail: sfn.Fail, id: string, 
   return notify(scope, id, {
     topic: deps.topic,
     subject: 'ha-workflows: mirror failover started for no known mirror set',
-    message: sfn.JsonPath.format(
-      `Execution {} was started by a trigger that ${what}. Nothing was probed or changed. ` +
+    message: formatted(
+      `Execution {$$.Execution.Id} was started by a trigger that ${what}. Nothing was probed or changed. ` +
         'Check the become-primary hook, alarm or input that started it.',
-      sfn.JsonPath.stringAt('$$.Execution.Id'),
     ),
     then: fail,
   });

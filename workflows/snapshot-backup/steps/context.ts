@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { notifyThenFail, recordThenNotify, releaseLock, stringAt } from '../../fragments';
+import { formatted, notifyThenFail, recordThenNotify, releaseLock, stringAt } from '../../fragments';
 import { States } from '../../../contracts/errors';
 import { BACKUP_RECORD, backupKey, BackupState } from '../backup-record';
 import type { InstanceBackupDeps } from '../instance-definition';
@@ -34,17 +34,11 @@ export interface BackupSteps {
 }
 
 /**
- * A message about this backup: "The backup <run> of instance <id> (policy <name>) " then `rest`, whose `{}` take
- * `values` (`sfn.JsonPath.stringAt(...)` and the like).
+ * A message about this backup: "The backup <run> of instance <id> (policy <name>) " then `rest`, a `formatted`
+ * template (its values in place: `'failed: {$.failure.Error}.'`).
  */
-export function aboutTheBackup(rest: string, ...values: string[]): string {
-  return sfn.JsonPath.format(
-    `The backup {} of instance {} (policy {}) ${rest}`,
-    sfn.JsonPath.stringAt('$.runId'),
-    sfn.JsonPath.stringAt('$.instanceId'),
-    sfn.JsonPath.stringAt('$.policy'),
-    ...values,
-  );
+export function aboutTheBackup(rest: string): string {
+  return formatted(`The backup {$.runId} of instance {$.instanceId} (policy {$.policy}) ${rest}`);
 }
 
 /** The shared part of an instance's backup, and its failure paths. */
@@ -56,11 +50,7 @@ export function backupSteps(scope: Construct, deps: InstanceBackupDeps): BackupS
     failStateId: 'Backup failed',
     topic: deps.topic,
     subject: 'ha-workflows: snapshot backup FAILED',
-    message: aboutTheBackup(
-      'failed: {}. {}',
-      sfn.JsonPath.stringAt('$.failure.Error'),
-      sfn.JsonPath.stringAt('$.failure.Cause'),
-    ),
+    message: aboutTheBackup('failed: {$.failure.Error}. {$.failure.Cause}'),
   });
   const recordFailed = releaseLock(scope, 'Record the failed backup', {
     table: deps.table,
@@ -89,14 +79,10 @@ export function backupSteps(scope: Construct, deps: InstanceBackupDeps): BackupS
     scope,
     deps.topic,
     'Every thaw attempt failed; the instance is recorded FROZEN and the rescue will try again',
-    sfn.JsonPath.format(
-      'CRITICAL: every thaw of instance {} (backup {}, policy {}) failed, so its database may still be frozen ' +
-        '(writes suspended). Thaw it now (document {}). Last thaw status: {}.',
-      sfn.JsonPath.stringAt('$.instanceId'),
-      sfn.JsonPath.stringAt('$.runId'),
-      sfn.JsonPath.stringAt('$.policy'),
-      sfn.JsonPath.stringAt('$.settings.thawDocument'),
-      sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.thawAttempts')),
+    formatted(
+      'CRITICAL: every thaw of instance {$.instanceId} (backup {$.runId}, policy {$.policy}) failed, so its ' +
+        'database may still be frozen (writes suspended). Thaw it now (document {$.settings.thawDocument}). ' +
+        'Last thaw status: {States.JsonToString($.thawAttempts)}.',
     ),
   );
 

@@ -34,9 +34,8 @@ export function copyAndPrune(steps: BackupSteps, release: sfn.IChainable): sfn.I
     topic: deps.topic,
     subject: 'ha-workflows: expired backup snapshots kept (in use by an AMI)',
     message: aboutTheBackup(
-      'could not prune {} expired snapshot(s): a registered AMI uses them. Deregister the AMI, or keep the snapshots on purpose: {}',
-      sfn.JsonPath.stringAt('$.prune.inUseCount'),
-      sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.prune.inUse')),
+      'could not prune {$.prune.inUseCount} expired snapshot(s): a registered AMI uses them. Deregister the AMI, ' +
+        'or keep the snapshots on purpose: {States.JsonToString($.prune.inUse)}',
     ),
     then: release,
   });

@@ -14,7 +14,7 @@ export function releaseAndReport(steps: BackupSteps): tasks.DynamoUpdateItem {
   const notifyDone = notify(scope, 'Notify backup complete', {
     topic: deps.topic,
     subject: 'ha-workflows: snapshot backup complete',
-    message: aboutTheBackup('is complete: {} snapshot(s).', sfn.JsonPath.stringAt('$.snapshot.count')),
+    message: aboutTheBackup('is complete: {$.snapshot.count} snapshot(s).'),
     then: done,
   });
   const release = releaseLock(scope, 'Release the backup lock', {

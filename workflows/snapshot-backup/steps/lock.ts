@@ -1,6 +1,15 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { lambdaTask, notify, readItem, recordThenNotify, stringAt, takeLock, updateItem } from '../../fragments';
+import {
+  formatted,
+  lambdaTask,
+  notify,
+  readItem,
+  recordThenNotify,
+  stringAt,
+  takeLock,
+  updateItem,
+} from '../../fragments';
 import { Aws, States } from '../../../contracts/errors';
 import { BACKUP_RECORD } from '../backup-record';
 import { LOCK_RETRY_INTERVAL, PLAN } from './constants';
@@ -82,12 +91,10 @@ function waitForTheOtherBackup(steps: BackupSteps, lock: sfn.TaskStateBase): sfn
     topic: deps.topic,
     subject: 'ha-workflows: snapshot backup SKIPPED',
     message: aboutTheBackup(
-      'was SKIPPED: another backup ({}) held the instance through {} ' +
-        're-tries of its lock, one minute apart. No snapshot was taken for policy {} in this run; the next run ' +
+      'was SKIPPED: another backup ({$.holder.text}) held the instance through {$.polls.lock.attempts} ' +
+        're-tries of its lock, one minute apart. No snapshot was taken for policy {$.policy} in this run; the next ' +
+        'run ' +
         'of the policy will try again.',
-      sfn.JsonPath.stringAt('$.holder.text'),
-      sfn.JsonPath.stringAt('$.polls.lock.attempts'),
-      sfn.JsonPath.stringAt('$.policy'),
     ),
     then: skipped,
   });
@@ -125,10 +132,9 @@ function waitForTheOtherBackup(steps: BackupSteps, lock: sfn.TaskStateBase): sfn
         ),
         new sfn.Pass(scope, 'Name the holder', {
           parameters: {
-            text: sfn.JsonPath.format(
-              'backup {} of policy {}',
-              sfn.JsonPath.stringAt(`$.holder.item.Item.${BACKUP_RECORD.backupId}.S`),
-              sfn.JsonPath.stringAt(`$.holder.item.Item.${BACKUP_RECORD.policy}.S`),
+            text: formatted(
+              `backup {$.holder.item.Item.${BACKUP_RECORD.backupId}.S} of policy ` +
+                `{$.holder.item.Item.${BACKUP_RECORD.policy}.S}`,
             ),
           },
           resultPath: '$.holder',

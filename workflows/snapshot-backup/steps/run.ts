@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { notify, START_CHILD_RETRY } from '../../fragments';
+import { formatted, notify, START_CHILD_RETRY } from '../../fragments';
 import { Aws, Errors, States } from '../../../contracts/errors';
 import type { SnapshotBackupDeps } from '../definition';
 
@@ -21,7 +21,7 @@ export function backUpEachInstance(
   const backUp = new tasks.StepFunctionsStartExecution(scope, 'Back up the instance', {
     stateMachine: deps.instanceMachine,
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-    name: sfn.JsonPath.format('{}-{}', sfn.JsonPath.stringAt('$.runId'), sfn.JsonPath.stringAt('$.instanceId')),
+    name: formatted('{$.runId}-{$.instanceId}'),
     input: sfn.TaskInput.fromObject({
       'instanceId.$': '$.instanceId',
       'runId.$': '$.runId',
@@ -52,13 +52,9 @@ export function backUpEachInstance(
   const notifyNotStarted = notify(scope, 'Notify the instance backup was not started', {
     topic: deps.topic,
     subject: 'ha-workflows: backup NOT STARTED for an instance',
-    message: sfn.JsonPath.format(
-      'Backup run {}: the backup of instance {} could not be started ({}: {}). No snapshot was taken and the database ' +
-        'was not frozen for it; the next scheduled run tries again.',
-      sfn.JsonPath.stringAt('$.runId'),
-      sfn.JsonPath.stringAt('$.instanceId'),
-      sfn.JsonPath.stringAt('$.error.Error'),
-      sfn.JsonPath.stringAt('$.error.Cause'),
+    message: formatted(
+      'Backup run {$.runId}: the backup of instance {$.instanceId} could not be started ({$.error.Error}: ' +
+        '{$.error.Cause}). No snapshot was taken and the database was not frozen for it; the next scheduled run tries again.',
     ),
     then: notStarted,
   });
