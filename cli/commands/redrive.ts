@@ -15,11 +15,11 @@ import {
   DescribeExecutionCommand,
   type DescribeExecutionOutput,
   DescribeStateMachineCommand,
-  GetExecutionHistoryCommand,
   type HistoryEvent,
   RedriveExecutionCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { fullHistory } from './watch';
 
 /** The states of a definition, as far as the verdict needs them. */
 interface Definition {
@@ -308,13 +308,7 @@ export async function readFacts(client: SFNClient, executionArn: string): Promis
   const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
   const machine = await client.send(new DescribeStateMachineCommand({ stateMachineArn: execution.stateMachineArn }));
   const definition = JSON.parse(machine.definition ?? '{}') as Definition;
-  const history: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
-    history.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  const history = await fullHistory(client, executionArn);
   const rule = workflowOf(definition);
   const subjectArn = rule?.subject?.(parseInput(execution.input));
   let subject: RedriveFacts['subject'];

@@ -129,7 +129,27 @@ interface AlarmContext {
   readonly runbook: string;
 }
 
-function finish(alarm: cloudwatch.Alarm, ctx: AlarmContext): cloudwatch.Alarm {
+/**
+ * An alarm for the operators (id `Alarm-<workflow>-<what>` in `scope`): at or above `threshold` in the configured
+ * periods, quiet without data, its description ending with the runbook, its action the operators' topic.
+ */
+function operatorAlarm(
+  scope: Construct,
+  workflow: string,
+  what: string,
+  props: { readonly description: string; readonly metric: cloudwatch.IMetric; readonly threshold: number },
+  ctx: AlarmContext,
+): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(scope, `Alarm-${workflow}-${what}`, {
+    alarmName: alarmName(scope, workflow, what),
+    alarmDescription: `${props.description} What to do: ${ctx.runbook}`,
+    metric: props.metric,
+    threshold: props.threshold,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: ctx.settings.evaluationPeriods,
+    // No execution (or no message) in the period publishes no data point: quiet, not an alarm.
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
   alarm.addAlarmAction(new cwActions.SnsAction(ctx.topic));
   return alarm;
 }
@@ -144,12 +164,12 @@ export function executionAlarms(
   const out = {} as Record<ExecutionAlarmMetric, cloudwatch.Alarm>;
   for (const metricName of EXECUTION_ALARM_METRICS) {
     const threshold = ctx.settings.thresholds[metricName] ?? 1;
-    out[metricName] = finish(
-      new cloudwatch.Alarm(scope, `Alarm-${workflow}-${metricName}`, {
-        alarmName: alarmName(scope, workflow, metricName),
-        alarmDescription:
-          `ha-workflows ${workflow}: ${metricName} ≥ ${threshold} in ${ctx.settings.periodMinutes} min. ` +
-          `What to do: ${ctx.runbook}`,
+    out[metricName] = operatorAlarm(
+      scope,
+      workflow,
+      metricName,
+      {
+        description: `ha-workflows ${workflow}: ${metricName} ≥ ${threshold} in ${ctx.settings.periodMinutes} min.`,
         metric: new cloudwatch.Metric({
           namespace: 'AWS/States',
           metricName,
@@ -158,11 +178,7 @@ export function executionAlarms(
           period: Duration.minutes(ctx.settings.periodMinutes),
         }),
         threshold,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: ctx.settings.evaluationPeriods,
-        // No execution in the period publishes no data point: quiet, not an alarm.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      },
       ctx,
     );
   }
@@ -172,21 +188,20 @@ export function executionAlarms(
 /** The alarm on a visible message in a trigger's dead-letter queue: a start that never happened. */
 export function deadLetterAlarm(scope: Construct, queue: sqs.IQueue, workflow: string, ctx: AlarmContext) {
   const threshold = ctx.settings.thresholds.deadLetters ?? 1;
-  return finish(
-    new cloudwatch.Alarm(scope, `Alarm-${workflow}-DeadLetters`, {
-      alarmName: alarmName(scope, workflow, 'DeadLetters'),
-      alarmDescription:
+  return operatorAlarm(
+    scope,
+    workflow,
+    'DeadLetters',
+    {
+      description:
         `ha-workflows ${workflow}: ${threshold} or more events could not start the workflow and wait in its ` +
-        `dead-letter queue (replay them once the cause is fixed). What to do: ${ctx.runbook}`,
+        `dead-letter queue (replay them once the cause is fixed).`,
       metric: queue.metric(DEAD_LETTER_METRIC, {
         statistic: cloudwatch.Stats.MAXIMUM,
         period: Duration.minutes(ctx.settings.periodMinutes),
       }),
       threshold,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: ctx.settings.evaluationPeriods,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }),
+    },
     ctx,
   );
 }
