@@ -113,6 +113,24 @@ const CLIENT_TOKENS_KEPT = 10;
 const CLIENT_TOKEN_VALID_MS = 15 * 60 * 1000;
 
 /**
+ * The fields DescribeExecution and ListExecutions both give of an execution. "If you specify a version or alias ARN
+ * when you call the StartExecution API action, DescribeExecution returns that ARN" (API Reference, DescribeExecution;
+ * ListExecutions' items likewise); an alias start names its version too.
+ */
+function executionSummary(e: ExecutionRecord) {
+  return {
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    ...(e.stateMachineAliasArn ? { stateMachineAliasArn: e.stateMachineAliasArn } : {}),
+    ...(e.stateMachineVersionArn ? { stateMachineVersionArn: e.stateMachineVersionArn } : {}),
+    name: e.name,
+    status: e.status,
+    startDate: seconds(e.startDate),
+    stopDate: e.result ? Date.parse(e.result.stopDate) / 1000 : undefined,
+  };
+}
+
+/**
  * The Step Functions API over the engine: state machines from the template, executions run by
  * `LocalStateMachine`, their history, task tokens, and StartExecution's name idempotency for Standard
  * workflows. Timestamps are epoch seconds, as on the JSON wire.
@@ -389,16 +407,7 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
     const e = this.executionOf(arn);
     const r = e.result;
     return {
-      executionArn: e.executionArn,
-      stateMachineArn: e.stateMachineArn,
-      // "If you specify a version or alias ARN when you call the StartExecution API action, DescribeExecution returns
-      // that ARN" (API Reference, DescribeExecution); an alias start names its version too.
-      ...(e.stateMachineAliasArn ? { stateMachineAliasArn: e.stateMachineAliasArn } : {}),
-      ...(e.stateMachineVersionArn ? { stateMachineVersionArn: e.stateMachineVersionArn } : {}),
-      name: e.name,
-      status: e.status,
-      startDate: seconds(e.startDate),
-      stopDate: r ? Date.parse(r.stopDate) / 1000 : undefined,
+      ...executionSummary(e),
       input: e.input,
       inputDetails: { included: true },
       ...(r?.status === 'SUCCEEDED'
@@ -432,14 +441,7 @@ export class StepFunctionsSimulator implements ServiceSimulator, ChildExecutions
     const page = all.slice(start, start + max);
     return {
       executions: page.map((e) => ({
-        executionArn: e.executionArn,
-        stateMachineArn: e.stateMachineArn,
-        ...(e.stateMachineAliasArn ? { stateMachineAliasArn: e.stateMachineAliasArn } : {}),
-        ...(e.stateMachineVersionArn ? { stateMachineVersionArn: e.stateMachineVersionArn } : {}),
-        name: e.name,
-        status: e.status,
-        startDate: seconds(e.startDate),
-        stopDate: e.result ? Date.parse(e.result.stopDate) / 1000 : undefined,
+        ...executionSummary(e),
         redriveCount: e.redriveCount ?? 0,
         ...(e.redriveDate !== undefined ? { redriveDate: seconds(e.redriveDate) } : {}),
       })),
