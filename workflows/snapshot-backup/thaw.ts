@@ -4,6 +4,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { API_CALL_TIMEOUT, notify, runCommand, runCommandNames } from '../fragments';
+import { BUDGETS } from '../fragments/retry';
 import { Errors } from '../../contracts/errors';
 
 /**
@@ -54,7 +55,8 @@ export function thawWorstCaseSeconds(
   pause: Duration = THAW_RETRY_PAUSE,
 ): number {
   const call = API_CALL_TIMEOUT.toSeconds();
-  const send = 6 * call + 31; // throttlingRetry: 5 retries, at most 31 s of backoff
+  // SendCommand under throttlingRetry: every attempt may time out, plus the budget's worst backoff (31 s).
+  const send = (BUDGETS.THROTTLING.retries + 1) * call + BUDGETS.THROTTLING.worstWaitSeconds;
   const perAttempt = send + maxPolls * (COMMAND_POLL_INTERVAL.toSeconds() + call) + pause.toSeconds();
   return attempts * perAttempt;
 }
