@@ -87,8 +87,11 @@ beforeEach(() => {
 
 const probe = makeHandler({ http: new HttpClient() }, silentLogger('probe-mirror-members'));
 
-/** Probes members given as `[instanceId, path or full URL]`. */
-function probeMembers(members: [string, string][], timeoutSeconds = 1): Promise<ProbeMirrorMembersOutput> {
+/**
+ * Probes members given as `[instanceId, path or full URL]`. The timeouts are generous (10 s; 3 s where a member never
+ * answers): a loaded 2-core machine must not turn a local answer into a timeout.
+ */
+function probeMembers(members: [string, string][], timeoutSeconds = 10): Promise<ProbeMirrorMembersOutput> {
   return probe({
     mirrorSet: 'db-1',
     members: members.map(([instanceId, p]) => ({ instanceId, url: p.startsWith('http') ? p : `${base}${p}` })),
@@ -154,13 +157,13 @@ describe('probe-mirror-members against a real HTTP server', () => {
 
   it('gives up on a member that does not answer within the timeout, without waiting for it', async () => {
     // GIVEN member A accepts the connection but never answers; B is primary
-    // WHEN both are probed with a 0.3 s timeout
+    // WHEN both are probed with a 3 s timeout
     const out = await probeMembers(
       [
         [A, '/hang'],
         [B, '/primary'],
       ],
-      0.3,
+      3,
     );
     // THEN the probe returns (the hanging answer never comes): A is unreachable (ETIMEDOUT), asked once; B is primary
     expect(out.members[0]).toEqual({ instanceId: A, answer: 'UNREACHABLE', detail: 'ETIMEDOUT' });
@@ -170,13 +173,13 @@ describe('probe-mirror-members against a real HTTP server', () => {
 
   it('probes the members in parallel: both silent members are asked before either times out', async () => {
     // GIVEN two members that never answer
-    // WHEN both are probed with a 0.5 s timeout
+    // WHEN both are probed with a 3 s timeout
     const out = await probeMembers(
       [
         [A, '/hang'],
         [B, '/hang'],
       ],
-      0.5,
+      3,
     );
     // THEN both time out, and both requests were open at the same moment (no wall-clock measure: the server counts)
     expect(out.members.map((m) => m.detail)).toEqual(['ETIMEDOUT', 'ETIMEDOUT']);
