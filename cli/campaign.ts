@@ -2,6 +2,7 @@
  * `ha-workflows campaign`: wires the fault catalogue, the base scenarios and the invariants (local/campaign/) to the
  * synthesized app, runs the schedules on worker threads (`--jobs`), and prints progress and the report.
  */
+import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -162,8 +163,21 @@ export function formatCampaign(r: CampaignJson): string {
   return lines.join('\n');
 }
 
-/** The repository root: the self-test's variants name scenario files relative to it. */
+/** The repository root (dist/ once installed): the self-test's variants name scenario files relative to it. */
 const ROOT = path.join(__dirname, '..');
+
+/**
+ * The file a self-test variant's scenario path (`test/scenarios/…`) names under `root`: in the repository that path
+ * itself; in the installed package, where the example scenarios ship as `examples/scenarios/…` (scripts/compile.ts),
+ * the shipped copy. Neither: an error naming both places.
+ */
+export function variantScenarioFile(scenario: string, root: string = ROOT): string {
+  const inRepository = path.resolve(root, scenario);
+  if (existsSync(inRepository)) return inRepository;
+  const shipped = path.resolve(root, scenario.replace(/^test\//, 'examples/'));
+  if (existsSync(shipped)) return shipped;
+  throw new Error(`self-test: the scenario ${scenario} is neither at ${inRepository} nor at ${shipped}`);
+}
 
 /**
  * `--self-test`: drills every known-bad variant against the app its scenario names (the example configuration, or
@@ -173,7 +187,7 @@ export async function campaignSelfTest(): Promise<SelfTestReport> {
   const site = (workflow: CampaignWorkflow) => {
     const variant = VARIANTS.find((v) => v.workflow === workflow);
     if (!variant) throw new Error(`self-test: no variant of ${workflow}`);
-    const file = path.resolve(ROOT, variant.scenario);
+    const file = variantScenarioFile(variant.scenario);
     const scenario = loadScenario(file);
     const config =
       typeof scenario.config === 'string' ? path.resolve(path.dirname(file), scenario.config) : scenario.config;
@@ -182,7 +196,7 @@ export async function campaignSelfTest(): Promise<SelfTestReport> {
       throw new Error(`self-test: ${variant.scenario} names a ${scenario.site} stack its configuration lacks`);
     return found;
   };
-  return selfTest(site, { root: ROOT });
+  return selfTest(site, { scenarioFile: (scenario) => variantScenarioFile(scenario) });
 }
 
 /** The self-test's report for people. */

@@ -47,8 +47,10 @@ export interface SelfTestReport {
 }
 
 export interface SelfTestOptions {
-  /** Where scenario paths (`test/scenarios/…`) are relative to. @default - the current directory */
-  readonly root?: string;
+  /**
+   * The file a variant's scenario path (`test/scenarios/…`) names. @default - the path from the current directory
+   */
+  readonly scenarioFile?: (scenario: string) => string;
   /** The variants to run. @default - VARIANTS */
   readonly variants?: readonly Variant[];
   /** The invariants to judge. @default - INVARIANTS */
@@ -70,7 +72,7 @@ async function violationsOf(
 async function runVariant(
   v: Variant,
   site: (workflow: CampaignWorkflow) => Site,
-  root: string,
+  scenarioFile: (scenario: string) => string,
   invariants: readonly Invariant[],
 ): Promise<VariantOutcome> {
   const base = { name: v.name, invariant: v.invariant, scenario: v.scenario };
@@ -80,7 +82,7 @@ async function runVariant(
   }
   try {
     const { template, env } = site(v.workflow);
-    const file = path.resolve(root, v.scenario);
+    const file = scenarioFile(v.scenario);
     const original = await violationsOf(invariant, file, template, env);
     const violations = await violationsOf(invariant, file, v.mutate(template, env), env);
     return { ...base, violations, originalViolations: original, cleanOnOriginal: original.length === 0 };
@@ -106,7 +108,9 @@ export async function selfTest(
   const invariants = options.invariants ?? INVARIANTS;
   const outcomes: VariantOutcome[] = [];
   for (const v of options.variants ?? VARIANTS) {
-    outcomes.push(await runVariant(v, site, options.root ?? process.cwd(), invariants));
+    outcomes.push(
+      await runVariant(v, site, options.scenarioFile ?? ((scenario) => path.resolve(scenario)), invariants),
+    );
   }
   const perInvariant = invariants.map((i) => {
     const fired = outcomes.filter((o) => o.invariant === i.name && o.violations.length > 0).map((o) => o.name);

@@ -3,14 +3,44 @@
  * is small (the machine is shared); `npm run bench` runs the large campaigns.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CampaignUsageError, checkWorkflow, formatCampaign, runCampaignCli, shares } from '../../cli/campaign';
+import {
+  CampaignUsageError,
+  checkWorkflow,
+  formatCampaign,
+  runCampaignCli,
+  shares,
+  variantScenarioFile,
+} from '../../cli/campaign';
+import { VARIANTS } from '../../local/campaign/mutations';
 import { CAMPAIGN_WORKFLOWS } from '../../local/campaign/types';
 
 /** The fixed-seed slice per workflow that `npm test` runs (issue #14: 200 schedules per workflow). */
 const SLICE = 200;
 
 describe('campaign command', () => {
+  it("finds each self-test variant's scenario in the repository, and in the installed package's examples", () => {
+    // GIVEN the repository, and a package layout where test/scenarios ships as examples/scenarios
+    for (const v of VARIANTS) {
+      expect(variantScenarioFile(v.scenario)).toBe(path.resolve(__dirname, '..', '..', v.scenario));
+    }
+    const pkg = mkdtempSync(path.join(tmpdir(), 'ha-workflows-pkg-'));
+    try {
+      mkdirSync(path.join(pkg, 'examples', 'scenarios', 'x'), { recursive: true });
+      writeFileSync(path.join(pkg, 'examples', 'scenarios', 'x', 'a.json'), '{}');
+      // THEN the shipped copy is found, and a missing one is named with both places looked at
+      expect(variantScenarioFile('test/scenarios/x/a.json', pkg)).toBe(path.join(pkg, 'examples/scenarios/x/a.json'));
+      expect(() => variantScenarioFile('test/scenarios/x/b.json', pkg)).toThrow(
+        `self-test: the scenario test/scenarios/x/b.json is neither at ${path.join(pkg, 'test/scenarios/x/b.json')} ` +
+          `nor at ${path.join(pkg, 'examples/scenarios/x/b.json')}`,
+      );
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an unknown workflow with a usage error naming the known ones', () => {
     expect(() => checkWorkflow('instance-recovry')).toThrow(CampaignUsageError);
     expect(() => checkWorkflow('instance-recovry')).toThrow(/one of instance-recovery, mirror-failover/);

@@ -49,7 +49,7 @@ function machine(): AslMachine {
 let report: SelfTestReport;
 
 beforeAll(async () => {
-  report = await selfTest(site, { root: ROOT });
+  report = await selfTest(site, { scenarioFile: (scenario) => path.resolve(ROOT, scenario) });
 }, 180_000);
 
 describe('the self-test', () => {
