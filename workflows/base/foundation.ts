@@ -97,40 +97,30 @@ export class HaFoundation extends Construct {
       enableKeyRotation: true,
       removalPolicy,
     });
+    // The services that write into what this key encrypts, each with only the key actions its guide names.
+    const allowService = (service: string, actions: string[], sid?: string) =>
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({ sid, principals: [new iam.ServicePrincipal(service)], actions, resources: ['*'] }),
+      );
     // CloudWatch Logs must be allowed to use the key for the log group.
     // Source: docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('logs.amazonaws.com')],
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-      }),
-    );
+    allowService('logs.amazonaws.com', [
+      'kms:Encrypt',
+      'kms:Decrypt',
+      'kms:ReEncrypt*',
+      'kms:GenerateDataKey*',
+      'kms:Describe*',
+    ]);
     // EventBridge must be allowed to use the key to put an undeliverable event into a trigger's dead-letter queue,
     // which is encrypted with it: without this statement SQS refuses EventBridge's SendMessage and the event is lost.
     // Source: Amazon SQS Developer Guide, "Amazon SQS key management", "Enable compatibility between event sources
     // from AWS services and encrypted queues" (events.amazonaws.com: kms:GenerateDataKey, kms:Decrypt).
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'EventBridgeDeadLetters',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: ['*'],
-      }),
-    );
-
+    allowService('events.amazonaws.com', ['kms:GenerateDataKey', 'kms:Decrypt'], 'EventBridgeDeadLetters');
     // CloudWatch alarms publish to the operators' topic, which is encrypted with this key: without this statement SNS
     // refuses the alarm's publish and the operators hear nothing. Source: Amazon SNS Developer Guide, "Configuring
     // AWS KMS permissions for AWS services" (CloudWatch: cloudwatch.amazonaws.com, kms:Decrypt and
     // kms:GenerateDataKey*).
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarms',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-      }),
-    );
+    allowService('cloudwatch.amazonaws.com', ['kms:Decrypt', 'kms:GenerateDataKey*'], 'CloudWatchAlarms');
 
     this.table = new dynamodb.Table(this, 'StateTable', {
       partitionKey: { name: STATE_TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
