@@ -23,6 +23,7 @@ export const TASK_NAMES = [
   'probe-mirror-members',
   'prune-snapshots',
   'record-freeze-window',
+  'record-outcome',
   'select-backup-targets',
   'validate-dr-request',
 ] as const;
@@ -136,6 +137,13 @@ export const TASK_RETRIES: { readonly [T in TaskName]: TaskRetryDeclaration } = 
       'CreateTags sets the same values again; PutMetricData is its last call, and a throttled or failed one stored ' +
       'nothing. (Only a PutMetricData whose answer was lost could store a second, identical sample: the Task is not ' +
       'retried on a timeout.) Up to two calls per run: retried each.',
+  },
+  'record-outcome': {
+    rerun: true,
+    sdkAttempts: SDK_DEFAULT_MAX_ATTEMPTS,
+    why:
+      'Writes one EMF line to standard output (CloudWatch Logs makes the metrics): no AWS client, so no SDK error can ' +
+      'reach the state machine. A second run writes a second sample of the same outcome.',
   },
   'select-backup-targets': {
     rerun: true,

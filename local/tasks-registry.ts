@@ -10,6 +10,7 @@ import { makeHandler as planInstanceBackup } from '../tasks/plan-instance-backup
 import { makeHandler as probeMirrorMembers } from '../tasks/probe-mirror-members/handler';
 import { makeHandler as pruneSnapshots } from '../tasks/prune-snapshots/handler';
 import { makeHandler as recordFreezeWindow } from '../tasks/record-freeze-window/handler';
+import { makeHandler as recordOutcome } from '../tasks/record-outcome/handler';
 import { makeHandler as selectBackupTargets } from '../tasks/select-backup-targets/handler';
 import { makeHandler as validateDrRequest } from '../tasks/validate-dr-request/handler';
 import { sdkMaxAttempts, type TaskName } from '../contracts/task-retries';
@@ -33,6 +34,8 @@ const HANDLERS: { readonly [T in TaskName]: MakeHandler } = {
   'select-backup-targets': (c, l) => selectBackupTargets(c, l),
   'plan-instance-backup': (c, l) => planInstanceBackup(c, l),
   'record-freeze-window': (c, l) => recordFreezeWindow(c, l),
+  // Its EMF lines go to the simulated CloudWatch (local/engine/clients.ts LocalMetricsSink).
+  'record-outcome': (c, l) => recordOutcome(c.metrics, l),
   // One simulated region per drill: a client "for another region" reaches the same one (docs/engine.md).
   'copy-snapshots': (c, l) => copySnapshots(() => c.ec2, l),
   'prune-snapshots': (c, l) => pruneSnapshots(() => c.ec2, l),

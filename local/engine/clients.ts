@@ -2,6 +2,8 @@ import { AwsApiError, type ServiceName } from '../region/errors';
 import type { SimulatedRegion } from '../region/region';
 import { SDK_DEFAULT_MAX_ATTEMPTS } from '../../contracts/task-retries';
 import { operationOutput, sdkV3ErrorName, withDates } from '../region/sdk-model';
+import type { CloudWatchSimulator } from '../region/cloudwatch';
+import type { EmfDocument, MetricsSink } from '../../tasks/shared/emf';
 
 /** Anything with the SDK v3 client's `send(command)`: what a Lambda task's logic is given. */
 export interface CommandLike {
@@ -145,7 +147,27 @@ export function localClients(region: SimulatedRegion, maxAttempts: number = SDK_
     cloudwatch: new LocalClient(region, 'cloudwatch', maxAttempts),
     sns: new LocalClient(region, 'sns', maxAttempts),
     http: new LocalClient(region, 'http', maxAttempts),
+    metrics: new LocalMetricsSink(region),
   };
+}
+
+/**
+ * A task's EMF log lines (tasks/shared/emf.ts), offline: each document goes to the simulated CloudWatch, which
+ * extracts its metrics as CloudWatch Logs would, or refuses a broken one (local/region/emf.ts). Writing a line to
+ * standard output is not an API call: no latency, no fault, no retry.
+ */
+export class LocalMetricsSink implements MetricsSink {
+  constructor(private readonly region: SimulatedRegion) {}
+
+  /** No attempts to count: the same sink. */
+  withMaxAttempts(): LocalMetricsSink {
+    return this;
+  }
+
+  async put(document: EmfDocument): Promise<void> {
+    this.region.clock.checkAlive(); // a function past its timeout writes nothing more
+    this.region.service<CloudWatchSimulator>('cloudwatch').putEmbeddedMetrics(document);
+  }
 }
 
 export type LocalClients = ReturnType<typeof localClients>;

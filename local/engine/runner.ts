@@ -249,6 +249,7 @@ class Execution {
       RedriveTime?: string;
     };
     readonly Task: { Token: string };
+    readonly State: { readonly EnteredTime: string };
   };
   private readonly roleArn: string;
   /**
@@ -295,6 +296,7 @@ class Execution {
     const token = `${this.executionArn}#${region.random.hex(16)}`;
     this.roleArn = options.roleArn ?? `arn:aws:iam::${region.accountId}:role/local`;
     const { redrive } = options;
+    const clocks = this.clocks;
     this.context = {
       // StartTime: the modeled start, also for the iterations of a Map or Parallel (modeledNestedStartTime); a
       // redrive keeps the first start. RedriveCount (0 until redriven) and RedriveTime (only once redriven): the
@@ -308,6 +310,15 @@ class Execution {
         ...(redrive ? { RedriveTime: new Date(this.clocks.startMs).toISOString() } : {}),
       },
       Task: { Token: token },
+      // `$$.State.EnteredTime`: when the state being evaluated was entered. A path in a state's Parameters is read
+      // as the state is entered, on the execution's clock, so a getter gives that moment (aws-local-stepfunctions has
+      // no State member; its contexts share this object). `$$.State.Name` and `RetryCount` are not modeled: a path to
+      // them fails as a missing path does (docs/engine.md).
+      State: {
+        get EnteredTime(): string {
+          return new Date(clocks.current().now()).toISOString();
+        },
+      },
     };
     this.dispatcher = new TaskDispatcher({
       region,

@@ -19,6 +19,7 @@ import type {
   Tag,
 } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
+import { extractEmbeddedMetrics } from './emf';
 import { AwsApiError } from './errors';
 import type { ActionHandler, ServiceSimulator, SimulatedRegion } from './region';
 
@@ -122,6 +123,8 @@ export class CloudWatchSimulator implements ServiceSimulator {
   };
   /** Every PutMetricData datum, in arrival order. */
   readonly metricData: RecordedDatum[] = [];
+  /** Every metric extracted from an embedded metric format (EMF) log line of a task, in arrival order. */
+  readonly embeddedMetrics: RecordedDatum[] = [];
   /** Every alarm state change, in order. */
   readonly stateChanges: AlarmStateChange[] = [];
   private readonly alarms = new Map<string, StoredAlarm>();
@@ -162,7 +165,17 @@ export class CloudWatchSimulator implements ServiceSimulator {
       })),
       stateChanges: this.stateChanges,
       metricData: this.metricData,
+      embeddedMetrics: this.embeddedMetrics,
     };
+  }
+
+  /**
+   * A task's EMF log line, as CloudWatch Logs reads it: extracts its metrics (./emf.ts), or throws
+   * EmfValidationError for a document AWS would extract nothing from (silently there; loudly here).
+   */
+  putEmbeddedMetrics(document: unknown): void {
+    const now = this.region.clock.now();
+    for (const m of extractEmbeddedMetrics(document, now)) this.embeddedMetrics.push({ at: this.elapsed(now), ...m });
   }
 
   /** Calls `listener` on every alarm state change (e.g. to start an alarm-triggered workflow); returns an unsubscribe. */

@@ -26,6 +26,8 @@ import { TaskFunction, type TaskFunctionProps } from './task-function';
 export const TRIGGER_RETRY_ATTEMPTS = 8;
 /** The default age limit of a trigger's event (see TRIGGER_RETRY_ATTEMPTS). */
 export const TRIGGER_MAX_EVENT_AGE = Duration.hours(1);
+/** The record-outcome function writes one log line: 10 s is ample (the outcome step's own timeout is the same). */
+export const OUTCOME_FUNCTION_TIMEOUT = Duration.seconds(10);
 
 /** Who a workflow construct is: what its task functions, state machines and dead-letter queue are named after. */
 export interface HaWorkflowIdentity {
@@ -199,6 +201,19 @@ export abstract class HaWorkflow extends Construct {
       description: `ha-workflows ${this.identity.workflow}: ${props.description}`,
       logRetention: this.foundation.logRetention,
       encryptionKey: this.foundation.key,
+    });
+  }
+
+  /**
+   * The workflow's record-outcome function (tasks/record-outcome): it writes the outcome metrics as an embedded metric
+   * format log line (contracts/outcomes.ts), so it needs no permission beyond its own log group.
+   */
+  protected addOutcomeFunction(): TaskFunction {
+    return this.addTaskFunction('RecordOutcome', {
+      task: 'record-outcome',
+      description: 'record the outcome metrics of an execution (CloudWatch embedded metric format)',
+      policy: [],
+      timeout: OUTCOME_FUNCTION_TIMEOUT,
     });
   }
 

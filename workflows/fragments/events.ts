@@ -1,4 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
 
 /**
  * `detail-type` of the status-change events Step Functions sends to EventBridge (source `aws.states`) when an
@@ -29,5 +30,30 @@ export function isEventOfType(detailType: string): sfn.Condition {
   return sfn.Condition.and(
     sfn.Condition.isPresent('$.detail-type'),
     sfn.Condition.stringEquals('$.detail-type', detailType),
+  );
+}
+
+/** Where a trigger's Pass keeps the time the measured span starts (contracts/outcomes.ts): the event's own time. */
+export const TRIGGERED_AT = '$.triggeredAt';
+
+/**
+ * Adds to `choice` the rule `condition` → a Pass `id` that keeps `parameters` and the event's time as `triggeredAt`
+ * (the start of the span the outcome metrics measure). Every EventBridge event carries `time` in its envelope; an
+ * input shaped like an event but without it (started by hand) still takes the rule, with the execution's start as
+ * its time (a second Pass, `<id> (no event time)`), so reading the time never fails the execution. Returns `choice`.
+ */
+export function whenEvent(
+  choice: sfn.Choice,
+  scope: Construct,
+  id: string,
+  condition: sfn.Condition,
+  parameters: Record<string, unknown>,
+): sfn.Choice {
+  const timed = sfn.Condition.and(condition, sfn.Condition.isPresent('$.time'), sfn.Condition.isTimestamp('$.time'));
+  return choice.when(timed, new sfn.Pass(scope, id, { parameters: { ...parameters, 'triggeredAt.$': '$.time' } })).when(
+    condition,
+    new sfn.Pass(scope, `${id} (no event time)`, {
+      parameters: { ...parameters, 'triggeredAt.$': '$$.Execution.StartTime' },
+    }),
   );
 }

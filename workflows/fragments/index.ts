@@ -9,3 +9,4 @@ export * from './switch-traffic';
 export * from './either-way';
 export * from './state-item';
 export * from './message';
+export * from './outcome';

@@ -26,6 +26,8 @@ export interface InstanceRecoveryDeps {
   readonly inspectFunction: lambda.IFunction;
   readonly launchFunction: lambda.IFunction;
   readonly alarmsFunction: lambda.IFunction;
+  /** Records the outcome metrics (tasks/record-outcome). */
+  readonly outcomeFunction: lambda.IFunction;
   /** Tag key naming an instance's (and a subnet's) recovery group. */
   readonly tagKey: string;
   readonly lockTtl: Duration;

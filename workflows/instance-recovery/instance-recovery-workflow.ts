@@ -152,6 +152,7 @@ export class InstanceRecoveryWorkflow extends HaWorkflow {
       impairedZones: g.impairedZones ?? [],
     }));
     const timings = recoveryTimings(props);
+    const outcome = this.addOutcomeFunction();
     // The operators' topic and the state table are encrypted with the foundation's key: addStateMachine grants its
     // use (publishing needs GenerateDataKey + Decrypt, reading and writing the table Encrypt + Decrypt).
     const machine = this.addStateMachine({
@@ -164,6 +165,7 @@ export class InstanceRecoveryWorkflow extends HaWorkflow {
           inspectFunction: inspect.fn,
           launchFunction: launch.fn,
           alarmsFunction: alarms.fn,
+          outcomeFunction: outcome.fn,
           tagKey,
           lockTtl: timings.lockTtl,
           groups,

@@ -241,14 +241,14 @@ describe("LocalClient makes each task's declared attempts (contracts/task-retrie
       const recording = Object.fromEntries(
         Object.entries(localClients(region)).map(([name, c]) => [
           name,
-          Object.assign(Object.create(c) as LocalClient, {
+          Object.assign(Object.create(c) as typeof c, {
             withMaxAttempts: (n: number) => {
               seen.push(n);
               return c.withMaxAttempts(n);
             },
           }),
         ]),
-      ) as ReturnType<typeof localClients>;
+      ) as unknown as ReturnType<typeof localClients>;
       // WHEN the engine builds the task's handler
       TASK_HANDLERS[task](recording, silentLogger());
       // THEN each of its clients was narrowed to the task's declared attempts

@@ -4,10 +4,12 @@ import {
   AwsCall,
   formatted,
   notifyThenFail,
+  recordOutcome,
   recordThenNotify,
   RECOVERY_EC2_RETRY,
   releaseLock,
   stringAt,
+  TRIGGERED_AT,
   updateItem,
 } from '../../fragments';
 import { States } from '../../../contracts/errors';
@@ -100,7 +102,16 @@ function recordNeedsAttention(ctx: RecoveryScope): sfn.IChainable {
       ':replacement': stringAt(NEW_ID),
     },
   });
-  recordThenNotify(record, notifyFailed);
+  // Failed: 1 for the group (no RecoveryTime), whether or not the record could be written.
+  const outcome = recordOutcome(scope, 'Record the failed recovery', {
+    fn: deps.outcomeFunction,
+    workflow: 'instance-recovery',
+    namePath: `${PLAN}.groupId`,
+    result: 'FAILED',
+    startedAtPath: TRIGGERED_AT,
+    then: notifyFailed,
+  });
+  recordThenNotify(record, outcome);
 
   // A launch whose response was lost (or a failure right after it) leaves a replacement the execution does not
   // know: find it by the tag every replacement carries, so the record and the notification name it.

@@ -8,9 +8,11 @@ import {
   formatted,
   notify,
   RECOVERY_EC2_RETRY,
+  recordOutcome,
   releaseLock,
   stringAt,
   targetTask,
+  TRIGGERED_AT,
   waitTargetHealthy,
 } from '../../fragments';
 import { Errors } from '../../../contracts/errors';
@@ -78,7 +80,7 @@ export function switchTraffic(ctx: RecoveryContext): sfn.Map {
   return register;
 }
 
-/** Records the group ACTIVE on the replacement, releases the lock, and tells the operators. */
+/** Records the group ACTIVE on the replacement, releases the lock, records the recovery time, tells the operators. */
 export function recordRecoveryComplete({ scope, deps, groupKey, needsAttention }: RecoveryContext): sfn.Chain {
   const recordActive = releaseLock(scope, 'Record recovery complete', {
     table: deps.table,
@@ -107,5 +109,14 @@ export function recordRecoveryComplete({ scope, deps, groupKey, needsAttention }
     ),
     then: new sfn.Succeed(scope, 'Recovery complete'),
   });
-  return sfn.Chain.start(recordActive).next(notifyDone);
+  // RecoveryTime: the triggering event → healthy in every target group and recorded ACTIVE (this step's entry).
+  const outcome = recordOutcome(scope, 'Record the recovery time', {
+    fn: deps.outcomeFunction,
+    workflow: 'instance-recovery',
+    namePath: `${PLAN}.groupId`,
+    result: 'SUCCEEDED',
+    startedAtPath: TRIGGERED_AT,
+    then: notifyDone,
+  });
+  return sfn.Chain.start(recordActive).next(outcome);
 }

@@ -1,25 +1,16 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { formatted, isEventOfType, notify } from '../../fragments';
+import { formatted, isEventOfType, notify, whenEvent } from '../../fragments';
 import { Errors } from '../../../contracts/errors';
 import { ALARM_STATE_CHANGE, EC2_STATE_CHANGE } from '../input';
 import type { RecoveryContext } from './context';
 
 /**
- * Trigger → instance id (`$.instanceId`, `$.trigger`): an alarm, an EC2 state change or an operator's input; a trigger
+ * Trigger → instance id (`$.instanceId`, `$.trigger`, and `$.triggeredAt`: the event's time, or the start): an alarm, an EC2 state change or an operator's input; a trigger
  * that names no instance is told to the operators and fails.
  */
 export function readTrigger({ scope, deps }: RecoveryContext): sfn.Chain {
-  const fromStateChange = new sfn.Pass(scope, 'Take instance from state change', {
-    parameters: { 'instanceId.$': '$.detail.instance-id', trigger: EC2_STATE_CHANGE },
-  });
-  const fromAlarm = new sfn.Pass(scope, 'Take instance from alarm', {
-    parameters: {
-      'instanceId.$': '$.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId',
-      'trigger.$': "States.Format('alarm {}', $.detail.alarmName)",
-    },
-  });
   const fromOperator = new sfn.Pass(scope, 'Take instance from input', {
-    parameters: { 'instanceId.$': '$.instanceId', trigger: 'operator' },
+    parameters: { 'instanceId.$': '$.instanceId', trigger: 'operator', 'triggeredAt.$': '$$.Execution.StartTime' },
   });
   const unrecognizedFail = new sfn.Fail(scope, 'Trigger names no instance', {
     error: Errors.INVALID_INPUT,
@@ -39,18 +30,28 @@ export function readTrigger({ scope, deps }: RecoveryContext): sfn.Chain {
   });
 
   // Every path a rule compares is tested with IsPresent first (isEventOfType; And stops at the first false rule).
-  return new sfn.Choice(scope, 'Read the trigger')
-    .when(
-      sfn.Condition.and(
-        isEventOfType(ALARM_STATE_CHANGE),
-        sfn.Condition.isPresent('$.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId'),
-      ),
-      fromAlarm,
-    )
-    .when(
-      sfn.Condition.and(isEventOfType(EC2_STATE_CHANGE), sfn.Condition.isPresent('$.detail.instance-id')),
-      fromStateChange,
-    )
+  const read = new sfn.Choice(scope, 'Read the trigger');
+  whenEvent(
+    read,
+    scope,
+    'Take instance from alarm',
+    sfn.Condition.and(
+      isEventOfType(ALARM_STATE_CHANGE),
+      sfn.Condition.isPresent('$.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId'),
+    ),
+    {
+      'instanceId.$': '$.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId',
+      'trigger.$': "States.Format('alarm {}', $.detail.alarmName)",
+    },
+  );
+  whenEvent(
+    read,
+    scope,
+    'Take instance from state change',
+    sfn.Condition.and(isEventOfType(EC2_STATE_CHANGE), sfn.Condition.isPresent('$.detail.instance-id')),
+    { 'instanceId.$': '$.detail.instance-id', trigger: EC2_STATE_CHANGE },
+  );
+  return read
     .when(sfn.Condition.isPresent('$.instanceId'), fromOperator)
     .otherwise(unrecognized)
     .afterwards({ includeOtherwise: false });
