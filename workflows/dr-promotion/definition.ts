@@ -33,6 +33,8 @@ export interface DrPromotionDeps {
   readonly validateFunction: lambda.IFunction;
   /** Fences the old site through the primary region's EC2 API (no VPC). */
   readonly fenceFunction: lambda.IFunction;
+  /** Records the outcome metrics (tasks/record-outcome). */
+  readonly outcomeFunction: lambda.IFunction;
   /** The mirror sets this workflow may promote; each names its own preflight and probe functions (in its DR VPC). */
   readonly sets: readonly DrSetSettings[];
   /** The longest approval wait any set allows: the approval task's `HeartbeatSeconds`. */

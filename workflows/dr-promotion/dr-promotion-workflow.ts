@@ -142,6 +142,7 @@ export class DrPromotionWorkflow extends HaWorkflow {
       policy: [],
     });
     const fenceFn = this.createFenceFunction(props);
+    const outcomeFn = this.addOutcomeFunction();
     const sets = props.sets.map((set) => this.addSet(set, props.primaryRegion));
     const longestPromotion = Math.max(0, ...props.sets.map((s) => s.promotionTimeout?.toSeconds() ?? 600));
     const longestVerify = Math.max(0, ...props.sets.map((s) => s.verifyTimeout?.toSeconds() ?? 300));
@@ -171,6 +172,7 @@ export class DrPromotionWorkflow extends HaWorkflow {
           topic: foundation.topic,
           validateFunction: validateFn.fn,
           fenceFunction: fenceFn.fn,
+          outcomeFunction: outcomeFn.fn,
           sets: sets.map((s) => s.settings),
           maxApprovalTimeout: Duration.minutes(Math.min(longestApproval, MAX_APPROVAL_TIMEOUT_MINUTES)),
           lockTtl: Duration.seconds(timeout.toSeconds() + 60),

@@ -27,6 +27,8 @@ export interface MirrorFailoverDeps {
   readonly topic: sns.ITopic;
   /** Reads the registered targets and plans the switch (outside any VPC; read-only ELB access). */
   readonly planFunction: lambda.IFunction;
+  /** Records the outcome metrics (tasks/record-outcome). */
+  readonly outcomeFunction: lambda.IFunction;
   /** The mirror sets, each with its own probe function (in the set's VPC). */
   readonly sets: readonly MirrorSetSettings[];
   /** How long a lock is held at most, if its execution dies without releasing it. */

@@ -199,6 +199,7 @@ export class MirrorFailoverWorkflow extends HaWorkflow {
 
     // Ends every execution: the longest probing and healthy wait of any set, plus 5 minutes for the rest.
     const timeout = Duration.seconds(longestRun + 300);
+    const outcome = this.addOutcomeFunction();
     const machine = this.addStateMachine({
       comment: 'Point the load balancer at the one mirror member that answers SUCCESS, and at nothing else',
       timeout,
@@ -207,6 +208,7 @@ export class MirrorFailoverWorkflow extends HaWorkflow {
           table: foundation.table,
           topic: foundation.topic,
           planFunction: plan.fn,
+          outcomeFunction: outcome.fn,
           sets: settings,
           // The lease outlives the longest execution: a lock is only ever taken over from a dead execution.
           lockTtl: Duration.seconds(timeout.toSeconds() + 60),

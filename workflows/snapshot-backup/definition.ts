@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { formatted, lambdaTask, notifyThenFail } from '../fragments';
+import { EXECUTION_START, formatted, lambdaTask, notifyThenFail, recordOutcome } from '../fragments';
 import { States } from '../../contracts/errors';
 import type { BackupSettings } from './input';
 import { backUpEachInstance, RUN, summarizeTheRun } from './steps/run';
@@ -11,6 +11,8 @@ import { backUpEachInstance, RUN, summarizeTheRun } from './steps/run';
 export interface SnapshotBackupDeps {
   readonly topic: sns.ITopic;
   readonly selectFunction: lambda.IFunction;
+  /** Records the outcome metrics of a run (tasks/record-outcome). */
+  readonly outcomeFunction: lambda.IFunction;
   /** The per-instance machine, started once per selected instance. */
   readonly instanceMachine: sfn.IStateMachine;
   /** The longest one instance's backup may take (the child machine's timeout). */
@@ -52,7 +54,17 @@ export function snapshotBackupDefinition(scope: Construct, deps: SnapshotBackupD
   select.addCatch(notifyRunFailed, { errors: [States.ALL], resultPath: '$.failure' });
 
   const each = backUpEachInstance(scope, deps, notifyRunFailed); // one child execution per instance
-  each.next(summarizeTheRun(scope)); // fail if any failed; list the skipped
+  // RunTime and the instances backed up, failed and skipped, per policy; then fail if any failed, list the skipped.
+  each.next(
+    recordOutcome(scope, 'Record the outcome of the run', {
+      fn: deps.outcomeFunction,
+      workflow: 'snapshot-backup',
+      namePath: `${RUN}.policy`,
+      instancesPath: '$.outcomes',
+      startedAtPath: EXECUTION_START,
+      then: summarizeTheRun(scope),
+    }),
+  );
 
   return sfn.Chain.start(select).next(
     new sfn.Choice(scope, 'Is there an instance to back up?')

@@ -281,6 +281,7 @@ export class SnapshotBackupWorkflow extends HaWorkflow {
         lockTtlSeconds: instanceTimeout.toSeconds(),
       });
     }
+    const outcome = this.addOutcomeFunction();
     const run = this.addStateMachine({
       comment: 'Back up every instance a policy selects, one child execution per instance',
       timeout: props.runTimeout ?? Duration.hours(24),
@@ -288,6 +289,7 @@ export class SnapshotBackupWorkflow extends HaWorkflow {
         snapshotBackupDefinition(scope, {
           topic: foundation.topic,
           selectFunction: fns.select.fn,
+          outcomeFunction: outcome.fn,
           instanceMachine: instance.live,
           instanceTimeout,
           policies,

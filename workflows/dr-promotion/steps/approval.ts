@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { throttlingRetry } from '../../fragments';
 import { Errors, States } from '../../../contracts/errors';
-import { PREFLIGHT, REQ, SET } from './constants';
+import { APPROVED, PREFLIGHT, REQ, SET } from './constants';
 import type { DrSteps } from './context';
 import { preflightPayload } from './preflight';
 
@@ -98,7 +98,7 @@ export function recheckApproval(steps: DrSteps, proceed: sfn.IChainable): sfn.Cu
     onFailure,
   );
   const afterApproval = new sfn.Choice(scope, 'Is it an approval, with the old site still down?')
-    .when(sfn.Condition.stringEquals(`${RECHECK}.decision`, 'PROCEED'), proceed)
+    .when(sfn.Condition.stringEquals(`${RECHECK}.decision`, 'PROCEED'), noteApprovalTime(steps).next(proceed))
     .when(
       sfn.Condition.stringEquals(`${RECHECK}.decision`, Errors.PRIMARY_STILL_ACTIVE),
       failWith('Note the old primary answers again', Errors.PRIMARY_STILL_ACTIVE, `${RECHECK}.cause`),
@@ -114,4 +114,16 @@ export function recheckApproval(steps: DrSteps, proceed: sfn.IChainable): sfn.Cu
     .otherwise(failWith('Note the approval is not valid', Errors.APPROVAL_REJECTED, `${RECHECK}.cause`));
   recheck.next(afterApproval);
   return recheck;
+}
+
+/**
+ * The moment the approval was confirmed (the re-check's decision): where the promotion time starts
+ * (contracts/outcomes.ts). A Pass, so the time is the engine's and Step Functions' own (`$$.State.EnteredTime`), not
+ * the approver's clock.
+ */
+function noteApprovalTime({ scope }: DrSteps): sfn.Pass {
+  return new sfn.Pass(scope, 'Note the approval time', {
+    parameters: { 'at.$': '$$.State.EnteredTime' },
+    resultPath: APPROVED,
+  });
 }

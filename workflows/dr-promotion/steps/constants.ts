@@ -22,3 +22,6 @@ export const REQ = '$.request';
 export const SET = '$.set';
 export const PREFLIGHT = '$.preflight.value';
 export const FENCE = '$.fence.value';
+/** When the approval was confirmed (`Note the approval time`): the start of the promotion time. */
+export const APPROVED = '$.approved';
+export const APPROVED_AT = `${APPROVED}.at`;

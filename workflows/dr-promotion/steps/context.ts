@@ -2,7 +2,16 @@ import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { continueEitherWay, formatted, lambdaTaskRetries, notify, releaseLock, stringAt } from '../../fragments';
+import {
+  continueEitherWay,
+  EXECUTION_START,
+  formatted,
+  lambdaTaskRetries,
+  notify,
+  recordOutcome,
+  releaseLock,
+  stringAt,
+} from '../../fragments';
 import type { TaskName } from '../../../contracts/task-retries';
 import { States } from '../../../contracts/errors';
 import type { DrPromotionDeps } from '../definition';
@@ -83,7 +92,16 @@ export function drSteps(scope: Construct, deps: DrPromotionDeps): DrSteps {
     names: { '#lastError': 'drLastError', '#lastExecution': 'drLastExecution' },
     values: { ':error': str('$.failure.Error'), ':execution': str('$$.Execution.Name') },
   });
-  continueEitherWay(releaseFailed, notifyFailed, '$.releaseError');
+  // Failed: 1 for the set (refused, rejected, timed out or failed after the lock), released or not.
+  const outcomeFailed = recordOutcome(scope, 'Record the promotion did not complete', {
+    fn: deps.outcomeFunction,
+    workflow: 'dr-promotion',
+    namePath: `${SET}.name`,
+    result: 'FAILED',
+    startedAtPath: EXECUTION_START,
+    then: notifyFailed,
+  });
+  continueEitherWay(releaseFailed, outcomeFailed, '$.releaseError');
   const auditFailed = auditThen(audit(scope, deps, 'Write the audit trail of the failure', 'FAILED'), releaseFailed);
   const failWith = (id: string, error: string, cause: string) =>
     new sfn.Pass(scope, id, { parameters: { Error: error, 'Cause.$': cause }, resultPath: '$.failure' }).next(

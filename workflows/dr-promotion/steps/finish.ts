@@ -1,11 +1,11 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { formatted, notify, releaseLock } from '../../fragments';
+import { formatted, notify, recordOutcome, releaseLock } from '../../fragments';
 import { audit, auditThen } from './audit';
-import { FENCE, REQ, SET } from './constants';
+import { APPROVED_AT, FENCE, REQ, SET } from './constants';
 import type { DrSteps } from './context';
 
-/** 8. Audit, record the promotion on the set's item (and release its lock), notify, succeed. */
+/** 8. Audit, record the promotion on the set's item (and release its lock), its outcome metrics, notify, succeed. */
 export function recordPromotion(steps: DrSteps): tasks.DynamoPutItem {
   const { scope, deps, setKey, str, onFailure, auditFailed } = steps;
   const notifyPromoted = notify(scope, 'Notify the promotion is complete', {
@@ -52,6 +52,16 @@ export function recordPromotion(steps: DrSteps): tasks.DynamoPutItem {
     },
   });
   record.addCatch(auditFailed, onFailure);
-  record.next(notifyPromoted);
+  // PromotionTime: the approval (APPROVED_AT, noted right after it) → primary, registered and recorded PROMOTED.
+  record.next(
+    recordOutcome(scope, 'Record the promotion time', {
+      fn: deps.outcomeFunction,
+      workflow: 'dr-promotion',
+      namePath: `${SET}.name`,
+      result: 'SUCCEEDED',
+      startedAtPath: APPROVED_AT,
+      then: notifyPromoted,
+    }),
+  );
   return auditThen(audit(scope, deps, 'Write the audit trail of the promotion', 'PROMOTED'), record);
 }

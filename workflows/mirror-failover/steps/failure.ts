@@ -5,9 +5,11 @@ import {
   formatted,
   IDEMPOTENT_WRITE_RETRY,
   notifyThenFail,
+  recordOutcome,
   recordThenNotify,
   releaseLock,
   stringAt,
+  TRIGGERED_AT,
   updateItem,
 } from '../../fragments';
 import type { MirrorFailoverDeps } from '../definition';
@@ -56,8 +58,17 @@ export function failureRecords(scope: Construct, deps: MirrorFailoverDeps, setKe
     // The same three values again: idempotent.
     retry: IDEMPOTENT_WRITE_RETRY,
   });
+  // Failed: 1 for the set (the event was not acted on, or the switch did not complete), recorded or not.
+  const outcome = recordOutcome(scope, 'Record the failed failover', {
+    fn: deps.outcomeFunction,
+    workflow: 'mirror-failover',
+    namePath: `${SET}.name`,
+    result: 'FAILED',
+    startedAtPath: TRIGGERED_AT,
+    then: notifyFailed,
+  });
   return {
-    recordNeedsAttention: recordThenNotify(recordNeedsAttention, notifyFailed),
-    recordNotStarted: recordThenNotify(recordNotStarted, notifyFailed),
+    recordNeedsAttention: recordThenNotify(recordNeedsAttention, outcome),
+    recordNotStarted: recordThenNotify(recordNotStarted, outcome),
   };
 }

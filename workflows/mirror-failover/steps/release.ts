@@ -7,8 +7,10 @@ import {
   LOCK_ATTRIBUTES,
   notify,
   numberAt,
+  recordOutcome,
   releaseLock,
   stringAt,
+  TRIGGERED_AT,
   type ReleaseProps,
   updateItem,
 } from '../../fragments';
@@ -115,7 +117,17 @@ export function releaseIfStillPrimary(ctx: MirrorContext): Step<void> {
         )
         .otherwise(goRound),
     );
-    recordSwitch.next(notifySwitched);
+    // FailoverSwitchTime: the triggering event → the new primary the only healthy target, recorded ACTIVE.
+    recordSwitch.next(
+      recordOutcome(scope, 'Record the failover switch time', {
+        fn: deps.outcomeFunction,
+        workflow: 'mirror-failover',
+        namePath: `${SET}.name`,
+        result: 'SUCCEEDED',
+        startedAtPath: TRIGGERED_AT,
+        then: notifySwitched,
+      }),
+    );
   };
   return { entry: clearHandOff, connect };
 }

@@ -1,5 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { formatted, isEventOfType, notify } from '../../fragments';
+import { formatted, isEventOfType, notify, whenEvent } from '../../fragments';
 import { Errors } from '../../../contracts/errors';
 import { ALARM_STATE_CHANGE, BECAME_PRIMARY } from '../input';
 import type { MirrorContext } from './context';
@@ -12,18 +12,8 @@ import { SET } from './paths';
  */
 export function readTrigger(ctx: MirrorContext, next: sfn.IChainable): sfn.Chain {
   const { scope } = ctx;
-  const fromHook = new sfn.Pass(scope, 'Take mirror set from hook event', {
-    parameters: { 'mirrorSet.$': '$.detail.mirrorSet', trigger: 'become-primary hook' },
-  });
-  // The alarm's name is `<stack>/mirror-failover/<mirror set>/no-healthy-host-<n>` (names hold no "/").
-  const fromAlarm = new sfn.Pass(scope, 'Take mirror set from alarm', {
-    parameters: {
-      'mirrorSet.$': "States.ArrayGetItem(States.StringSplit($.detail.alarmName, '/'), 2)",
-      'trigger.$': "States.Format('alarm {}', $.detail.alarmName)",
-    },
-  });
   const fromOperator = new sfn.Pass(scope, 'Take mirror set from input', {
-    parameters: { 'mirrorSet.$': '$.mirrorSet', trigger: 'operator' },
+    parameters: { 'mirrorSet.$': '$.mirrorSet', trigger: 'operator', 'triggeredAt.$': '$$.Execution.StartTime' },
   });
   const unrecognized = notifyThen(
     ctx,
@@ -38,23 +28,34 @@ export function readTrigger(ctx: MirrorContext, next: sfn.IChainable): sfn.Chain
   );
 
   // Every path a rule compares is tested with IsPresent first (isEventOfType; And stops at the first false rule).
-  return new sfn.Choice(scope, 'Read the trigger')
-    .when(
-      sfn.Condition.and(
-        isEventOfType(BECAME_PRIMARY),
-        sfn.Condition.isPresent('$.detail.mirrorSet'),
-        sfn.Condition.isString('$.detail.mirrorSet'),
-      ),
-      fromHook,
-    )
-    .when(
-      sfn.Condition.and(
-        isEventOfType(ALARM_STATE_CHANGE),
-        sfn.Condition.isPresent('$.detail.alarmName'),
-        sfn.Condition.stringMatches('$.detail.alarmName', '*/mirror-failover/*/*'),
-      ),
-      fromAlarm,
-    )
+  const read = new sfn.Choice(scope, 'Read the trigger');
+  whenEvent(
+    read,
+    scope,
+    'Take mirror set from hook event',
+    sfn.Condition.and(
+      isEventOfType(BECAME_PRIMARY),
+      sfn.Condition.isPresent('$.detail.mirrorSet'),
+      sfn.Condition.isString('$.detail.mirrorSet'),
+    ),
+    { 'mirrorSet.$': '$.detail.mirrorSet', trigger: 'become-primary hook' },
+  );
+  // The alarm's name is `<stack>/mirror-failover/<mirror set>/no-healthy-host-<n>` (names hold no "/").
+  whenEvent(
+    read,
+    scope,
+    'Take mirror set from alarm',
+    sfn.Condition.and(
+      isEventOfType(ALARM_STATE_CHANGE),
+      sfn.Condition.isPresent('$.detail.alarmName'),
+      sfn.Condition.stringMatches('$.detail.alarmName', '*/mirror-failover/*/*'),
+    ),
+    {
+      'mirrorSet.$': "States.ArrayGetItem(States.StringSplit($.detail.alarmName, '/'), 2)",
+      'trigger.$': "States.Format('alarm {}', $.detail.alarmName)",
+    },
+  );
+  return read
     .when(
       sfn.Condition.and(sfn.Condition.isPresent('$.mirrorSet'), sfn.Condition.isString('$.mirrorSet')),
       fromOperator,
