@@ -49,3 +49,14 @@ export const RESULT_METRICS = { succeeded: 'Succeeded', failed: 'Failed', skippe
 
 /** The result a step records: the execution reached its goal, or ends in its failure path. */
 export type OutcomeResult = 'SUCCEEDED' | 'FAILED';
+
+/**
+ * The freeze window of each instance's backup, published by tasks/record-freeze-window with PutMetricData (dimension
+ * `Policy`) in snapshot-backup's namespace: seconds the database's writes were suspended, and 1 when the thaw found
+ * them already resumed.
+ */
+export const FREEZE_WINDOW_METRICS = {
+  namespace: OUTCOMES['snapshot-backup'].namespace,
+  freezeWindow: 'FreezeWindow',
+  writesResumed: 'WritesResumedBeforeThaw',
+} as const;

@@ -10,7 +10,7 @@ import { DrPromotionWorkflow } from '../workflows/dr-promotion';
 import { InstanceRecoveryWorkflow } from '../workflows/instance-recovery';
 import { LockJanitor } from '../workflows/lock-janitor';
 import { MirrorFailoverWorkflow } from '../workflows/mirror-failover';
-import { BACKUP_METRIC_NAMESPACE, SnapshotBackupWorkflow } from '../workflows/snapshot-backup';
+import { SnapshotBackupWorkflow } from '../workflows/snapshot-backup';
 import { snapshotBackupFromConfig } from './backup-policies';
 import type { HaConfig } from './config/schema';
 import { drSetsFromConfig, mirrorSetsFromConfig } from './mirror-sets';
@@ -88,7 +88,8 @@ export class HaWorkflowsStack extends Stack {
     if (watched.length > 0) {
       this.lockJanitor = new LockJanitor(this, 'LockJanitor', { foundation: this.foundation, stateMachines: watched });
     }
-    // One dashboard per site: alarms, outcome metrics per group / policy, every state machine's executions.
+    // One dashboard per site: alarms, each workflow's outcome metrics per group / set / policy, every state machine's
+    // executions.
     const workflows = [
       this.instanceRecovery,
       this.mirrorFailover,
@@ -98,18 +99,6 @@ export class HaWorkflowsStack extends Stack {
     ];
     this.dashboard = new HaDashboard(this, 'Dashboard', {
       workflows: workflows.flatMap((w) => (w ? [w] : [])),
-      outcomes: config.snapshotBackup
-        ? [
-            {
-              title: 'snapshot-backup: freeze window per policy, each instance (s)',
-              namespace: BACKUP_METRIC_NAMESPACE,
-              // tasks/record-freeze-window publishes it (FREEZE_WINDOW_METRIC; test/infra/observability.test.ts).
-              metricName: 'FreezeWindow',
-              dimension: 'Policy',
-              values: config.snapshotBackup.policies.map((p) => p.name),
-            },
-          ]
-        : [],
     }).dashboard;
     Tags.of(this).add('ha-workflows:site', props.site);
     for (const [k, v] of Object.entries(config.tags)) Tags.of(this).add(k, v);

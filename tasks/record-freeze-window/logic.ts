@@ -1,15 +1,16 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
+import { FREEZE_WINDOW_METRICS } from '../../contracts/outcomes';
 import { BACKUP_TAGS, WRITES_RESUMED_MARKER, WRITES_RESUMED_NOTE } from '../../contracts/tags';
 import { type Clients, send } from '../shared/clients';
 import type { RecordFreezeWindowInput, RecordFreezeWindowOutput } from './contract';
 
-/** Where the freeze-window metrics go. */
-export const METRIC_NAMESPACE = 'HaWorkflows/SnapshotBackup';
+/** Where the freeze-window metrics go (contracts/outcomes.ts). */
+export const METRIC_NAMESPACE = FREEZE_WINDOW_METRICS.namespace;
 /** Seconds the database's writes were suspended (freeze command ended → thaw command ended), per set. */
-export const FREEZE_WINDOW_METRIC = 'FreezeWindow';
+export const FREEZE_WINDOW_METRIC = FREEZE_WINDOW_METRICS.freezeWindow;
 /** 1 when the thaw found the writes already resumed (the set is not application-consistent), else 0. */
-export const WRITES_RESUMED_METRIC = 'WritesResumedBeforeThaw';
+export const WRITES_RESUMED_METRIC = FREEZE_WINDOW_METRICS.writesResumed;
 
 /**
  * Records one freeze: the window as a CloudWatch metric (dimension `Policy`), and, when the thaw reported that

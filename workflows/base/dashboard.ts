@@ -33,7 +33,7 @@ export interface HaDashboardProps {
   /** The workflows of the site (stack), each with its state machines. */
   readonly workflows: readonly HaWorkflow[];
   /**
-   * The outcome metrics to graph per group / policy / mirror set.
+   * More outcome metrics to graph per group / policy / mirror set, after the workflows' own (`outcomeMetrics`).
    * @default - none
    */
   readonly outcomes?: readonly OutcomeMetric[];
@@ -76,7 +76,7 @@ export class HaDashboard extends Construct {
         new cloudwatch.AlarmStatusWidget({ title: 'ha-workflows alarms', alarms, width: 24, height: 4 }),
       );
     }
-    for (const o of props.outcomes ?? []) {
+    for (const o of [...props.workflows.flatMap((w) => w.outcomeMetrics), ...(props.outcomes ?? [])]) {
       if (o.values.length === 0) continue;
       this.dashboard.addWidgets(
         new cloudwatch.GraphWidget({

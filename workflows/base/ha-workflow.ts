@@ -5,7 +5,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledge } from './acknowledgements';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { OUTCOMES, type OutcomeWorkflow, RESULT_METRICS } from '../../contracts/outcomes';
+import { acknowledge, invokeWildcardFindings, XRAY_ACTIONS } from './acknowledgements';
+import type { OutcomeMetric } from './dashboard';
 import { deadLetterAlarm, executionAlarms, runbookUrl, type WorkflowAlarms } from './alarms';
 import type { HaFoundation } from './foundation';
 import {
@@ -105,6 +108,8 @@ export abstract class HaWorkflow extends Construct {
   readonly alarms: WorkflowAlarms = { executions: {} };
   /** Every state machine of the workflow, by its workflow id (e.g. `snapshot-backup-instance`). */
   readonly stateMachines: Record<string, sfn.StateMachine> = {};
+  /** The workflow's outcome metrics, one graph each on the site's dashboard (HaDashboard), per group / set / policy. */
+  readonly outcomeMetrics: OutcomeMetric[] = [];
   private triggerDeadLetters?: sqs.Queue;
   /** The parts of each state machine made by addStateMachine: what a trigger of it starts is its live alias. */
   private readonly machines = new Map<sfn.IStateMachine, HaStateMachineParts>();
@@ -206,15 +211,49 @@ export abstract class HaWorkflow extends Construct {
 
   /**
    * The workflow's record-outcome function (tasks/record-outcome): it writes the outcome metrics as an embedded metric
-   * format log line (contracts/outcomes.ts), so it needs no permission beyond its own log group.
+   * format log line (contracts/outcomes.ts), so it needs no permission beyond its own log group. Adds the outcome's
+   * graphs (its duration and its failures, one line per group / mirror set / policy of `names`) to `outcomeMetrics`.
    */
-  protected addOutcomeFunction(): TaskFunction {
-    return this.addTaskFunction('RecordOutcome', {
+  protected addOutcomeFunction(workflow: OutcomeWorkflow, names: readonly string[]): TaskFunction {
+    const { namespace, dimension, duration } = OUTCOMES[workflow];
+    this.outcomeMetrics.push(
+      {
+        title: `${workflow}: ${duration} per ${dimension.toLowerCase()} (s, maximum per hour)`,
+        namespace,
+        metricName: duration,
+        dimension,
+        values: names,
+      },
+      {
+        title: `${workflow}: ${RESULT_METRICS.failed} per ${dimension.toLowerCase()} (sum per hour)`,
+        namespace,
+        metricName: RESULT_METRICS.failed,
+        dimension,
+        values: names,
+        statistic: cloudwatch.Stats.SUM,
+      },
+    );
+    const outcome = this.addTaskFunction('RecordOutcome', {
       task: 'record-outcome',
       description: 'record the outcome metrics of an execution (CloudWatch embedded metric format)',
       policy: [],
       timeout: OUTCOME_FUNCTION_TIMEOUT,
     });
+    acknowledge(outcome, {
+      ids: ['AwsSolutions-IAM5[Resource::*]'],
+      reason:
+        'The record-outcome function\'s role is granted only its own log group and, on "*", the X-Ray actions its ' +
+        'tracing needs (they have no resource type).',
+      wildcardActions: [...XRAY_ACTIONS],
+    });
+    acknowledge(this, {
+      ids: invokeWildcardFindings([outcome.fn]),
+      reason:
+        'The outcome steps (LambdaInvoke) grant lambda:InvokeFunction on the record-outcome function and its versions ' +
+        'and aliases (<arn>:*), as aws-stepfunctions-tasks does for every Lambda task.',
+      wildcardActions: ['lambda:InvokeFunction'],
+    });
+    return outcome;
   }
 
   /** How a trigger delivers: to the workflow's dead-letter queue after TRIGGER_RETRY_ATTEMPTS retries. */

@@ -142,7 +142,10 @@ export class DrPromotionWorkflow extends HaWorkflow {
       policy: [],
     });
     const fenceFn = this.createFenceFunction(props);
-    const outcomeFn = this.addOutcomeFunction();
+    const outcomeFn = this.addOutcomeFunction(
+      'dr-promotion',
+      props.sets.map((s) => s.name),
+    );
     const sets = props.sets.map((set) => this.addSet(set, props.primaryRegion));
     const longestPromotion = Math.max(0, ...props.sets.map((s) => s.promotionTimeout?.toSeconds() ?? 600));
     const longestVerify = Math.max(0, ...props.sets.map((s) => s.verifyTimeout?.toSeconds() ?? 300));

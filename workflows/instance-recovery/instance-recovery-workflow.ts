@@ -152,7 +152,10 @@ export class InstanceRecoveryWorkflow extends HaWorkflow {
       impairedZones: g.impairedZones ?? [],
     }));
     const timings = recoveryTimings(props);
-    const outcome = this.addOutcomeFunction();
+    const outcome = this.addOutcomeFunction(
+      'instance-recovery',
+      groups.map((g) => g.id),
+    );
     // The operators' topic and the state table are encrypted with the foundation's key: addStateMachine grants its
     // use (publishing needs GenerateDataKey + Decrypt, reading and writing the table Encrypt + Decrypt).
     const machine = this.addStateMachine({

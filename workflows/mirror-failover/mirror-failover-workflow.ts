@@ -199,7 +199,10 @@ export class MirrorFailoverWorkflow extends HaWorkflow {
 
     // Ends every execution: the longest probing and healthy wait of any set, plus 5 minutes for the rest.
     const timeout = Duration.seconds(longestRun + 300);
-    const outcome = this.addOutcomeFunction();
+    const outcome = this.addOutcomeFunction(
+      'mirror-failover',
+      settings.map((s) => s.name),
+    );
     const machine = this.addStateMachine({
       comment: 'Point the load balancer at the one mirror member that answers SUCCESS, and at nothing else',
       timeout,

@@ -22,6 +22,7 @@ import {
 import { COPY_TASK_TIMEOUT, instanceBackupDefinition, LOCK_RETRY_INTERVAL } from './instance-definition';
 import { rescueDefinition } from './rescue-definition';
 import { RESCUE_THAW_ATTEMPTS, RESCUE_THAW_PAUSE, thawWorstCaseSeconds } from './thaw';
+import { FREEZE_WINDOW_METRICS } from '../../contracts/outcomes';
 
 /** Freeze InterSystems IRIS with `Backup.General.ExternalFreeze()` through `iris session <instanceName>`. */
 export interface IrisConsistency {
@@ -161,7 +162,7 @@ export interface SnapshotBackupWorkflowProps {
 }
 
 /** The namespace of the freeze-window metrics (tasks/record-freeze-window). */
-export const BACKUP_METRIC_NAMESPACE = 'HaWorkflows/SnapshotBackup';
+export const BACKUP_METRIC_NAMESPACE = FREEZE_WINDOW_METRICS.namespace;
 
 const POLICY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
 const SCHEDULE = /^(cron|rate|at)\(.+\)$/;
@@ -281,7 +282,18 @@ export class SnapshotBackupWorkflow extends HaWorkflow {
         lockTtlSeconds: instanceTimeout.toSeconds(),
       });
     }
-    const outcome = this.addOutcomeFunction();
+    const outcome = this.addOutcomeFunction(
+      'snapshot-backup',
+      props.policies.map((p) => p.name),
+    );
+    // The freeze window of each instance (tasks/record-freeze-window publishes it with PutMetricData), per policy.
+    this.outcomeMetrics.push({
+      title: 'snapshot-backup: freeze window per policy, each instance (s)',
+      namespace: FREEZE_WINDOW_METRICS.namespace,
+      metricName: FREEZE_WINDOW_METRICS.freezeWindow,
+      dimension: 'Policy',
+      values: props.policies.map((p) => p.name),
+    });
     const run = this.addStateMachine({
       comment: 'Back up every instance a policy selects, one child execution per instance',
       timeout: props.runTimeout ?? Duration.hours(24),
