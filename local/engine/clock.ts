@@ -57,6 +57,52 @@ export function modeledNestedStartTime(): void {
 }
 modeledNestedStartTime();
 
+const LOGGER_PATCHED = Symbol.for('ha-workflows.event-logger');
+/** Every event the root run started with a context dispatched, in order, by that context object. */
+const dispatchedEvents = new WeakMap<object, unknown[]>();
+
+/**
+ * The events aws-local-stepfunctions has dispatched for the run started with `context` (its root EventLogger, to
+ * which Map iterations and Parallel branches forward theirs), in order, whether or not a consumer has taken them yet:
+ * the runner can account for them synchronously while a state's Parameters are evaluated (`$$.State.EnteredTime`),
+ * and removes each once accounted for.
+ * The library's `execute` receives the run's EventLogger; the first (root) run of each context has its `dispatch`
+ * wrapped to record each event as well.
+ */
+export function dispatchedEventsOf<E>(context: object): E[] | undefined {
+  return dispatchedEvents.get(context) as E[] | undefined;
+}
+
+function recordDispatchedEvents(): void {
+  type Logger = { dispatch?: (event: unknown) => void };
+  const proto = StateMachine.prototype as unknown as {
+    execute: (
+      input: unknown,
+      options: { runOptions?: { context?: unknown }; eventLogger?: Logger },
+      cleanup: unknown,
+    ) => unknown;
+    [LOGGER_PATCHED]?: true;
+  };
+  if (proto[LOGGER_PATCHED]) return;
+  const original = proto.execute;
+  proto.execute = function execute(this: unknown, input, options, cleanup) {
+    const context = options?.runOptions?.context;
+    const logger = options?.eventLogger;
+    const dispatch = logger?.dispatch;
+    if (context && typeof context === 'object' && logger && dispatch && !dispatchedEvents.has(context)) {
+      const events: unknown[] = [];
+      dispatchedEvents.set(context, events);
+      logger.dispatch = (event: unknown) => {
+        events.push(event);
+        dispatch.call(logger, event);
+      };
+    }
+    return original.call(this, input, options, cleanup);
+  };
+  proto[LOGGER_PATCHED] = true;
+}
+recordDispatchedEvents();
+
 /**
  * aws-local-stepfunctions races each Task against `setTimeout(() => reject(new StatesTimeoutError()), timeout)`,
  * set right after it calls the Task's handler. Called at the top of a handler, this takes that timer: it never

@@ -8,6 +8,7 @@ import type { SimulatedRegion } from '../region/region';
 import { type AslDefinition, type AslRetrier, type AslState, allStates } from './asl';
 import {
   ExecutionClocks,
+  dispatchedEventsOf,
   retryDelaySeconds,
   takeLibraryTaskTimer,
   type TaskTiming,
@@ -258,6 +259,8 @@ class Execution {
    */
   private readonly stateInputs = new Map<string, unknown>();
   private transitions = 0;
+  /** How many of the library's dispatched events have been accounted for (consumeEventsThrough). */
+  private consumedEvents = 0;
   private timedOut = false;
   private aborted: { error?: string; cause?: string } | undefined;
   /** A failure Step Functions raises on the execution itself (history or payload limit): the execution fails. */
@@ -297,6 +300,7 @@ class Execution {
     this.roleArn = options.roleArn ?? `arn:aws:iam::${region.accountId}:role/local`;
     const { redrive } = options;
     const clocks = this.clocks;
+    const catchUp = () => this.consumeEventsThrough();
     this.context = {
       // StartTime: the modeled start, also for the iterations of a Map or Parallel (modeledNestedStartTime); a
       // redrive keeps the first start. RedriveCount (0 until redriven) and RedriveTime (only once redriven): the
@@ -311,11 +315,13 @@ class Execution {
       },
       Task: { Token: token },
       // `$$.State.EnteredTime`: when the state being evaluated was entered. A path in a state's Parameters is read
-      // as the state is entered, on the execution's clock, so a getter gives that moment (aws-local-stepfunctions has
-      // no State member; its contexts share this object). `$$.State.Name` and `RetryCount` are not modeled: a path to
-      // them fails as a missing path does (docs/engine.md).
+      // as the state is entered, so a getter gives that moment on the execution's clock, once the library's events so
+      // far (the Waits, retries and transitions before it, and its own entry) are accounted (aws-local-stepfunctions
+      // has no State member; its contexts share this object). `$$.State.Name` and `RetryCount` are not modeled: a
+      // path to them fails as a missing path does (docs/engine.md).
       State: {
         get EnteredTime(): string {
+          catchUp();
           return new Date(clocks.current().now()).toISOString();
         },
       },
@@ -512,10 +518,37 @@ class Execution {
   // ---- The library's events: transitions, Waits, retries, history ----
 
   private async consumeEvents(running: LibraryExecution): Promise<void> {
-    for await (const event of running.eventLogs) {
-      this.onEvent(event);
-      this.checkMachineTimeout();
+    // The consumer gets the events in the order the library dispatched them: its n-th is the n-th dispatched.
+    let received = 0;
+    for await (const event of running.eventLogs) this.consumeEventsThrough(received++, event);
+  }
+
+  /**
+   * Accounts for the library's events in the order it dispatched them, through the one at `index` (all of them when
+   * none is given), each once: the consumer calls it for each event it receives, and a value read while a state's
+   * Parameters are evaluated (`$$.State.EnteredTime`) calls it to be current before the consumer's next turn.
+   */
+  private consumeEventsThrough(index?: number, received?: EventLog): void {
+    const events = dispatchedEventsOf<EventLog>(this.context);
+    if (!events) {
+      if (received) this.consumeEvent(received);
+      return;
     }
+    // `events` holds only what is not yet accounted for (the rest is dropped: it holds every payload); indexes count
+    // from the run's first event.
+    const through = index ?? this.consumedEvents + events.length - 1;
+    let taken = 0;
+    while (this.consumedEvents <= through && taken < events.length) {
+      const event = events[taken++];
+      this.consumedEvents += 1;
+      this.consumeEvent(event);
+    }
+    events.splice(0, taken);
+  }
+
+  private consumeEvent(event: EventLog): void {
+    this.onEvent(event);
+    this.checkMachineTimeout();
   }
 
   private onEvent(event: EventLog): void {

@@ -36,10 +36,10 @@ export const inputSchema = z
   .superRefine((input, ctx) => {
     const backup = input.workflow === 'snapshot-backup';
     if (backup && input.instances === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['instances'], message: 'missing; a backup run sends its instances' });
+      ctx.addIssue({ code: 'custom', path: ['instances'], message: 'a backup run sends its instances' });
     }
     if (!backup && input.result === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['result'], message: 'missing; expected SUCCEEDED or FAILED' });
+      ctx.addIssue({ code: 'custom', path: ['result'], message: 'expected SUCCEEDED or FAILED' });
     }
   });
 export type RecordOutcomeInput = z.infer<typeof inputSchema>;

@@ -50,11 +50,14 @@ export async function runChain(
   definition: RenderedChain,
   input: unknown,
   handlers: Record<string, (input: unknown) => unknown>,
+  /** The Context object's members beyond the library's own (e.g. `State.EnteredTime`, which the engine adds). */
+  context?: Record<string, unknown>,
 ): Promise<ChainRun> {
   const calls: { state: string; input: unknown }[] = [];
   const zero = (states: Record<string, AslState>) => Object.fromEntries(Object.keys(states).map((name) => [name, 0]));
   const machine = new StateMachine(structuredClone(definition) as never);
   const execution = machine.run(input as never, {
+    ...(context ? { context } : {}),
     overrides: {
       waitTimeOverrides: zero(definition.States),
       retryIntervalOverrides: zero(definition.States),

@@ -213,3 +213,26 @@ describe('$$.Execution.StartTime inside a Map iteration and a Parallel branch', 
     expect(out.top.at).toBe(new Date(startMs).toISOString());
   });
 });
+
+describe('$$.State.EnteredTime', () => {
+  it('GIVEN Pass states after a wait WHEN they read $$.State.EnteredTime THEN each gets the modeled moment it was entered', async () => {
+    // GIVEN a Pass, a 42 s wait, and another Pass, each noting its entry time
+    const machine = new LocalStateMachine('arn:aws:states:us-east-1:123456789012:stateMachine:entered', {
+      StartAt: 'First',
+      States: {
+        First: { Type: 'Pass', Parameters: { 'at.$': '$$.State.EnteredTime' }, ResultPath: '$.first', Next: 'Pause' },
+        Pause: { Type: 'Wait', Seconds: 42, Next: 'Second' },
+        Second: { Type: 'Pass', Parameters: { 'at.$': '$$.State.EnteredTime' }, ResultPath: '$.second', End: true },
+      },
+    });
+    const region = new SimulatedRegion({ seed: 1 });
+    // WHEN it runs
+    const result = await machine.run({}, { region });
+    // THEN the two times are ISO timestamps 42 s apart (and the first is at the execution's start, plus transitions)
+    const out = result.output as { first: { at: string }; second: { at: string } };
+    expect(out.first.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const apart = (Date.parse(out.second.at) - Date.parse(out.first.at)) / 1000;
+    expect(apart).toBeGreaterThanOrEqual(42);
+    expect(apart).toBeLessThan(43);
+  });
+});
