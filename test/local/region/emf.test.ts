@@ -62,7 +62,7 @@ describe('extractEmbeddedMetrics (EMF specification)', () => {
     ['31 dimension keys', doc({}, { Dimensions: [Array.from({ length: 31 }, () => 'Group')] }), /31 keys; at most 30/],
     ['101 metrics', doc({}, { Metrics: Array.from({ length: 101 }, () => ({ Name: 'Failed' })) }), /101 definitions/],
     ['a dimension member missing', doc({ Group: undefined }), /dimension Group: got undefined/],
-    ['a dimension value of white space', doc({ Group: '  ' }), /dimension Group: got "  "/],
+    ['a dimension value of white space', doc({ Group: '  ' }), /dimension Group: got " {2}"/],
     ['a metric member that is text', doc({ RecoveryTime: '101' }), /metric RecoveryTime: got "101"/],
     ['101 values', doc({ RecoveryTime: Array.from({ length: 101 }, () => 1) }), /at most 100 numbers/],
     ['an unknown unit', doc({}, { Metrics: [{ Name: 'Failed', Unit: 'Secs' }] }), /Unit: got "Secs"/],
