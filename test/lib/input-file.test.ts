@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { InputFileError, loadJson, parseValid } from '../../lib/input-file';
+import { temporaryFolder } from '../harness/temporary-folder';
 
 const schema = z.object({ name: z.string().min(1), size: z.number().int().default(1) }).strict();
 const fail = (file: string) => (problems: readonly string[]) => new InputFileError('example', file, problems);
@@ -30,20 +30,16 @@ describe('parseValid', () => {
 });
 
 describe('loadJson', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'input-file-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = temporaryFolder('input-file-');
 
   it('returns the validated data and the text it was read from', () => {
-    const file = path.join(dir, 'good.json');
+    const file = path.join(dir(), 'good.json');
     writeFileSync(file, '{ "name": "a" }\n');
     expect(loadJson(file, schema, fail(file))).toEqual({ data: { name: 'a', size: 1 }, text: '{ "name": "a" }\n' });
   });
 
   it("throws the caller's error naming the one problem when the file is not JSON", () => {
-    const file = path.join(dir, 'bad.json');
+    const file = path.join(dir(), 'bad.json');
     writeFileSync(file, '{ "name": ');
     expect(() => loadJson(file, schema, fail(file))).toThrow(/- not valid JSON: /);
   });
