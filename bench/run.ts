@@ -49,19 +49,31 @@ async function drillOk(file: string): Promise<DrillResult> {
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
+/** What a row measures of its drill: the modeled time and its floor, and any count that is not the whole drill's. */
+type Measured = Pick<WorkflowFigures, 'modeledSeconds' | 'floorParts'> &
+  Partial<Pick<WorkflowFigures, 'transitions' | 'lambdaInvocations' | 'apiCalls'>>;
+
+/** One workflow's row: the scenario it drills, what it measures, and how that is read from the drill. */
+interface BenchRow {
+  readonly workflow: string;
+  /** The scenario file, below test/scenarios. */
+  readonly scenario: string;
+  readonly measure: string;
+  /** The measured figures of the scenario's drill (which succeeded). */
+  readonly measured: (file: string, result: DrillResult) => Measured;
+}
+
 /** A workflow's row: its modeled time against the sum of its floor, costs from the drill, and drill speed. */
-async function figures(
-  file: string,
-  result: DrillResult,
-  f: Pick<WorkflowFigures, 'workflow' | 'measure' | 'modeledSeconds' | 'floorParts'> &
-    Partial<Pick<WorkflowFigures, 'transitions' | 'lambdaInvocations' | 'apiCalls'>>,
-): Promise<WorkflowFigures> {
+async function workflowFigures(row: BenchRow): Promise<WorkflowFigures> {
+  const file = path.join(ROOT, 'test', 'scenarios', row.scenario);
+  const result = await drillOk(file);
+  const f = row.measured(file, result);
   const floor = round3(Object.values(f.floorParts).reduce((a, b) => a + b, 0));
   const transitions = f.transitions ?? result.transitions;
   return {
-    workflow: f.workflow,
+    workflow: row.workflow,
     scenario: result.scenario,
-    measure: f.measure,
+    measure: row.measure,
     modeledSeconds: round3(f.modeledSeconds),
     floorSeconds: floor,
     floorParts: f.floorParts,
@@ -79,57 +91,12 @@ function reachedAt(result: DrillResult, state: string): number {
   return result.timeline.find((e) => e.state === state)?.at ?? result.modeledSeconds;
 }
 
-async function instanceRecovery(): Promise<WorkflowFigures> {
-  const file = path.join(ROOT, 'test', 'scenarios', 'instance-recovery.json');
-  const result = await drillOk(file);
-  // Event → replacement healthy: the part no workflow can avoid is launching, booting until the
-  // application answers, and the load balancer's first passing health check.
-  const floorParts = {
-    'ec2.RunInstances': DEFAULT_LATENCY['ec2.RunInstances'],
-    'ec2.pendingToRunning': DEFAULT_LATENCY['ec2.pendingToRunning'],
-    'ec2.runningToSsmOnline': DEFAULT_LATENCY['ec2.runningToSsmOnline'],
-    // The scenario's ALB target group keeps AWS's default check; a newly registered ALB target is healthy at its
-    // first passing check (ALB user guide), which comes one interval after registration in the engine.
-    'elb first passing check (interval)': TARGET_GROUP_DEFAULTS.intervalSeconds,
-  };
-  return figures(file, result, {
-    workflow: 'instance-recovery',
-    measure: 'event → replacement healthy',
-    modeledSeconds: reachedAt(result, 'Replacement is healthy'),
-    floorParts,
-  });
-}
-
-async function mirrorFailover(): Promise<WorkflowFigures> {
-  const file = path.join(ROOT, 'test', 'scenarios', 'mirror-failover.json');
-  const result = await drillOk(file);
-  // Event → the new primary is the only healthy target (the old one is draining): the part no workflow can avoid
-  // is reading the status pages, one registration call, and the load balancer's first passing health checks
-  // (the NLB's registration, then the configured check, 2 × 5 s, from the scenario's target group).
-  const latency = loadScenario(file).latency;
-  const of = (key: LatencyKey) => latency[key] ?? DEFAULT_LATENCY[key];
-  const floorParts = {
-    'http.probe': of('http.probe'),
-    'elb.api': of('elb.api'),
-    'elb.nlbRegistration': of('elb.nlbRegistration'),
-    'elb healthy (2 × 5 s)': MIRROR_HEALTH_CHECK.healthyThresholdCount * MIRROR_HEALTH_CHECK.intervalSeconds,
-  };
-  return figures(file, result, {
-    workflow: 'mirror-failover',
-    measure: 'event → new primary is the only healthy target',
-    modeledSeconds: reachedAt(result, 'Primary is healthy'),
-    floorParts,
-  });
-}
-
 /**
- * snapshot-backup, one IRIS instance with three volumes (test/scenarios/snapshot-backup/happy-path.json): the freeze
- * window — from the freeze command's end on the instance (writes suspended) to the thaw command's end (writes
- * resumed) — next to its floor, and the per-instance cost (the child execution; the run adds one Map iteration).
+ * snapshot-backup, one IRIS instance with three volumes: the freeze window — from the freeze command's end on the
+ * instance (writes suspended) to the thaw command's end (writes resumed) — next to its floor, and the per-instance cost
+ * (the child execution; the run adds one Map iteration).
  */
-async function snapshotBackup(): Promise<WorkflowFigures> {
-  const file = path.join(ROOT, 'test', 'scenarios', 'snapshot-backup', 'happy-path.json');
-  const result = await drillOk(file);
+function freezeWindow(file: string, result: DrillResult): Measured {
   const commands = (
     result.environment as { ssm: { commands: { documentName: string; invocations: { endedAt: number }[] }[] } }
   ).ssm.commands;
@@ -159,25 +126,21 @@ async function snapshotBackup(): Promise<WorkflowFigures> {
   const transitions = child.filter(
     (e) => (e.kind === 'state' && e.detail.startsWith('entered')) || e.kind === 'retry',
   ).length;
-  return figures(file, result, {
-    workflow: 'snapshot-backup',
-    measure: 'freeze window (freeze done → thaw done), per instance',
+  return {
     modeledSeconds: window,
     floorParts,
     transitions,
     lambdaInvocations: child.filter((e) => e.kind === 'lambda').length,
     apiCalls: result.calls.filter((c) => c.service !== 'sfn').length,
-  });
+  };
 }
 
 /**
- * dr-promotion (test/scenarios/dr-promotion.json): approval → the DR member is primary and registered. The
- * floor is what no promotion can skip once approved: the old site's graceful stop (fence confirmed), the
- * promotion command itself (20 s in the scenario's script), and one RegisterTargets call.
+ * dr-promotion: approval → the DR member is primary and registered. The floor is what no promotion can skip once
+ * approved: the old site's graceful stop (fence confirmed), the promotion command itself (20 s in the scenario's
+ * script), and one RegisterTargets call.
  */
-async function drPromotion(): Promise<WorkflowFigures> {
-  const file = path.join(ROOT, 'test', 'scenarios', 'dr-promotion.json');
-  const result = await drillOk(file);
+function promotionAfterApproval(file: string, result: DrillResult): Measured {
   const settled = result.timeline.find((e) => e.kind === 'approval' && e.detail === 'task token settled');
   if (!settled) throw new Error(`${file}: no approval`);
   const promote = loadScenario(file).environment.ssm?.scripts.find((x) => x.match.document?.endsWith('-promote'));
@@ -187,13 +150,63 @@ async function drPromotion(): Promise<WorkflowFigures> {
     'elb.api': DEFAULT_LATENCY['elb.api'],
   };
   const serving = result.modeledSeconds - settled.at;
-  return figures(file, result, {
-    workflow: 'dr-promotion',
-    measure: 'approval → DR member primary and registered',
-    modeledSeconds: Math.round(serving * 1000) / 1000,
-    floorParts,
-  });
+  return { modeledSeconds: Math.round(serving * 1000) / 1000, floorParts };
 }
+
+/** The rows, in the order of the table. */
+const ROWS: readonly BenchRow[] = [
+  {
+    workflow: 'instance-recovery',
+    scenario: 'instance-recovery.json',
+    measure: 'event → replacement healthy',
+    // Event → replacement healthy: the part no workflow can avoid is launching, booting until the
+    // application answers, and the load balancer's first passing health check.
+    measured: (_file, result) => ({
+      modeledSeconds: reachedAt(result, 'Replacement is healthy'),
+      floorParts: {
+        'ec2.RunInstances': DEFAULT_LATENCY['ec2.RunInstances'],
+        'ec2.pendingToRunning': DEFAULT_LATENCY['ec2.pendingToRunning'],
+        'ec2.runningToSsmOnline': DEFAULT_LATENCY['ec2.runningToSsmOnline'],
+        // The scenario's ALB target group keeps AWS's default check; a newly registered ALB target is healthy at its
+        // first passing check (ALB user guide), which comes one interval after registration in the engine.
+        'elb first passing check (interval)': TARGET_GROUP_DEFAULTS.intervalSeconds,
+      },
+    }),
+  },
+  {
+    workflow: 'mirror-failover',
+    scenario: 'mirror-failover.json',
+    measure: 'event → new primary is the only healthy target',
+    // Event → the new primary is the only healthy target (the old one is draining): the part no workflow can avoid
+    // is reading the status pages, one registration call, and the load balancer's first passing health checks
+    // (the NLB's registration, then the configured check, 2 × 5 s, from the scenario's target group).
+    measured: (file, result) => {
+      const latency = loadScenario(file).latency;
+      const of = (key: LatencyKey) => latency[key] ?? DEFAULT_LATENCY[key];
+      return {
+        modeledSeconds: reachedAt(result, 'Primary is healthy'),
+        floorParts: {
+          'http.probe': of('http.probe'),
+          'elb.api': of('elb.api'),
+          'elb.nlbRegistration': of('elb.nlbRegistration'),
+          'elb healthy (2 × 5 s)': MIRROR_HEALTH_CHECK.healthyThresholdCount * MIRROR_HEALTH_CHECK.intervalSeconds,
+        },
+      };
+    },
+  },
+  {
+    workflow: 'dr-promotion',
+    scenario: 'dr-promotion.json',
+    measure: 'approval → DR member primary and registered',
+    measured: promotionAfterApproval,
+  },
+  {
+    workflow: 'snapshot-backup',
+    scenario: path.join('snapshot-backup', 'happy-path.json'),
+    measure: 'freeze window (freeze done → thaw done), per instance',
+    measured: freezeWindow,
+  },
+];
 
 /** Wall time of drills after warm-up: median of 5 rounds of 20 drills. */
 async function drillSpeed(file: string): Promise<{ drillsPerSecond: number; wallMsPerDrill: number }> {
@@ -242,7 +255,8 @@ function markdown(figures: WorkflowFigures[], meta: Record<string, string>): str
 }
 
 async function main(): Promise<void> {
-  const figures = [await instanceRecovery(), await mirrorFailover(), await drPromotion(), await snapshotBackup()];
+  const figures: WorkflowFigures[] = [];
+  for (const row of ROWS) figures.push(await workflowFigures(row));
   const os = await import('node:os');
   const meta = {
     date: new Date().toISOString().slice(0, 10),

@@ -110,15 +110,34 @@ function awsFlags(opts: AwsOptions): string {
     .join(' ');
 }
 
+/** What each group of commands is built with. */
+interface CommandContext {
+  readonly io: CliIo;
+  /** Records the command's exit code. */
+  readonly exit: (code: number) => void;
+  /** Writes a line to standard output. */
+  readonly print: (text: string) => void;
+  /** Writes a line to standard error. */
+  readonly printErr: (text: string) => void;
+  /** How a person runs this command ("ha-workflows" unless `CliIo.invokedAs` says otherwise). */
+  readonly invokedAs: string;
+  /** A follow-up command as it must be typed: the same AWS options; the ARN's own Region needs no --region. */
+  readonly followUp: (command: string, opts: AwsOptions) => string;
+}
+
 /** Builds the program; `exit(code)` records a command's exit code. */
 function createProgram(io: CliIo, exit: (code: number) => void): Command {
-  const print = (text: string) => io.out(`${text}\n`);
-  const printErr = (text: string) => io.err(`${text}\n`);
   const invokedAs = io.invokedAs ?? 'ha-workflows';
-  /** A follow-up command as it must be typed: the same AWS options; the ARN's own Region needs no --region. */
-  const followUp = (command: string, opts: AwsOptions) => {
-    const flags = awsFlags(opts);
-    return `${invokedAs} ${command}${flags ? ` ${flags}` : ''}`;
+  const context: CommandContext = {
+    io,
+    exit,
+    print: (text) => io.out(`${text}\n`),
+    printErr: (text) => io.err(`${text}\n`),
+    invokedAs,
+    followUp: (command, opts) => {
+      const flags = awsFlags(opts);
+      return `${invokedAs} ${command}${flags ? ` ${flags}` : ''}`;
+    },
   };
 
   const program = new Command();
@@ -137,6 +156,16 @@ function createProgram(io: CliIo, exit: (code: number) => void): Command {
       if (io.checkOnly?.(names.join(' '))) throw new CheckedOnly();
     });
 
+  addDrillCommands(program, context);
+  addDocsCommands(program, context);
+  addExecutionCommands(program, context);
+  addDrCommands(program, context);
+  addLocalCommands(program, context);
+  return program;
+}
+
+/** `drill` (scenario files) and `campaign` (randomized fault schedules): the offline rehearsals. */
+function addDrillCommands(program: Command, { io, exit, print, printErr }: CommandContext): void {
   program
     .command('drill')
     .description('Run scenario files against the synthesized workflows on the embedded simulated region')
@@ -239,7 +268,10 @@ function createProgram(io: CliIo, exit: (code: number) => void): Command {
         exit(report.violations === 0 && report.errors === 0 ? EXIT.ok : EXIT.failed);
       },
     );
+}
 
+/** `graph` (a workflow's diagram) and `schema` (the scenario format's JSON Schema). */
+function addDocsCommands(program: Command, { io, print }: CommandContext): void {
   program
     .command('graph')
     .description('Render a workflow as a Mermaid flowchart from its synthesized ASL')
@@ -261,14 +293,18 @@ function createProgram(io: CliIo, exit: (code: number) => void): Command {
     .command('schema')
     .description('Print the JSON Schema of the scenario format (docs/scenario.schema.json)')
     .action(() => print(JSON.stringify(scenarioJsonSchema(), null, 2)));
+}
 
-  /** --region, --profile, --endpoint on the commands that call Step Functions. */
-  const withAws = (cmd: Command): Command =>
-    cmd
-      .option('--region <region>', "AWS Region (default: the execution ARN's, else AWS_REGION or the profile's)")
-      .option('--profile <name>', 'AWS profile (default: AWS_PROFILE or default)')
-      .option('--endpoint <url>', 'Step Functions endpoint, e.g. http://127.0.0.1:8083 for `local serve`');
+/** --region, --profile, --endpoint on the commands that call Step Functions. */
+function withAws(cmd: Command): Command {
+  return cmd
+    .option('--region <region>', "AWS Region (default: the execution ARN's, else AWS_REGION or the profile's)")
+    .option('--profile <name>', 'AWS profile (default: AWS_PROFILE or default)')
+    .option('--endpoint <url>', 'Step Functions endpoint, e.g. http://127.0.0.1:8083 for `local serve`');
+}
 
+/** `watch`, `approve`, `reject`, `status`, `redrive`: the commands on executions and state machines (Step Functions). */
+function addExecutionCommands(program: Command, { io, exit, print, followUp }: CommandContext): void {
   withAws(
     program
       .command('watch')
@@ -349,7 +385,10 @@ function createProgram(io: CliIo, exit: (code: number) => void): Command {
     const redriven = await redriveCommand(sfnClient(opts, arn), arn, opts, print);
     exit(redriven ? EXIT.ok : EXIT.failed);
   });
+}
 
+/** `dr start` and `dr unlock`: the dr-promotion workflow, in the DR region. */
+function addDrCommands(program: Command, { exit, print, printErr, followUp }: CommandContext): void {
   const dr = program.command('dr').description('Disaster recovery: the dr-promotion workflow (DR region)');
   withAws(
     dr
@@ -459,7 +498,10 @@ function createProgram(io: CliIo, exit: (code: number) => void): Command {
       exit(['released', 'not locked'].includes(result.outcome) ? EXIT.ok : EXIT.failed);
     },
   );
+}
 
+/** `local serve`: the local Step Functions endpoint. */
+function addLocalCommands(program: Command, { io, print, invokedAs }: CommandContext): void {
   const local = program.command('local').description('The local Step Functions endpoint');
   local
     .command('serve')
@@ -479,8 +521,6 @@ function createProgram(io: CliIo, exit: (code: number) => void): Command {
       for (const m of machines) print(`  ${m}`);
       print(`Try: ${invokedAs} status --endpoint ${endpoint.url}   (Ctrl-C stops)`);
     });
-
-  return program;
 }
 
 /** The message and exit code of an error a command threw. */

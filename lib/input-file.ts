@@ -30,6 +30,17 @@ export function validate<S extends z.ZodType>(
   return result.success ? { data: result.data } : { problems: describeIssues(data, result.error.issues) };
 }
 
+/** Validates parsed JSON (`validate`) and returns the data; `fail` turns the problems into the caller's error. */
+export function parseValid<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  fail: (problems: readonly string[]) => Error,
+): z.output<S> {
+  const checked = validate(schema, data);
+  if ('problems' in checked) throw fail(checked.problems);
+  return checked.data;
+}
+
 /** Reads a JSON file and validates it; `fail` turns the problems into the caller's error (naming the file). */
 export function loadJson<S extends z.ZodType>(
   file: string,
@@ -38,7 +49,5 @@ export function loadJson<S extends z.ZodType>(
 ): { data: z.output<S>; text: string } {
   const read = readJsonFile(file);
   if ('problem' in read) throw fail([read.problem]);
-  const checked = validate(schema, read.data);
-  if ('problems' in checked) throw fail(checked.problems);
-  return { data: checked.data, text: read.text };
+  return { data: parseValid(schema, read.data, fail), text: read.text };
 }

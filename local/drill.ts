@@ -285,14 +285,13 @@ export interface DrillOptions {
   readonly seed?: number;
 }
 
-/** Runs a scenario: the synthesized workflow, in a simulated region built from the scenario, on modeled time. */
-export async function drill(scenario: Scenario, options: DrillOptions): Promise<DrillResult> {
-  const env = options.env ?? DEFAULT_ENV;
-  const found = resolveStateMachines(options.template, env).filter(
+/** The one state machine of the template that runs the scenario's workflow; an error naming those there if none. */
+function workflowMachineArn(scenario: Scenario, template: CfnTemplate, env: ResolveEnv): string {
+  const found = resolveStateMachines(template, env).filter(
     (m) => m.resource.Metadata?.[WORKFLOW_METADATA_KEY] === scenario.workflow,
   );
   if (found.length !== 1) {
-    const known = resolveStateMachines(options.template, env)
+    const known = resolveStateMachines(template, env)
       .map((m) => m.resource.Metadata?.[WORKFLOW_METADATA_KEY])
       .filter(Boolean);
     throw new Error(
@@ -300,6 +299,250 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
         `(workflows there: ${known.join(', ') || 'none'}; is it configured?)`,
     );
   }
+  return found[0].arn;
+}
+
+/**
+ * The operator's stops of a scenario still to make. Each is checked synchronously on its execution's timeline
+ * entries, so the execution stops at exactly that step (a Task entered then makes no call) and the drill stays
+ * deterministic. An execution is named by its number among the triggered ones (`triggered`, in starting order).
+ */
+class OperatorStops {
+  private readonly pending: Scenario['stops'][number][];
+
+  constructor(
+    stops: Scenario['stops'],
+    private readonly triggered: readonly string[],
+    private readonly region: SimulatedRegion,
+    /** The Step Functions service, once built (the stops are handed to it while it is built). */
+    private readonly sfn: () => StepFunctionsSimulator,
+  ) {
+    this.pending = [...stops];
+  }
+
+  /** Stops `execution` when a stop is due at this entry of its timeline (`seconds` since the drill's start). */
+  stopIfDue(execution: ExecutionRecord, entry: TimelineEntry, seconds: number): void {
+    if (this.pending.length === 0 || execution.status !== 'RUNNING') return;
+    const n = this.triggered.indexOf(execution.executionArn) + 1;
+    const due = this.pending.findIndex(
+      (s) =>
+        s.execution === n &&
+        (s.atSeconds === undefined || seconds >= s.atSeconds) &&
+        (s.atState === undefined ||
+          (entry.kind === 'state' && entry.state === s.atState && /^entered/.test(entry.detail))),
+    );
+    if (due < 0) return;
+    const [stop] = this.pending.splice(due, 1);
+    this.sfn().actions.StopExecution({ executionArn: execution.executionArn, error: stop.error, cause: stop.cause });
+  }
+
+  /**
+   * A stop by the second (not by state) that falls inside a wait for a task token (an approval) ends the wait then:
+   * on AWS the operator's StopExecution does not wait for the callback.
+   */
+  interruptOf(request: { token: string; state: string }): WaitInterrupt | undefined {
+    const executionArn = request.token.split('#')[0];
+    const sfn = this.sfn();
+    const execution = sfn.executions.get(executionArn);
+    const n = this.triggered.indexOf(executionArn) + 1;
+    const i = this.pending.findIndex((s) => s.execution === n && s.atState === undefined && s.atSeconds !== undefined);
+    if (!execution || i < 0) return undefined;
+    const now = this.region.clock.elapsedSeconds();
+    const stop = this.pending[i];
+    return {
+      afterSeconds: (stop.atSeconds ?? now) - now,
+      stop: () => {
+        this.pending.splice(this.pending.indexOf(stop), 1);
+        sfn.actions.StopExecution({ executionArn, error: stop.error, cause: stop.cause });
+      },
+    };
+  }
+}
+
+/**
+ * When the drill's two firing loops (scenario triggers, scripted hooks) may fire: the second each fires at next
+ * (Infinity when it has none left or waits for the drill to go idle). A loop fires at second N only once the other has
+ * nothing earlier left (at a tie the trigger goes first) and every running execution has reached N: both then start
+ * executions in the order of their modeled seconds.
+ */
+class FiringSchedule {
+  readonly next = { trigger: Infinity, hook: Infinity };
+  /** Who waits for an execution to progress: the triggers' loop and the hooks' loop, each at most once. */
+  private readonly waiting = new Set<() => void>();
+
+  constructor(private readonly startMs: number) {}
+
+  /** An execution has progressed (a timeline entry): the loops look again. */
+  progressed(): void {
+    for (const resolve of [...this.waiting]) resolve();
+  }
+
+  setNext(loop: FiringLoop, seconds: number): void {
+    this.next[loop] = seconds;
+    this.progressed();
+  }
+
+  /**
+   * Resolves once `loop` may fire at `seconds`: every execution still running has reached that second of modeled
+   * time (or none runs), i.e. none can still act before it (its frontier, see ExecutionControl.frontierMs). Not the
+   * time of its latest timeline entry: a call answering after its Task's TimeoutSeconds is logged at its late moment,
+   * while the execution goes on from the deadline (a campaign found a trigger started that early).
+   */
+  async reach(seconds: number, loop: FiringLoop, sfn: StepFunctionsSimulator): Promise<void> {
+    const reached = (e: ExecutionRecord): number => ((e.control.frontierMs?.() ?? this.startMs) - this.startMs) / 1000;
+    for (;;) {
+      const running = [...sfn.executions.values()].filter((e) => e.status === 'RUNNING');
+      const otherFirst = loop === 'trigger' ? this.next.hook < seconds : this.next.trigger <= seconds;
+      if (!otherFirst && running.every((e) => reached(e) >= seconds)) return;
+      let waiter: (() => void) | undefined;
+      await new Promise<void>((resolve) => {
+        waiter = resolve;
+        this.waiting.add(resolve);
+        void Promise.race(running.map((e) => e.done)).then(() => resolve());
+      });
+      this.waiting.delete(waiter!);
+    }
+  }
+}
+
+type FiringLoop = 'trigger' | 'hook';
+
+/** What the firing loops of one drill share. */
+interface DrillWorld {
+  readonly scenario: Scenario;
+  readonly region: SimulatedRegion;
+  readonly sfn: StepFunctionsSimulator;
+  readonly bus: EventBus;
+  readonly schedule: FiringSchedule;
+  /** The executions the triggers and hooks started, in starting order (the loops append). */
+  readonly triggered: string[];
+  /** The state machine a trigger without an event or alarm starts. */
+  readonly machineArn: string;
+  /** The drill's first moment (ms since the epoch, modeled): a trigger's `atSeconds` counts from it. */
+  readonly startMs: number;
+}
+
+/** An error when a trigger changes an alarm the scenario's environment does not have. */
+function checkTriggerAlarms(scenario: Scenario): void {
+  const alarmNames = new Set((scenario.environment.cloudwatch?.alarms ?? []).map((a) => a.AlarmName));
+  scenario.triggers.forEach((t, n) => {
+    if (t.alarm && !alarmNames.has(t.alarm.name)) {
+      throw new Error(
+        `scenario "${scenario.name}": trigger ${n + 1} changes alarm "${t.alarm.name}", which environment.cloudwatch.alarms does not have`,
+      );
+    }
+  });
+}
+
+/** Fires the scenario's triggers, each at its second (or once the drill is idle), `times` times each. */
+async function runTriggers(w: DrillWorld): Promise<void> {
+  const { scenario, region, sfn, bus, schedule, triggered, startMs } = w;
+  const cloudwatch = region.service<CloudWatchSimulator>('cloudwatch');
+  for (const [n, trigger] of scenario.triggers.entries()) {
+    if (trigger.start === 'after-previous') {
+      schedule.setNext('trigger', Infinity);
+      await sfn.idle();
+    }
+    // One event (one id), delivered `times` times: at-least-once delivery.
+    let eventId: string | undefined;
+    const begin = (): string[] => {
+      if (trigger.alarm) {
+        const before = bus.deliveries.length;
+        // An alarm a workflow has deleted meanwhile changes nothing (and emits nothing).
+        cloudwatch.setAlarmState(trigger.alarm.name, trigger.alarm.state, trigger.alarm.reason);
+        return bus.deliveries.slice(before).map((d) => d.executionArn);
+      }
+      if (!trigger.event) return [sfn.start(w.machineArn, JSON.stringify(trigger.input), trigger.name).executionArn];
+      eventId ??= region.random.uuid();
+      const event = eventEnvelope({ id: eventId, ...trigger.event }, region);
+      const started = bus.put(event, 'scenario');
+      if (started.length === 0) {
+        throw new Error(
+          `scenario "${scenario.name}": trigger ${n + 1}'s event (source "${String(event.source)}", detail-type ` +
+            `"${String(event['detail-type'])}") matches no rule of the ${scenario.site} stack, so EventBridge would ` +
+            `start nothing. Rules tried: ${bus.describeRules()}`,
+        );
+      }
+      return started;
+    };
+    for (let k = 0; k < trigger.times; k++) {
+      const seconds = k === 0 ? trigger.atSeconds : (trigger.atSeconds ?? 0) + k * trigger.duplicateAfterSeconds;
+      if (seconds === undefined || (k > 0 && trigger.duplicateAfterSeconds === 0 && trigger.atSeconds === undefined)) {
+        triggered.push(...begin());
+      } else {
+        // Started on a clock set to that second: the event's time, the execution's start and its own clock.
+        schedule.setNext('trigger', seconds);
+        await schedule.reach(seconds, 'trigger', sfn);
+        const at = new VirtualClock(startMs + seconds * 1000, region.baseClock.originMs);
+        triggered.push(...executionClock.run(at, begin));
+      }
+    }
+  }
+  schedule.setNext('trigger', Infinity);
+}
+
+/**
+ * Fires the hooks the scripted workload changes run (a member becoming primary): each puts its event at its moment,
+ * like a trigger at that second; the executions they start are numbered with the triggers', in starting order.
+ */
+async function runHooks(w: DrillWorld, hookFirings: readonly HookFiring[]): Promise<void> {
+  const { region, sfn, bus, schedule, triggered, startMs } = w;
+  for (const firing of hookFirings) {
+    const seconds = (firing.atMs - startMs) / 1000;
+    schedule.setNext('hook', seconds);
+    await schedule.reach(seconds, 'hook', sfn);
+    const at = new VirtualClock(firing.atMs, region.baseClock.originMs);
+    triggered.push(...executionClock.run(at, () => bus.emit(hookEvent(firing, region), 'hook', firing.atMs)));
+  }
+  schedule.setNext('hook', Infinity);
+}
+
+/** The scenario's `expect`, checked against the triggered executions' results and the final environment. */
+function checkExpectations(
+  exp: Scenario['expect'],
+  executions: readonly ExecutionResult[],
+  environment: Record<string, unknown>,
+): ExpectationResult[] {
+  const expectations: ExpectationResult[] = [];
+  if (!exp) return expectations;
+  const perExecution = exp.executions ?? [{ status: exp.status, error: exp.error, endState: exp.endState }];
+  perExecution.forEach((x, i) => {
+    const r = executions[i];
+    if (!r) {
+      expectations.push({ description: `execution ${i + 1} exists`, ok: false });
+      return;
+    }
+    if (x.status)
+      expectations.push({
+        description: `execution ${i + 1} is ${x.status}`,
+        ok: r.status === x.status,
+        detail: `was ${r.status}${r.error ? ` (${r.error}: ${r.cause})` : ''}`,
+      });
+    if (x.error)
+      expectations.push({
+        description: `execution ${i + 1} fails with ${x.error}`,
+        ok: r.error === x.error,
+        detail: `error was ${r.error ?? 'none'}`,
+      });
+    if (x.endState)
+      expectations.push({
+        description: `execution ${i + 1} ends in "${x.endState}"`,
+        ok: endState(r) === x.endState,
+        detail: `ended in "${endState(r)}"`,
+      });
+  });
+  for (const p of exp.environment) expectations.push(checkPredicate(p, environment));
+  if (exp.neverTwoWriters !== undefined && exp.neverTwoWriters !== false) {
+    const rows = (environment.ec2 as { writers?: WriterRow[] } | undefined)?.writers;
+    expectations.push(checkNeverTwoWriters(rows, exp.neverTwoWriters));
+  }
+  return expectations;
+}
+
+/** Runs a scenario: the synthesized workflow, in a simulated region built from the scenario, on modeled time. */
+export async function drill(scenario: Scenario, options: DrillOptions): Promise<DrillResult> {
+  const env = options.env ?? DEFAULT_ENV;
+  const machineArn = workflowMachineArn(scenario, options.template, env);
   const region = new SimulatedRegion({
     regionName: env.region,
     accountId: env.account,
@@ -313,156 +556,26 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
   const timelineArns: string[] = [];
   const triggered: string[] = [];
   const startMs = region.baseClock.now();
-  // Who waits for an execution to progress: the triggers' loop and the hooks' loop, each at most once.
-  const progressed = new Set<() => void>();
-  // The operator's stops still to make. Each is checked synchronously on its execution's timeline entries, so the
-  // execution stops at exactly that step (a Task entered then makes no call) and the drill stays deterministic.
-  const pendingStops = [...scenario.stops];
-  const stopIfDue = (execution: ExecutionRecord, entry: TimelineEntry, seconds: number): void => {
-    if (pendingStops.length === 0 || execution.status !== 'RUNNING') return;
-    const n = triggered.indexOf(execution.executionArn) + 1;
-    const due = pendingStops.findIndex(
-      (s) =>
-        s.execution === n &&
-        (s.atSeconds === undefined || seconds >= s.atSeconds) &&
-        (s.atState === undefined ||
-          (entry.kind === 'state' && entry.state === s.atState && /^entered/.test(entry.detail))),
-    );
-    if (due < 0) return;
-    const [stop] = pendingStops.splice(due, 1);
-    sfn.actions.StopExecution({ executionArn: execution.executionArn, error: stop.error, cause: stop.cause });
-  };
-  // A stop by the second (not by state) that falls inside a wait for a task token (an approval) ends the wait then:
-  // on AWS the operator's StopExecution does not wait for the callback.
-  const interruptOf = (request: { token: string; state: string }): WaitInterrupt | undefined => {
-    const executionArn = request.token.split('#')[0];
-    const execution = sfn.executions.get(executionArn);
-    const n = triggered.indexOf(executionArn) + 1;
-    const i = pendingStops.findIndex((s) => s.execution === n && s.atState === undefined && s.atSeconds !== undefined);
-    if (!execution || i < 0) return undefined;
-    const now = region.clock.elapsedSeconds();
-    const stop = pendingStops[i];
-    return {
-      afterSeconds: (stop.atSeconds ?? now) - now,
-      stop: () => {
-        pendingStops.splice(pendingStops.indexOf(stop), 1);
-        sfn.actions.StopExecution({ executionArn, error: stop.error, cause: stop.cause });
-      },
-    };
-  };
+  const schedule = new FiringSchedule(startMs);
+  const stops = new OperatorStops(scenario.stops, triggered, region, () => sfn);
   const sfn = buildWorld(region, options.template, env, scenario.environment, {
-    broker: new ScriptedApprovals(region, scenario.approvals, interruptOf),
+    broker: new ScriptedApprovals(region, scenario.approvals, (request) => stops.interruptOf(request)),
     onTimeline: (execution, entry) => {
       timeline.push({ ...entry, execution: -1 });
       timelineArns.push(execution.executionArn);
       const seconds = (execution.startDate - startMs) / 1000 + entry.at;
-      stopIfDue(execution, entry, seconds);
-      for (const resolve of [...progressed]) resolve();
+      stops.stopIfDue(execution, entry, seconds);
+      schedule.progressed();
     },
   });
 
-  /**
-   * Resolves once every execution still running has reached `seconds` of modeled time (or none runs): once none
-   * can still act before that second (its frontier, see ExecutionControl.frontierMs). Not the time of its latest
-   * timeline entry: a call answering after its Task's TimeoutSeconds is logged at its late moment, while the
-   * execution goes on from the deadline (a campaign found a trigger started that early).
-   */
-  const reached = (e: ExecutionRecord): number => ((e.control.frontierMs?.() ?? startMs) - startMs) / 1000;
-  // The second each of the two firing loops (scenario triggers, scripted hooks) fires at next; Infinity when it has
-  // none left or waits for the drill to go idle. A loop fires at second N only once the other has nothing earlier
-  // left (at a tie the trigger goes first): both then start executions in the order of their modeled seconds.
-  const nextFiring = { trigger: Infinity, hook: Infinity };
-  const setNextFiring = (loop: keyof typeof nextFiring, seconds: number): void => {
-    nextFiring[loop] = seconds;
-    for (const resolve of [...progressed]) resolve();
-  };
-  const reach = async (seconds: number, loop: keyof typeof nextFiring): Promise<void> => {
-    for (;;) {
-      const running = [...sfn.executions.values()].filter((e) => e.status === 'RUNNING');
-      const otherFirst = loop === 'trigger' ? nextFiring.hook < seconds : nextFiring.trigger <= seconds;
-      if (!otherFirst && running.every((e) => reached(e) >= seconds)) return;
-      let waiter: (() => void) | undefined;
-      await new Promise<void>((resolve) => {
-        waiter = resolve;
-        progressed.add(resolve);
-        void Promise.race(running.map((e) => e.done)).then(() => resolve());
-      });
-      progressed.delete(waiter!);
-    }
-  };
-
   const bus = eventBusOf(sfn);
-  const alarmNames = new Set((scenario.environment.cloudwatch?.alarms ?? []).map((a) => a.AlarmName));
-  scenario.triggers.forEach((t, n) => {
-    if (t.alarm && !alarmNames.has(t.alarm.name)) {
-      throw new Error(
-        `scenario "${scenario.name}": trigger ${n + 1} changes alarm "${t.alarm.name}", which environment.cloudwatch.alarms does not have`,
-      );
-    }
-  });
-  const cloudwatch = region.service<CloudWatchSimulator>('cloudwatch');
-  const runTriggers = async (): Promise<void> => {
-    for (const [n, trigger] of scenario.triggers.entries()) {
-      if (trigger.start === 'after-previous') {
-        setNextFiring('trigger', Infinity);
-        await sfn.idle();
-      }
-      // One event (one id), delivered `times` times: at-least-once delivery.
-      let eventId: string | undefined;
-      const begin = (): string[] => {
-        if (trigger.alarm) {
-          const before = bus.deliveries.length;
-          // An alarm a workflow has deleted meanwhile changes nothing (and emits nothing).
-          cloudwatch.setAlarmState(trigger.alarm.name, trigger.alarm.state, trigger.alarm.reason);
-          return bus.deliveries.slice(before).map((d) => d.executionArn);
-        }
-        if (!trigger.event) return [sfn.start(found[0].arn, JSON.stringify(trigger.input), trigger.name).executionArn];
-        eventId ??= region.random.uuid();
-        const event = eventEnvelope({ id: eventId, ...trigger.event }, region);
-        const started = bus.put(event, 'scenario');
-        if (started.length === 0) {
-          throw new Error(
-            `scenario "${scenario.name}": trigger ${n + 1}'s event (source "${String(event.source)}", detail-type ` +
-              `"${String(event['detail-type'])}") matches no rule of the ${scenario.site} stack, so EventBridge would ` +
-              `start nothing. Rules tried: ${bus.describeRules()}`,
-          );
-        }
-        return started;
-      };
-      for (let k = 0; k < trigger.times; k++) {
-        const seconds = k === 0 ? trigger.atSeconds : (trigger.atSeconds ?? 0) + k * trigger.duplicateAfterSeconds;
-        if (
-          seconds === undefined ||
-          (k > 0 && trigger.duplicateAfterSeconds === 0 && trigger.atSeconds === undefined)
-        ) {
-          triggered.push(...begin());
-        } else {
-          // Started on a clock set to that second: the event's time, the execution's start and its own clock.
-          setNextFiring('trigger', seconds);
-          await reach(seconds, 'trigger');
-          const at = new VirtualClock(startMs + seconds * 1000, region.baseClock.originMs);
-          triggered.push(...executionClock.run(at, begin));
-        }
-      }
-    }
-    setNextFiring('trigger', Infinity);
-  };
-  // The hooks the scripted workload changes run (a member becoming primary): each puts its event at its moment,
-  // like a trigger at that second; the executions they start are numbered with the triggers', in starting order.
+  checkTriggerAlarms(scenario);
+  const world: DrillWorld = { scenario, region, sfn, bus, schedule, triggered, machineArn, startMs };
   const hookFirings = region.service<Ec2Simulator>('ec2').scriptedHookFirings();
-  const runHooks = async (): Promise<void> => {
-    for (const firing of hookFirings) {
-      const seconds = (firing.atMs - startMs) / 1000;
-      setNextFiring('hook', seconds);
-      await reach(seconds, 'hook');
-      const at = new VirtualClock(firing.atMs, region.baseClock.originMs);
-      triggered.push(...executionClock.run(at, () => bus.emit(hookEvent(firing, region), 'hook', firing.atMs)));
-    }
-    setNextFiring('hook', Infinity);
-  };
   // Set before either loop runs: the triggers' loop checks the hooks' first second before the hooks' loop starts.
-  nextFiring.hook = hookFirings.length > 0 ? (hookFirings[0].atMs - startMs) / 1000 : Infinity;
-  await Promise.all([runTriggers(), runHooks()]);
+  schedule.next.hook = hookFirings.length > 0 ? (hookFirings[0].atMs - startMs) / 1000 : Infinity;
+  await Promise.all([runTriggers(world), runHooks(world, hookFirings)]);
   await sfn.idle();
   // Entries are numbered by execution: the triggered ones (scenario triggers and hooks) in starting order, then the
   // others (child executions, executions started by status events or by hooks the workflows' changes ran).
@@ -475,41 +588,7 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
   const executions = triggered.map((arn) => sfn.executions.get(arn)?.result as ExecutionResult);
 
   const environment: Record<string, unknown> = { ...region.snapshot(), events: bus.snapshot() };
-  const expectations: ExpectationResult[] = [];
-  const exp = scenario.expect;
-  if (exp) {
-    const perExecution = exp.executions ?? [{ status: exp.status, error: exp.error, endState: exp.endState }];
-    perExecution.forEach((x, i) => {
-      const r = executions[i];
-      if (!r) {
-        expectations.push({ description: `execution ${i + 1} exists`, ok: false });
-        return;
-      }
-      if (x.status)
-        expectations.push({
-          description: `execution ${i + 1} is ${x.status}`,
-          ok: r.status === x.status,
-          detail: `was ${r.status}${r.error ? ` (${r.error}: ${r.cause})` : ''}`,
-        });
-      if (x.error)
-        expectations.push({
-          description: `execution ${i + 1} fails with ${x.error}`,
-          ok: r.error === x.error,
-          detail: `error was ${r.error ?? 'none'}`,
-        });
-      if (x.endState)
-        expectations.push({
-          description: `execution ${i + 1} ends in "${x.endState}"`,
-          ok: endState(r) === x.endState,
-          detail: `ended in "${endState(r)}"`,
-        });
-    });
-    for (const p of exp.environment) expectations.push(checkPredicate(p, environment));
-    if (exp.neverTwoWriters !== undefined && exp.neverTwoWriters !== false) {
-      const rows = (environment.ec2 as { writers?: WriterRow[] } | undefined)?.writers;
-      expectations.push(checkNeverTwoWriters(rows, exp.neverTwoWriters));
-    }
-  }
+  const expectations = checkExpectations(scenario.expect, executions, environment);
   const ran = [...sfn.executions.values()].flatMap((e) => (e.result ? [e.result] : []));
   const first = executions[0];
   const result: DrillResult = {
@@ -531,6 +610,7 @@ export async function drill(scenario: Scenario, options: DrillOptions): Promise<
     ok: false,
   };
   // Campaign invariants the scenario names, over the whole history (a replayed campaign failure, or a regression).
+  const exp = scenario.expect;
   for (const name of exp?.invariants ?? []) expectations.push(invariantExpectation(name, result, scenario));
   return { ...result, ok: exp ? expectations.every((x) => x.ok) : executions.every((r) => r.status === 'SUCCEEDED') };
 }

@@ -135,19 +135,25 @@ export function executionArnOf(stateMachineArn: string, name: string): string {
   return `${unqualified.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
-/** The DR promotion state machine: given, from the stack's output, or the one listed whose name says so. */
-export function drStateMachine(
+/** Finds one of the DR stack's state machines (see `findStateMachine`): from `opts`, else its output, else its name. */
+export type StateMachineFinder = (
   client: SFNClient,
   aws: AwsOptions,
   opts: { readonly stateMachine?: string; readonly stack?: string },
-): Promise<string> {
-  return findStateMachine(client, aws, opts, {
-    output: DR_PROMOTION_OUTPUT,
-    what: 'DR promotion state machines',
-    // (the release machine, DrPromotionRelease…, is not the promotion)
-    nameMatches: (name) => /DrPromotion/.test(name) && !/DrPromotion.*Release/.test(name),
-  });
+) => Promise<string>;
+
+/** The finder of the state machine `lookup` describes. */
+export function stateMachineFinder(lookup: StateMachineLookup): StateMachineFinder {
+  return (client, aws, opts) => findStateMachine(client, aws, opts, lookup);
 }
+
+/** The DR promotion state machine: given, from the stack's output, or the one listed whose name says so. */
+export const drStateMachine = stateMachineFinder({
+  output: DR_PROMOTION_OUTPUT,
+  what: 'DR promotion state machines',
+  // (the release machine, DrPromotionRelease…, is not the promotion)
+  nameMatches: (name) => /DrPromotion/.test(name) && !/DrPromotion.*Release/.test(name),
+});
 
 export interface DrStarted {
   readonly executionArn: string;

@@ -6,9 +6,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { STATE_MACHINE_OUTPUT_SUFFIX } from '../../workflows/base/ha-state-machine';
 import type { DrUnlockRequest } from '../../workflows/dr-promotion/release-definition';
-import type { AwsOptions } from '../aws';
 import { deciderName, UsageError } from './approve';
-import { findStateMachine } from './dr-start';
+import { stateMachineFinder } from './dr-start';
 
 /** The stack output naming the dr-promotion-release state machine. */
 export const DR_RELEASE_OUTPUT = `DrPromotionRelease${STATE_MACHINE_OUTPUT_SUFFIX}`;
@@ -29,17 +28,11 @@ export function buildUnlockRequest(flags: DrUnlockFlags): DrUnlockRequest {
 }
 
 /** The release state machine: given, from the DR stack's output, or the one listed whose name says so. */
-export function drReleaseStateMachine(
-  client: SFNClient,
-  aws: AwsOptions,
-  opts: { readonly stateMachine?: string; readonly stack?: string },
-): Promise<string> {
-  return findStateMachine(client, aws, opts, {
-    output: DR_RELEASE_OUTPUT,
-    what: 'DR promotion release state machines',
-    nameMatches: (name) => /DrPromotion.*Release/.test(name),
-  });
-}
+export const drReleaseStateMachine = stateMachineFinder({
+  output: DR_RELEASE_OUTPUT,
+  what: 'DR promotion release state machines',
+  nameMatches: (name) => /DrPromotion.*Release/.test(name),
+});
 
 export interface DrUnlockResult {
   readonly executionArn: string;

@@ -1,4 +1,4 @@
-import { InputFileError, validate } from '../../lib/input-file';
+import { InputFileError, parseValid } from '../../lib/input-file';
 import { readJsonFile } from '../../lib/json-file';
 import { configSchema, type HaConfig } from './schema';
 
@@ -12,11 +12,14 @@ export class ConfigError extends InputFileError {
 
 /** Validates parsed JSON against the configuration schema; throws ConfigError naming every problem. */
 export function parseConfig(data: unknown, file = '<inline>'): HaConfig {
-  const checked = validate(configSchema, data);
-  if ('data' in checked) return checked.data;
-  throw new ConfigError(
-    file,
-    checked.problems.map((p) => p.replace('(check the spelling)', '(check the spelling; see docs/configuration.md)')),
+  return parseValid(
+    configSchema,
+    data,
+    (problems) =>
+      new ConfigError(
+        file,
+        problems.map((p) => p.replace('(check the spelling)', '(check the spelling; see docs/configuration.md)')),
+      ),
   );
 }
 

@@ -6,6 +6,20 @@ import { RECOVERY_GROUP_TAG } from '../../contracts/tags';
 import { DEFAULT_STATUS_PATH, DEFAULT_STATUS_PORT } from '../../workflows/mirror-failover/input';
 import { scheduleExpressionProblems } from './schedule-expression';
 
+/** A "must be unique" issue at `[...under, i, field]` for each item whose `field` repeats an earlier item's. */
+function requireUnique<T, K extends keyof T & string>(
+  ctx: z.RefinementCtx,
+  items: readonly T[],
+  field: K,
+  under: readonly (string | number)[] = [],
+): void {
+  const seen = new Set<T[K]>();
+  items.forEach((item, i) => {
+    if (seen.has(item[field])) ctx.addIssue({ code: 'custom', path: [...under, i, field], message: 'must be unique' });
+    seen.add(item[field]);
+  });
+}
+
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy `retentionInDays`). */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -86,11 +100,7 @@ export const instanceRecoverySchema = z
           'terminatedTimeoutMinutes + healthyTimeoutMinutes + 15), so that no second recovery takes over a running one',
       });
     }
-    const seen = new Set<string>();
-    c.groups.forEach((g, i) => {
-      if (seen.has(g.id)) ctx.addIssue({ code: 'custom', path: ['groups', i, 'id'], message: 'must be unique' });
-      seen.add(g.id);
-    });
+    requireUnique(ctx, c.groups, 'id', ['groups']);
   });
 
 const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an instance id such as "i-0123456789abcdef0"');
@@ -205,21 +215,8 @@ export const mirrorSetSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    const subnetIds = new Set<string>();
-    s.probeSubnets.forEach((subnet, i) => {
-      if (subnetIds.has(subnet.subnetId)) {
-        ctx.addIssue({ code: 'custom', path: ['probeSubnets', i, 'subnetId'], message: 'must be unique' });
-      }
-      subnetIds.add(subnet.subnetId);
-    });
-    for (const field of ['instanceId', 'address'] as const) {
-      const seen = new Set<string>();
-      s.members.forEach((m, i) => {
-        if (seen.has(m[field]))
-          ctx.addIssue({ code: 'custom', path: ['members', i, field], message: 'must be unique' });
-        seen.add(m[field]);
-      });
-    }
+    requireUnique(ctx, s.probeSubnets, 'subnetId', ['probeSubnets']);
+    for (const field of ['instanceId', 'address'] as const) requireUnique(ctx, s.members, field, ['members']);
   });
 
 const retentionSchema = z
@@ -321,13 +318,7 @@ export const snapshotBackupSchema = z
     policies: z
       .array(backupPolicySchema)
       .min(1, 'must list at least one backup policy')
-      .superRefine((policies, ctx) => {
-        const seen = new Set<string>();
-        policies.forEach((p, i) => {
-          if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'must be unique' });
-          seen.add(p.name);
-        });
-      }),
+      .superRefine((policies, ctx) => requireUnique(ctx, policies, 'name')),
   })
   .strict();
 
@@ -410,13 +401,7 @@ export const configSchema = z
     mirrorSets: z
       .array(mirrorSetSchema)
       .min(1, 'must list at least one mirror set (omit the field to deploy no mirror failover)')
-      .superRefine((sets, ctx) => {
-        const seen = new Set<string>();
-        sets.forEach((s, i) => {
-          if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'must be unique' });
-          seen.add(s.name);
-        });
-      })
+      .superRefine((sets, ctx) => requireUnique(ctx, sets, 'name'))
       .optional(),
     /** The snapshot-backup workflow's policies (primary region); omitted: not deployed. */
     snapshotBackup: snapshotBackupSchema.optional(),

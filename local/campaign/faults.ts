@@ -93,9 +93,13 @@ function strings(params: FaultParams, key: string): string[] {
   return v.map(String);
 }
 
-/** Halved variants of each named whole-number parameter, down to its floor (e.g. `{ times: 1, atSeconds: 0 }`). */
-function shrinkNumbers(params: FaultParams, floors: Readonly<Record<string, number>>): FaultParams[] {
-  return Object.entries(floors).flatMap(([key, floor]) => smaller(params, key, halved(num(params, key), floor)));
+/**
+ * A fault's shrinker that halves each named whole-number parameter down to its floor (e.g. `{ times: 1, atSeconds: 0 }`):
+ * one smaller variant per parameter not yet at its floor.
+ */
+function shrinkNumbers(floors: Readonly<Record<string, number>>): (params: FaultParams) => FaultParams[] {
+  return (params) =>
+    Object.entries(floors).flatMap(([key, floor]) => smaller(params, key, halved(num(params, key), floor)));
 }
 
 /** One of `items`, or (half the time) 'any'. */
@@ -330,9 +334,7 @@ const azDark: FaultKind = {
     const e = ec2(scenario);
     (e.impairedAvailabilityZones ??= []).push({ zone: str(params, 'zone'), fromSeconds: num(params, 'fromSeconds') });
   },
-  shrink(params) {
-    return shrinkNumbers(params, { fromSeconds: 0 });
-  },
+  shrink: shrinkNumbers({ fromSeconds: 0 }),
 };
 
 const apiThrottling = apiErrorKind(
@@ -412,9 +414,7 @@ const lostResponse: FaultKind = {
       times: 1,
     });
   },
-  shrink(params) {
-    return shrinkNumbers(params, { afterSeconds: 0, addLatencySeconds: 60 });
-  },
+  shrink: shrinkNumbers({ afterSeconds: 0, addLatencySeconds: 60 }),
 };
 
 const lambdaTimeout: FaultKind = {
@@ -434,9 +434,7 @@ const lambdaTimeout: FaultKind = {
     };
   },
   apply: lostResponse.apply,
-  shrink(params) {
-    return shrinkNumbers(params, { afterSeconds: 0, addLatencySeconds: 120 });
-  },
+  shrink: shrinkNumbers({ afterSeconds: 0, addLatencySeconds: 120 }),
 };
 
 const bootFailure: FaultKind = {
@@ -453,9 +451,7 @@ const bootFailure: FaultKind = {
       count: num(params, 'count'),
     });
   },
-  shrink(params) {
-    return shrinkNumbers(params, { count: 1 });
-  },
+  shrink: shrinkNumbers({ count: 1 }),
 };
 
 const ssmCommand: FaultKind = {
@@ -485,9 +481,7 @@ const ssmCommand: FaultKind = {
       prependScript(scenario, { ...rest, exitCode: num(params, 'exitCode'), stdout: 'ERROR', times });
     } else prependScript(scenario, { ...base, durationSeconds: num(params, 'durationSeconds'), times });
   },
-  shrink(params) {
-    return shrinkNumbers(params, { times: 1, durationSeconds: 30 });
-  },
+  shrink: shrinkNumbers({ times: 1, durationSeconds: 30 }),
 };
 
 const freezeHangs: FaultKind = {
@@ -507,9 +501,7 @@ const freezeHangs: FaultKind = {
       times: num(params, 'times'),
     });
   },
-  shrink(params) {
-    return shrinkNumbers(params, { times: 1 });
-  },
+  shrink: shrinkNumbers({ times: 1 }),
 };
 
 const thawFails: FaultKind = {
@@ -530,9 +522,7 @@ const thawFails: FaultKind = {
       times: num(params, 'times'),
     });
   },
-  shrink(params) {
-    return shrinkNumbers(params, { times: 1 });
-  },
+  shrink: shrinkNumbers({ times: 1 }),
 };
 
 const mirrorRoleFlap: FaultKind = {
@@ -600,9 +590,7 @@ const statusPageTimeout: FaultKind = {
     endpoint.down = false;
     endpoint.latencySeconds = num(params, 'latencySeconds');
   },
-  shrink(params) {
-    return shrinkNumbers(params, { latencySeconds: 2 });
-  },
+  shrink: shrinkNumbers({ latencySeconds: 2 }),
 };
 
 const hookLateOrTwice: FaultKind = {
@@ -660,9 +648,7 @@ const duplicateTrigger: FaultKind = {
     trigger.times = num(params, 'times');
     trigger.duplicateAfterSeconds = num(params, 'duplicateAfterSeconds');
   },
-  shrink(params) {
-    return shrinkNumbers(params, { times: 2, duplicateAfterSeconds: 0 });
-  },
+  shrink: shrinkNumbers({ times: 2, duplicateAfterSeconds: 0 }),
 };
 
 const lateTrigger: FaultKind = {
@@ -675,9 +661,7 @@ const lateTrigger: FaultKind = {
   apply(scenario, params) {
     scenario.triggers[0].atSeconds = num(params, 'atSeconds');
   },
-  shrink(params) {
-    return shrinkNumbers(params, { atSeconds: 1 });
-  },
+  shrink: shrinkNumbers({ atSeconds: 1 }),
 };
 
 const secondTrigger: FaultKind = {
@@ -706,9 +690,7 @@ const secondTrigger: FaultKind = {
     second.atSeconds = num(params, 'atSeconds');
     scenario.triggers.push(second);
   },
-  shrink(params) {
-    return shrinkNumbers(params, { atSeconds: 0 });
-  },
+  shrink: shrinkNumbers({ atSeconds: 0 }),
 };
 
 const stopExecution: FaultKind = {
@@ -729,9 +711,7 @@ const stopExecution: FaultKind = {
       cause: 'an operator stopped the execution (fault campaign)',
     });
   },
-  shrink(params) {
-    return shrinkNumbers(params, { execution: 1, atSeconds: 0 });
-  },
+  shrink: shrinkNumbers({ execution: 1, atSeconds: 0 }),
 };
 
 const approval: FaultKind = {
@@ -763,9 +743,7 @@ const approval: FaultKind = {
     }[str(params, 'mode') as 'late' | 'never' | 'rejected' | 'not-approved'];
     scenario.approvals = [decision];
   },
-  shrink(params) {
-    return shrinkNumbers(params, { afterSeconds: 0 });
-  },
+  shrink: shrinkNumbers({ afterSeconds: 0 }),
 };
 
 const targetGroupThrottled: FaultKind = {

@@ -1,4 +1,4 @@
-import { InputFileError, validate } from '../../lib/input-file';
+import { InputFileError, parseValid } from '../../lib/input-file';
 import { readJsonFile } from '../../lib/json-file';
 import { type Scenario, scenarioSchema } from './schema';
 
@@ -10,10 +10,9 @@ export class ScenarioError extends InputFileError {
   }
 }
 
+/** Validates parsed JSON against the scenario schema; throws ScenarioError naming every problem. */
 export function parseScenario(data: unknown, file = '<inline>'): Scenario {
-  const checked = validate(scenarioSchema, data);
-  if ('problems' in checked) throw new ScenarioError(file, checked.problems);
-  return checked.data;
+  return parseValid(scenarioSchema, data, (problems) => new ScenarioError(file, problems));
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   PutMetricAlarmCommand,
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
-import { type Clients, send } from '../shared/clients';
+import { type Clients, send, sendAllPages } from '../shared/clients';
 import { UnexpectedApiResponse } from '../shared/errors';
 import type { CarryOverAlarmsInput, CarryOverAlarmsOutput } from './contract';
 
@@ -44,17 +44,11 @@ export async function carryOverAlarms(
 }
 
 async function describeMetricAlarms(clients: Pick<Clients, 'cloudwatch'>): Promise<MetricAlarm[]> {
-  const alarms: MetricAlarm[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await send(
-      clients.cloudwatch,
-      new DescribeAlarmsCommand({ AlarmTypes: ['MetricAlarm'], ...(nextToken ? { NextToken: nextToken } : {}) }),
-    );
-    alarms.push(...(out.MetricAlarms ?? []));
-    nextToken = out.NextToken;
-  } while (nextToken);
-  return alarms;
+  const pages = await sendAllPages(
+    clients.cloudwatch,
+    (page) => new DescribeAlarmsCommand({ AlarmTypes: ['MetricAlarm'], ...page }),
+  );
+  return pages.flatMap((out) => out.MetricAlarms ?? []);
 }
 
 /** The alarm's own dimensions, or one of its metric-math queries' metric dimensions, name this instance. */

@@ -1,7 +1,7 @@
 import { CopySnapshotCommand, DescribeSnapshotsCommand, type Snapshot, type Tag } from '@aws-sdk/client-ec2';
 import { tagsOf } from '../shared/tags';
 import { BACKUP_TAGS, CREATED_BY_VALUE } from '../../contracts/tags';
-import { send } from '../shared/clients';
+import { send, sendAllPages } from '../shared/clients';
 import { SnapshotCopyLimitReached, UnexpectedApiResponse, errorName } from '../shared/errors';
 import type { Ec2ForRegion } from '../shared/regional-clients';
 import type { CopySnapshotsInput, CopySnapshotsOutput } from './contract';
@@ -71,15 +71,6 @@ async function describe(
   client: ReturnType<Ec2ForRegion>,
   request: ConstructorParameters<typeof DescribeSnapshotsCommand>[0],
 ): Promise<Snapshot[]> {
-  const out: Snapshot[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await send(
-      client,
-      new DescribeSnapshotsCommand({ ...request, ...(nextToken ? { NextToken: nextToken } : {}) }),
-    );
-    out.push(...(page.Snapshots ?? []).filter((s) => s.SnapshotId));
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return out;
+  const pages = await sendAllPages(client, (page) => new DescribeSnapshotsCommand({ ...request, ...page }));
+  return pages.flatMap((page) => (page.Snapshots ?? []).filter((s) => s.SnapshotId));
 }

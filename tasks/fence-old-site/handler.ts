@@ -1,23 +1,16 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { sdkClientConfig } from '../shared/clients';
-import { parseTaskInput } from '../shared/errors';
-import { taskLogger, withLambdaContext } from '../shared/logger';
+import { taskHandler } from '../shared/handler';
 import type { Ec2ForRegion } from '../shared/regional-clients';
-import { type FenceOldSiteOutput, inputSchema } from './contract';
+import { inputSchema } from './contract';
 import { fenceOldSite } from './logic';
 
 export const TASK = 'fence-old-site';
 
 /** The "Fence the old site" Lambda handler; `ec2ForRegion` gives a client for the primary region. */
-export function makeHandler(ec2ForRegion: Ec2ForRegion, logger: Logger = taskLogger(TASK)) {
-  return withLambdaContext(logger, async (event: unknown): Promise<FenceOldSiteOutput> => {
-    const input = parseTaskInput(TASK, inputSchema, event);
-    const output = await fenceOldSite(ec2ForRegion, input);
-    logger.info('Fenced the old site', { mode: input.mode, region: input.region, members: output.members });
-    return output;
-  });
-}
+export const makeHandler = taskHandler(TASK, inputSchema, fenceOldSite, (logger, input, output) =>
+  logger.info('Fenced the old site', { mode: input.mode, region: input.region, members: output.members }),
+);
 
 /**
  * EC2 clients for the primary region, bounded: a region that does not answer must not hold the fence for long, so

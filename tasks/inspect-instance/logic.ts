@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FENCED_BY_TAG, PROJECT_TAG_PREFIX } from '../../contracts/tags';
-import { type Clients, send } from '../shared/clients';
+import { type Clients, send, sendAllPages } from '../shared/clients';
 import {
   InstanceNotInVpc,
   NoCandidateSubnet,
@@ -138,23 +138,18 @@ async function describeGroupSubnets(
   groupId: string,
   vpcId: string,
 ): Promise<Subnet[]> {
-  const subnets: Subnet[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await send(
-      clients.ec2,
+  const pages = await sendAllPages(
+    clients.ec2,
+    (page) =>
       new DescribeSubnetsCommand({
         Filters: [
           { Name: `tag:${tagKey}`, Values: [groupId] },
           { Name: 'vpc-id', Values: [vpcId] },
         ],
-        ...(nextToken ? { NextToken: nextToken } : {}),
+        ...page,
       }),
-    );
-    subnets.push(...(out.Subnets ?? []));
-    nextToken = out.NextToken;
-  } while (nextToken);
-  return subnets;
+  );
+  return pages.flatMap((out) => out.Subnets ?? []);
 }
 
 /** Outside every excluded zone (matched by zone name or zone id) and not in a failed state. */

@@ -3,7 +3,6 @@ import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeInstanceTypeOfferingsCommand,
-  type Instance,
   RunInstancesCommand,
   type RunInstancesCommandInput,
   type Tag,
@@ -11,7 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CREATED_BY_TAG, CREATED_BY_VALUE, REPLACES_TAG } from '../../contracts/tags';
 import type { CandidateSubnet } from '../inspect-instance/contract';
-import { type Clients, send } from '../shared/clients';
+import { type Clients, send, sendAllPages } from '../shared/clients';
 import {
   NoCapacityInAnyZone,
   ReplacementNotLaunchable,
@@ -190,25 +189,22 @@ export async function checkLaunchable(
     throw refuse(`AMI ${source.imageId} is ${image.State ?? 'in no state'}, not available`);
 
   const zones = [...new Set(input.candidateSubnets.map((s) => s.availabilityZone))];
-  const offered = new Set<string>();
-  let nextToken: string | undefined;
-  do {
-    const out = await send(
-      clients.ec2,
+  const offerings = await sendAllPages(
+    clients.ec2,
+    (page) =>
       new DescribeInstanceTypeOfferingsCommand({
         LocationType: 'availability-zone',
         Filters: [
           { Name: 'instance-type', Values: [source.instanceType] },
           { Name: 'location', Values: zones },
         ],
-        ...(nextToken ? { NextToken: nextToken } : {}),
+        ...page,
       }),
-    );
-    for (const o of out.InstanceTypeOfferings ?? []) {
-      if (o.InstanceType === source.instanceType && o.Location) offered.add(o.Location);
-    }
-    nextToken = out.NextToken;
-  } while (nextToken);
+  );
+  const offered = new Set<string>();
+  for (const o of offerings.flatMap((out) => out.InstanceTypeOfferings ?? [])) {
+    if (o.InstanceType === source.instanceType && o.Location) offered.add(o.Location);
+  }
   const offeredSubnets = input.candidateSubnets.filter((s) => offered.has(s.availabilityZone));
   if (offeredSubnets.length === 0) {
     throw refuse(
@@ -249,19 +245,15 @@ async function findEarlierLaunch(
   const subnetByToken = new Map<string, CandidateSubnet>(
     input.candidateSubnets.map((s) => [clientToken(input.executionName, s.subnetId), s]),
   );
-  const found: Instance[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await send(
-      clients.ec2,
+  const pages = await sendAllPages(
+    clients.ec2,
+    (page) =>
       new DescribeInstancesCommand({
         Filters: [{ Name: `tag:${REPLACES_TAG}`, Values: [input.source.instanceId] }],
-        ...(nextToken ? { NextToken: nextToken } : {}),
+        ...page,
       }),
-    );
-    found.push(...(out.Reservations ?? []).flatMap((r) => r.Instances ?? []));
-    nextToken = out.NextToken;
-  } while (nextToken);
+  );
+  const found = pages.flatMap((out) => (out.Reservations ?? []).flatMap((r) => r.Instances ?? []));
 
   const live = found.filter((i) => i.InstanceId && i.ClientToken && LIVE_STATES.has(i.State?.Name ?? ''));
   for (const subnet of input.candidateSubnets) {

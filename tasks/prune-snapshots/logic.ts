@@ -1,7 +1,7 @@
 import { DeleteSnapshotCommand, DescribeSnapshotsCommand, type Snapshot } from '@aws-sdk/client-ec2';
 import { tagsOf } from '../shared/tags';
 import { BACKUP_TAGS, CREATED_BY_VALUE } from '../../contracts/tags';
-import { send } from '../shared/clients';
+import { send, sendAllPages } from '../shared/clients';
 import { errorName } from '../shared/errors';
 import type { Ec2ForRegion } from '../shared/regional-clients';
 import type { InUseSnapshot, PruneSnapshotsInput, PruneSnapshotsOutput, RegionPruned, Retention } from './contract';
@@ -100,11 +100,9 @@ async function pruneRegion(
 
 /** This policy's snapshots of this instance: filtered by EC2, then checked again here. */
 async function ownSnapshots(client: ReturnType<Ec2ForRegion>, policy: string, instanceId: string): Promise<Snapshot[]> {
-  const out: Snapshot[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await send(
-      client,
+  const pages = await sendAllPages(
+    client,
+    (page) =>
       new DescribeSnapshotsCommand({
         OwnerIds: ['self'],
         Filters: [
@@ -112,22 +110,21 @@ async function ownSnapshots(client: ReturnType<Ec2ForRegion>, policy: string, in
           { Name: `tag:${BACKUP_TAGS.policy}`, Values: [policy] },
           { Name: `tag:${BACKUP_TAGS.instanceId}`, Values: [instanceId] },
         ],
-        ...(nextToken ? { NextToken: nextToken } : {}),
+        ...page,
       }),
-    );
-    out.push(...(page.Snapshots ?? []));
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return out.filter((s) => {
-    const tags = tagsOf(s);
-    return (
-      s.SnapshotId !== undefined &&
-      tags[BACKUP_TAGS.createdBy] === CREATED_BY_VALUE &&
-      tags[BACKUP_TAGS.policy] === policy &&
-      tags[BACKUP_TAGS.instanceId] === instanceId &&
-      (tags[BACKUP_TAGS.backupId] ?? '') !== ''
-    );
-  });
+  );
+  return pages
+    .flatMap((page) => page.Snapshots ?? [])
+    .filter((s) => {
+      const tags = tagsOf(s);
+      return (
+        s.SnapshotId !== undefined &&
+        tags[BACKUP_TAGS.createdBy] === CREATED_BY_VALUE &&
+        tags[BACKUP_TAGS.policy] === policy &&
+        tags[BACKUP_TAGS.instanceId] === instanceId &&
+        (tags[BACKUP_TAGS.backupId] ?? '') !== ''
+      );
+    });
 }
 
 /** Groups snapshots into sets by backup id (a snapshot without a StartTime counts as taken at `asOf`). */

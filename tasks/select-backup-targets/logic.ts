@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DescribeInstancesCommand, type Filter } from '@aws-sdk/client-ec2';
-import { type Clients, send } from '../shared/clients';
+import { type Clients, sendAllPages } from '../shared/clients';
 import { TooManyBackupTargets, UnknownBackupPolicy } from '../shared/errors';
 import type { SelectBackupTargetsInput, SelectBackupTargetsOutput } from './contract';
 
@@ -64,18 +64,12 @@ async function describeTargets(
     ...(only ? [{ Name: 'instance-id', Values: [...only] }] : []),
   ];
   const ids = new Set<string>();
-  let nextToken: string | undefined;
-  do {
-    const out = await send(
-      clients.ec2,
-      new DescribeInstancesCommand({
-        Filters: filters,
-        MaxResults: 1000,
-        ...(nextToken ? { NextToken: nextToken } : {}),
-      }),
-    );
+  const pages = await sendAllPages(
+    clients.ec2,
+    (page) => new DescribeInstancesCommand({ Filters: filters, MaxResults: 1000, ...page }),
+  );
+  for (const out of pages) {
     for (const r of out.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId) ids.add(i.InstanceId);
-    nextToken = out.NextToken;
-  } while (nextToken);
+  }
   return [...ids].sort();
 }

@@ -35,6 +35,27 @@ export async function send<C extends { readonly input: object }>(client: AwsClie
   return (await client.send(command)) as OutputOf<C>;
 }
 
+/** The request member that asks for the page after the first, when there is one. */
+export type PageRequest = { NextToken: string } | Record<string, never>;
+
+/**
+ * Every page of a paginated read, in order: `command(page)` builds the request of one page from `page` (nothing for
+ * the first, then `{ NextToken }` of the page before), until a page comes back without `NextToken`.
+ */
+export async function sendAllPages<C extends { readonly input: object }>(
+  client: AwsClient,
+  command: (page: PageRequest) => C,
+): Promise<OutputOf<C>[]> {
+  const pages: OutputOf<C>[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await send(client, command(nextToken ? { NextToken: nextToken } : {}));
+    pages.push(page);
+    nextToken = (page as { NextToken?: string }).NextToken;
+  } while (nextToken);
+  return pages;
+}
+
 /**
  * The configuration a task's real SDK clients are built with (./sdk/<client>.ts, ./regional-clients.ts): its attempts
  * per call come from its declaration (contracts/task-retries.ts): one when the state machine re-runs the task, the

@@ -11,6 +11,7 @@ import { VirtualClock } from '../../local/clock';
 import { buildWorld, drill } from '../../local/drill';
 import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
 import { ScriptedApprovals } from '../../local/engine/approvals';
+import { executionStatusEvent } from '../../local/engine/eventbridge';
 import type { ExecutionRecord, StepFunctionsSimulator } from '../../local/engine/stepfunctions';
 import { SimulatedRegion } from '../../local/region/region';
 import type { CfnTemplate } from '../../local/template';
@@ -21,7 +22,7 @@ import type { Scenario } from '../../local/scenario/schema';
 import { type DrilledEnvironment, DrilledScenario } from '../harness/drilled';
 import { checkNeverTwoWriters, type WriterRow } from '../../local/region/writers';
 import { secondsUntil } from '../../local/engine/timeline';
-import { DR_EXECUTION_STATUS_CHANGE, DR_PROMOTION_RELEASE } from '../../workflows/dr-promotion';
+import { DR_PROMOTION_RELEASE } from '../../workflows/dr-promotion';
 import { FORCE_STOP_AFTER_CHECKS } from '../../workflows/dr-promotion/definition';
 import { Errors } from '../../contracts/errors';
 
@@ -433,27 +434,7 @@ describe('every end of a promotion releases the mirror set lock', () => {
       return e;
     };
     /** The promotion's own status event, as EventBridge delivers it to the rule's target. */
-    const statusEvent = (e: ExecutionRecord) => ({
-      version: '0',
-      id: region.random.uuid(),
-      'detail-type': DR_EXECUTION_STATUS_CHANGE,
-      source: 'aws.states',
-      account: region.accountId,
-      time: region.baseClock.nowIso(),
-      region: region.regionName,
-      resources: [e.executionArn],
-      detail: {
-        executionArn: e.executionArn,
-        stateMachineArn: e.stateMachineArn,
-        name: e.name,
-        status: e.status,
-        startDate: e.startDate,
-        stopDate: Date.parse(e.result!.stopDate),
-        input: e.input,
-        inputDetails: { included: true },
-        output: null,
-      },
-    });
+    const statusEvent = (e: ExecutionRecord) => executionStatusEvent(e, region);
     const release = (input: unknown, name: string) => start(name, arnOf(DR_PROMOTION_RELEASE), input);
     const lock = () =>
       (region.snapshot().dynamodb as DrilledEnvironment['dynamodb']).tables

@@ -11,6 +11,7 @@ import { VirtualClock } from '../../local/clock';
 import { buildWorld, drill } from '../../local/drill';
 import { WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
 import { ScriptedApprovals } from '../../local/engine/approvals';
+import { executionStatusEvent } from '../../local/engine/eventbridge';
 import type { StepFunctionsSimulator } from '../../local/engine/stepfunctions';
 import type { ApiCallRecord } from '../../local/region/region';
 import { SimulatedRegion } from '../../local/region/region';
@@ -675,28 +676,7 @@ describe('the rescue', () => {
 
   /** The child machine's "Step Functions Execution Status Change" event, as EventBridge delivers it to the rule. */
   function statusEvent(sfn: StepFunctionsSimulator, region: SimulatedRegion, executionArn: string) {
-    const record = sfn.executions.get(executionArn)!;
-    return {
-      version: '0',
-      id: region.random.uuid(),
-      'detail-type': EXECUTION_STATUS_CHANGE,
-      source: 'aws.states',
-      account: region.accountId,
-      time: region.baseClock.nowIso(),
-      region: region.regionName,
-      resources: [executionArn],
-      detail: {
-        executionArn,
-        stateMachineArn: record.stateMachineArn,
-        name: record.name,
-        status: record.status,
-        startDate: record.startDate,
-        stopDate: Date.parse(record.result!.stopDate),
-        input: record.input,
-        inputDetails: { included: true },
-        output: null,
-      },
-    };
+    return executionStatusEvent(sfn.executions.get(executionArn)!, region);
   }
 
   async function backUpOnce(sfn: StepFunctionsSimulator) {
