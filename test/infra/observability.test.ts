@@ -10,6 +10,8 @@ import type { CfnResource, CfnTemplate } from '../../local/template';
 import { FREEZE_WINDOW_METRIC, METRIC_NAMESPACE } from '../../tasks/record-freeze-window/logic';
 import { BACKUP_METRIC_NAMESPACE } from '../../workflows/snapshot-backup';
 import { EXECUTION_ALARM_METRICS, LIVE_ALIAS } from '../../workflows/base';
+import { OUTCOMES, type OutcomeWorkflow, RESULT_METRICS } from '../../contracts/outcomes';
+import { TASK_METADATA_KEY } from '../../contracts/metadata';
 import { EXAMPLE_CONFIG_FILE, synthesize, synthExampleApp, VALIDATION_REPORTED_ELSEWHERE } from '../harness';
 
 const example = synthExampleApp();
@@ -150,6 +152,60 @@ describe('the primary site dashboard', () => {
       expect(body).toContain(`[\\"${METRIC_NAMESPACE}\\",\\"${FREEZE_WINDOW_METRIC}\\",\\"Policy\\",\\"${p.name}\\"`);
     }
   });
+});
+
+describe('outcome metrics on the dashboards', () => {
+  const config = example.config;
+  const body = (stackName: string) => {
+    const stack = example.stacks.find((s) => s.stackName === stackName)!;
+    const [[, dashboard]] = ofType(stack.template, 'AWS::CloudWatch::Dashboard');
+    return JSON.stringify(props(dashboard).DashboardBody);
+  };
+  const graphed = (text: string, workflow: OutcomeWorkflow, metric: string, value: string) =>
+    text.includes(
+      `[\\"${OUTCOMES[workflow].namespace}\\",\\"${metric}\\",\\"${OUTCOMES[workflow].dimension}\\",\\"${value}\\"`,
+    );
+  const expected: [string, OutcomeWorkflow, readonly string[]][] = [
+    [example.built.primary.stackName, 'instance-recovery', config.instanceRecovery?.groups.map((g) => g.id) ?? []],
+    [example.built.primary.stackName, 'mirror-failover', config.mirrorSets?.map((m) => m.name) ?? []],
+    [example.built.primary.stackName, 'snapshot-backup', config.snapshotBackup?.policies.map((p) => p.name) ?? []],
+    [example.built.dr!.stackName, 'dr-promotion', config.mirrorSets?.map((m) => m.name) ?? []],
+  ];
+  it.each(expected)(
+    '%s graphs %s: its duration and its failures, one line per group / set / policy',
+    (stack, workflow, names) => {
+      expect(names.length).toBeGreaterThan(0);
+      const text = body(stack);
+      for (const name of names) {
+        expect(graphed(text, workflow, OUTCOMES[workflow].duration, name)).toBe(true);
+        expect(graphed(text, workflow, RESULT_METRICS.failed, name)).toBe(true);
+      }
+    },
+  );
+
+  it.each(example.stacks.map((s) => [s.stackName, s.template] as const))(
+    '%s: each workflow with an outcome has its record-outcome function, allowed nothing but its own logs and tracing',
+    (_name, template) => {
+      const functions = ofType(template, 'AWS::Lambda::Function').filter(
+        ([, r]) => r.Metadata?.[TASK_METADATA_KEY] === 'record-outcome',
+      );
+      expect(functions.length).toBeGreaterThan(0);
+      const policies = ofType(template, 'AWS::IAM::Policy').map(([, r]) => JSON.stringify(props(r)));
+      for (const [id] of functions) {
+        const roleId = (props(functions.find(([f]) => f === id)![1]).Role as { 'Fn::GetAtt': string[] })[
+          'Fn::GetAtt'
+        ][0];
+        const own = policies.filter((p) => p.includes(`{"Ref":"${roleId}"}`));
+        const actions = own.flatMap((p) =>
+          [...p.matchAll(/"Action":(\[[^\]]*\]|"[^"]*")/g)].flatMap((m) => [JSON.parse(m[1])].flat()),
+        );
+        // Lambda's active tracing grants xray:PutTraceSegments and PutTelemetryRecords.
+        expect(new Set(actions)).toEqual(
+          new Set(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']),
+        );
+      }
+    },
+  );
 });
 
 describe('configured observability', () => {
