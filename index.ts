@@ -34,3 +34,6 @@ export {
   type NoConsistency,
 } from './workflows/snapshot-backup';
 export { LockJanitor, type LockJanitorProps } from './workflows/lock-janitor';
+/** The site dashboard (it graphs each workflow's `outcomeMetrics`) and the outcome metrics' names, for your alarms. */
+export { HaDashboard, type HaDashboardProps, type OutcomeMetric } from './workflows/base';
+export { OUTCOMES, RESULT_METRICS, FREEZE_WINDOW_METRICS, type OutcomeWorkflow } from './contracts/outcomes';
