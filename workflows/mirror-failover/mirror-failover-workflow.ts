@@ -122,10 +122,7 @@ export class MirrorFailoverWorkflow extends HaWorkflow {
   readonly hookPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: MirrorFailoverWorkflowProps) {
-    super(scope, id, props.foundation, {
-      workflow: 'mirror-failover',
-      deadLettersOf: 'the EventBridge rule targets',
-    });
+    super(scope, id, props.foundation, { workflow: 'mirror-failover' });
     validate(props);
     const { foundation } = props;
     const stack = Stack.of(this);

@@ -2,12 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
-  AwsCall,
   failIterationOnError,
   forEachTargetGroup,
   formatted,
   notify,
-  RECOVERY_EC2_RETRY,
   recordOutcome,
   releaseLock,
   stringAt,
@@ -16,22 +14,19 @@ import {
   waitTargetHealthy,
 } from '../../fragments';
 import { Errors } from '../../../contracts/errors';
-import { NEW_ID, ON_FAILURE, PLAN, type RecoveryContext, recoveryLambda, SOURCE } from './context';
+import { NEW_ID, ON_FAILURE, PLAN, type RecoveryContext, recoveryEc2Call, recoveryLambda, SOURCE } from './context';
 
 const HEALTHY_INTERVAL = Duration.seconds(5);
 
 /** Once the fence is confirmed: the replacement gets the failed instance's security groups and its alarms. */
 export function handOverToReplacement(ctx: RecoveryContext): sfn.Chain {
   const { scope, deps, needsAttention } = ctx;
-  const unfence = new AwsCall(scope, 'Unfence replacement', {
-    service: 'ec2',
+  const unfence = recoveryEc2Call(ctx, 'Unfence replacement', {
     action: 'modifyInstanceAttribute',
     parameters: { 'InstanceId.$': NEW_ID, 'Groups.$': `${SOURCE}.securityGroupIds` },
     policy: [ctx.protectedInstances(['ec2:ModifyInstanceAttribute'])],
     resultPath: sfn.JsonPath.DISCARD,
-    retry: RECOVERY_EC2_RETRY,
   });
-  unfence.addCatch(needsAttention, ON_FAILURE);
 
   const carryAlarms = recoveryLambda(
     scope,
