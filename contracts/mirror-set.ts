@@ -73,7 +73,7 @@ export const memberStatusPageSchema = z.object({
 });
 
 /** What every state machine that probes a set carries of it: its name and its probe function (in the set's VPC). */
-interface ProbedSetSettings {
+export interface ProbedSetSettings {
   readonly name: string;
   /** The set's probe function (tasks/probe-mirror-members). */
   readonly probeFunctionArn: string;
