@@ -10,7 +10,10 @@ import {
   formatted,
   lambdaTask,
   LOST_RESPONSE_RETRY,
+  type OutcomeStep,
+  outcomeSteps,
   RECOVERY_EC2_RETRY,
+  TRIGGERED_AT,
 } from '../../fragments';
 import type { TaskName } from '../../../contracts/task-retries';
 import { States } from '../../../contracts/errors';
@@ -113,4 +116,9 @@ export function recoveryEc2Call(
   const call = new AwsCall(ctx.scope, id, { service: 'ec2', ...props, retry: RECOVERY_EC2_RETRY });
   call.addCatch(ctx.needsAttention, ON_FAILURE);
   return call;
+}
+
+/** The recovery's outcome steps (contracts/outcomes.ts): the group's RecoveryTime or Failed, from the trigger. */
+export function recoveryOutcome({ scope, deps }: RecoveryScope): OutcomeStep {
+  return outcomeSteps(scope, deps, 'instance-recovery', `${PLAN}.groupId`, TRIGGERED_AT);
 }

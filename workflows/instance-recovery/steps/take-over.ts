@@ -6,15 +6,22 @@ import {
   forEachTargetGroup,
   formatted,
   notify,
-  recordOutcome,
   releaseLock,
   stringAt,
   targetTask,
-  TRIGGERED_AT,
   waitTargetHealthy,
 } from '../../fragments';
 import { Errors } from '../../../contracts/errors';
-import { NEW_ID, ON_FAILURE, PLAN, type RecoveryContext, recoveryEc2Call, recoveryLambda, SOURCE } from './context';
+import {
+  NEW_ID,
+  ON_FAILURE,
+  PLAN,
+  type RecoveryContext,
+  recoveryEc2Call,
+  recoveryLambda,
+  recoveryOutcome,
+  SOURCE,
+} from './context';
 
 const HEALTHY_INTERVAL = Duration.seconds(5);
 
@@ -76,7 +83,8 @@ export function switchTraffic(ctx: RecoveryContext): sfn.Map {
 }
 
 /** Records the group ACTIVE on the replacement, releases the lock, records the recovery time, tells the operators. */
-export function recordRecoveryComplete({ scope, deps, groupKey, needsAttention }: RecoveryContext): sfn.Chain {
+export function recordRecoveryComplete(ctx: RecoveryContext): sfn.Chain {
+  const { scope, deps, groupKey, needsAttention } = ctx;
   const recordActive = releaseLock(scope, 'Record recovery complete', {
     table: deps.table,
     key: groupKey,
@@ -105,13 +113,6 @@ export function recordRecoveryComplete({ scope, deps, groupKey, needsAttention }
     then: new sfn.Succeed(scope, 'Recovery complete'),
   });
   // RecoveryTime: the triggering event → healthy in every target group and recorded ACTIVE (this step's entry).
-  const outcome = recordOutcome(scope, 'Record the recovery time', {
-    fn: deps.outcomeFunction,
-    workflow: 'instance-recovery',
-    namePath: `${PLAN}.groupId`,
-    result: 'SUCCEEDED',
-    startedAtPath: TRIGGERED_AT,
-    then: notifyDone,
-  });
+  const outcome = recoveryOutcome(ctx)('Record the recovery time', 'SUCCEEDED', notifyDone);
   return sfn.Chain.start(recordActive).next(outcome);
 }
