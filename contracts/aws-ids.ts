@@ -7,6 +7,10 @@ import { z } from 'zod';
 
 export const vpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"');
 
+export const instanceId = z
+  .string()
+  .regex(/^i-[0-9a-f]{8,17}$/, 'must be an instance id such as "i-0123456789abcdef0"');
+
 export const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id');
 
 export const availabilityZone = z

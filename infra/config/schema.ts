@@ -1,9 +1,9 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { availabilityZone, configId, subnetId, targetGroupArn, vpcId } from '../../contracts/aws-ids';
+import { mirrorMemberSchema, statusPathSchema, statusPortSchema } from '../../contracts/mirror-set';
 import { recoveryGroupSchema } from '../../contracts/recovery-group';
 import { RECOVERY_GROUP_TAG } from '../../contracts/tags';
-import { DEFAULT_STATUS_PATH, DEFAULT_STATUS_PORT } from '../../workflows/mirror-failover/input';
 import { scheduleExpressionProblems } from './schedule-expression';
 
 /** A "must be unique" issue at `[...under, i, field]` for each item whose `field` repeats an earlier item's. */
@@ -103,8 +103,6 @@ export const instanceRecoverySchema = z
     requireUnique(ctx, c.groups, 'id', ['groups']);
   });
 
-const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an instance id such as "i-0123456789abcdef0"');
-
 /** A mirror set's DR site, for the dr-promotion workflow (deployed in the DR region). */
 export const drSiteSchema = z
   .object({
@@ -122,9 +120,7 @@ export const drSiteSchema = z
       )
       .min(1, 'must list at least one subnet'),
     /** The DR (async) members that may be promoted: instance id and private IPv4 address (status page host). */
-    members: z
-      .array(z.object({ instanceId, address: z.ipv4('must be the private IPv4 address of the instance') }).strict())
-      .min(1, 'must list at least one DR member'),
+    members: z.array(mirrorMemberSchema).min(1, 'must list at least one DR member'),
     /** Target groups in the DR region that take the promoted member. */
     targetGroupArns: z.array(targetGroupArn).min(1, 'must list at least one target group'),
     /** The deny-all ("blackhole") security group of the old members' VPC, in the primary region. */
@@ -172,26 +168,14 @@ export const mirrorSetSchema = z
       )
       .min(1, 'must list at least one subnet for the probe function'),
     /** The failover members: instance id and private IPv4 address. */
-    members: z
-      .array(
-        z
-          .object({
-            instanceId,
-            address: z.ipv4('must be the private IPv4 address of the instance'),
-          })
-          .strict(),
-      )
-      .min(2, 'must list at least two failover members'),
+    members: z.array(mirrorMemberSchema).min(2, 'must list at least two failover members'),
     /**
      * Port of the web server that serves the mirror-status page on every member: the private web server (52773), or
      * the web server in front of the Web Gateway (80) where none is installed.
      */
-    statusPort: z.number().int().min(1).max(65535).default(DEFAULT_STATUS_PORT),
+    statusPort: statusPortSchema,
     /** Path of the mirror-status page, the Web Gateway's `mirror_status.cxw`. */
-    statusPath: z
-      .string()
-      .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$/, 'must be a URL path starting with "/"')
-      .default(DEFAULT_STATUS_PATH),
+    statusPath: statusPathSchema,
     /** Target groups that must send traffic to the primary only. */
     targetGroupArns: z.array(targetGroupArn).min(1, 'must list at least one target group'),
     /** The load balancer of the target groups: enables the no-healthy-host alarm trigger. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { memberStatusPageSchema } from '../../contracts/mirror-set';
 
-const INSTANCE_ID = /^i-[0-9a-zA-Z]+$/;
 const TTL_RANGE = 'expected an integer from 60 to 86400 (seconds)';
 const TIMEOUT_RANGE = 'expected a number of seconds from 0.1 to 30';
 
@@ -8,14 +8,7 @@ export const inputSchema = z.object({
   /** The mirror set's name, for logs. */
   mirrorSet: z.string().min(1),
   /** Every member of the set with the URL of its mirror-status page. */
-  members: z
-    .array(
-      z.object({
-        instanceId: z.string().regex(INSTANCE_ID, { error: 'expected an EC2 instance id (i-...)' }),
-        url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
-      }),
-    )
-    .min(1),
+  members: z.array(memberStatusPageSchema).min(1),
   /** How long one member may take to answer; the members are probed in parallel, so this bounds the whole probe. */
   timeoutSeconds: z
     .number({ error: TIMEOUT_RANGE })

@@ -37,10 +37,10 @@ export interface HaWorkflowIdentity {
   /** The workflow's id, e.g. `instance-recovery`: its main state machine's, and its task functions' descriptions'. */
   readonly workflow: string;
   /**
-   * What the workflow's dead-letter queue receives the undeliverable events of, for its cdk-nag acknowledgement,
-   * e.g. `the EventBridge rule targets`.
+   * What the workflow's dead-letter queue receives the undeliverable events of, for its cdk-nag acknowledgement.
+   * @default 'the EventBridge rule targets'
    */
-  readonly deadLettersOf: string;
+  readonly deadLettersOf?: string;
   /**
    * The workflow's runbook page, relative to the repository root (linked from its alarms).
    * @default `docs/workflows/<workflow>.md`
@@ -161,7 +161,7 @@ export abstract class HaWorkflow extends Construct {
       acknowledge(this.triggerDeadLetters, {
         ids: ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
         reason:
-          `This queue is itself the dead-letter queue of ${this.identity.deadLettersOf} (cdk-nag only recognises ` +
+          `This queue is itself the dead-letter queue of ${this.identity.deadLettersOf ?? 'the EventBridge rule targets'} (cdk-nag only recognises ` +
           'SQS-to-SQS redrive); a dead-letter queue of a dead-letter queue would only move the same undeliverable ' +
           'events again.',
       });

@@ -3,8 +3,14 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import {
+  DEFAULT_STATUS_PATH,
+  DEFAULT_STATUS_PORT,
+  type DrSetSettings,
+  memberStatusPage,
+  type MirrorMember,
+} from '../../contracts/mirror-set';
 import { type HaFoundation, HaWorkflow, PropsError, type TaskFunction } from '../base';
-import { DEFAULT_STATUS_PATH, DEFAULT_STATUS_PORT } from '../mirror-failover/input';
 import {
   COMMAND_POLL_INTERVAL,
   drPromotionDefinition,
@@ -15,7 +21,7 @@ import {
 } from './definition';
 import { acknowledgeDrFindings } from './acknowledgements';
 import { PromotionDocuments } from './documents';
-import { type DrSetSettings, MAX_APPROVAL_TIMEOUT_MINUTES, type PromotionPreset } from './input';
+import { MAX_APPROVAL_TIMEOUT_MINUTES, type PromotionPreset } from './input';
 import {
   DR_EXECUTION_STATUS_CHANGE,
   DR_PROMOTION_RELEASE,
@@ -24,10 +30,7 @@ import {
 } from './release-definition';
 
 /** A member of a mirror set: its instance id and private IPv4 address (its status page's host). */
-export interface DrMember {
-  readonly instanceId: string;
-  readonly address: string;
-}
+export type DrMember = MirrorMember;
 
 /** How the DR member is promoted: the IRIS preset, or the operator's own executables. */
 export interface PromotionSettings {
@@ -300,7 +303,6 @@ export class DrPromotionWorkflow extends HaWorkflow {
     const { foundation } = this;
     const port = set.statusPort ?? DEFAULT_STATUS_PORT;
     const path = set.statusPath ?? DEFAULT_STATUS_PATH;
-    const url = (m: DrMember) => `http://${m.address}:${port}${path}`;
     const securityGroup = new ec2.SecurityGroup(this, `PreflightSecurityGroup-${set.name}`, {
       vpc: set.vpc,
       allowAllOutbound: false,
@@ -343,8 +345,8 @@ export class DrPromotionWorkflow extends HaWorkflow {
     const timeoutParameter = [String(promotionSeconds)];
     const settings: DrSetSettings = {
       name: set.name,
-      drMembers: set.drMembers.map((m) => ({ instanceId: m.instanceId, url: url(m) })),
-      oldMembers: set.oldMembers.map((m) => ({ instanceId: m.instanceId, url: url(m) })),
+      drMembers: set.drMembers.map((m) => memberStatusPage(m, port, path)),
+      oldMembers: set.oldMembers.map((m) => memberStatusPage(m, port, path)),
       oldMemberIds: set.oldMembers.map((m) => m.instanceId),
       primaryRegion,
       denyAllGroupId: set.primaryDenyAllGroupId,

@@ -20,28 +20,5 @@ export {
 /** The promotion presets: IRIS (the stack's IRIS documents) or the operator's own executables. */
 export type PromotionPreset = 'iris' | 'command';
 
-/** One mirror set as the state machine carries it (the validation task returns the selected one as `$.set`). */
-export interface DrSetSettings {
-  readonly name: string;
-  /** The DR members that may be promoted (DR region), with their status pages. */
-  readonly drMembers: readonly { readonly instanceId: string; readonly url: string }[];
-  /** The old site's members (primary region), with their status pages. */
-  readonly oldMembers: readonly { readonly instanceId: string; readonly url: string }[];
-  readonly oldMemberIds: readonly string[];
-  readonly primaryRegion: string;
-  /** The deny-all group swapped onto the old members (primary region). */
-  readonly denyAllGroupId: string;
-  readonly drTargetGroupArns: readonly string[];
-  readonly preflightFunctionArn: string;
-  readonly probeFunctionArn: string;
-  readonly probeTimeoutSeconds: number;
-  readonly queryDocument: string;
-  readonly queryParameters: Record<string, string[]>;
-  readonly promoteDocument: string;
-  readonly promoteParameters: Record<string, string[]>;
-  /** Reads of the promotion's result, 5 s apart (its timeout / 5). */
-  readonly promotePolls: number;
-  /** Checks of the promoted member's status page, 5 s apart. */
-  readonly verifyChecks: number;
-  readonly maxApprovalTimeoutMinutes: number;
-}
+/** One mirror set as the state machine carries it: its shape has one home, with the other views of a mirror set. */
+export type { DrSetSettings } from '../../contracts/mirror-set';

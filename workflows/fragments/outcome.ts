@@ -61,5 +61,30 @@ export function recordOutcome(scope: Construct, id: string, props: RecordOutcome
   return continueEitherWay(task, props.then, OUTCOME_ERROR_PATH);
 }
 
+/** An outcome step of a workflow (outcomeSteps): records `result`, then goes on to `then`. */
+export type OutcomeStep = (
+  id: string,
+  result: OutcomeResult,
+  then: sfn.IChainable,
+  startedAtPath?: string,
+) => tasks.LambdaInvoke;
+
+/**
+ * The outcome steps of one workflow: recordOutcome with what all its steps share, the workflow's record-outcome
+ * function (`deps.outcomeFunction`), its id, where the name is (`namePath`) and where the measured span starts
+ * (`startedAtPath`, unless a step gives its own).
+ */
+export function outcomeSteps(
+  scope: Construct,
+  deps: { readonly outcomeFunction: lambda.IFunction },
+  workflow: OutcomeWorkflow,
+  namePath: string,
+  startedAtPath: string,
+): OutcomeStep {
+  const fn = deps.outcomeFunction;
+  return (id, result, then, startedAt = startedAtPath) =>
+    recordOutcome(scope, id, { fn, workflow, namePath, result, startedAtPath: startedAt, then });
+}
+
 /** `sfn.JsonPath` of the execution's start: the span of a run an operator or a schedule starts. */
 export const EXECUTION_START = '$$.Execution.StartTime';

@@ -133,10 +133,7 @@ export class InstanceRecoveryWorkflow extends HaWorkflow {
   readonly bootGroups: Record<string, ec2.CfnSecurityGroup> = {};
 
   constructor(scope: Construct, id: string, props: InstanceRecoveryWorkflowProps) {
-    super(scope, id, props.foundation, {
-      workflow: 'instance-recovery',
-      deadLettersOf: 'the EventBridge rule targets',
-    });
+    super(scope, id, props.foundation, { workflow: 'instance-recovery' });
     validate(props);
     const { foundation } = props;
     const tagKey = props.tagKey ?? DEFAULT_RECOVERY_TAG_KEY;

@@ -5,25 +5,20 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
+import {
+  DEFAULT_STATUS_PATH,
+  DEFAULT_STATUS_PORT,
+  memberStatusPage,
+  type MirrorMember,
+  type MirrorSetSettings,
+  STATUS_PATH,
+} from '../../contracts/mirror-set';
 import { type HaFoundation, HaWorkflow, PropsError, type TaskFunction } from '../base';
 import { acknowledgeMirrorFindings } from './acknowledgements';
 import { HEALTHY_POLL_INTERVAL, MAX_LOCK_ATTEMPTS, MAX_SWITCH_ROUNDS, mirrorFailoverDefinition } from './definition';
-import {
-  ALARM_STATE_CHANGE,
-  BECAME_PRIMARY,
-  DEFAULT_STATUS_PATH,
-  DEFAULT_STATUS_PORT,
-  MIRROR_EVENT_SOURCE,
-  type MirrorSetSettings,
-  probeWaits,
-} from './input';
+import { ALARM_STATE_CHANGE, BECAME_PRIMARY, MIRROR_EVENT_SOURCE, probeWaits } from './input';
 
-export interface MirrorMember {
-  /** The member's instance: the target registered in the set's target groups. */
-  readonly instanceId: string;
-  /** Its private IPv4 address: the probe reads `http://<address>:<statusPort><statusPath>`. */
-  readonly address: string;
-}
+export type { MirrorMember } from '../../contracts/mirror-set';
 
 export interface MirrorSet {
   /** Region-unique name, e.g. `db-1`; the hook event and the state table name the set by it. */
@@ -127,10 +122,7 @@ export class MirrorFailoverWorkflow extends HaWorkflow {
   readonly hookPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: MirrorFailoverWorkflowProps) {
-    super(scope, id, props.foundation, {
-      workflow: 'mirror-failover',
-      deadLettersOf: 'the EventBridge rule targets',
-    });
+    super(scope, id, props.foundation, { workflow: 'mirror-failover' });
     validate(props);
     const { foundation } = props;
     const stack = Stack.of(this);
@@ -179,7 +171,7 @@ export class MirrorFailoverWorkflow extends HaWorkflow {
       const healthyChecks = Math.max(1, Math.ceil(healthyTimeout / HEALTHY_POLL_INTERVAL.toSeconds()));
       settings.push({
         name: set.name,
-        members: set.members.map((m) => ({ instanceId: m.instanceId, url: `http://${m.address}:${port}${path}` })),
+        members: set.members.map((m) => memberStatusPage(m, port, path)),
         memberIds: set.members.map((m) => m.instanceId),
         targetGroupArns: [...set.targetGroupArns],
         probeFunctionArn: probe.fn.functionArn,
@@ -392,7 +384,7 @@ function validate(props: MirrorFailoverWorkflowProps): void {
       problems.push(`${at}.statusPort: got ${port}; an integer from 1 to 65535`);
     }
     const path = set.statusPath;
-    if (path !== undefined && !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$/.test(path)) {
+    if (path !== undefined && !STATUS_PATH.test(path)) {
       problems.push(`${at}.statusPath: got ${JSON.stringify(path)}; a URL path starting with "/"`);
     }
     if (set.targetGroupArns.length === 0) problems.push(`${at}.targetGroupArns: got []; at least one target group`);

@@ -175,6 +175,26 @@ describe('HaWorkflow', () => {
     expect(ack.reason).toContain('the dead-letter queue of the rules of the small workflow (cdk-nag only');
   });
 
+  it('says its dead letters are those of the EventBridge rule targets when a workflow names no other senders', () => {
+    // GIVEN a workflow whose identity leaves deadLettersOf out (instance-recovery's and mirror-failover's case)
+    class RuleWorkflow extends HaWorkflow {
+      readonly stateMachine: sfn.StateMachine;
+      constructor(scope: Construct, id: string, foundation: HaFoundation) {
+        super(scope, id, foundation, { workflow: 'rules' });
+        this.stateMachine = this.addStateMachine({
+          comment: 'Started by rules',
+          timeout: Duration.minutes(5),
+          definition: (scope) => new sfn.Pass(scope, 'Do nothing'),
+        }).stateMachine;
+      }
+    }
+    const other = new Stack(new App({ context: TEST_APP_CONTEXT }), 'Other');
+    const rules = new RuleWorkflow(other, 'Rules', new HaFoundation(other, 'Foundation'));
+    // WHEN its dead-letter queue is made / THEN the acknowledgement names the EventBridge rule targets
+    const [ack] = acknowledgementsOf(rules.deadLetterQueue);
+    expect(ack.reason).toContain('the dead-letter queue of the EventBridge rule targets (cdk-nag only');
+  });
+
   it('acknowledges on each task function the missing dead-letter queue of asynchronous invocations, only that', () => {
     expect(acknowledgementsOf(workflow.task).map((a) => a.ids)).toEqual([['Serverless-LambdaDLQ']]);
     expect(acknowledgementsOf(workflow.task.fn)).toEqual([]);

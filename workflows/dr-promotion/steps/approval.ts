@@ -58,20 +58,11 @@ export function askForApproval(steps: DrSteps): ApprovalSteps {
   askApproval.addCatch(auditFailed, { errors: [Errors.REJECTED], resultPath: '$.failure' });
   askApproval.addCatch(auditFailed, onFailure);
 
-  const decide = new sfn.Choice(scope, 'What did the preflight find?')
-    .when(
-      sfn.Condition.stringEquals(`${PREFLIGHT}.decision`, Errors.PRIMARY_STILL_ACTIVE),
-      failWith('Note the old primary still answers', Errors.PRIMARY_STILL_ACTIVE, `${PREFLIGHT}.cause`),
-    )
-    .when(
-      sfn.Condition.stringEquals(`${PREFLIGHT}.decision`, Errors.ALREADY_PROMOTED),
-      failWith('Note the promotion is already recorded', Errors.ALREADY_PROMOTED, `${PREFLIGHT}.cause`),
-    )
-    .when(
-      sfn.Condition.stringEquals(`${PREFLIGHT}.decision`, Errors.DR_MEMBER_NOT_RUNNING),
-      failWith('Note the DR member is not running', Errors.DR_MEMBER_NOT_RUNNING, `${PREFLIGHT}.cause`),
-    )
-    .otherwise(askApproval);
+  const decide = whenRefused(steps, new sfn.Choice(scope, 'What did the preflight find?'), PREFLIGHT, {
+    [Errors.PRIMARY_STILL_ACTIVE]: 'Note the old primary still answers',
+    [Errors.ALREADY_PROMOTED]: 'Note the promotion is already recorded',
+    [Errors.DR_MEMBER_NOT_RUNNING]: 'Note the DR member is not running',
+  }).otherwise(askApproval);
   return { decide, askApproval };
 }
 
@@ -97,21 +88,15 @@ export function recheckApproval(steps: DrSteps, proceed: sfn.IChainable): sfn.Cu
     ),
     onFailure,
   );
-  const afterApproval = new sfn.Choice(scope, 'Is it an approval, with the old site still down?')
-    .when(sfn.Condition.stringEquals(`${RECHECK}.decision`, 'PROCEED'), noteApprovalTime(steps).next(proceed))
-    .when(
-      sfn.Condition.stringEquals(`${RECHECK}.decision`, Errors.PRIMARY_STILL_ACTIVE),
-      failWith('Note the old primary answers again', Errors.PRIMARY_STILL_ACTIVE, `${RECHECK}.cause`),
-    )
-    .when(
-      sfn.Condition.stringEquals(`${RECHECK}.decision`, Errors.ALREADY_PROMOTED),
-      failWith('Note a promotion was recorded meanwhile', Errors.ALREADY_PROMOTED, `${RECHECK}.cause`),
-    )
-    .when(
-      sfn.Condition.stringEquals(`${RECHECK}.decision`, Errors.DR_MEMBER_NOT_RUNNING),
-      failWith('Note the DR member stopped meanwhile', Errors.DR_MEMBER_NOT_RUNNING, `${RECHECK}.cause`),
-    )
-    .otherwise(failWith('Note the approval is not valid', Errors.APPROVAL_REJECTED, `${RECHECK}.cause`));
+  const proceedOrRefuse = new sfn.Choice(scope, 'Is it an approval, with the old site still down?').when(
+    sfn.Condition.stringEquals(`${RECHECK}.decision`, 'PROCEED'),
+    noteApprovalTime(steps).next(proceed),
+  );
+  const afterApproval = whenRefused(steps, proceedOrRefuse, RECHECK, {
+    [Errors.PRIMARY_STILL_ACTIVE]: 'Note the old primary answers again',
+    [Errors.ALREADY_PROMOTED]: 'Note a promotion was recorded meanwhile',
+    [Errors.DR_MEMBER_NOT_RUNNING]: 'Note the DR member stopped meanwhile',
+  }).otherwise(failWith('Note the approval is not valid', Errors.APPROVAL_REJECTED, `${RECHECK}.cause`));
   recheck.next(afterApproval);
   return recheck;
 }
@@ -126,4 +111,24 @@ function noteApprovalTime({ scope }: DrSteps): sfn.Pass {
     parameters: { 'at.$': '$$.State.EnteredTime' },
     resultPath: APPROVED,
   });
+}
+
+/** What the preflight function refuses a promotion with (its `decision`), each failing the execution by that name. */
+type Refusal =
+  typeof Errors.PRIMARY_STILL_ACTIVE | typeof Errors.ALREADY_PROMOTED | typeof Errors.DR_MEMBER_NOT_RUNNING;
+
+/**
+ * Adds to `choice` one rule per refusal of the preflight decision at `at` (`<at>.decision`, before or after the
+ * approval): fail with that refusal's name and the preflight's `<at>.cause`, through a Pass named `ids[refusal]`.
+ */
+function whenRefused(
+  { failWith }: DrSteps,
+  choice: sfn.Choice,
+  at: string,
+  ids: Readonly<Record<Refusal, string>>,
+): sfn.Choice {
+  for (const [refusal, id] of Object.entries(ids)) {
+    choice.when(sfn.Condition.stringEquals(`${at}.decision`, refusal), failWith(id, refusal, `${at}.cause`));
+  }
+  return choice;
 }

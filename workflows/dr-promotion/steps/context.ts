@@ -8,7 +8,8 @@ import {
   formatted,
   lambdaTaskRetries,
   notify,
-  recordOutcome,
+  type OutcomeStep,
+  outcomeSteps,
   releaseLock,
   stringAt,
 } from '../../fragments';
@@ -64,6 +65,14 @@ export interface DrSteps {
 }
 
 /**
+ * The promotion's outcome steps (contracts/outcomes.ts): the set's Failed from the execution's start, or its
+ * PromotionTime (from the approval: the step gives that start).
+ */
+export function promotionOutcome(scope: Construct, deps: DrPromotionDeps): OutcomeStep {
+  return outcomeSteps(scope, deps, 'dr-promotion', `${SET}.name`, EXECUTION_START);
+}
+
+/**
  * The shared part of dr-promotion, and its failure path (after the lock): audit, release, notify, fail with the
  * error's own name.
  */
@@ -93,14 +102,7 @@ export function drSteps(scope: Construct, deps: DrPromotionDeps): DrSteps {
     values: { ':error': str('$.failure.Error'), ':execution': str('$$.Execution.Name') },
   });
   // Failed: 1 for the set (refused, rejected, timed out or failed after the lock), released or not.
-  const outcomeFailed = recordOutcome(scope, 'Record the promotion did not complete', {
-    fn: deps.outcomeFunction,
-    workflow: 'dr-promotion',
-    namePath: `${SET}.name`,
-    result: 'FAILED',
-    startedAtPath: EXECUTION_START,
-    then: notifyFailed,
-  });
+  const outcomeFailed = promotionOutcome(scope, deps)('Record the promotion did not complete', 'FAILED', notifyFailed);
   continueEitherWay(releaseFailed, outcomeFailed, '$.releaseError');
   const auditFailed = auditThen(audit(scope, deps, 'Write the audit trail of the failure', 'FAILED'), releaseFailed);
   const failWith = (id: string, error: string, cause: string) =>

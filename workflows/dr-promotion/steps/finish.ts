@@ -1,9 +1,9 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { formatted, notify, recordOutcome, releaseLock } from '../../fragments';
+import { formatted, notify, releaseLock } from '../../fragments';
 import { audit, auditThen } from './audit';
 import { APPROVED_AT, FENCE, REQ, SET } from './constants';
-import type { DrSteps } from './context';
+import { type DrSteps, promotionOutcome } from './context';
 
 /** 8. Audit, record the promotion on the set's item (and release its lock), its outcome metrics, notify, succeed. */
 export function recordPromotion(steps: DrSteps): tasks.DynamoPutItem {
@@ -53,15 +53,6 @@ export function recordPromotion(steps: DrSteps): tasks.DynamoPutItem {
   });
   record.addCatch(auditFailed, onFailure);
   // PromotionTime: the approval (APPROVED_AT, noted right after it) → primary, registered and recorded PROMOTED.
-  record.next(
-    recordOutcome(scope, 'Record the promotion time', {
-      fn: deps.outcomeFunction,
-      workflow: 'dr-promotion',
-      namePath: `${SET}.name`,
-      result: 'SUCCEEDED',
-      startedAtPath: APPROVED_AT,
-      then: notifyPromoted,
-    }),
-  );
+  record.next(promotionOutcome(scope, deps)('Record the promotion time', 'SUCCEEDED', notifyPromoted, APPROVED_AT));
   return auditThen(audit(scope, deps, 'Write the audit trail of the promotion', 'PROMOTED'), record);
 }

@@ -1,8 +1,8 @@
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { formatted, pollUntilNames, runCommand } from '../../fragments';
+import { formatted } from '../../fragments';
 import { QUERY_POLL_INTERVAL, QUERY_POLLS, REQ, SET } from './constants';
 import type { DrSteps } from './context';
+import { runOnDrMember } from './dr-member-command';
 
 /** The preflight function's event: the same checks before the approval is asked and right after it. */
 export function preflightPayload(steps: DrSteps, stage: 'request' | 'approved'): Record<string, unknown> {
@@ -36,7 +36,7 @@ export interface PreflightSteps {
  * approvers, so a query that fails or does not end still goes on), then run the preflight checks.
  */
 export function preflightChecks(steps: DrSteps): PreflightSteps {
-  const { scope, deps, onFailure, auditFailed, setLambda } = steps;
+  const { scope, onFailure, auditFailed, setLambda } = steps;
   // The same checks run before the approval is asked and again right after it, immediately before fencing.
   const preflight = setLambda(
     'Run the preflight checks',
@@ -53,20 +53,16 @@ export function preflightChecks(steps: DrSteps): PreflightSteps {
     parameters: { status: 'NotRead', 'output.$': '$.queryError.Error' },
     resultPath: '$.queryResult',
   }).next(preflight);
-  const sendQuery = runCommand(
-    scope,
+  const sendQuery = runOnDrMember(
+    steps,
+    'query',
     {
       send: 'Ask the DR member for its mirror state',
       read: 'Read the mirror state',
-      ...pollUntilNames('the mirror state query finished'),
+      until: 'the mirror state query finished',
     },
     {
-      documentPath: `${SET}.queryDocument`,
-      instanceIdPath: `${SET}.drMember.instanceId`,
-      parameters: `${SET}.queryParameters`,
       comment: 'ha-workflows dr-promotion: mirror state query',
-      sendPolicy: deps.sendCommandPolicy,
-      readPolicy: [new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] })],
       commandPath: '$.query',
       resultPath: '$.queryResult',
       keep: ['status', 'output'],

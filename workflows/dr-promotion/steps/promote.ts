@@ -1,16 +1,16 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import { formatted, pollUntilNames, runCommand } from '../../fragments';
+import { formatted } from '../../fragments';
 import { Errors } from '../../../contracts/errors';
 import { COMMAND_POLL_INTERVAL, SET } from './constants';
 import type { DrSteps } from './context';
+import { runOnDrMember } from './dr-member-command';
 
 /**
  * 5. Promote the DR member with Run Command (the set's promotion document), read its result until it ends, and go
  * on to `verifyLoop` only when it succeeded.
  */
 export function promoteDrMember(steps: DrSteps, verifyLoop: sfn.IChainable): sfn.TaskStateBase {
-  const { scope, deps, failWith } = steps;
+  const { scope, failWith } = steps;
   const promotionEnded = new sfn.Choice(scope, 'Did the promotion succeed?')
     .when(sfn.Condition.stringEquals('$.promoteResult.status', 'Success'), verifyLoop)
     .otherwise(
@@ -20,20 +20,12 @@ export function promoteDrMember(steps: DrSteps, verifyLoop: sfn.IChainable): sfn
         `States.Format('The promotion command on {} ended {} ({}, exit code {}): {} {}; traffic is untouched', ${SET}.drMember.instanceId, $.promoteResult.status, $.promoteResult.details, $.promoteResult.code, $.promoteResult.output, $.promoteResult.errors)`,
       ),
     );
-  const promote = runCommand(
-    scope,
+  const promote = runOnDrMember(
+    steps,
+    'promote',
+    { send: 'Promote the DR member', read: 'Read the promotion result', until: 'the promotion finished' },
     {
-      send: 'Promote the DR member',
-      read: 'Read the promotion result',
-      ...pollUntilNames('the promotion finished'),
-    },
-    {
-      documentPath: `${SET}.promoteDocument`,
-      instanceIdPath: `${SET}.drMember.instanceId`,
-      parameters: `${SET}.promoteParameters`,
       comment: formatted('ha-workflows dr-promotion {$$.Execution.Name}'),
-      sendPolicy: deps.sendCommandPolicy,
-      readPolicy: [new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] })],
       commandPath: '$.promote',
       resultPath: '$.promoteResult',
       keep: ['status', 'details', 'code', 'output', 'errors', 'endedAt'],

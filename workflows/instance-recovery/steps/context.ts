@@ -4,7 +4,17 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { formatted, lambdaTask, LOST_RESPONSE_RETRY } from '../../fragments';
+import {
+  AwsCall,
+  type AwsCallProps,
+  formatted,
+  lambdaTask,
+  LOST_RESPONSE_RETRY,
+  type OutcomeStep,
+  outcomeSteps,
+  RECOVERY_EC2_RETRY,
+  TRIGGERED_AT,
+} from '../../fragments';
 import type { TaskName } from '../../../contracts/task-retries';
 import { States } from '../../../contracts/errors';
 import type { InstanceRecoveryDeps } from '../definition';
@@ -92,4 +102,23 @@ export function recoveryLambda(
   const task = lambdaTask(scope, id, props);
   if (idempotent) task.addRetry(LOST_RESPONSE_RETRY);
   return task;
+}
+
+/**
+ * An EC2 call of the recovery once the group lock is held: RECOVERY_EC2_RETRY, then any error needs an operator
+ * (`needsAttention`).
+ */
+export function recoveryEc2Call(
+  ctx: RecoveryContext,
+  id: string,
+  props: Omit<AwsCallProps, 'service' | 'retry'>,
+): AwsCall {
+  const call = new AwsCall(ctx.scope, id, { service: 'ec2', ...props, retry: RECOVERY_EC2_RETRY });
+  call.addCatch(ctx.needsAttention, ON_FAILURE);
+  return call;
+}
+
+/** The recovery's outcome steps (contracts/outcomes.ts): the group's RecoveryTime or Failed, from the trigger. */
+export function recoveryOutcome({ scope, deps }: RecoveryScope): OutcomeStep {
+  return outcomeSteps(scope, deps, 'instance-recovery', `${PLAN}.groupId`, TRIGGERED_AT);
 }

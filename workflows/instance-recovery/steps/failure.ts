@@ -4,18 +4,16 @@ import {
   AwsCall,
   formatted,
   notifyThenFail,
-  recordOutcome,
   recordThenNotify,
   RECOVERY_EC2_RETRY,
   releaseLock,
   stringAt,
-  TRIGGERED_AT,
   updateItem,
 } from '../../fragments';
 import { States } from '../../../contracts/errors';
 import { INSTANCE_RECORD_PREFIX, LIVE_STATES } from '../constants';
 import { REPLACES_TAG } from '../../../contracts/tags';
-import { NEW_ID, PLAN, type RecoveryContext, type RecoveryScope } from './context';
+import { NEW_ID, PLAN, type RecoveryContext, recoveryOutcome, type RecoveryScope } from './context';
 
 /** The recovery's steps with its two failure paths: before the group lock, and once it is held. */
 export function withFailurePaths(ctx: RecoveryScope): RecoveryContext {
@@ -103,14 +101,7 @@ function recordNeedsAttention(ctx: RecoveryScope): sfn.IChainable {
     },
   });
   // Failed: 1 for the group (no RecoveryTime), whether or not the record could be written.
-  const outcome = recordOutcome(scope, 'Record the failed recovery', {
-    fn: deps.outcomeFunction,
-    workflow: 'instance-recovery',
-    namePath: `${PLAN}.groupId`,
-    result: 'FAILED',
-    startedAtPath: TRIGGERED_AT,
-    then: notifyFailed,
-  });
+  const outcome = recoveryOutcome(ctx)('Record the failed recovery', 'FAILED', notifyFailed);
   recordThenNotify(record, outcome);
 
   // A launch whose response was lost (or a failure right after it) leaves a replacement the execution does not

@@ -2,7 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsCall, forEachItem, forEachTarget, RECOVERY_EC2_RETRY } from '../../fragments';
 import { FENCED_BY_TAG } from '../../../contracts/tags';
-import { ON_FAILURE, PLAN, type RecoveryContext, SOURCE } from './context';
+import { ON_FAILURE, PLAN, type RecoveryContext, recoveryEc2Call, SOURCE } from './context';
 
 /**
  * Fences the failed instance: the deny-all security group on each of its network interfaces, the fenced-by tag, and
@@ -42,8 +42,7 @@ export function fenceFailedInstance(ctx: RecoveryContext): sfn.Chain {
   });
   fenceInterfaces.addCatch(needsAttention, ON_FAILURE);
 
-  const markFenced = new AwsCall(scope, 'Mark instance as fenced', {
-    service: 'ec2',
+  const markFenced = recoveryEc2Call(ctx, 'Mark instance as fenced', {
     action: 'createTags',
     parameters: {
       'Resources.$': 'States.Array($.instanceId)',
@@ -51,9 +50,7 @@ export function fenceFailedInstance(ctx: RecoveryContext): sfn.Chain {
     },
     policy: [ctx.protectedInstances(['ec2:CreateTags'])],
     resultPath: sfn.JsonPath.DISCARD,
-    retry: RECOVERY_EC2_RETRY,
   });
-  markFenced.addCatch(needsAttention, ON_FAILURE);
 
   const deregister = forEachTarget(scope, 'Deregister from each target group', {
     change: 'deregisterTargets',

@@ -1,7 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { AwsCall, RECOVERY_EC2_RETRY } from '../../fragments';
-import { ON_FAILURE, PLAN, type RecoveryContext, recoveryLambda, SOURCE } from './context';
+import { ON_FAILURE, PLAN, type RecoveryContext, recoveryEc2Call, recoveryLambda, SOURCE } from './context';
 
 /**
  * Checks that a replacement can be launched at all (before destroying the only instance), terminates the failed
@@ -30,16 +29,13 @@ export function replaceFailedInstance(ctx: RecoveryContext): sfn.Chain {
   );
   checkLaunch.addCatch(needsAttention, ON_FAILURE);
 
-  const terminate = new AwsCall(scope, 'Terminate failed instance', {
-    service: 'ec2',
+  const terminate = recoveryEc2Call(ctx, 'Terminate failed instance', {
     action: 'terminateInstances',
     parameters: { 'InstanceIds.$': 'States.Array($.instanceId)' },
     policy: [ctx.protectedInstances(['ec2:TerminateInstances'])],
     resultSelector: { 'state.$': '$.TerminatingInstances[0].CurrentState.Name' },
     resultPath: '$.termination',
-    retry: RECOVERY_EC2_RETRY,
   });
-  terminate.addCatch(needsAttention, ON_FAILURE);
 
   // Past this point the old instance is gone: every step keeps trying within its time budget. The launch is
   // idempotent (ClientToken per subnet, and an earlier attempt's instance is found by its tags), so a launch

@@ -2,36 +2,38 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
-  AwsCall,
   failIterationOnError,
   forEachTargetGroup,
   formatted,
   notify,
-  RECOVERY_EC2_RETRY,
-  recordOutcome,
   releaseLock,
   stringAt,
   targetTask,
-  TRIGGERED_AT,
   waitTargetHealthy,
 } from '../../fragments';
 import { Errors } from '../../../contracts/errors';
-import { NEW_ID, ON_FAILURE, PLAN, type RecoveryContext, recoveryLambda, SOURCE } from './context';
+import {
+  NEW_ID,
+  ON_FAILURE,
+  PLAN,
+  type RecoveryContext,
+  recoveryEc2Call,
+  recoveryLambda,
+  recoveryOutcome,
+  SOURCE,
+} from './context';
 
 const HEALTHY_INTERVAL = Duration.seconds(5);
 
 /** Once the fence is confirmed: the replacement gets the failed instance's security groups and its alarms. */
 export function handOverToReplacement(ctx: RecoveryContext): sfn.Chain {
   const { scope, deps, needsAttention } = ctx;
-  const unfence = new AwsCall(scope, 'Unfence replacement', {
-    service: 'ec2',
+  const unfence = recoveryEc2Call(ctx, 'Unfence replacement', {
     action: 'modifyInstanceAttribute',
     parameters: { 'InstanceId.$': NEW_ID, 'Groups.$': `${SOURCE}.securityGroupIds` },
     policy: [ctx.protectedInstances(['ec2:ModifyInstanceAttribute'])],
     resultPath: sfn.JsonPath.DISCARD,
-    retry: RECOVERY_EC2_RETRY,
   });
-  unfence.addCatch(needsAttention, ON_FAILURE);
 
   const carryAlarms = recoveryLambda(
     scope,
@@ -81,7 +83,8 @@ export function switchTraffic(ctx: RecoveryContext): sfn.Map {
 }
 
 /** Records the group ACTIVE on the replacement, releases the lock, records the recovery time, tells the operators. */
-export function recordRecoveryComplete({ scope, deps, groupKey, needsAttention }: RecoveryContext): sfn.Chain {
+export function recordRecoveryComplete(ctx: RecoveryContext): sfn.Chain {
+  const { scope, deps, groupKey, needsAttention } = ctx;
   const recordActive = releaseLock(scope, 'Record recovery complete', {
     table: deps.table,
     key: groupKey,
@@ -110,13 +113,6 @@ export function recordRecoveryComplete({ scope, deps, groupKey, needsAttention }
     then: new sfn.Succeed(scope, 'Recovery complete'),
   });
   // RecoveryTime: the triggering event → healthy in every target group and recorded ACTIVE (this step's entry).
-  const outcome = recordOutcome(scope, 'Record the recovery time', {
-    fn: deps.outcomeFunction,
-    workflow: 'instance-recovery',
-    namePath: `${PLAN}.groupId`,
-    result: 'SUCCEEDED',
-    startedAtPath: TRIGGERED_AT,
-    then: notifyDone,
-  });
+  const outcome = recoveryOutcome(ctx)('Record the recovery time', 'SUCCEEDED', notifyDone);
   return sfn.Chain.start(recordActive).next(outcome);
 }

@@ -5,7 +5,8 @@ import {
   formatted,
   IDEMPOTENT_WRITE_RETRY,
   notifyThenFail,
-  recordOutcome,
+  type OutcomeStep,
+  outcomeSteps,
   recordThenNotify,
   releaseLock,
   stringAt,
@@ -20,6 +21,11 @@ export interface FailureRecords {
   readonly recordNeedsAttention: sfn.IChainable;
   /** Before the lock is held: record NEEDS_ATTENTION (lock untouched), notify, fail. */
   readonly recordNotStarted: sfn.IChainable;
+}
+
+/** The failover's outcome steps (contracts/outcomes.ts): the set's FailoverSwitchTime or Failed, from the trigger. */
+export function failoverOutcome(scope: Construct, deps: MirrorFailoverDeps): OutcomeStep {
+  return outcomeSteps(scope, deps, 'mirror-failover', `${SET}.name`, TRIGGERED_AT);
 }
 
 /** Failure handling: record, release (when held), notify, fail with the error's own name. */
@@ -59,14 +65,7 @@ export function failureRecords(scope: Construct, deps: MirrorFailoverDeps, setKe
     retry: IDEMPOTENT_WRITE_RETRY,
   });
   // Failed: 1 for the set (the event was not acted on, or the switch did not complete), recorded or not.
-  const outcome = recordOutcome(scope, 'Record the failed failover', {
-    fn: deps.outcomeFunction,
-    workflow: 'mirror-failover',
-    namePath: `${SET}.name`,
-    result: 'FAILED',
-    startedAtPath: TRIGGERED_AT,
-    then: notifyFailed,
-  });
+  const outcome = failoverOutcome(scope, deps)('Record the failed failover', 'FAILED', notifyFailed);
   return {
     recordNeedsAttention: recordThenNotify(recordNeedsAttention, outcome),
     recordNotStarted: recordThenNotify(recordNotStarted, outcome),

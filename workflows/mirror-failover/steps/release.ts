@@ -7,16 +7,15 @@ import {
   LOCK_ATTRIBUTES,
   notify,
   numberAt,
-  recordOutcome,
   releaseLock,
   stringAt,
-  TRIGGERED_AT,
   type ReleaseProps,
   updateItem,
 } from '../../fragments';
 import { Aws } from '../../../contracts/errors';
 import { HAND_OFF_ATTRIBUTE } from '../constants';
 import type { MirrorContext, Step } from './context';
+import { failoverOutcome } from './failure';
 import { ON_FAILURE, SET, SWITCH } from './paths';
 
 /**
@@ -118,16 +117,7 @@ export function releaseIfStillPrimary(ctx: MirrorContext): Step<void> {
         .otherwise(goRound),
     );
     // FailoverSwitchTime: the triggering event → the new primary the only healthy target, recorded ACTIVE.
-    recordSwitch.next(
-      recordOutcome(scope, 'Record the failover switch time', {
-        fn: deps.outcomeFunction,
-        workflow: 'mirror-failover',
-        namePath: `${SET}.name`,
-        result: 'SUCCEEDED',
-        startedAtPath: TRIGGERED_AT,
-        then: notifySwitched,
-      }),
-    );
+    recordSwitch.next(failoverOutcome(scope, deps)('Record the failover switch time', 'SUCCEEDED', notifySwitched));
   };
   return { entry: clearHandOff, connect };
 }

@@ -1,7 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { forEachTarget, lambdaTask, LOST_RESPONSE_RETRY } from '../../fragments';
+import { forEachTarget } from '../../fragments';
 import type { MirrorContext, Step } from './context';
-import { ON_FAILURE, PLAN, PROBE, SET, SWITCH } from './paths';
+import { ON_FAILURE, PLAN, PROBE, SWITCH } from './paths';
+import { deregisterNonPrimaries, planTargets } from './targets';
 
 export interface SwitchNext {
   /** Runs once the primary is registered: wait until it is healthy in each target group. */
@@ -15,35 +16,18 @@ export interface SwitchNext {
  * right after a probe that says the chosen member is still the only primary (otherwise go round).
  */
 export function switchToPrimary(ctx: MirrorContext): Step<SwitchNext> {
-  const { scope, deps, recordNeedsAttention, stillOnlyPrimary, goRound } = ctx;
+  const { scope, recordNeedsAttention, stillOnlyPrimary, goRound } = ctx;
   const choose = new sfn.Pass(scope, 'Choose the member to switch to', {
     parameters: { 'primary.$': `${PROBE}.primary` },
     resultPath: SWITCH,
   });
-  const plan = lambdaTask(scope, 'Read the registered targets', {
-    fn: deps.planFunction,
-    task: 'plan-target-switch',
-    payload: {
-      'primary.$': `${SWITCH}.primary`,
-      'members.$': `${SET}.memberIds`,
-      'targetGroupArns.$': `${SET}.targetGroupArns`,
-    },
-    resultPath: '$.plan',
-  });
-  // Reading the targets changes nothing: a slow or lost answer is tried again before the run escalates (otherwise one
-  // slow DescribeTargetHealth leaves traffic on a member that is no longer primary; found by the fault campaign).
-  plan.addRetry(LOST_RESPONSE_RETRY);
-  plan.addCatch(recordNeedsAttention, ON_FAILURE);
+  const plan = planTargets(ctx, 'Read the registered targets', `${SWITCH}.primary`);
 
-  const deregister = forEachTarget(scope, 'Deregister the other members', {
-    change: 'deregisterTargets',
-    targetGroupArns: ctx.targetGroupArns,
-    withPort: true,
-    itemsPath: `${PLAN}.deregister`,
+  const deregister = deregisterNonPrimaries(ctx, {
+    id: 'Deregister the other members',
     taskId: 'Deregister a member that is not primary',
     failStateId: 'Member not deregistered',
   });
-  deregister.addCatch(recordNeedsAttention, ON_FAILURE);
   const register = forEachTarget(scope, 'Register the primary in each target group', {
     change: 'registerTargets',
     targetGroupArns: ctx.targetGroupArns,
