@@ -139,7 +139,7 @@ describe('mirror-failover scenarios', () => {
 
     it('probes before the lock, after taking it, before each change and before releasing it, and plans once', () => {
       // THEN  five probes (one invocation each, both members each time), one more before each health check
-      //       that finds B not healthy yet, and one plan
+      //       that finds B not healthy yet, one plan, and the outcome (record-outcome)
       const states = statesEntered(drilled.execution(0));
       const whileWaiting = states.filter((s) => s === 'Probe while the primary is not healthy yet').length;
       expect(whileWaiting).toBeGreaterThan(0);
@@ -151,7 +151,7 @@ describe('mirror-failover scenarios', () => {
         'Probe before releasing the lock',
       ]);
       expect(drilled.env.http.requests).toHaveLength(2 * (5 + whileWaiting));
-      expect(drilled.result.lambdaInvocations).toBe(6 + whileWaiting);
+      expect(drilled.result.lambdaInvocations).toBe(7 + whileWaiting);
       const order = [
         'Probe the mirror members',
         'Take the mirror set lock',
