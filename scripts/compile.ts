@@ -17,6 +17,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rm
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { prebundledTaskDir, TASK_BUNDLE_FILE, TASK_BUNDLING } from '../workflows/base/task-bundle';
+import { TASK_NAMES } from '../contracts/task-retries';
 
 const ROOT = path.join(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -57,9 +58,8 @@ function declarations(): void {
 }
 
 function bundleTasks(): string[] {
-  const tasks = readdirSync(path.join(ROOT, 'tasks')).filter((t) =>
-    existsSync(path.join(ROOT, 'tasks', t, 'handler.ts')),
-  );
+  // The tasks, as declared once (contracts/task-retries.ts); tasks/shared/ is not one.
+  const tasks = [...TASK_NAMES];
   for (const task of tasks) {
     buildSync({
       entryPoints: [path.join(ROOT, 'tasks', task, 'handler.ts')],

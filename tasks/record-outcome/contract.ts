@@ -21,10 +21,14 @@ export const inputSchema = z
       .regex(/^[\x20-\x7e]*\S[\x20-\x7e]*$/, { error: 'expected 1-1024 printable ASCII characters' }),
     /** How a recovery, failover or promotion ended (not for snapshot-backup, which sends `instances`). */
     result: z.enum(['SUCCEEDED', 'FAILED']).optional(),
-    /** A backup run's children, as its Map collected them: backed up (ok), skipped, or failed. */
+    /** A backup run's tally: instances in all, how many failed, how many were skipped (held by another backup). */
     instances: z
-      .array(z.looseObject({ ok: z.boolean(), skipped: z.boolean().optional() }))
-      .max(10_000)
+      .strictObject({
+        total: z.int().min(0),
+        failed: z.int().min(0),
+        skipped: z.int().min(0),
+      })
+      .refine((t) => t.failed + t.skipped <= t.total, { error: 'failed + skipped is more than total' })
       .optional(),
     /** Where the measured span starts: the triggering event's time, the approval, the run's start. */
     startedAt: ISO,
@@ -36,7 +40,11 @@ export const inputSchema = z
   .superRefine((input, ctx) => {
     const backup = input.workflow === 'snapshot-backup';
     if (backup && input.instances === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['instances'], message: 'a backup run sends its instances' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['instances'],
+        message: 'a backup run sends its tally (total, failed, skipped)',
+      });
     }
     if (!backup && input.result === undefined) {
       ctx.addIssue({ code: 'custom', path: ['result'], message: 'expected SUCCEEDED or FAILED' });

@@ -12,11 +12,10 @@ export function outcomeMetrics(input: RecordOutcomeInput): Record<string, number
   const { duration } = OUTCOMES[input.workflow];
   const seconds = Math.max(0, Date.parse(input.endedAt) - Date.parse(input.startedAt)) / 1000;
   if (input.instances) {
-    const skipped = input.instances.filter((i) => i.skipped === true).length;
-    const failed = input.instances.filter((i) => !i.ok).length;
+    const { total, failed, skipped } = input.instances;
     return {
       [duration]: seconds,
-      [RESULT_METRICS.succeeded]: input.instances.length - skipped - failed,
+      [RESULT_METRICS.succeeded]: total - skipped - failed,
       [RESULT_METRICS.failed]: failed,
       [RESULT_METRICS.skipped]: skipped,
     };

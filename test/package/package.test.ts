@@ -9,28 +9,19 @@
  * repository's own, linked into the app. One pack and one install serve every test (the costly part: a full compile).
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TASK_METADATA_KEY, WORKFLOW_METADATA_KEY } from '../../contracts/metadata';
+import { TASK_NAMES } from '../../contracts/task-retries';
 import { appLockFile, type LockFile, type PackageJson } from './app-lockfile';
 
 const ROOT = path.join(__dirname, '..', '..');
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 const PKG = readJson<PackageJson & { main: string; types: string }>(path.join(ROOT, 'package.json'));
 /** The Lambda tasks of the repository: each must ship prebundled. */
-const TASKS = readdirSync(path.join(ROOT, 'tasks'))
-  .filter((t) => existsSync(path.join(ROOT, 'tasks', t, 'handler.ts')))
-  .sort();
+/** Every task (contracts/task-retries.ts, checked against the task folders by test/contracts/task-retries.test.ts). */
+const TASKS = [...TASK_NAMES].sort();
 /** The scenario the test drills, as README.md's install instructions name it. */
 const SCENARIO = 'node_modules/ha-workflows/dist/examples/scenarios/instance-recovery.json';
 /** A timeout only catches a hang: a full compile and an install take minutes on a loaded machine. */

@@ -35,7 +35,7 @@ describe('record-outcome', () => {
     const input: RecordOutcomeInput = {
       workflow: 'snapshot-backup',
       name: 'nightly',
-      instances: [{ ok: true }, { ok: true, skipped: true }, { ok: false, skipped: false }, { ok: true }],
+      instances: { total: 4, failed: 1, skipped: 1 },
       ...BASE,
     };
     expect(outcomeMetrics(input)).toEqual({ RunTime: 101.25, Succeeded: 2, Failed: 1, Skipped: 1 });
@@ -46,7 +46,7 @@ describe('record-outcome', () => {
     (workflow) => {
       const input: RecordOutcomeInput =
         workflow === 'snapshot-backup'
-          ? { workflow, name: 'p', instances: [{ ok: true }], ...BASE }
+          ? { workflow, name: 'p', instances: { total: 1, failed: 0, skipped: 0 }, ...BASE }
           : { workflow, name: 'p', result: 'SUCCEEDED', ...BASE };
       const { document, output } = outcomeDocument(input);
       const extracted = extractEmbeddedMetrics(document, Date.parse(BASE.endedAt));
@@ -83,10 +83,14 @@ describe('record-outcome', () => {
 
   it.each([
     [{ ...recovery('SUCCEEDED'), result: undefined }, /\$\.result: missing; expected SUCCEEDED or FAILED/],
-    [{ workflow: 'snapshot-backup', name: 'p', ...BASE }, /\$\.instances: missing; a backup run sends its instances/],
+    [{ workflow: 'snapshot-backup', name: 'p', ...BASE }, /\$\.instances: missing; a backup run sends its tally/],
     [{ ...recovery('SUCCEEDED'), name: 'tab\there' }, /\$\.name: .*printable ASCII/],
     [{ ...recovery('SUCCEEDED'), workflow: 'lock-janitor' }, /\$\.workflow: .*expected one of instance-recovery/],
     [{ ...recovery('SUCCEEDED'), endedAt: 'yesterday' }, /\$\.endedAt: .*ISO 8601/],
+    [
+      { workflow: 'snapshot-backup', name: 'p', instances: { total: 1, failed: 1, skipped: 1 }, ...BASE },
+      /\$\.instances: .*failed \+ skipped is more than total/,
+    ],
   ])(
     'GIVEN bad input %j WHEN invoked THEN InvalidTaskInput names the field, and nothing is written',
     async (bad, message) => {

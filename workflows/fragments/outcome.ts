@@ -25,8 +25,12 @@ export interface RecordOutcomeProps {
   readonly namePath: string;
   /** How the execution ends: what the step records (recovery, failover, promotion). */
   readonly result?: OutcomeResult;
-  /** JSONPath of a backup run's children as its Map collected them (snapshot-backup, instead of `result`). */
-  readonly instancesPath?: string;
+  /**
+   * A backup run's tally (snapshot-backup, instead of `result`): how many instances it backed up in all, how many
+   * failed and how many were skipped, each a JSONPath or an intrinsic that gives a whole number (countBooleans).
+   * Counts, never the list: a run of thousands of instances keeps the step's input small.
+   */
+  readonly tally?: { readonly total: string; readonly failed: string; readonly skipped: string };
   /** JSONPath of the ISO time the measured span starts: the triggering event, the approval, the run's start. */
   readonly startedAtPath: string;
   /** Where the path goes once the outcome is recorded, or could not be (its error at `$.outcomeError`). */
@@ -40,8 +44,8 @@ export interface RecordOutcomeProps {
  * completes what it measures. Returns the step.
  */
 export function recordOutcome(scope: Construct, id: string, props: RecordOutcomeProps): tasks.LambdaInvoke {
-  if ((props.result === undefined) === (props.instancesPath === undefined)) {
-    throw new Error(`recordOutcome "${id}": give exactly one of result and instancesPath`);
+  if ((props.result === undefined) === (props.tally === undefined)) {
+    throw new Error(`recordOutcome "${id}": give exactly one of result and tally`);
   }
   const task = lambdaTask(scope, id, {
     fn: props.fn,
@@ -49,7 +53,15 @@ export function recordOutcome(scope: Construct, id: string, props: RecordOutcome
     payload: {
       workflow: props.workflow,
       'name.$': props.namePath,
-      ...(props.result ? { result: props.result } : { 'instances.$': props.instancesPath }),
+      ...(props.tally
+        ? {
+            instances: {
+              'total.$': props.tally.total,
+              'failed.$': props.tally.failed,
+              'skipped.$': props.tally.skipped,
+            },
+          }
+        : { result: props.result }),
       'startedAt.$': props.startedAtPath,
       'endedAt.$': '$$.State.EnteredTime',
       'executionId.$': '$$.Execution.Id',
@@ -88,3 +100,14 @@ export function outcomeSteps(
 
 /** `sfn.JsonPath` of the execution's start: the span of a run an operator or a schedule starts. */
 export const EXECUTION_START = '$$.Execution.StartTime';
+
+/**
+ * An intrinsic that counts the `value`s in the array of booleans at `path` (e.g. `$.outcomes[*].ok`): the array's JSON
+ * text holds the letter `f` once per `false` and `t` once per `true` (and no other letter), so splitting it at that
+ * letter gives one piece more than there are of them. (JSONPath has no count, and a filter that matches nothing,
+ * `[?(@.ok == false)]`, is refused by the engine.)
+ */
+export function countBooleans(path: string, value: boolean): string {
+  const letter = value ? 't' : 'f';
+  return `States.MathAdd(States.ArrayLength(States.StringSplit(States.JsonToString(${path}), '${letter}')), -1)`;
+}

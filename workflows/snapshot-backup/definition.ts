@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { EXECUTION_START, formatted, lambdaTask, notifyThenFail, recordOutcome } from '../fragments';
+import { countBooleans, EXECUTION_START, formatted, lambdaTask, notifyThenFail, recordOutcome } from '../fragments';
 import { States } from '../../contracts/errors';
 import type { BackupSettings } from './input';
 import { backUpEachInstance, RUN, summarizeTheRun } from './steps/run';
@@ -60,7 +60,11 @@ export function snapshotBackupDefinition(scope: Construct, deps: SnapshotBackupD
       fn: deps.outcomeFunction,
       workflow: 'snapshot-backup',
       namePath: `${RUN}.policy`,
-      instancesPath: '$.outcomes',
+      tally: {
+        total: 'States.ArrayLength($.outcomes)',
+        failed: countBooleans('$.outcomes[*].ok', false),
+        skipped: countBooleans('$.outcomes[*].skipped', true),
+      },
       startedAtPath: EXECUTION_START,
       then: summarizeTheRun(scope),
     }),

@@ -2,7 +2,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { TASK_METADATA_KEY } from '../../../contracts/metadata';
+import { LocalStateMachine } from '../../../local/engine/runner';
+import { SimulatedRegion } from '../../../local/region/region';
 import {
+  countBooleans,
   OUTCOME_ERROR_PATH,
   OUTCOME_PATH,
   outcomeSteps,
@@ -80,18 +83,43 @@ describe('recordOutcome', () => {
     expect(run.output).toMatchObject({ next: 'reached', outcomeError: { Error: 'InvalidTaskInput' } });
   });
 
-  it('GIVEN a backup run WHEN rendered THEN it sends the instances instead of a result', () => {
-    const { States } = definition({ workflow: 'snapshot-backup', result: undefined, instancesPath: '$.outcomes' });
+  it('GIVEN a backup run WHEN rendered THEN it sends its tally instead of a result', () => {
+    const tally = { total: 'States.ArrayLength($.outcomes)', failed: '$.f', skipped: '$.s' };
+    const { States } = definition({ workflow: 'snapshot-backup', result: undefined, tally });
     const payload = (States['Record the recovery time'].Parameters as { Payload: Record<string, unknown> }).Payload;
-    expect(payload['instances.$']).toBe('$.outcomes');
+    expect(payload.instances).toEqual({ 'total.$': tally.total, 'failed.$': '$.f', 'skipped.$': '$.s' });
     expect(payload).not.toHaveProperty('result');
   });
 
   it.each([
-    ['both a result and instances', { instancesPath: '$.outcomes' }],
+    [[true, false, true, true], 3, 1],
+    [[false, false], 0, 2],
+    [[true], 1, 0],
+  ])('GIVEN the booleans %j WHEN counted in the engine THEN %i true and %i false', async (flags, trues, falses) => {
+    const machine = new LocalStateMachine('arn:aws:states:eu-west-1:123456789012:stateMachine:count', {
+      StartAt: 'Count',
+      States: {
+        Count: {
+          Type: 'Pass',
+          Parameters: {
+            'trues.$': countBooleans('$.items[*].ok', true),
+            'falses.$': countBooleans('$.items[*].ok', false),
+          },
+          End: true,
+        },
+      },
+    } as never);
+    const run = await machine.run({ items: flags.map((ok) => ({ ok })) }, { region: new SimulatedRegion() });
+    expect(run.output).toEqual({ trues, falses });
+  });
+
+  it.each([
+    ['both a result and a tally', { tally: { total: '$.t', failed: '$.f', skipped: '$.s' } }],
     ['neither', { result: undefined }],
   ])('GIVEN %s WHEN built THEN it refuses, naming the step', (_what, props) => {
-    expect(() => definition(props)).toThrow(/recordOutcome "Record the recovery time": give exactly one of result/);
+    expect(() => definition(props)).toThrow(
+      /recordOutcome "Record the recovery time": give exactly one of result and tally/,
+    );
   });
 });
 
