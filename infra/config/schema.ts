@@ -103,22 +103,16 @@ export const instanceRecoverySchema = z
     requireUnique(ctx, c.groups, 'id', ['groups']);
   });
 
+/** Subnets given with their AZ (not looked up, so synthesis stays offline): at least one, `message` when none. */
+const subnetsSchema = (message: string) => z.array(z.object({ subnetId, availabilityZone }).strict()).min(1, message);
+
 /** A mirror set's DR site, for the dr-promotion workflow (deployed in the DR region). */
 export const drSiteSchema = z
   .object({
     /** The DR VPC (DR region); the preflight and probe functions run in it. */
     vpcId: vpcId,
     /** Subnets of the DR VPC for those functions, each with its AZ. */
-    subnets: z
-      .array(
-        z
-          .object({
-            subnetId: subnetId,
-            availabilityZone: availabilityZone,
-          })
-          .strict(),
-      )
-      .min(1, 'must list at least one subnet'),
+    subnets: subnetsSchema('must list at least one subnet'),
     /** The DR (async) members that may be promoted: instance id and private IPv4 address (status page host). */
     members: z.array(mirrorMemberSchema).min(1, 'must list at least one DR member'),
     /** Target groups in the DR region that take the promoted member. */
@@ -157,16 +151,7 @@ export const mirrorSetSchema = z
     /** The VPC of the members; the set's probe function runs in it. */
     vpcId: vpcId,
     /** Subnets for the probe function, each with its AZ (given, not looked up, so synthesis stays offline). */
-    probeSubnets: z
-      .array(
-        z
-          .object({
-            subnetId: subnetId,
-            availabilityZone: availabilityZone,
-          })
-          .strict(),
-      )
-      .min(1, 'must list at least one subnet for the probe function'),
+    probeSubnets: subnetsSchema('must list at least one subnet for the probe function'),
     /** The failover members: instance id and private IPv4 address. */
     members: z.array(mirrorMemberSchema).min(2, 'must list at least two failover members'),
     /**
