@@ -1,10 +1,11 @@
 /** Bundled size and cold-load time of each Lambda task, bundled as deployed (esbuild, minified, Node 24, CJS). */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildSync } from 'esbuild';
+import { TASK_NAMES } from '../contracts/task-retries';
 
 export interface LambdaFigures {
   readonly task: string;
@@ -32,8 +33,9 @@ export function bundle(entry: string, outfile: string): void {
 export function lambdaFigures(root: string, runs = 7): LambdaFigures[] {
   const tasksDir = path.join(root, 'tasks');
   const out = mkdtempSync(path.join(tmpdir(), 'ha-bundles-'));
-  return readdirSync(tasksDir)
-    .filter((t) => existsSync(path.join(tasksDir, t, 'handler.ts')))
+  // The tasks, as declared once (contracts/task-retries.ts); tasks/shared/ is not one.
+  return [...TASK_NAMES]
+    .sort()
     .map((task) => {
       const file = path.join(out, `${task}.js`);
       bundle(path.join(tasksDir, task, 'handler.ts'), file);
