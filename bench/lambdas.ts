@@ -34,22 +34,20 @@ export function lambdaFigures(root: string, runs = 7): LambdaFigures[] {
   const tasksDir = path.join(root, 'tasks');
   const out = mkdtempSync(path.join(tmpdir(), 'ha-bundles-'));
   // The tasks, as declared once (contracts/task-retries.ts); tasks/shared/ is not one.
-  return [...TASK_NAMES]
-    .sort()
-    .map((task) => {
-      const file = path.join(out, `${task}.js`);
-      bundle(path.join(tasksDir, task, 'handler.ts'), file);
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const t0 = performance.now();
-        // A fresh Node process requiring the bundle, as a cold Lambda init does (SDK from node_modules).
-        execFileSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], {
-          cwd: root,
-          env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') },
-          stdio: 'ignore',
-        });
-        times.push(performance.now() - t0);
-      }
-      return { task, bundleKiB: Math.round(statSync(file).size / 102.4) / 10, coldLoadMs: Math.round(median(times)) };
-    });
+  return [...TASK_NAMES].sort().map((task) => {
+    const file = path.join(out, `${task}.js`);
+    bundle(path.join(tasksDir, task, 'handler.ts'), file);
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      // A fresh Node process requiring the bundle, as a cold Lambda init does (SDK from node_modules).
+      execFileSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], {
+        cwd: root,
+        env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') },
+        stdio: 'ignore',
+      });
+      times.push(performance.now() - t0);
+    }
+    return { task, bundleKiB: Math.round(statSync(file).size / 102.4) / 10, coldLoadMs: Math.round(median(times)) };
+  });
 }
