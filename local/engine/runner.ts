@@ -538,12 +538,15 @@ class Execution {
     // from the run's first event.
     const through = index ?? this.consumedEvents + events.length - 1;
     let taken = 0;
-    while (this.consumedEvents <= through && taken < events.length) {
-      const event = events[taken++];
-      this.consumedEvents += 1;
-      this.consumeEvent(event);
+    try {
+      while (this.consumedEvents <= through && taken < events.length) {
+        const event = events[taken++];
+        this.consumedEvents += 1;
+        this.consumeEvent(event);
+      }
+    } finally {
+      events.splice(0, taken); // an event that threw is not accounted twice
     }
-    events.splice(0, taken);
   }
 
   private consumeEvent(event: EventLog): void {
