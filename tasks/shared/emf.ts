@@ -2,7 +2,7 @@
  * CloudWatch embedded metric format (EMF): a JSON object written as one line to standard output, which Lambda sends to
  * the function's log group and CloudWatch Logs turns into metrics ("Specification: Embedded metric format", Amazon
  * CloudWatch User Guide; "Using the embedded metric format with Lambda": write it to STDOUT — with the JSON log format,
- * `console.log` would wrap it in a log record of its own, so it is written to the stream directly).
+ * the runtime's console methods would wrap it in a log record of its own, so it is written to the stream directly).
  */
 
 /** A metric of a directive: its name is a member of the document holding a number. */
