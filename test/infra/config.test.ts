@@ -12,7 +12,7 @@ import { buildApp } from '../../infra/build-app';
 import { ConfigError, loadConfig, parseConfig } from '../../infra/config/load';
 import { configSchema } from '../../infra/config/schema';
 import { resolveStateMachines } from '../../local/template';
-import { HaStateMachine, PropsError } from '../../workflows/base';
+import { type HaLogSettings, HaStateMachine, PropsError } from '../../workflows/base';
 import { DEFAULT_STATUS_PATH, DEFAULT_STATUS_PORT } from '../../workflows/mirror-failover/input';
 import {
   EXAMPLE_CONFIG_FILE,
@@ -348,7 +348,7 @@ describe('the foundation', () => {
 });
 
 describe('HaStateMachine', () => {
-  function stackWith(timeout: Duration, stateMachineName?: string): Stack {
+  function stackWith(timeout: Duration, stateMachineName?: string, logSettings?: HaLogSettings): Stack {
     const stack = new Stack(new App({ context: TEST_APP_CONTEXT }), 'Test', {
       env: { account: '123456789012', region: 'eu-west-1' },
     });
@@ -356,6 +356,7 @@ describe('HaStateMachine', () => {
       workflow: 'test',
       definition: new sfn.Pass(stack, 'Do nothing'),
       logGroup: new logs.LogGroup(stack, 'Logs'),
+      ...(logSettings ? { logs: logSettings } : {}),
       timeout,
       comment: 'Test',
       stateMachineName,
@@ -376,17 +377,7 @@ describe('HaStateMachine', () => {
   });
 
   it('logs every event with execution data when asked (logs: ALL, includeExecutionData)', () => {
-    const stack = new Stack(new App({ context: TEST_APP_CONTEXT }), 'Test', {
-      env: { account: '123456789012', region: 'eu-west-1' },
-    });
-    new HaStateMachine(stack, 'Workflow', {
-      workflow: 'test',
-      definition: new sfn.Pass(stack, 'Do nothing'),
-      logGroup: new logs.LogGroup(stack, 'Logs'),
-      logs: { level: 'ALL', includeExecutionData: true },
-      timeout: Duration.hours(1),
-      comment: 'Test',
-    });
+    const stack = stackWith(Duration.hours(1), undefined, { level: 'ALL', includeExecutionData: true });
     Template.fromStack(stack).hasResourceProperties('AWS::StepFunctions::StateMachine', {
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: Match.anyValue() },
     });

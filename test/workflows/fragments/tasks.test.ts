@@ -31,19 +31,19 @@ function taskFunction(stack: Stack, id: string, task: string): lambda.IFunction 
   return fn;
 }
 
+/** The Lambda Task of `task` in a stack of its own. */
+function taskOf(task: TaskName) {
+  const stack = new Stack(new App());
+  return lambdaTask(stack, 'Task', { fn: taskFunction(stack, 'Fn', task), task, payload: {}, resultPath: '$.r' });
+}
+
 describe('lambdaTask: one retry layer per task, from its declaration (contracts/task-retries.ts)', () => {
   const SDK_NAMES = new Set<string>([...Aws.SDK_THROTTLING, ...Aws.SDK_SERVER_ERRORS]);
 
   it.each(TASK_NAMES.filter((t) => retriedByStateMachine(t)))(
     'GIVEN %s, which the state machine re-runs, THEN its Task retries throttling and server errors, 10 times each',
     (task) => {
-      const stack = new Stack(new App());
-      const t = lambdaTask(stack, 'Task', {
-        fn: taskFunction(stack, 'Fn', task),
-        task,
-        payload: {},
-        resultPath: '$.r',
-      });
+      const t = taskOf(task);
       expect(rendered(t).map((r) => r.ErrorEquals)).toEqual([
         asl(LAMBDA_SERVICE_RETRY),
         asl(RERUN_THROTTLING_RETRY),
@@ -63,13 +63,7 @@ describe('lambdaTask: one retry layer per task, from its declaration (contracts/
   it.each(TASK_NAMES.filter((t) => !retriedByStateMachine(t)))(
     'GIVEN %s, whose clients retry each call, THEN its Task retries only the Lambda service errors, no SDK error name',
     (task) => {
-      const stack = new Stack(new App());
-      const t = lambdaTask(stack, 'Task', {
-        fn: taskFunction(stack, 'Fn', task),
-        task,
-        payload: {},
-        resultPath: '$.r',
-      });
+      const t = taskOf(task);
       expect(rendered(t).map((r) => r.ErrorEquals)).toEqual([asl(LAMBDA_SERVICE_RETRY)]);
       expect(
         rendered(t)
