@@ -6,6 +6,7 @@ import { LocalStateMachine } from '../../../local/engine/runner';
 import { SimulatedRegion } from '../../../local/region/region';
 import {
   countBooleans,
+  LAMBDA_SERVICE_RETRY,
   OUTCOME_ERROR_PATH,
   OUTCOME_PATH,
   outcomeSteps,
@@ -13,6 +14,11 @@ import {
   type RecordOutcomeProps,
 } from '../../../workflows/fragments';
 import { renderChain, runChain, taskError } from '../../harness/chain';
+import { allStates } from '../../harness/findings';
+import { synthExampleApp } from '../../harness';
+import { OUTCOME_WORKFLOWS } from '../../../contracts/outcomes';
+
+type OutcomePayload = { readonly Payload?: { readonly workflow?: string } } | undefined;
 
 const FN = 'arn:aws:lambda:eu-west-1:123456789012:function:record-outcome';
 const ENTERED = '2026-12-03T10:01:41.250Z';
@@ -193,4 +199,31 @@ describe('outcomeSteps: the outcome steps of one workflow', () => {
       Parameters: { Payload: { result: 'SUCCEEDED', 'startedAt.$': '$.approved.at' } },
     });
   });
+});
+
+describe('the outcome steps of the synthesized app', () => {
+  const example = synthExampleApp();
+  const steps = example.stateMachines.flatMap((m) =>
+    allStates(m.definition)
+      .filter(({ state }) =>
+        OUTCOME_WORKFLOWS.includes((state.Parameters as OutcomePayload)?.Payload?.workflow as never),
+      )
+      .map(({ name, state }) => [`${m.label}: ${name}`, state] as const),
+  );
+
+  it('exist in each of the four workflows', () => {
+    const workflows = new Set(steps.map(([, s]) => (s.Parameters as OutcomePayload)?.Payload?.workflow));
+    expect([...workflows].sort()).toEqual([...OUTCOME_WORKFLOWS].sort());
+  });
+
+  it.each(steps)(
+    '%s goes on to its next state whatever it ends with, and retries only the Lambda service (a metric never changes the end)',
+    (_name, state) => {
+      expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: OUTCOME_ERROR_PATH, Next: state.Next }]);
+      expect((state.Retry as { ErrorEquals: string[] }[]).map((r) => r.ErrorEquals)).toEqual([
+        [...(LAMBDA_SERVICE_RETRY.errors ?? [])],
+      ]);
+      expect(state.TimeoutSeconds).toBe(10);
+    },
+  );
 });
