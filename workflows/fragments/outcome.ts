@@ -1,17 +1,17 @@
-import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { OutcomeResult, OutcomeWorkflow } from '../../contracts/outcomes';
+import { OUTCOME_FUNCTION_TIMEOUT } from '../base/ha-workflow';
 import { continueEitherWay } from './either-way';
 import { lambdaTask } from './tasks';
 
 /** Where an outcome step keeps what it recorded, and where its error goes when it could not record. */
 export const OUTCOME_PATH = '$.outcome';
 export const OUTCOME_ERROR_PATH = '$.outcomeError';
-/** The outcome step writes one log line: it never needs the default Lambda task timeout. */
-export const OUTCOME_TASK_TIMEOUT = Duration.seconds(10);
+/** The outcome step waits as long as its function may run (it writes one log line): not the default Lambda timeout. */
+export const OUTCOME_TASK_TIMEOUT = OUTCOME_FUNCTION_TIMEOUT;
 
 export interface RecordOutcomeProps {
   /** The workflow's record-outcome function (tasks/record-outcome). */
