@@ -1,5 +1,10 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { EXECUTION_STATUS_CHANGE, isEventOfType, isExecutionStatusEvent } from '../../../workflows/fragments';
+import {
+  EXECUTION_STATUS_CHANGE,
+  isEventOfType,
+  isExecutionStatusEvent,
+  whenEvent,
+} from '../../../workflows/fragments';
 import { renderChain, runChain } from '../../harness/chain';
 
 /** A Choice on the condition: 'yes' when it holds, 'no' otherwise. */
@@ -50,5 +55,46 @@ describe('isEventOfType', () => {
     await expect(decide(event)).resolves.toBe('yes');
     await expect(decide({ ...event, 'detail-type': 'EC2 Instance State-change Notification' })).resolves.toBe('no');
     await expect(decide({ instanceId: 'i-1' })).resolves.toBe('no');
+  });
+});
+
+describe('whenEvent', () => {
+  // aws-local-stepfunctions sets $$.Execution.StartTime to its own start (the engine's runner models it).
+  const START = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  const read = () =>
+    renderChain((scope) => {
+      const choice = new sfn.Choice(scope, 'Read the trigger');
+      whenEvent(
+        choice,
+        scope,
+        'Take instance from state change',
+        isEventOfType('EC2 Instance State-change Notification'),
+        {
+          'instanceId.$': '$.detail.instance-id',
+        },
+      );
+      return choice.otherwise(new sfn.Pass(scope, 'Unrecognized', { result: sfn.Result.fromString('none') }));
+    });
+  const stateChange = { 'detail-type': 'EC2 Instance State-change Notification', detail: { 'instance-id': 'i-1' } };
+  const run = (input: unknown) => runChain(read(), input, {});
+
+  it("GIVEN an event with its envelope's time WHEN read THEN the time the span starts is the event's", async () => {
+    const out = await run({ ...stateChange, time: '2026-12-03T10:00:00Z' });
+    expect(out.output).toEqual({ instanceId: 'i-1', triggeredAt: '2026-12-03T10:00:00Z' });
+  });
+
+  it("GIVEN the same event without a time (started by hand) WHEN read THEN it still takes the rule, from the execution's start", async () => {
+    const out = await run(stateChange);
+    expect(out.status).toBe('succeeded');
+    expect(out.output).toEqual({ instanceId: 'i-1', triggeredAt: START });
+  });
+
+  it('GIVEN a time that is not a timestamp WHEN read THEN the execution start is used, never the text', async () => {
+    const out = await run({ ...stateChange, time: 'yesterday' });
+    expect(out.output).toEqual({ instanceId: 'i-1', triggeredAt: START });
+  });
+
+  it('GIVEN another input WHEN read THEN neither Pass takes it', async () => {
+    expect((await run({ instanceId: 'i-1' })).output).toBe('none');
   });
 });
